@@ -1,0 +1,65 @@
+"""Domain errors mapped to HTTP in one place (STYLE §8). Errors are JSON {"detail": …}."""
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import OperationalError
+
+from models.privacy import scrub
+from workflows.errors import (
+    Forbidden,
+    GuardRefused,
+    IllegalTransition,
+    JiefenError,
+    NotVisible,
+    PayloadInvalid,
+    StaleVersion,
+    UnknownTrigger,
+    ValidationFailed,
+)
+from workflows.validation import scrub_errors
+
+log = logging.getLogger("jiefen.api")
+
+STATUS: dict[type[JiefenError], int] = {
+    NotVisible: 404,
+    UnknownTrigger: 404,
+    Forbidden: 403,
+    StaleVersion: 409,
+    IllegalTransition: 409,
+    GuardRefused: 409,
+    PayloadInvalid: 422,
+    ValidationFailed: 422,
+}
+
+
+def _status(exc: JiefenError) -> int:
+    for cls in type(exc).__mro__:
+        if cls in STATUS:
+            return STATUS[cls]
+    return 400
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(JiefenError)
+    async def domain_error(_: Request, exc: JiefenError) -> JSONResponse:
+        if isinstance(exc, ValidationFailed):
+            return JSONResponse({"detail": exc.errors}, status_code=422)
+        if isinstance(exc, PayloadInvalid):
+            field = ".".join(str(p) for p in exc.loc if p not in ("body", "header"))
+            body = [{"loc": ["body", *exc.loc] if exc.loc[0] != "header" else exc.loc, "field": field,
+                     "msg": exc.msg, "type": "value_error"}]
+            return JSONResponse({"detail": body}, status_code=422)
+        return JSONResponse({"detail": scrub(exc.detail), **exc.extra}, status_code=_status(exc))
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
+        return JSONResponse({"detail": scrub_errors(exc.errors())}, status_code=422)
+
+    @app.exception_handler(OperationalError)
+    async def database_busy(_: Request, exc: OperationalError) -> JSONResponse:
+        log.error("database error: %s", scrub(str(exc.orig))[:500])
+        return JSONResponse({"detail": "数据库暂时繁忙，请稍后重试"}, status_code=503,
+                            headers={"Retry-After": "1"})

@@ -1,0 +1,21 @@
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, status
+from fastapi.security import OAuth2PasswordRequestForm
+from sqlmodel import select
+
+from api.deps import SessionDep, SettingsDep
+from api.security import issue_token
+from models.schemas import Token
+from models.security import verify_password
+from models.tables import User
+
+router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
+
+
+@router.post("/token", response_model=Token)
+def login(form: Annotated[OAuth2PasswordRequestForm, Depends()], session: SessionDep, settings: SettingsDep) -> Token:
+    user = session.exec(select(User).where(User.username == form.username)).first()
+    if user is None or not user.is_active or not verify_password(user.password_hash, form.password):
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "用户名或密码错误", headers={"WWW-Authenticate": "Bearer"})
+    return Token(access_token=issue_token(settings, username=user.username, role=user.role))

@@ -1,0 +1,53 @@
+"""Documents, the court inbox, organizations and mediators."""
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query, Response
+from sqlmodel import select
+
+from api.deps import ActorDep, SessionDep
+from models.schemas import DocumentPublic, HandoffPublic, MediatorPublic, OrganizationPublic
+from models.tables import Mediator, Organization
+from workflows import queries
+from workflows.errors import NotVisible
+
+router = APIRouter(prefix="/api/v1", tags=["reference"])
+
+
+@router.get("/documents/{doc_id}", response_model=DocumentPublic)
+def get_document(doc_id: str, session: SessionDep, actor: ActorDep) -> DocumentPublic:
+    return DocumentPublic.model_validate(queries.document(session, actor, doc_id), from_attributes=True)
+
+
+@router.get("/documents/{doc_id}/pdf", response_class=Response, responses={200: {"content": {"application/pdf": {}}}})
+def get_document_pdf(doc_id: str, session: SessionDep, actor: ActorDep) -> Response:
+    doc = queries.document(session, actor, doc_id)
+    if doc.content is None:
+        raise NotVisible("文书尚未生成")
+    return Response(doc.content, media_type="application/pdf",
+                    headers={"Content-Disposition": f'inline; filename="{doc.kind}-{doc.id}.pdf"'})
+
+
+@router.get("/court/confirmations", response_model=list[HandoffPublic])
+def court_confirmations(
+    session: SessionDep, actor: ActorDep,
+    status: Literal["pending", "accepted", "decided"] | None = None,
+    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> list[HandoffPublic]:
+    return queries.court_inbox(session, actor, status, offset=offset, limit=limit)
+
+
+@router.get("/organizations", response_model=list[OrganizationPublic])
+def organizations(session: SessionDep, actor: ActorDep) -> list[OrganizationPublic]:
+    rows = session.exec(select(Organization).order_by(Organization.code)).all()
+    return [OrganizationPublic.model_validate(o, from_attributes=True) for o in rows]
+
+
+@router.get("/mediators", response_model=list[MediatorPublic])
+def mediators(session: SessionDep, actor: ActorDep, org_code: Annotated[str | None, Query(max_length=64)] = None
+              ) -> list[MediatorPublic]:
+    query = select(Mediator).order_by(Mediator.code)
+    if org_code:
+        query = query.where(Mediator.org_code == org_code)
+    return [MediatorPublic.model_validate(m, from_attributes=True) for m in session.exec(query)]

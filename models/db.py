@@ -1,0 +1,91 @@
+"""The database engine and sessions.
+
+SQLite runs in WAL mode with a busy timeout; a write transaction is opened with BEGIN IMMEDIATE
+(a deferred BEGIN that reads first and writes later loses to "database is locked" under
+concurrency). PostgreSQL runs through psycopg 3; the engine locks rows with SELECT … FOR UPDATE.
+"""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import lru_cache
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from models.settings import get_settings
+
+WRITE_OPTION = "jiefen_write"
+
+
+def make_engine(url: str, **kwargs) -> Engine:
+    if url.startswith("sqlite"):
+        engine = sa.create_engine(
+            url,
+            connect_args={"check_same_thread": False, "timeout": 30},
+            **kwargs,
+        )
+        _configure_sqlite(engine)
+        return engine
+    kwargs.setdefault("pool_pre_ping", True)
+    if "poolclass" not in kwargs:
+        kwargs.setdefault("pool_size", 10)
+        kwargs.setdefault("max_overflow", 20)
+    return sa.create_engine(url, **kwargs)
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _record) -> None:  # pragma: no cover - exercised by every test
+        # Let SQLAlchemy's "begin" event emit BEGIN itself, so writes can say IMMEDIATE.
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA busy_timeout=30000")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn) -> None:
+        if conn.get_execution_options().get(WRITE_OPTION):
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        else:
+            conn.exec_driver_sql("BEGIN")
+
+
+def is_sqlite(session_or_engine) -> bool:
+    bind = session_or_engine.get_bind() if isinstance(session_or_engine, Session) else session_or_engine
+    return bind.dialect.name == "sqlite"
+
+
+@contextmanager
+def write_transaction(session: Session) -> Iterator[Session]:
+    """One write transaction: BEGIN IMMEDIATE on SQLite, an ordinary one on PostgreSQL.
+
+    Whatever read-only transaction the session had open is ended first, so the write starts
+    from a fresh snapshot (an upgraded read snapshot cannot wait for the lock in WAL mode).
+    Commits on success, rolls back on any exception.
+    """
+    if session.in_transaction():
+        if session.new or session.dirty or session.deleted:
+            raise RuntimeError("write_transaction: the session has unflushed changes")
+        session.rollback()
+    session.connection(execution_options={WRITE_OPTION: True})
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+
+
+@lru_cache
+def get_engine() -> Engine:
+    return make_engine(get_settings().database_url)
+
+
+def get_session() -> Iterator[Session]:
+    with Session(get_engine(), expire_on_commit=False) as session:
+        yield session

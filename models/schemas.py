@@ -1,0 +1,323 @@
+"""API schemas (STYLE §6): CaseCreate / CasePublic / CasesPublic, trigger payloads, and the rest.
+
+Validation messages name the rule and never echo an identity number or phone back.
+"""
+
+import re
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+import phonenumbers
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    StrictBool,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
+from stdnum import exceptions as stdnum_errors
+from stdnum.cn import ric, uscc
+
+from models.privacy import mask_id_number, mask_phone
+from models.settings import get_settings
+from states.enums import STATE_LABELS, Channel, DisputeType, State
+
+
+def _local_iso(dt: datetime) -> str:
+    return dt.astimezone(get_settings().tz).isoformat()
+
+
+LocalDateTime = Annotated[datetime, PlainSerializer(_local_iso, return_type=str, when_used="json")]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=5000)]
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+
+
+def _region(v: str) -> str:
+    if not re.fullmatch(r"\d{6}(\d{3}(\d{3})?)?", v):
+        raise ValueError("行政区划代码应为6位（县级）、9位（乡镇级）或12位（村级）数字")
+    return v
+
+
+RegionCode = Annotated[str, StringConstraints(strip_whitespace=True), AfterValidator(_region)]
+
+
+def _money(v: Decimal) -> Decimal:
+    if not v.is_finite():
+        raise ValueError("金额必须是有限数值")
+    if v < 0:
+        raise ValueError("金额不能为负数")
+    if v.as_tuple().exponent < -2:  # type: ignore[operator]
+        raise ValueError("金额最多保留两位小数（元、角、分）")
+    if v >= Decimal("1e13"):
+        raise ValueError("金额超出可登记范围")
+    return v
+
+
+Money = Annotated[Decimal, AfterValidator(_money), PlainSerializer(lambda d: f"{d:.2f}", return_type=str)]
+
+
+def validate_id_number(v: str) -> str:
+    v = v.strip().upper()
+    try:
+        return ric.validate(v)
+    except stdnum_errors.InvalidLength:
+        raise ValueError("居民身份证号应为18位") from None
+    except stdnum_errors.InvalidFormat:
+        raise ValueError("居民身份证号格式不正确：前17位应为数字，末位为数字或X") from None
+    except stdnum_errors.InvalidChecksum:
+        raise ValueError("居民身份证号校验位错误（GB 11643）") from None
+    except stdnum_errors.InvalidComponent:
+        raise ValueError("居民身份证号中的出生日期不是真实日期") from None
+    except stdnum_errors.ValidationError:
+        raise ValueError("居民身份证号无效") from None
+
+
+def validate_uscc(v: str) -> str:
+    v = v.strip().upper()
+    try:
+        return uscc.validate(v)
+    except stdnum_errors.InvalidLength:
+        raise ValueError("统一社会信用代码应为18位") from None
+    except stdnum_errors.InvalidChecksum:
+        raise ValueError("统一社会信用代码校验码错误（GB 32100）") from None
+    except stdnum_errors.ValidationError:
+        raise ValueError("统一社会信用代码格式不正确（GB 32100）") from None
+
+
+def validate_phone(v: str) -> str:
+    raw = v.strip()
+    if not raw or len(raw) > 24:
+        raise ValueError("电话号码格式不正确")
+    try:
+        number = phonenumbers.parse(raw, "CN")
+    except phonenumbers.NumberParseException:
+        raise ValueError("电话号码格式不正确") from None
+    if number.country_code != 86 or not phonenumbers.is_valid_number(number):
+        raise ValueError("不是有效的中国大陆手机或固定电话号码")
+    return re.sub(r"\D", "", phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL))
+
+
+# --- intake -----------------------------------------------------------------------------------
+
+
+class PartyCreate(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    role: Literal["applicant", "respondent", "third_party"]
+    kind: Literal["person", "organization"]
+    name: ShortText
+    id_number: str | None = None
+    uscc: str | None = None
+    phone: str | None = None
+    address: Annotated[str, StringConstraints(strip_whitespace=True, max_length=300)] | None = None
+
+    _id = field_validator("id_number")(lambda cls, v: None if v in (None, "") else validate_id_number(v))
+    _uscc = field_validator("uscc")(lambda cls, v: None if v in (None, "") else validate_uscc(v))
+    _phone = field_validator("phone")(lambda cls, v: None if v in (None, "") else validate_phone(v))
+
+    @model_validator(mode="after")
+    def _identity_matches_kind(self) -> "PartyCreate":
+        if self.kind == "person" and self.uscc:
+            raise ValueError("自然人当事人应填写居民身份证号（id_number），不能填写统一社会信用代码（uscc）")
+        if self.kind == "organization" and self.id_number:
+            raise ValueError("单位当事人应填写统一社会信用代码（uscc），不能填写居民身份证号（id_number）")
+        return self
+
+
+class CourtReferral(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    court_code: Code | None = None
+    kind: Literal["pre_filing", "post_filing"] | None = None  # 委派 | 委托
+    reference: ShortText | None = None
+    received_on: date | None = None
+
+
+class CaseCreate(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    dispute_type: DisputeType
+    summary: Text
+    channel: Channel
+    region: RegionCode
+    parties: Annotated[list[PartyCreate], Field(min_length=2, max_length=200)]
+    claim_amount: Money | None = None
+    occurred_on: date | None = None
+    arbitration_agreement: StrictBool = False
+    status_matter: StrictBool = False
+    referral: CourtReferral | None = None
+
+    @field_validator("parties")
+    @classmethod
+    def _both_sides(cls, parties: list[PartyCreate]) -> list[PartyCreate]:
+        roles = {p.role for p in parties}
+        if "applicant" not in roles or "respondent" not in roles:
+            raise ValueError("至少需要一名申请人（applicant）和一名被申请人（respondent）")
+        return parties
+
+    @field_validator("occurred_on")
+    @classmethod
+    def _not_future(cls, v: date | None) -> date | None:
+        if v is not None and v > datetime.now(get_settings().tz).date():
+            raise ValueError("纠纷发生日期不能晚于今天")
+        return v
+
+
+class PartyPublic(BaseModel):
+    position: int
+    role: str
+    kind: str
+    name: str
+    id_number: str | None = None  # masked
+    uscc: str | None = None
+    phone: str | None = None  # masked
+    address: str | None = None
+
+    @classmethod
+    def masked(cls, p: Any) -> "PartyPublic":
+        return cls(
+            position=p.position, role=p.role, kind=p.kind, name=p.name,
+            id_number=mask_id_number(p.id_number), uscc=p.uscc, phone=mask_phone(p.phone),
+            address=p.address,
+        )
+
+
+class DeadlinePublic(BaseModel):
+    id: uuid.UUID
+    kind: str
+    profile: str
+    start_date: date
+    days: int
+    working_days: bool
+    last_day: date
+    due_at: LocalDateTime
+    basis: str
+    status: str
+    provisional: bool
+
+
+class CasePublic(BaseModel):
+    id: uuid.UUID
+    case_no: str
+    state: State
+    state_label: str
+    version: int
+    dispute_type: DisputeType
+    channel: Channel
+    region: str
+    summary: str
+    parties: list[PartyPublic]
+    org_code: str | None
+    mediator_code: str | None
+    court_code: str | None
+    arbitration_body_code: str | None
+    claim_amount: Money | None
+    occurred_on: date | None
+    arbitration_agreement: bool
+    status_matter: bool
+    referral: dict[str, Any] | None
+    agreement: dict[str, Any] | None
+    flags: list[str]
+    deadlines: list[DeadlinePublic]
+    created_at: LocalDateTime
+    updated_at: LocalDateTime
+
+    @classmethod
+    def of(cls, case: Any, parties: list[Any], deadlines: list[Any]) -> "CasePublic":
+        return cls(
+            id=case.id, case_no=case.case_no, state=State(case.state), state_label=STATE_LABELS[State(case.state)],
+            version=case.version, dispute_type=case.dispute_type, channel=case.channel, region=case.region,
+            summary=case.summary, parties=[PartyPublic.masked(p) for p in parties],
+            org_code=case.org_code, mediator_code=case.mediator_code, court_code=case.court_code,
+            arbitration_body_code=case.arbitration_body_code, claim_amount=case.claim_amount,
+            occurred_on=case.occurred_on, arbitration_agreement=case.arbitration_agreement,
+            status_matter=case.status_matter, referral=case.referral, agreement=case.agreement,
+            flags=list(case.flags or []),
+            deadlines=[DeadlinePublic.model_validate(d, from_attributes=True) for d in deadlines],
+            created_at=case.created_at, updated_at=case.updated_at,
+        )
+
+
+class CasesPublic(BaseModel):
+    data: list[CasePublic]
+    count: int
+
+
+class EventPublic(BaseModel):
+    seq: int
+    at: LocalDateTime
+    actor: str
+    trigger: str
+    from_state: str | None
+    to_state: str
+    payload: dict[str, Any]
+    hash: str
+    prev_hash: str
+
+
+class DocumentPublic(BaseModel):
+    id: uuid.UUID
+    case_id: uuid.UUID
+    kind: str
+    status: str
+    sha256: str | None
+    created_at: LocalDateTime
+
+
+class ActionPublic(BaseModel):
+    trigger: str
+    label: str
+    to_state: str
+    required: list[str]
+    optional: list[str]
+    basis: str
+
+
+class ActionsPublic(BaseModel):
+    allowed: list[str]
+    data: list[ActionPublic]
+
+
+class OrganizationPublic(BaseModel):
+    code: str
+    name: str
+    kind: str
+    level: str
+    region: str
+    parent_code: str | None
+    dispute_types: list[str]
+    stationing: str
+    duty_days: list[str]
+    capacity: int | None
+
+
+class MediatorPublic(BaseModel):
+    code: str
+    name: str
+    org_code: str
+    specialties: list[str]
+    part_time: bool
+
+
+class HandoffPublic(BaseModel):
+    id: uuid.UUID
+    case_id: uuid.UUID
+    case_no: str
+    court_code: str
+    status: str
+    package: dict[str, Any]
+    created_at: LocalDateTime
+    accepted_at: LocalDateTime | None
+    decided_at: LocalDateTime | None
+
+
+class Token(BaseModel):
+    access_token: str
+    token_type: str = "bearer"

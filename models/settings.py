@@ -1,0 +1,59 @@
+"""Settings from the environment (JIEFEN_*). Secrets left at their default are refused outside development."""
+
+from functools import lru_cache
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_SECRET = "jiefen-development-secret-do-not-use-in-production"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="JIEFEN_", extra="ignore")
+
+    env: Literal["development", "test", "production"] = "development"
+    database_url: str = "sqlite:///./jiefen.db"
+    secret_key: SecretStr = SecretStr(DEV_SECRET)
+    timezone: str = "Asia/Shanghai"
+    token_minutes: int = Field(default=480, ge=5, le=24 * 60)
+    sweep_seconds: int = Field(default=30, ge=1)
+    # People's mediation has no statutory period; 30 days is the CONTRACT default (人民调解工作若干规定
+    # 第33条 "一般在一个月内调结"). Local rules differ, so it is configurable.
+    mediation_default_days: int = Field(default=30, ge=1, le=365)
+    # Diversion acceptance: no national figure (legal-reference §6, U); 3 working days by default.
+    diversion_acceptance_working_days: int = Field(default=3, ge=1, le=60)
+    # Where a request comes from behind a proxy is not trusted for anything; kept for logs only.
+    log_level: str = "INFO"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, v: str) -> str:
+        try:
+            ZoneInfo(v)
+        except (ZoneInfoNotFoundError, ValueError) as e:
+            raise ValueError(f"JIEFEN_TIMEZONE: unknown time zone {v!r}") from e
+        return v
+
+    @model_validator(mode="after")
+    def _no_default_secret_outside_development(self) -> "Settings":
+        secret = self.secret_key.get_secret_value()
+        if self.env != "development":
+            if secret == DEV_SECRET:
+                raise ValueError(
+                    "JIEFEN_SECRET_KEY is still the development default; set a secret of your own "
+                    f"(JIEFEN_ENV={self.env})"
+                )
+            if len(secret) < 32:
+                raise ValueError("JIEFEN_SECRET_KEY must be at least 32 characters outside development")
+        return self
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

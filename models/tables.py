@@ -1,0 +1,202 @@
+"""SQLModel tables. UUID primary keys, human case numbers separate, timestamps timezone-aware UTC."""
+
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from models.types import UTCDateTime, utcnow
+
+
+def _ts(**kw: Any) -> Any:
+    return Field(default_factory=utcnow, sa_type=UTCDateTime(), **kw)
+
+
+def _json(**kw: Any) -> Any:
+    return Field(sa_type=sa.JSON, **kw)
+
+
+class Organization(SQLModel, table=True):
+    __tablename__ = "organizations"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    code: str = Field(max_length=64, unique=True, index=True)
+    name: str = Field(max_length=200)
+    kind: str = Field(max_length=40, index=True)
+    level: str = Field(max_length=16)
+    region: str = Field(max_length=12, index=True)
+    parent_code: str | None = Field(default=None, max_length=64, index=True)
+    dispute_types: list[str] = _json(default_factory=list)
+    stationing: str = Field(default="resident", max_length=16)
+    duty_days: list[str] = _json(default_factory=list)
+    capacity: int | None = None
+    created_at: datetime = _ts()
+    updated_at: datetime = _ts()
+
+
+class Mediator(SQLModel, table=True):
+    __tablename__ = "mediators"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    code: str = Field(max_length=64, unique=True, index=True)
+    name: str = Field(max_length=100)
+    org_code: str = Field(max_length=64, foreign_key="organizations.code", index=True)
+    specialties: list[str] = _json(default_factory=list)
+    part_time: bool = False
+    capacity: int | None = None
+    created_at: datetime = _ts()
+
+
+class User(SQLModel, table=True):
+    __tablename__ = "users"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    username: str = Field(max_length=64, unique=True, index=True)
+    password_hash: str = Field(max_length=255)
+    role: str = Field(max_length=16)
+    org_code: str | None = Field(default=None, max_length=64, foreign_key="organizations.code")
+    mediator_code: str | None = Field(default=None, max_length=64, foreign_key="mediators.code")
+    display_name: str | None = Field(default=None, max_length=100)
+    is_active: bool = True
+    created_at: datetime = _ts()
+
+
+class Case(SQLModel, table=True):
+    __tablename__ = "cases"
+    __table_args__ = (
+        sa.Index("ix_cases_state_updated", "state", "updated_at"),
+        sa.Index("ix_cases_org_state", "org_code", "state"),
+    )
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    case_no: str = Field(max_length=64, unique=True)
+    region: str = Field(max_length=12, index=True)
+    dispute_type: str = Field(max_length=20, index=True)
+    channel: str = Field(max_length=20)
+    summary: str
+    state: str = Field(default="intake", max_length=32)
+    version: int = 1
+    org_code: str | None = Field(default=None, max_length=64)
+    mediator_code: str | None = Field(default=None, max_length=64)
+    court_code: str | None = Field(default=None, max_length=64, index=True)
+    arbitration_body_code: str | None = Field(default=None, max_length=64)
+    claim_amount: Decimal | None = Field(default=None, sa_type=sa.Numeric(16, 2))
+    occurred_on: date | None = None
+    arbitration_agreement: bool = False
+    status_matter: bool = False
+    referral: dict[str, Any] | None = _json(default=None)
+    agreement: dict[str, Any] | None = _json(default=None)
+    arbitrated: bool = False
+    flags: list[str] = _json(default_factory=list)  # supervision flags (督办)
+    created_by: str = Field(max_length=64)
+    created_at: datetime = _ts()
+    updated_at: datetime = _ts()
+
+
+class Party(SQLModel, table=True):
+    __tablename__ = "parties"
+    __table_args__ = (sa.UniqueConstraint("case_id", "position"),)
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    case_id: uuid.UUID = Field(foreign_key="cases.id", index=True)
+    position: int  # index in the case's parties list, from 0 (obligations refer to it)
+    role: str = Field(max_length=16)
+    kind: str = Field(max_length=16)
+    name: str = Field(max_length=200)
+    id_number: str | None = Field(default=None, max_length=18, index=True)
+    uscc: str | None = Field(default=None, max_length=18, index=True)
+    phone: str | None = Field(default=None, max_length=20)
+    address: str | None = Field(default=None, max_length=300)
+
+
+class CaseEvent(SQLModel, table=True):
+    """The audit log. Append-only; each event's hash covers its content and the previous hash."""
+
+    __tablename__ = "case_events"
+    __table_args__ = (sa.UniqueConstraint("case_id", "seq"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: uuid.UUID = Field(foreign_key="cases.id")
+    seq: int
+    at: datetime = _ts()
+    actor: str = Field(max_length=64)
+    trigger: str = Field(max_length=40)
+    from_state: str | None = Field(default=None, max_length=32)
+    to_state: str = Field(max_length=32)
+    payload: dict[str, Any] = _json(default_factory=dict)
+    prev_hash: str = Field(max_length=64)
+    hash: str = Field(max_length=64)
+
+
+class Deadline(SQLModel, table=True):
+    __tablename__ = "deadlines"
+    __table_args__ = (sa.Index("ix_deadlines_status_due", "status", "due_at"),)
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    case_id: uuid.UUID = Field(foreign_key="cases.id", index=True)
+    kind: str = Field(max_length=40)
+    profile: str = Field(max_length=60)
+    start_date: date
+    days: int
+    working_days: bool = False
+    last_day: date
+    due_at: datetime = Field(sa_type=UTCDateTime())
+    status: str = Field(default="pending", max_length=16)
+    basis: str
+    provisional: bool = False
+    on_expiry: str | None = Field(default=None, max_length=40)
+    remaining_seconds: int | None = None  # while paused
+    created_at: datetime = _ts()
+    updated_at: datetime = _ts()
+
+
+class Document(SQLModel, table=True):
+    __tablename__ = "documents"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    case_id: uuid.UUID = Field(foreign_key="cases.id", index=True)
+    kind: str = Field(max_length=40)
+    status: str = Field(default="pending", max_length=16)  # pending | rendered | failed
+    sha256: str | None = Field(default=None, max_length=64, index=True)
+    content: bytes | None = Field(default=None, sa_type=sa.LargeBinary)
+    replaces_id: uuid.UUID | None = Field(default=None, foreign_key="documents.id")
+    source_event_seq: int | None = None
+    created_at: datetime = _ts()
+
+
+class CourtHandoff(SQLModel, table=True):
+    """Outbox of judicial-confirmation hand-offs to courts."""
+
+    __tablename__ = "court_handoffs"
+    __table_args__ = (sa.Index("ix_handoffs_court_status", "court_code", "status"),)
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    case_id: uuid.UUID = Field(foreign_key="cases.id", index=True)
+    court_code: str = Field(max_length=64)
+    status: str = Field(default="pending", max_length=16)  # pending | accepted | decided
+    package: dict[str, Any] = _json(default_factory=dict)
+    created_at: datetime = _ts()
+    accepted_at: datetime | None = Field(default=None, sa_type=UTCDateTime())
+    decided_at: datetime | None = Field(default=None, sa_type=UTCDateTime())
+
+
+class IdempotencyKey(SQLModel, table=True):
+    __tablename__ = "idempotency_keys"
+
+    actor: str = Field(max_length=64, primary_key=True)
+    key: str = Field(max_length=200, primary_key=True)
+    case_id: uuid.UUID = Field(foreign_key="cases.id")
+    created_at: datetime = _ts()
+
+
+class CaseCounter(SQLModel, table=True):
+    """Gap-free case numbers per region (county code) and year."""
+
+    __tablename__ = "case_counters"
+
+    region: str = Field(max_length=12, primary_key=True)
+    year: int = Field(primary_key=True)
+    last: int = 0

@@ -1,0 +1,169 @@
+"""Guard predicates: pure functions of (case snapshot, payload, now) -> Verdict.
+
+They are referred to by name from the transition table, so a refusal can name its rule, and they
+can be tested without a database. Nothing here reads a clock or a calendar of its own: the engine
+hands in `now` and the deadlines it has already computed.
+"""
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from states.enums import DisputeType, State
+from states.routes import ROUTES, ArbitrationRoute
+
+
+@dataclass(frozen=True, slots=True)
+class CaseSnapshot:
+    """What a guard may know about a case. Built by the engine from the locked row."""
+
+    state: State
+    dispute_type: DisputeType
+    channel: str = "window"
+    status_matter: bool = False
+    arbitration_agreement: bool = False
+    agreement_form: str | None = None  # "written" | "oral" once an agreement is reached
+    confirmation_due_at: datetime | None = None  # end of the 30-day window, computed by the engine
+    has_next_level: bool = False  # the assigned organization has a parent
+    arbitrated: bool = False  # the case has been through arbitration
+    clock: str | None = None  # the mediation clock: "running" | "paused" | None
+    refs: Mapping[str, Any] = field(default_factory=dict)  # resolved payload references (org kinds…)
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    ok: bool
+    rule: str
+    reason: str = ""
+    basis: str = ""
+
+
+Guard = Callable[[CaseSnapshot, Mapping[str, Any], datetime], Verdict]
+
+GUARDS: dict[str, Guard] = {}
+
+
+def guard(basis: str) -> Callable[[Callable[..., Verdict | str | None]], Guard]:
+    """Register a guard. The body returns None when the rule is met, or the reason it is not."""
+
+    def wrap(fn: Callable[..., str | None]) -> Guard:
+        name = fn.__name__
+
+        def run(case: CaseSnapshot, payload: Mapping[str, Any], now: datetime) -> Verdict:
+            reason = fn(case, payload, now)
+            if reason is None:
+                return Verdict(True, name, "", basis)
+            return Verdict(False, name, f"{reason}（{basis}）", basis)
+
+        run.__name__ = name
+        run.__doc__ = fn.__doc__
+        run.basis = basis  # type: ignore[attr-defined]
+        GUARDS[name] = run
+        return run
+
+    return wrap
+
+
+# --- judicial confirmation ---------------------------------------------------------------
+
+
+@guard("人民调解法 第33条；民事诉讼法 第205条：自调解协议生效之日起三十日内共同申请司法确认")
+def within_confirmation_window(case: CaseSnapshot, payload: Mapping[str, Any], now: datetime) -> str | None:
+    """Confirmation must be applied for within 30 days of the agreement taking effect."""
+    due = case.confirmation_due_at
+    if due is None:
+        return "调解协议生效日期不明，无法确认是否在申请期限内"
+    if now >= due:
+        return f"已超过司法确认申请期限（期限届满：{due.isoformat()}）"
+    return None
+
+
+@guard("民诉法解释 第355条第1款第3项：涉及婚姻关系、亲子关系、收养关系等身份关系的调解协议不予受理")
+def not_a_status_matter(case: CaseSnapshot, payload: Mapping[str, Any], now: datetime) -> str | None:
+    """Agreements on marriage, parent-child or adoption status cannot be judicially confirmed."""
+    if ROUTES[case.dispute_type].status_matters_unconfirmable and case.status_matter:
+        return "该调解协议涉及身份关系，不能申请司法确认"
+    return None
+
+
+@guard("人民调解法 第29条、第33条：申请司法确认的应为书面调解协议")
+def written_agreement(case: CaseSnapshot, payload: Mapping[str, Any], now: datetime) -> str | None:
+    """Only a written agreement (调解协议书) can be taken to court for confirmation."""
+    if case.agreement_form != "written":
+        return "口头调解协议不能申请司法确认，请先制作书面调解协议书"
+    return None
+
+
+# --- arbitration and litigation -------------------------------------------------------------
+
+
+@guard("仲裁法 第3条、第4条；劳动争议调解仲裁法 第5条；农村土地承包经营纠纷调解仲裁法 第4条")
+def arbitrable(case: CaseSnapshot, payload: Mapping[str, Any], now: datetime) -> str | None:
+    """Whether this dispute type may go to arbitration at all, and on what condition."""
+    route = ROUTES[case.dispute_type]
+    if route.arbitration is ArbitrationRoute.NEVER:
+        return f"该类纠纷不能仲裁：{route.arbitration_basis}"
+    if route.arbitration is ArbitrationRoute.AGREEMENT and not case.arbitration_agreement:
+        return f"当事人之间没有书面仲裁协议，不能申请仲裁：{route.arbitration_basis}"
+    return None
+
+
+@guard("劳动争议调解仲裁法 第5条；农村土地承包经营纠纷调解仲裁法 第2条；仲裁法 第10条")
+def arbitration_body_competent(case: CaseSnapshot, payload: Mapping[str, Any], now: datetime) -> str | None:
+    """The named body must be the kind of arbitration body that hears this type of dispute."""
+    expected = ROUTES[case.dispute_type].arbitration_body_kind
+    got = case.refs.get("body_kind")
+    if expected is not None and got != expected:
+        return f"仲裁机构类型不符：该类纠纷应由 {expected} 受理，所选机构为 {got}"
+    return None
+
+
+@guard("劳动争议调解仲裁法 第5条、第50条；劳动法 第79条：劳动争议须先经劳动争议仲裁委员会仲裁")
+def arbitration_first_for_labour(case: CaseSnapshot, payload: Mapping[str, Any], now: datetime) -> str | None:
+    """A labour dispute goes to court only after labour arbitration."""
+    route = ROUTES[case.dispute_type]
+    if route.arbitration is ArbitrationRoute.MANDATORY and not (case.arbitrated or case.state is State.ARBITRATION):
+        return "劳动争议未经仲裁，不能直接起诉"
+    return None
+
+
+# --- organization hierarchy and clocks ------------------------------------------------------------
+
+
+@guard("人民调解法 第17条、第18条：矛盾不上交，逐级调处")
+def next_level_exists(case: CaseSnapshot, payload: Mapping[str, Any], now: datetime) -> str | None:
+    """Escalation without a named organization needs a next level up."""
+    if payload.get("org_code"):
+        return None
+    if not case.has_next_level:
+        return "已是最高一级调解组织，无上级可移交，请指定接收组织"
+    return None
+
+
+@guard("医疗纠纷预防和处理条例 第38条；人民法院在线调解规则 第26条：鉴定期间不计入调解期限")
+def clock_running(case: CaseSnapshot, payload: Mapping[str, Any], now: datetime) -> str | None:
+    """Only a running mediation clock can be paused."""
+    if case.clock != "running":
+        return "调解期限当前未在计算中，无法暂停"
+    return None
+
+
+@guard("医疗纠纷预防和处理条例 第38条；人民法院在线调解规则 第26条：鉴定期间不计入调解期限")
+def clock_paused(case: CaseSnapshot, payload: Mapping[str, Any], now: datetime) -> str | None:
+    """Only a paused mediation clock can be resumed."""
+    if case.clock != "paused":
+        return "调解期限未暂停，无需恢复"
+    return None
+
+
+@guard("特邀调解规定 第27条；宁波市人民调解条例 第27条：经双方当事人同意可以延长调解期限")
+def mediation_clock_exists(case: CaseSnapshot, payload: Mapping[str, Any], now: datetime) -> str | None:
+    """An extension needs a mediation clock to extend."""
+    if case.clock is None:
+        return "本案没有正在计算的调解期限"
+    return None
+
+
+def evaluate(names: tuple[str, ...], case: CaseSnapshot, payload: Mapping[str, Any], now: datetime) -> list[Verdict]:
+    return [GUARDS[n](case, payload, now) for n in names]

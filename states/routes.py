@@ -1,0 +1,74 @@
+"""Where each dispute type may go after mediation, with the law that says so.
+
+Law lives here as data: the guards read these rows, never a literal of their own.
+"""
+
+from dataclasses import dataclass
+from enum import StrEnum
+from types import MappingProxyType
+
+from states.enums import DisputeType
+
+
+class ArbitrationRoute(StrEnum):
+    MANDATORY = "mandatory"  # must be arbitrated before any suit
+    OPTIONAL = "optional"  # may arbitrate or sue directly
+    AGREEMENT = "agreement"  # only with a written arbitration agreement
+    NEVER = "never"  # not arbitrable
+
+
+@dataclass(frozen=True, slots=True)
+class DisputeRoute:
+    dispute_type: DisputeType
+    arbitration: ArbitrationRoute
+    arbitration_basis: str
+    arbitration_body_kind: str | None  # organization kind competent to arbitrate
+    # Judicial confirmation is refused for status matters of this type (民诉法解释 第355条).
+    status_matters_unconfirmable: bool = False
+
+
+_AGREEMENT_BASIS = "仲裁法 第4条（当事人采用仲裁方式解决纠纷，应当双方自愿，达成仲裁协议）"
+
+
+def _agreement(t: DisputeType) -> DisputeRoute:
+    return DisputeRoute(t, ArbitrationRoute.AGREEMENT, _AGREEMENT_BASIS, "commercial_arbitration")
+
+
+ROUTES: MappingProxyType[DisputeType, DisputeRoute] = MappingProxyType(
+    {
+        DisputeType.LABOUR: DisputeRoute(
+            DisputeType.LABOUR,
+            ArbitrationRoute.MANDATORY,
+            "劳动争议调解仲裁法 第5条；劳动法 第79条（劳动争议仲裁前置）",
+            "labour_arbitration",
+        ),
+        DisputeType.LAND_CONTRACT: DisputeRoute(
+            DisputeType.LAND_CONTRACT,
+            ArbitrationRoute.OPTIONAL,
+            "农村土地承包经营纠纷调解仲裁法 第4条；农村土地承包法 第55条",
+            "land_arbitration",
+        ),
+        DisputeType.FAMILY: DisputeRoute(
+            DisputeType.FAMILY,
+            ArbitrationRoute.NEVER,
+            "仲裁法 第3条（婚姻、收养、监护、扶养、继承纠纷不能仲裁）",
+            None,
+            status_matters_unconfirmable=True,
+        ),
+        **{
+            t: _agreement(t)
+            for t in (
+                DisputeType.CONTRACT,
+                DisputeType.COMMERCIAL,
+                DisputeType.CONSUMER,
+                DisputeType.TRAFFIC,
+                DisputeType.MEDICAL,
+                DisputeType.PROPERTY,
+                DisputeType.NEIGHBOUR,
+                DisputeType.OTHER,
+            )
+        },
+    }
+)
+
+assert set(ROUTES) == set(DisputeType), "every dispute type needs a route"

@@ -1,0 +1,140 @@
+"""The lifecycle as one table (CONTRACT.md §4).
+
+The `transitions` machine, the role checks, the `/actions` answer, the README diagram and the
+exhaustive tests are all derived from TABLE. Nothing else decides legality.
+"""
+
+from dataclasses import dataclass
+from types import MappingProxyType
+
+from states.enums import Role, State, Trigger
+from states.guards import GUARDS
+
+S = State
+T = Trigger
+R = Role
+
+
+@dataclass(frozen=True, slots=True)
+class Transition:
+    trigger: Trigger
+    source: tuple[State, ...]
+    dest: State
+    roles: tuple[Role, ...]
+    basis: str
+    guards: tuple[str, ...] = ()
+    required: tuple[str, ...] = ()  # payload fields that must be present
+    optional: tuple[str, ...] = ()
+    label: str = ""  # Chinese wording for staff
+
+
+TABLE: tuple[Transition, ...] = (
+    Transition(T.DIVERT, (S.INTAKE,), S.DIVERSION, (R.INTAKE, R.SUPERVISOR),
+               "人民调解法 第17条、第18条；信访工作条例 第31条（分流转办）",
+               optional=("org_code",), label="分流交办"),
+    Transition(T.ACCEPT, (S.DIVERSION,), S.MEDIATION, (R.MEDIATOR,),
+               "人民调解法 第17条（调解委员会受理调解申请）",
+               optional=("mediator_code",), label="受理调解"),
+    Transition(T.DECLINE, (S.DIVERSION,), S.INTAKE, (R.MEDIATOR,),
+               "人民调解法 第17条（不属于本组织受理范围的退回）",
+               required=("reason",), label="退回"),
+    Transition(T.ESCALATE, (S.DIVERSION, S.MEDIATION), S.DIVERSION, (R.MEDIATOR, R.SUPERVISOR),
+               "人民调解法 第18条；一站式矛调中心 小事不出村、大事不出镇、矛盾不上交",
+               guards=("next_level_exists",), required=("reason",), optional=("org_code",), label="上报上级"),
+    Transition(T.REJECT, (S.INTAKE,), S.CLOSED, (R.INTAKE,),
+               "人民调解法 第17条（不予受理）",
+               required=("reason",), label="不予受理"),
+    Transition(T.TRANSFER_OUT, (S.INTAKE, S.DIVERSION), S.CLOSED, (R.INTAKE, R.SUPERVISOR),
+               "信访工作条例 第31条（依法应当通过诉讼、仲裁、行政复议等途径解决的，导入相应程序）",
+               required=("agency", "reason"), label="移交其他机关"),
+    Transition(T.WITHDRAW, (S.INTAKE, S.DIVERSION, S.MEDIATION, S.FAILED), S.CLOSED, (R.INTAKE, R.MEDIATOR),
+               "人民调解法 第23条第2项（当事人可以要求终止调解）",
+               required=("reason",), label="撤回申请"),
+    Transition(T.EXTEND, (S.MEDIATION,), S.MEDIATION, (R.MEDIATOR,),
+               "特邀调解规定 第27条；医疗纠纷预防和处理条例 第38条（经双方同意可以延长）",
+               guards=("mediation_clock_exists",), required=("days", "reason", "consent"), label="延长调解期限"),
+    Transition(T.PAUSE_CLOCK, (S.MEDIATION,), S.MEDIATION, (R.MEDIATOR,),
+               "医疗纠纷预防和处理条例 第38条；人民法院在线调解规则 第26条（鉴定期间不计入）",
+               guards=("clock_running",), required=("reason",), label="暂停计时"),
+    Transition(T.RESUME_CLOCK, (S.MEDIATION,), S.MEDIATION, (R.MEDIATOR,),
+               "医疗纠纷预防和处理条例 第38条；人民法院在线调解规则 第26条（鉴定期间不计入）",
+               guards=("clock_paused",), required=("reason",), label="恢复计时"),
+    Transition(T.REACH_AGREEMENT, (S.MEDIATION,), S.AGREEMENT, (R.MEDIATOR,),
+               "人民调解法 第28条、第29条、第30条（调解协议）",
+               required=("facts", "liability", "obligations", "signed_at"), optional=("form",), label="达成调解协议"),
+    Transition(T.FAIL, (S.MEDIATION,), S.FAILED, (R.MEDIATOR,),
+               "人民调解法 第26条（调解不成的，应当终止调解并告知其他途径）",
+               required=("reason",), label="调解终止"),
+    Transition(T.REQUEST_CONFIRMATION, (S.AGREEMENT,), S.JUDICIAL_CONFIRMATION, (R.MEDIATOR, R.INTAKE),
+               "人民调解法 第33条；民事诉讼法 第205条（申请司法确认）",
+               guards=("within_confirmation_window", "not_a_status_matter", "written_agreement"),
+               required=("court_code",), label="申请司法确认"),
+    Transition(T.COURT_CONFIRM, (S.JUDICIAL_CONFIRMATION,), S.CONFIRMED, (R.COURT,),
+               "民事诉讼法 第206条（裁定调解协议有效）",
+               required=("ruling_no",), label="裁定确认有效"),
+    Transition(T.COURT_REJECT, (S.JUDICIAL_CONFIRMATION,), S.CONFIRMATION_REJECTED, (R.COURT,),
+               "民事诉讼法 第206条；民诉法解释 第358条（裁定驳回申请）",
+               required=("ruling_no", "reason"), label="裁定驳回"),
+    Transition(T.RESUME_MEDIATION, (S.FAILED, S.CONFIRMATION_REJECTED), S.MEDIATION, (R.MEDIATOR,),
+               "人民调解法 第33条第3款；民事诉讼法 第206条（变更原调解协议或达成新的调解协议）",
+               optional=("reason",), label="重新调解"),
+    Transition(T.REFER_ARBITRATION, (S.FAILED, S.CONFIRMATION_REJECTED), S.ARBITRATION, (R.MEDIATOR, R.INTAKE),
+               "人民调解法 第26条；仲裁法 第4条；劳动争议调解仲裁法 第14条",
+               guards=("arbitrable", "arbitration_body_competent"), required=("body_code",), label="引导仲裁"),
+    Transition(T.REFER_LITIGATION, (S.FAILED, S.CONFIRMATION_REJECTED, S.AGREEMENT, S.ARBITRATION), S.LITIGATION,
+               (R.MEDIATOR, R.INTAKE),
+               "人民调解法 第26条、第32条；民事诉讼法 第206条",
+               guards=("arbitration_first_for_labour",), required=("court_code",), label="引导诉讼"),
+    Transition(T.RECORD_OUTCOME, (S.ARBITRATION, S.LITIGATION), S.CLOSED, (R.MEDIATOR, R.INTAKE, R.COURT),
+               "一站式矛调中心 办结反馈",
+               required=("outcome", "reference"), label="登记处理结果"),
+    Transition(T.RECORD_FULFILMENT, (S.AGREEMENT, S.CONFIRMED), S.CLOSED, (R.MEDIATOR,),
+               "人民调解法 第31条第2款（人民调解委员会应当对调解协议的履行情况进行监督）",
+               optional=("note",), label="登记履行完毕"),
+    Transition(T.CLOSE, (S.FAILED,), S.CLOSED, (R.MEDIATOR, R.SUPERVISOR),
+               "人民调解法 第26条、第27条（终止调解，立卷归档）",
+               required=("reason",), label="结案"),
+    Transition(T.RECORD_FOLLOWUP, (S.CLOSED,), S.CLOSED, (R.MEDIATOR, R.INTAKE),
+               "人民调解法 第31条第2款；人民调解工作若干规定（回访）",
+               required=("satisfaction", "performed"), optional=("note",), label="回访"),
+    Transition(T.DIVERSION_TIMEOUT, (S.DIVERSION,), S.DIVERSION, (R.SYSTEM,),
+               "一站式矛调中心 分流时限（3个工作日内未受理的，逐级上报）", label="分流超时上报"),
+    Transition(T.MEDIATION_TIMEOUT, (S.MEDIATION,), S.FAILED, (R.SYSTEM,),
+               "医疗纠纷预防和处理条例 第38条；劳动争议调解仲裁法 第14条；特邀调解规定 第27条（期满未达成协议的视为调解不成）",
+               label="调解期满"),
+    Transition(T.COURT_OVERDUE, (S.JUDICIAL_CONFIRMATION,), S.JUDICIAL_CONFIRMATION, (R.SYSTEM,),
+               "民事诉讼法 第187条（特别程序案件应当在立案之日起三十日内审结）", label="法院逾期督办"),
+)
+
+
+def _index() -> MappingProxyType[tuple[State, Trigger], Transition]:
+    index: dict[tuple[State, Trigger], Transition] = {}
+    for row in TABLE:
+        unknown = set(row.guards) - set(GUARDS)
+        if unknown:
+            raise ValueError(f"{row.trigger}: unknown guards {sorted(unknown)}")
+        for src in row.source:
+            if (src, row.trigger) in index:
+                raise ValueError(f"duplicate row for ({src}, {row.trigger})")
+            index[(src, row.trigger)] = row
+    return MappingProxyType(index)
+
+
+BY_SOURCE_TRIGGER = _index()
+TRIGGER_ROLES: MappingProxyType[Trigger, frozenset[Role]] = MappingProxyType(
+    {t: frozenset(r for row in TABLE if row.trigger is t for r in row.roles) for t in Trigger}
+)
+SYSTEM_TRIGGERS = frozenset(t for t, roles in TRIGGER_ROLES.items() if roles == {Role.SYSTEM})
+
+
+def row_for(state: State, trigger: Trigger) -> Transition | None:
+    return BY_SOURCE_TRIGGER.get((state, trigger))
+
+
+def triggers_from(state: State, role: Role | None = None) -> list[Trigger]:
+    """Triggers the table allows from `state` (for `role` if given), in table order."""
+    return [
+        row.trigger
+        for row in TABLE
+        if state in row.source and (role is None or role in row.roles)
+    ]

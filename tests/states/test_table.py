@@ -1,0 +1,111 @@
+"""The table is the lifecycle: every row fires, every other (state, trigger) pair is refused."""
+
+from collections import deque
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from transitions import MachineError
+
+from states.diagram import mermaid
+from states.enums import DisputeType, Role, State, Trigger
+from states.guards import GUARDS, CaseSnapshot
+from states.machine import MACHINE, run
+from states.table import TABLE, TRIGGER_ROLES, row_for, triggers_from
+
+NOW = datetime(2026, 11, 28, 4, 0, tzinfo=UTC)
+PAIRS = [(s, t) for s in State for t in Trigger]
+TABLE_PAIRS = {(s, r.trigger) for r in TABLE for s in r.source}
+
+
+def permissive(state: State) -> CaseSnapshot:
+    """A snapshot on which every guard passes."""
+    return CaseSnapshot(
+        state=state, dispute_type=DisputeType.CONTRACT, arbitration_agreement=True, agreement_form="written",
+        confirmation_due_at=NOW + timedelta(days=10), has_next_level=True, clock="running",
+        refs={"body_kind": "commercial_arbitration"},
+    )
+
+
+@pytest.mark.parametrize("row,source", [(r, s) for r in TABLE for s in r.source],
+                         ids=lambda x: str(getattr(x, "trigger", x)))
+def test_every_row_fires_to_its_destination(row, source):
+    snap = permissive(source)
+    if row.trigger is Trigger.RESUME_CLOCK:
+        snap = CaseSnapshot(**{**{f: getattr(snap, f) for f in snap.__slots__}, "clock": "paused"})
+    adapter = run(snap, row.trigger, {"reason": "x"}, NOW)
+    assert all(v.ok for v in adapter.verdicts), adapter.verdicts
+    assert adapter.state is row.dest
+
+
+@pytest.mark.parametrize("state,trigger", [p for p in PAIRS if p not in TABLE_PAIRS])
+def test_pairs_not_in_the_table_are_refused(state, trigger):
+    assert row_for(state, trigger) is None
+    with pytest.raises(MachineError):
+        run(permissive(state), trigger, {}, NOW)
+
+
+def test_every_state_is_reachable_from_intake():
+    seen, todo = {State.INTAKE}, deque([State.INTAKE])
+    while todo:
+        s = todo.popleft()
+        for t in triggers_from(s):
+            dest = row_for(s, t).dest
+            if dest not in seen:
+                seen.add(dest)
+                todo.append(dest)
+    assert seen == set(State)
+
+
+def test_closed_is_reachable_from_every_state():
+    reverse: dict[State, set[State]] = {s: set() for s in State}
+    for r in TABLE:
+        for s in r.source:
+            reverse[r.dest].add(s)
+    seen, todo = {State.CLOSED}, deque([State.CLOSED])
+    while todo:
+        for s in reverse[todo.popleft()]:
+            if s not in seen:
+                seen.add(s)
+                todo.append(s)
+    assert seen == set(State)
+
+
+def test_every_contract_trigger_is_in_the_table_once_per_source():
+    assert {r.trigger for r in TABLE} == set(Trigger)
+    assert len(TABLE_PAIRS) == sum(len(r.source) for r in TABLE)
+
+
+def test_system_timeouts_belong_to_the_system_alone():
+    for t in (Trigger.DIVERSION_TIMEOUT, Trigger.MEDIATION_TIMEOUT, Trigger.COURT_OVERDUE):
+        assert TRIGGER_ROLES[t] == {Role.SYSTEM}
+    for r in TABLE:
+        if r.trigger.value.endswith(("_timeout", "_overdue")):
+            continue
+        assert Role.SYSTEM not in r.roles, r.trigger
+
+
+def test_every_row_has_a_legal_basis_and_known_guards():
+    for r in TABLE:
+        assert r.basis.strip(), r.trigger
+        assert set(r.guards) <= set(GUARDS)
+
+
+def test_the_machine_holds_no_cases():
+    for _ in range(100):
+        run(permissive(State.INTAKE), Trigger.DIVERT, {}, NOW)
+    assert MACHINE.models == []
+
+
+def test_diagram_has_one_edge_per_row_and_source():
+    edges = [line for line in mermaid().splitlines() if "-->" in line and "[*]" not in line]
+    assert len(edges) == len(TABLE_PAIRS)
+    assert "    mediation --> agreement : reach_agreement" in edges
+
+
+def test_readme_diagram_equals_jiefen_diagram():
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    start = readme.index("```mermaid\n") + len("```mermaid\n")
+    end = readme.index("```", start)
+    assert readme[start:end] == mermaid(), "README diagram is stale: paste the output of `jiefen diagram`"

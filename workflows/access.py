@@ -1,0 +1,78 @@
+"""Who may see what (CONTRACT §3): the one place that scopes cases by role and organization."""
+
+import uuid
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.sql.elements import ColumnElement
+from sqlmodel import Session, select
+
+from models.tables import Case, Organization, User
+from states.enums import Role
+from workflows.errors import NotVisible
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    name: str
+    role: Role
+    org_code: str | None = None
+    org_region: str | None = None
+    mediator_code: str | None = None
+
+
+SYSTEM_TIMEOUT = Actor("system:timeout", Role.SYSTEM)
+
+
+def actor_for(session: Session, user: User) -> Actor:
+    region = None
+    if user.org_code:
+        org = session.exec(select(Organization).where(Organization.code == user.org_code)).first()
+        region = org.region if org else None
+    return Actor(user.username, Role(user.role), user.org_code, region, user.mediator_code)
+
+
+def visible_clause(actor: Actor) -> ColumnElement[bool]:
+    """A WHERE clause selecting the cases `actor` may see."""
+    match actor.role:
+        case Role.ADMIN | Role.SYSTEM:
+            return sa.true()
+        case Role.INTAKE | Role.SUPERVISOR:
+            if not actor.org_region:
+                return sa.false()
+            return Case.region.startswith(actor.org_region, autoescape=True)  # type: ignore[attr-defined]
+        case Role.MEDIATOR:
+            return Case.org_code == actor.org_code if actor.org_code else sa.false()  # type: ignore[return-value]
+        case Role.COURT:
+            return Case.court_code == actor.org_code if actor.org_code else sa.false()  # type: ignore[return-value]
+    return sa.false()
+
+
+def can_see(actor: Actor, case: Case) -> bool:
+    match actor.role:
+        case Role.ADMIN | Role.SYSTEM:
+            return True
+        case Role.INTAKE | Role.SUPERVISOR:
+            return bool(actor.org_region) and case.region.startswith(actor.org_region or "")
+        case Role.MEDIATOR:
+            return actor.org_code is not None and case.org_code == actor.org_code
+        case Role.COURT:
+            return actor.org_code is not None and case.court_code == actor.org_code
+    return False
+
+
+def parse_case_id(case_id: str | uuid.UUID) -> uuid.UUID:
+    if isinstance(case_id, uuid.UUID):
+        return case_id
+    try:
+        return uuid.UUID(case_id)
+    except (ValueError, AttributeError, TypeError):
+        raise NotVisible("案件不存在") from None
+
+
+def get_visible_case(session: Session, actor: Actor, case_id: str | uuid.UUID) -> Case:
+    cid = parse_case_id(case_id)
+    case = session.get(Case, cid)
+    if case is None or not can_see(actor, case):
+        raise NotVisible("案件不存在")
+    return case

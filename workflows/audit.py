@@ -1,0 +1,96 @@
+"""The audit log: a per-case hash chain of events.
+
+hash = SHA-256 over the canonical JSON (sorted keys, no spaces, UTF-8) of the event's content
+together with prev_hash. The first event of a case has prev_hash = 64 zeros.
+"""
+
+import hashlib
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlmodel import Session, select
+
+from models.tables import Case, CaseEvent
+
+GENESIS = "0" * 64
+
+
+def _utc_text(at: datetime) -> str:
+    if at.tzinfo is None:
+        at = at.replace(tzinfo=UTC)
+    return at.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def canonical(event: dict[str, Any]) -> bytes:
+    return json.dumps(event, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str).encode()
+
+
+def event_hash(*, case_id: uuid.UUID, seq: int, at: datetime, actor: str, trigger: str, from_state: str | None,
+               to_state: str, payload: dict[str, Any], prev_hash: str) -> str:
+    body = {
+        "case_id": str(case_id), "seq": seq, "at": _utc_text(at), "actor": actor, "trigger": trigger,
+        "from_state": from_state, "to_state": to_state, "payload": payload, "prev_hash": prev_hash,
+    }
+    return hashlib.sha256(canonical(body)).hexdigest()
+
+
+def last_event(session: Session, case_id: uuid.UUID) -> CaseEvent | None:
+    return session.exec(
+        select(CaseEvent).where(CaseEvent.case_id == case_id).order_by(CaseEvent.seq.desc()).limit(1)  # type: ignore[attr-defined]
+    ).first()
+
+
+def append(session: Session, *, case: Case, actor: str, trigger: str, from_state: str | None, to_state: str,
+           payload: dict[str, Any], at: datetime) -> CaseEvent:
+    """Append one event to the case's chain. The caller holds the case lock."""
+    prev = last_event(session, case.id)
+    seq = 1 if prev is None else prev.seq + 1
+    prev_hash = GENESIS if prev is None else prev.hash
+    payload = json.loads(canonical(payload))  # exactly what will be stored and re-read
+    h = event_hash(case_id=case.id, seq=seq, at=at, actor=actor, trigger=trigger, from_state=from_state,
+                   to_state=to_state, payload=payload, prev_hash=prev_hash)
+    ev = CaseEvent(case_id=case.id, seq=seq, at=at, actor=actor, trigger=trigger, from_state=from_state,
+                   to_state=to_state, payload=payload, prev_hash=prev_hash, hash=h)
+    session.add(ev)
+    return ev
+
+
+@dataclass(frozen=True, slots=True)
+class Break:
+    case_id: uuid.UUID
+    case_no: str
+    seq: int
+    problem: str
+
+
+def verify(session: Session, *, case_id: uuid.UUID | None = None, batch: int = 500) -> tuple[int, Break | None]:
+    """Walk every chain (or one). Returns (events checked, first break or None)."""
+    checked = 0
+    query = select(Case.id, Case.case_no).order_by(Case.created_at, Case.id)  # type: ignore[arg-type]
+    if case_id is not None:
+        query = query.where(Case.id == case_id)
+    for cid, case_no in session.exec(query):
+        expected_seq, prev_hash = 1, GENESIS
+        events = session.exec(
+            select(CaseEvent).where(CaseEvent.case_id == cid).order_by(CaseEvent.seq)  # type: ignore[arg-type]
+            .execution_options(yield_per=batch)
+        )
+        for ev in events:
+            checked += 1
+            if ev.seq != expected_seq:
+                return checked, Break(cid, case_no, expected_seq, f"事件序号不连续：应为 {expected_seq}，实为 {ev.seq}")
+            if ev.prev_hash != prev_hash:
+                return checked, Break(cid, case_no, ev.seq, "prev_hash 与上一事件的哈希不符")
+            h = event_hash(case_id=cid, seq=ev.seq, at=ev.at, actor=ev.actor, trigger=ev.trigger,
+                           from_state=ev.from_state, to_state=ev.to_state, payload=ev.payload, prev_hash=ev.prev_hash)
+            if h != ev.hash:
+                return checked, Break(cid, case_no, ev.seq, "事件内容与其哈希不符（记录被改动）")
+            expected_seq, prev_hash = ev.seq + 1, ev.hash
+        if expected_seq == 1:
+            return checked, Break(cid, case_no, 1, "案件没有任何审计事件")
+    return checked, None
+
+

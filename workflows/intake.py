@@ -1,0 +1,120 @@
+"""Intake (受理登记): a new case, its parties and its first audit event in one transaction."""
+
+import uuid
+from datetime import UTC, datetime
+
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from models.db import is_sqlite, write_transaction
+from models.privacy import mask_id_number, mask_phone
+from models.schemas import CaseCreate
+from models.settings import get_settings
+from models.tables import Case, CaseCounter, IdempotencyKey, Party
+from states.enums import Role, State
+from workflows import audit
+from workflows.access import Actor
+from workflows.errors import Forbidden, PayloadInvalid
+
+OPENING_ROLES = frozenset({Role.INTAKE, Role.SUPERVISOR})
+OPEN_TRIGGER = "open"
+
+
+def format_case_no(year: int, region: str, seq: int) -> str:
+    """（2026）330106调0001号 — year, county code, 调 for mediation, sequence."""
+    return f"（{year}）{region}调{seq:04d}号"
+
+
+def next_case_seq(session: Session, region: str, year: int) -> int:
+    """Gap-free per (region, year): an atomic upsert that holds the counter row until commit."""
+    dialect = sqlite if is_sqlite(session) else postgresql
+    stmt = (
+        dialect.insert(CaseCounter)
+        .values(region=region, year=year, last=1)
+        .on_conflict_do_update(index_elements=["region", "year"], set_={"last": CaseCounter.last + 1})
+        .returning(CaseCounter.last)
+    )
+    return int(session.exec(stmt).scalar_one())  # type: ignore[call-overload]
+
+
+def find_by_key(session: Session, actor: Actor, key: str) -> Case | None:
+    row = session.exec(
+        select(IdempotencyKey).where(IdempotencyKey.actor == actor.name, IdempotencyKey.key == key)
+    ).first()
+    return session.get(Case, row.case_id) if row else None
+
+
+def open_case(
+    session: Session,
+    *,
+    data: CaseCreate,
+    actor: Actor,
+    idempotency_key: str | None = None,
+    now: datetime | None = None,
+) -> tuple[Case, bool]:
+    """Open a case. Returns (case, created). A repeated Idempotency-Key returns the first case."""
+    if actor.role not in OPENING_ROLES:
+        raise Forbidden(f"当前角色（{actor.role}）无权受理登记案件")
+    if not actor.org_region or not data.region.startswith(actor.org_region):
+        raise PayloadInvalid("region", f"region：案件所在地不在本中心辖区（{actor.org_region or '未设置'}）内")
+    if idempotency_key is not None:
+        key = idempotency_key.strip()
+        if not key or len(key) > 200:
+            raise PayloadInvalid(["header", "Idempotency-Key"], "Idempotency-Key：应为1至200个字符")
+        existing = find_by_key(session, actor, key)
+        if existing is not None:
+            return existing, False
+    now = now or datetime.now(UTC)
+    tz = get_settings().tz
+    year = now.astimezone(tz).year
+    county = data.region[:6]
+    try:
+        with write_transaction(session):
+            if idempotency_key is not None:
+                # Re-check under the write lock (SQLite) / let the primary key decide (PostgreSQL).
+                existing = find_by_key(session, actor, idempotency_key.strip())
+                if existing is not None:
+                    return existing, False
+            seq = next_case_seq(session, county, year)
+            case = Case(
+                id=uuid.uuid4(), case_no=format_case_no(year, county, seq), region=data.region,
+                dispute_type=data.dispute_type, channel=data.channel, summary=data.summary, state=State.INTAKE,
+                version=1, claim_amount=data.claim_amount, occurred_on=data.occurred_on,
+                arbitration_agreement=data.arbitration_agreement, status_matter=data.status_matter,
+                referral=data.referral.model_dump(mode="json", exclude_none=True) if data.referral else None,
+                created_by=actor.name, created_at=now, updated_at=now,
+            )
+            session.add(case)
+            session.flush()
+            for i, p in enumerate(data.parties):
+                session.add(Party(case_id=case.id, position=i, role=p.role, kind=p.kind, name=p.name,
+                                  id_number=p.id_number, uscc=p.uscc, phone=p.phone, address=p.address))
+            if idempotency_key is not None:
+                session.add(IdempotencyKey(actor=actor.name, key=idempotency_key.strip(), case_id=case.id,
+                                           created_at=now))
+            session.flush()
+            audit.append(
+                session, case=case, actor=actor.name, trigger=OPEN_TRIGGER, from_state=None, to_state=State.INTAKE,
+                at=now,
+                payload={
+                    "case_no": case.case_no, "dispute_type": data.dispute_type, "channel": data.channel,
+                    "region": data.region, "summary": data.summary,
+                    "parties": [
+                        {"role": p.role, "kind": p.kind, "name": p.name, "id_number": mask_id_number(p.id_number),
+                         "uscc": p.uscc, "phone": mask_phone(p.phone)}
+                        for p in data.parties
+                    ],
+                },
+            )
+    except IntegrityError:
+        if idempotency_key is None:
+            raise
+        session.rollback()
+        existing = find_by_key(session, actor, idempotency_key.strip())
+        if existing is None:
+            raise
+        return existing, False
+    return case, True
+
+

@@ -1,0 +1,150 @@
+"""Read-side services: what a caller may see, shaped for the API. Every query is scoped and indexed."""
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from sqlmodel import Session, func, select
+
+from models.schemas import (
+    ActionPublic,
+    ActionsPublic,
+    CasePublic,
+    CasesPublic,
+    DeadlinePublic,
+    DocumentPublic,
+    EventPublic,
+    HandoffPublic,
+)
+from models.tables import Case, CaseEvent, CourtHandoff, Deadline, Document, Party
+from states.enums import Role, State
+from states.table import TABLE
+from workflows.access import Actor, get_visible_case, visible_clause
+from workflows.errors import Forbidden, NotVisible
+
+OPEN_DEADLINE = ("pending", "paused")
+
+
+@dataclass(frozen=True, slots=True)
+class CaseFilters:
+    state: str | None = None
+    dispute_type: str | None = None
+    org_code: str | None = None
+    overdue: bool = False
+    q: str | None = None
+    offset: int = 0
+    limit: int = 50
+
+
+def case_public(session: Session, case: Case) -> CasePublic:
+    parties = session.exec(select(Party).where(Party.case_id == case.id).order_by(Party.position)).all()
+    deadlines = session.exec(
+        select(Deadline).where(Deadline.case_id == case.id).order_by(Deadline.created_at, Deadline.kind)  # type: ignore[arg-type]
+    ).all()
+    return CasePublic.of(case, list(parties), list(deadlines))
+
+
+def get_case(session: Session, actor: Actor, case_id: str | uuid.UUID) -> CasePublic:
+    return case_public(session, get_visible_case(session, actor, case_id))
+
+
+def list_cases(session: Session, actor: Actor, f: CaseFilters, *, now: datetime | None = None) -> CasesPublic:
+    now = now or datetime.now(UTC)
+    where = [visible_clause(actor)]
+    if f.state:
+        where.append(Case.state == f.state)
+    if f.dispute_type:
+        where.append(Case.dispute_type == f.dispute_type)
+    if f.org_code:
+        where.append(Case.org_code == f.org_code)
+    if f.overdue:
+        where.append(
+            sa.exists().where(Deadline.case_id == Case.id, Deadline.status == "pending", Deadline.due_at <= now)
+        )
+    if f.q:
+        like = f"%{f.q.strip()}%"
+        where.append(sa.or_(
+            Case.case_no.like(like),  # type: ignore[attr-defined]
+            Case.summary.like(like),  # type: ignore[attr-defined]
+            sa.exists().where(Party.case_id == Case.id, Party.name.like(like)),  # type: ignore[attr-defined]
+        ))
+    count = session.exec(select(func.count()).select_from(Case).where(*where)).one()
+    rows = session.exec(
+        select(Case).where(*where).order_by(Case.updated_at.desc(), Case.id).offset(f.offset).limit(f.limit)  # type: ignore[attr-defined]
+    ).all()
+    if not rows:
+        return CasesPublic(data=[], count=count)
+    ids = [c.id for c in rows]
+    parties: dict[uuid.UUID, list[Party]] = {i: [] for i in ids}
+    for p in session.exec(select(Party).where(Party.case_id.in_(ids)).order_by(Party.position)):  # type: ignore[attr-defined]
+        parties[p.case_id].append(p)
+    deadlines: dict[uuid.UUID, list[Deadline]] = {i: [] for i in ids}
+    for d in session.exec(select(Deadline).where(Deadline.case_id.in_(ids)).order_by(Deadline.created_at)):  # type: ignore[attr-defined]
+        deadlines[d.case_id].append(d)
+    return CasesPublic(data=[CasePublic.of(c, parties[c.id], deadlines[c.id]) for c in rows], count=count)
+
+
+def events(session: Session, actor: Actor, case_id: str | uuid.UUID) -> list[EventPublic]:
+    case = get_visible_case(session, actor, case_id)
+    rows = session.exec(select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.seq)).all()  # type: ignore[arg-type]
+    return [EventPublic.model_validate(e, from_attributes=True) for e in rows]
+
+
+def deadlines(session: Session, actor: Actor, case_id: str | uuid.UUID) -> list[DeadlinePublic]:
+    case = get_visible_case(session, actor, case_id)
+    rows = session.exec(select(Deadline).where(Deadline.case_id == case.id).order_by(Deadline.created_at)).all()  # type: ignore[arg-type]
+    return [DeadlinePublic.model_validate(d, from_attributes=True) for d in rows]
+
+
+def documents(session: Session, actor: Actor, case_id: str | uuid.UUID) -> list[DocumentPublic]:
+    case = get_visible_case(session, actor, case_id)
+    rows = session.exec(select(Document).where(Document.case_id == case.id).order_by(Document.created_at)).all()  # type: ignore[arg-type]
+    return [DocumentPublic.model_validate(d, from_attributes=True) for d in rows]
+
+
+def document(session: Session, actor: Actor, doc_id: str) -> Document:
+    try:
+        did = uuid.UUID(doc_id)
+    except ValueError:
+        raise NotVisible("文书不存在") from None
+    doc = session.get(Document, did)
+    if doc is None:
+        raise NotVisible("文书不存在")
+    try:
+        get_visible_case(session, actor, doc.case_id)
+    except NotVisible:
+        raise NotVisible("文书不存在") from None
+    return doc
+
+
+def actions(session: Session, actor: Actor, case_id: str | uuid.UUID) -> ActionsPublic:
+    case = get_visible_case(session, actor, case_id)
+    state = State(case.state)
+    rows = [r for r in TABLE if state in r.source and actor.role in r.roles]
+    return ActionsPublic(
+        allowed=[str(r.trigger) for r in rows],
+        data=[
+            ActionPublic(trigger=r.trigger, label=r.label, to_state=r.dest, required=list(r.required),
+                         optional=list(r.optional), basis=r.basis)
+            for r in rows
+        ],
+    )
+
+
+def court_inbox(session: Session, actor: Actor, status: str | None, *, offset: int = 0,
+                limit: int = 50) -> list[HandoffPublic]:
+    """A court's hand-offs (admins see every court's). Other roles have no inbox."""
+    if actor.role not in (Role.COURT, Role.ADMIN):
+        raise Forbidden("只有人民法院用户可以查看司法确认收件箱")
+    query = select(CourtHandoff, Case.case_no).join(Case, Case.id == CourtHandoff.case_id)  # type: ignore[arg-type]
+    if actor.role is Role.COURT:
+        query = query.where(CourtHandoff.court_code == (actor.org_code or ""))
+    if status:
+        query = query.where(CourtHandoff.status == status)
+    query = query.order_by(CourtHandoff.created_at).offset(offset).limit(limit)  # type: ignore[arg-type]
+    return [
+        HandoffPublic(id=h.id, case_id=h.case_id, case_no=no, court_code=h.court_code, status=h.status,
+                      package=h.package, created_at=h.created_at, accepted_at=h.accepted_at, decided_at=h.decided_at)
+        for h, no in session.exec(query)
+    ]
