@@ -12,7 +12,9 @@ os.environ.setdefault("JIEFEN_SECRET_KEY", "test-secret-key-that-is-long-enough-
 os.environ.setdefault("JIEFEN_TIMEZONE", "Asia/Shanghai")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
+import uuid  # noqa: E402
 from collections.abc import Iterator  # noqa: E402
+from contextlib import contextmanager  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import pytest  # noqa: E402
@@ -44,6 +46,23 @@ def _reset_postgres(url: str) -> None:
     eng.dispose()
 
 
+@contextmanager
+def scratch_postgres(url: str) -> Iterator[str]:
+    """A database of this test run's own on the server named by `url`, dropped afterwards, so that
+    runs in parallel (and developers' runs beside CI) never share tables."""
+    base = sa.engine.make_url(url)
+    name = f"{base.database or 'test'}_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    admin = sa.create_engine(base, poolclass=sa.pool.NullPool, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    try:
+        yield base.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
+
+
 def _seed(engine: Engine) -> None:
     from models.seed.loader import load_seed_file
 
@@ -62,12 +81,17 @@ def sqlite_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
 
 
 @pytest.fixture(scope="session")
-def postgres_engine() -> Iterator[Engine]:
+def postgres_url() -> Iterator[str]:
     if not PG_URL:
         pytest.skip("JIEFEN_TEST_POSTGRES_URL is not set")
-    _reset_postgres(PG_URL)
-    upgrade(PG_URL)
-    engine = make_engine(PG_URL)
+    with scratch_postgres(PG_URL) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def postgres_engine(postgres_url: str) -> Iterator[Engine]:
+    upgrade(postgres_url)
+    engine = make_engine(postgres_url)
     _seed(engine)
     yield engine
     engine.dispose()
