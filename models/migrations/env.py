@@ -6,6 +6,7 @@ import models.tables  # noqa: F401  (registers the tables)
 from models.db import make_engine
 
 target_metadata = SQLModel.metadata
+MIGRATION_LOCK_ID = 0x6A696566  # "jief"
 
 
 def run_migrations_offline() -> None:
@@ -22,6 +23,10 @@ def run_migrations_online() -> None:
         context.configure(connection=connection, target_metadata=target_metadata,
                           render_as_batch=connection.dialect.name == "sqlite")
         with context.begin_transaction():
+            if connection.dialect.name == "postgresql":
+                # Several API processes may start at once: one migrates, the others wait and find
+                # the schema current.
+                connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK_ID})")
             context.run_migrations()
     engine.dispose()
 
