@@ -1,7 +1,9 @@
 import json
 from tests.factories import case_payload, ID_A
 
-def test_probe(client, login, engine):
+def test_probe(app, login, engine):
+    from fastapi.testclient import TestClient
+    client = TestClient(app, raise_server_exceptions=False)
     out = []
     w = login("window1")
     def p(label, r):
