@@ -113,6 +113,39 @@ def deadline(
     typer.echo(line)
 
 
+@app.command()
+def doctor() -> None:
+    """Check fonts, HarfBuzz subsetting, the database and Prefect; exit 1 naming what is missing."""
+    import sqlalchemy as sa
+
+    from documents.environment import Check, checks
+
+    results = checks()
+    settings = get_settings()
+    try:
+        from models.db import make_engine
+
+        engine = make_engine(settings.database_url)
+        with engine.connect() as conn:
+            conn.execute(sa.text("SELECT 1"))
+        engine.dispose()
+        results.append(Check("database", True, settings.database_url.split("@")[-1]))
+    except Exception as e:  # noqa: BLE001 - any failure to connect is the finding itself
+        results.append(Check("database", False, f"{type(e).__name__}: {str(e).splitlines()[0][:200]}",
+                             "check JIEFEN_DATABASE_URL"))
+    try:
+        import prefect
+
+        results.append(Check("Prefect", True, prefect.__version__))
+    except ImportError as e:
+        results.append(Check("Prefect", False, str(e), "make setup"))
+    for c in results:
+        mark = "ok " if c.ok else "MISSING"
+        typer.echo(f"[{mark}] {c.name}: {c.detail}" + (f"  -> {c.remedy}" if not c.ok and c.remedy else ""))
+    if not all(c.ok for c in results):
+        raise typer.Exit(1)
+
+
 def main() -> None:
     app()
 

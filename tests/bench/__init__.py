@@ -1,0 +1,1 @@
+"""Benchmarks: run with `make bench`. They print numbers and never assert on timings."""

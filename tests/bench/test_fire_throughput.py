@@ -1,0 +1,448 @@
+"""Benchmark: transitions per second through `workflows.engine.fire` against the raw SQL floor.
+
+Run with `make bench`. This is a benchmark, not a test: it prints a table and asserts only functional
+facts (events written = transitions fired, versions bumped, clocks consistent, audit chains verify).
+It never fails on a timing.
+
+The work: N cases are built in state `mediation` (not timed). One pass fires `pause_clock` on every
+case, then `resume_clock` on every case — 2N real transitions, each with its guard (clock_running /
+clock_paused), the mediation deadline's update and a hash-chained audit event — and leaves every
+case as it found it, so passes can repeat on the same cases.
+
+- fire: `workflows.engine.fire`, one Session per call as the API opens one per request.
+- raw floor: the same state change in plain SQL on a DBAPI connection of the same engine, one
+  transaction per transition: BEGIN IMMEDIATE (SQLite) / SELECT … FOR UPDATE of the case row
+  (PostgreSQL); UPDATE cases (state, version + 1, updated_at); UPDATE the mediation deadline's
+  status (its WHERE status = … and a rowcount of 1 stand in for the guard); SELECT the last event's
+  seq and hash; INSERT INTO case_events with a SHA-256 computed in Python over canonical JSON;
+  COMMIT. Its events use the audit log's own hash rule, so `audit.verify` checks them as well.
+
+Both run on the same cases, interleaved in ROUNDS rounds (the order alternating each round); the
+table shows the median of the rounds.
+
+Knobs (environment): JIEFEN_BENCH_N_SQLITE, JIEFEN_BENCH_N_PG (300), JIEFEN_BENCH_ROUNDS (3),
+JIEFEN_BENCH_PROFILE_FIRES (200), JIEFEN_TEST_POSTGRES_URL (default a local server's `test`).
+"""
+
+import cProfile
+import gc
+import hashlib
+import json
+import os
+import pstats
+import statistics
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, func, select
+
+from models.db import make_engine
+from models.migrate import upgrade
+from models.tables import Case, CaseEvent, Deadline
+from states.enums import State, Trigger
+from tests.conftest import _seed, scratch_postgres
+from tests.factories import T0, actor, make_case
+from workflows import audit
+from workflows.access import Actor
+from workflows.engine import fire
+
+N_SQLITE = int(os.environ.get("JIEFEN_BENCH_N_SQLITE", "300"))
+N_PG = int(os.environ.get("JIEFEN_BENCH_N_PG", "300"))
+ROUNDS = int(os.environ.get("JIEFEN_BENCH_ROUNDS", "3"))
+PROFILE_FIRES = int(os.environ.get("JIEFEN_BENCH_PROFILE_FIRES", "200"))
+WARMUP_CASES = 20
+PG_URL = os.environ.get("JIEFEN_TEST_POSTGRES_URL") or "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+GOAL = 0.5  # from the issue: fire ≥ 0.5 × the raw floor
+
+PAYLOAD = {"reason": "鉴定"}
+MEDIATOR = "mediator1"
+RAW_ACTOR = "bench:raw"  # the raw floor's events are told apart from fire's by their actor
+PAIR = (Trigger.PAUSE_CLOCK, Trigger.RESUME_CLOCK)
+CLOCK_STATUS = {Trigger.PAUSE_CLOCK: ("pending", "paused"), Trigger.RESUME_CLOCK: ("paused", "pending")}
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+PROJECT_DIRS = tuple(str(PROJECT_ROOT / d) + os.sep for d in ("workflows", "states", "models", "api", "documents"))
+
+
+# --- a deterministic clock: every transition happens 1 ms after the previous one --------------------
+
+
+class Clock:
+    def __init__(self, start: datetime) -> None:
+        self.at = start
+
+    def __call__(self) -> datetime:
+        self.at += timedelta(milliseconds=1)
+        return self.at
+
+
+# --- the raw floor ----------------------------------------------------------------------------------
+
+
+def _canonical_sha256(body: dict) -> str:
+    return hashlib.sha256(
+        json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    ).hexdigest()
+
+
+class RawFloor:
+    """The same transition as fire's, in plain SQL on a DBAPI connection of the same engine."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.pg = engine.dialect.name == "postgresql"
+        p = "%s" if self.pg else "?"
+        lock = " FOR UPDATE" if self.pg else ""
+        self.select_case = f"SELECT state, version FROM cases WHERE id = {p}{lock}"
+        self.update_case = f"UPDATE cases SET state = {p}, version = version + 1, updated_at = {p} WHERE id = {p}"
+        self.update_deadline = (f"UPDATE deadlines SET status = {p}, updated_at = {p} "
+                                f"WHERE case_id = {p} AND kind = 'mediation' AND status = {p}")
+        self.last_event = f"SELECT seq, hash FROM case_events WHERE case_id = {p} ORDER BY seq DESC LIMIT 1"
+        self.insert_event = (
+            "INSERT INTO case_events (case_id, seq, at, actor, trigger, from_state, to_state, payload, prev_hash, hash) "
+            f"VALUES ({', '.join([p] * 10)})"
+        )
+        if self.pg:
+            from psycopg.types.json import Json
+
+            self._json: Callable[[dict], object] = Json
+        else:
+            self._json = json.dumps  # what SQLAlchemy's JSON type stores on SQLite
+
+    def _key(self, case_id: uuid.UUID) -> object:
+        return case_id if self.pg else case_id.hex  # sa.Uuid: native on PostgreSQL, CHAR(32) hex on SQLite
+
+    def _ts(self, at: datetime) -> object:
+        # UTCDateTime: aware on PostgreSQL, naive UTC text on SQLite (SQLAlchemy's storage format)
+        return at if self.pg else at.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+
+    def run_pass(self, case_ids: list[uuid.UUID], clock: Clock) -> int:
+        """pause_clock on every case, then resume_clock on every case. Returns transitions done."""
+        pooled = self.engine.raw_connection()  # same engine, same pool, same connect-time PRAGMAs
+        try:
+            dbapi = pooled.driver_connection
+            done = 0
+            for trigger in PAIR:
+                for cid in case_ids:
+                    self._transition(dbapi, cid, trigger, clock())
+                    done += 1
+            return done
+        finally:
+            pooled.close()
+
+    def _transition(self, dbapi, case_id: uuid.UUID, trigger: Trigger, now: datetime) -> None:
+        key, ts = self._key(case_id), self._ts(now)
+        before, after = CLOCK_STATUS[trigger]
+        cur = dbapi.cursor()
+        try:
+            if not self.pg:
+                cur.execute("BEGIN IMMEDIATE")  # the connect hook put sqlite3 in autocommit mode
+            cur.execute(self.select_case, (key,))
+            state, _version = cur.fetchone()
+            cur.execute(self.update_case, (state, ts, key))
+            cur.execute(self.update_deadline, (after, ts, key, before))
+            if cur.rowcount != 1:
+                raise AssertionError(f"raw floor: {trigger} found no {before} mediation clock on case {case_id}")
+            cur.execute(self.last_event, (key,))
+            last = cur.fetchone()
+            seq = 1 if last is None else last[0] + 1
+            prev_hash = audit.GENESIS if last is None else last[1]
+            body = {"case_id": str(case_id), "seq": seq, "at": now.astimezone(UTC).isoformat(timespec="microseconds"),
+                    "actor": RAW_ACTOR, "trigger": trigger.value, "from_state": state, "to_state": state,
+                    "payload": PAYLOAD, "prev_hash": prev_hash}
+            cur.execute(self.insert_event, (key, seq, ts, RAW_ACTOR, trigger.value, state, state,
+                                            self._json(PAYLOAD), prev_hash, _canonical_sha256(body)))
+            if self.pg:
+                dbapi.commit()
+            else:
+                cur.execute("COMMIT")
+        except BaseException:
+            dbapi.rollback() if self.pg else cur.execute("ROLLBACK")
+            raise
+        finally:
+            cur.close()
+
+
+# --- fire -------------------------------------------------------------------------------------------
+
+
+def fire_pass(engine: Engine, case_ids: list[uuid.UUID], mediator: Actor, clock: Clock) -> int:
+    """pause_clock on every case, then resume_clock on every case, through the engine."""
+    done = 0
+    for trigger in PAIR:
+        for cid in case_ids:
+            with Session(engine, expire_on_commit=False) as session:  # one per request, as in api/deps.py
+                fire(session, case_id=cid, trigger=trigger, actor=mediator, payload=PAYLOAD, now=clock())
+            done += 1
+    return done
+
+
+# --- one backend ------------------------------------------------------------------------------------
+
+
+@dataclass
+class Bench:
+    name: str
+    engine: Engine | None
+    case_ids: list[uuid.UUID] = field(default_factory=list)
+    mediator: Actor | None = None
+    clock: Clock = field(default_factory=lambda: Clock(T0 + timedelta(days=1)))
+    skipped: str | None = None
+    setup_seconds: float = 0.0
+    raw_done: int = 0  # transitions, warm-up included
+    fire_done: int = 0
+
+
+def _build(name: str, url: str, n: int) -> Bench:
+    t = time.perf_counter()
+    upgrade(url)
+    engine = make_engine(url)
+    _seed(engine)
+    bench = Bench(name, engine)
+    with Session(engine, expire_on_commit=False) as session:
+        bench.mediator = actor(session, MEDIATOR)
+        for _ in range(n):
+            bench.case_ids.append(make_case(session, state=State.MEDIATION).id)
+    bench.setup_seconds = time.perf_counter() - t
+    return bench
+
+
+@pytest.fixture(scope="module")
+def sqlite_bench(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bench]:
+    path = tmp_path_factory.mktemp("bench") / "jiefen-bench.db"
+    bench = _build("sqlite", f"sqlite:///{path}", N_SQLITE)
+    with bench.engine.connect() as conn:  # type: ignore[union-attr]
+        mode = conn.exec_driver_sql("PRAGMA journal_mode").scalar()
+    assert mode == "wal", mode
+    yield bench
+    bench.engine.dispose()  # type: ignore[union-attr]
+
+
+@pytest.fixture(scope="module")
+def postgres_bench() -> Iterator[Bench]:
+    probe = sa.create_engine(PG_URL, poolclass=sa.pool.NullPool, connect_args={"connect_timeout": 3})
+    try:
+        with probe.connect() as conn:
+            conn.exec_driver_sql("SELECT 1")
+    except Exception as e:  # noqa: BLE001 - any failure to reach the server means: skip PostgreSQL
+        reason = f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}"[:160]
+        print(f"\nPostgreSQL skipped: {sa.engine.make_url(PG_URL).render_as_string()} unreachable ({reason})")
+        yield Bench("postgresql", None, skipped="unreachable")
+        return
+    finally:
+        probe.dispose()
+    with scratch_postgres(PG_URL) as url:
+        bench = _build("postgresql", url, N_PG)
+        try:
+            yield bench
+        finally:
+            bench.engine.dispose()  # type: ignore[union-attr]
+
+
+def _counts(bench: Bench) -> tuple[int, int, int, int]:
+    """(all events, raw events, fire pause/resume events, sum of versions) over the bench cases."""
+    with Session(bench.engine) as s:
+        total = s.exec(select(func.count()).select_from(CaseEvent)).one()
+        raw = s.exec(select(func.count()).select_from(CaseEvent).where(CaseEvent.actor == RAW_ACTOR)).one()
+        fired = s.exec(select(func.count()).select_from(CaseEvent).where(
+            CaseEvent.actor == MEDIATOR,
+            CaseEvent.trigger.in_([t.value for t in PAIR]),  # type: ignore[attr-defined]
+        )).one()
+        versions = s.exec(select(func.sum(Case.version)).where(Case.id.in_(bench.case_ids))).one()  # type: ignore[attr-defined]
+    return total, raw, fired, int(versions or 0)
+
+
+def _timed(fn: Callable[[], int]) -> tuple[int, float]:
+    gc.collect()
+    t = time.perf_counter()
+    done = fn()
+    return done, time.perf_counter() - t
+
+
+def _measure(bench: Bench) -> dict[str, list[float]]:
+    engine, ids, clock, mediator = bench.engine, bench.case_ids, bench.clock, bench.mediator
+    assert engine is not None and mediator is not None
+    raw = RawFloor(engine)
+    before = _counts(bench)
+
+    # warm-up (not timed): caches, prepared statements, pool
+    bench.raw_done += raw.run_pass(ids[:WARMUP_CASES], clock)
+    bench.fire_done += fire_pass(engine, ids[:WARMUP_CASES], mediator, clock)
+
+    rates: dict[str, list[float]] = {"raw": [], "fire": []}
+    runs = {"raw": lambda: raw.run_pass(ids, clock), "fire": lambda: fire_pass(engine, ids, mediator, clock)}
+    for r in range(ROUNDS):
+        for kind in (("raw", "fire") if r % 2 == 0 else ("fire", "raw")):
+            done, seconds = _timed(runs[kind])
+            rates[kind].append(done / seconds)
+            if kind == "raw":
+                bench.raw_done += done
+            else:
+                bench.fire_done += done
+        print(f"  {bench.name} round {r + 1}/{ROUNDS}: raw {rates['raw'][-1]:8.0f} tx/s   "
+              f"fire {rates['fire'][-1]:8.0f} tx/s")
+
+    # functional facts only
+    after = _counts(bench)
+    assert after[0] - before[0] == bench.raw_done + bench.fire_done, "one event per transition"
+    assert after[1] - before[1] == bench.raw_done
+    assert after[2] - before[2] == bench.fire_done
+    assert after[3] - before[3] == bench.raw_done + bench.fire_done, "one version bump per transition"
+    with Session(engine) as s:
+        clocks = Counter(s.exec(select(Deadline.status).where(
+            Deadline.case_id.in_(ids), Deadline.kind == "mediation")).all())  # type: ignore[attr-defined]
+        assert clocks == {"pending": len(ids)}, clocks  # every pass leaves every clock running
+        checked, broken = audit.verify(s)
+    assert broken is None, broken
+    assert checked == after[0]
+    print(f"  {bench.name}: {bench.raw_done} raw + {bench.fire_done} fire transitions, "
+          f"{after[0] - before[0]} events written, audit.verify ok over {checked} events")
+    return rates
+
+
+def _statements_per_fire(bench: Bench) -> list[str]:
+    """The SQL one pause_clock + one resume_clock fire send (as seen by before_cursor_execute)."""
+    assert bench.engine is not None and bench.mediator is not None
+    seen: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany) -> None:  # noqa: ARG001
+        seen.append(" ".join(statement.split()))
+
+    event.listen(bench.engine, "before_cursor_execute", record)
+    try:
+        bench.fire_done += fire_pass(bench.engine, bench.case_ids[:1], bench.mediator, bench.clock)
+    finally:
+        event.remove(bench.engine, "before_cursor_execute", record)
+    return seen
+
+
+# --- the benchmark ----------------------------------------------------------------------------------
+
+
+def test_fire_throughput(sqlite_bench: Bench, postgres_bench: Bench) -> None:
+    rows = []
+    for bench in (sqlite_bench, postgres_bench):
+        if bench.skipped:
+            rows.append((bench.name, None, None, bench.skipped))
+            continue
+        print(f"\n{bench.name}: {len(bench.case_ids)} cases in mediation built in {bench.setup_seconds:.1f} s; "
+              f"{ROUNDS} rounds of {2 * len(bench.case_ids)} raw + {2 * len(bench.case_ids)} fire transitions")
+        rates = _measure(bench)
+        sql = _statements_per_fire(bench)
+        print(f"  {bench.name}: fire sends {len(sql) / 2:.1f} SQL statements per transition "
+              f"(raw floor: {6 if bench.name == 'postgresql' else 7}, BEGIN/COMMIT included on SQLite)")
+        rows.append((bench.name, statistics.median(rates["raw"]), statistics.median(rates["fire"]), None))
+
+    print("\nfire throughput (median of rounds; pause_clock/resume_clock on cases in mediation)\n")
+    header = f"{'backend':<11}| {'raw floor tx/s':>14} | {'fire tx/s':>9} | {'ratio fire/raw':>14} | {'µs per fire':>11}"
+    print(header)
+    print("-" * len(header))
+    for name, raw, fired, skipped in rows:
+        if skipped:
+            print(f"{name:<11}| {'skipped (' + skipped + ')':>14}")
+            continue
+        print(f"{name:<11}| {raw:>14,.0f} | {fired:>9,.0f} | {fired / raw:>14.2f} | {1e6 / fired:>11,.0f}")
+    print()
+    for name, raw, fired, skipped in rows:
+        if skipped:
+            print(f"goal fire ≥ {GOAL}× raw floor on {name}: not measured (PostgreSQL skipped)")
+        else:
+            ratio = fired / raw
+            verdict = "met" if ratio >= GOAL else "NOT met"
+            print(f"goal fire ≥ {GOAL}× raw floor on {name}: {verdict} ({ratio:.2f}×; "
+                  f"raw {1e6 / raw:,.0f} µs vs fire {1e6 / fired:,.0f} µs per transition)")
+
+
+def _where(key: tuple[str, int, str]) -> str:
+    filename, line, name = key
+    if filename.startswith(str(PROJECT_ROOT)):
+        filename = os.path.relpath(filename, PROJECT_ROOT)
+    elif filename == "~":
+        return name
+    elif ".venv" in filename or "site-packages" in filename:
+        filename = filename.split("site-packages" + os.sep)[-1]
+    return f"{filename}:{line}({name})"
+
+
+def _package(key: tuple[str, int, str]) -> str:
+    filename, _, name = key
+    if filename == "~":  # C functions
+        if "sqlite3" in name or "psycopg" in name:
+            return "DBAPI driver (C: sqlite3 execute/fetch/commit)"
+        if "sha256" in name or "hexdigest" in name:
+            return "hashlib"
+        return "other C builtins"
+    if filename.startswith(PROJECT_DIRS):
+        return "project (workflows/ states/ models/)"
+    for pkg in ("sqlalchemy", "sqlmodel", "pydantic_core", "pydantic", "transitions", "json", "uuid", "enum",
+                "datetime", "zoneinfo", "chinese_calendar", "dataclasses", "typing", "logging", "threading"):
+        if f"{os.sep}{pkg}{os.sep}" in filename or filename.endswith(f"{os.sep}{pkg}.py"):
+            return pkg
+    return "other Python"
+
+
+def test_fire_profile_sqlite(sqlite_bench: Bench) -> None:
+    """cProfile of PROFILE_FIRES fires on SQLite: where fire's time goes."""
+    bench = sqlite_bench
+    assert bench.engine is not None and bench.mediator is not None
+    ids = bench.case_ids[: max(1, PROFILE_FIRES // 2)]
+    fires = 2 * len(ids)
+    _, before_events = bench.fire_done, _counts(bench)[0]
+
+    done, unprofiled = _timed(lambda: fire_pass(bench.engine, ids, bench.mediator, bench.clock))
+    bench.fire_done += done
+    profiler = cProfile.Profile()
+    gc.collect()
+    t = time.perf_counter()
+    profiler.enable()
+    done = fire_pass(bench.engine, ids, bench.mediator, bench.clock)
+    profiler.disable()
+    profiled = time.perf_counter() - t
+    bench.fire_done += done
+    assert _counts(bench)[0] - before_events == 2 * fires, "one event per fire"
+
+    stats = pstats.Stats(profiler)
+    raw_stats: dict = stats.stats  # type: ignore[attr-defined]
+    total_tt = sum(v[2] for v in raw_stats.values())
+
+    print(f"\nprofile: {fires} fires on SQLite — {1e6 * unprofiled / fires:,.0f} µs per fire unprofiled, "
+          f"{1e6 * profiled / fires:,.0f} µs under cProfile; per-fire figures below are under cProfile\n")
+    print("top 15 project functions by cumulative time")
+    print(f"{'ncalls':>8} {'tottime s':>10} {'cumtime s':>10} {'cum µs/fire':>12} {'% of fire':>9}  function")
+    project = sorted(((k, v) for k, v in raw_stats.items() if k[0].startswith(PROJECT_DIRS)),
+                     key=lambda kv: kv[1][3], reverse=True)
+    for key, (_cc, nc, tt, ct, _callers) in project[:15]:
+        print(f"{nc:>8} {tt:>10.4f} {ct:>10.4f} {1e6 * ct / fires:>12,.0f} {100 * ct / total_tt:>8.1f}%  {_where(key)}")
+
+    print("\nself time by package (where the CPU actually goes)")
+    by_pkg: Counter[str] = Counter()
+    for key, v in raw_stats.items():
+        by_pkg[_package(key)] += v[2]
+    for pkg, tt in by_pkg.most_common():
+        print(f"  {100 * tt / total_tt:5.1f}%  {1e6 * tt / fires:7,.0f} µs/fire  {pkg}")
+
+    print("\ntop 15 functions overall by cumulative time (library code included)")
+    overall = sorted(raw_stats.items(), key=lambda kv: kv[1][3], reverse=True)
+    shown = 0
+    for key, (_cc, nc, tt, ct, _callers) in overall:
+        where = _where(key)
+        if where.startswith(("tests/", "<", "cProfile")) or "disable" in where:
+            continue
+        print(f"{nc:>8} {ct:>10.4f} {1e6 * ct / fires:>9,.0f} µs/fire  {where}")
+        shown += 1
+        if shown == 15:
+            break
+
+    sql = _statements_per_fire(bench)
+    print(f"\nSQL sent by one pause_clock + one resume_clock fire ({len(sql)} statements):")
+    for stmt in sql:
+        print(f"  {stmt[:150]}{' …' if len(stmt) > 150 else ''}")
