@@ -41,7 +41,10 @@ def serve(
     application = create_app(settings)
     application.state.scheduler_enabled = not no_scheduler
     typer.echo(f"jiefen serving on http://{host}:{port}  (database: {settings.database_url.split('@')[-1]})")
-    uvicorn.run(application, host=host, port=port, log_level=settings.log_level.lower())
+    from api.logs import log_config
+
+    uvicorn.run(application, host=host, port=port, log_level=settings.log_level.lower(),
+                log_config=log_config(settings.log_level))
 
 
 @app.command()

@@ -63,11 +63,17 @@ def list_cases(session: Session, actor: Actor, f: CaseFilters, *, now: datetime 
             sa.exists().where(Deadline.case_id == Case.id, Deadline.status == "pending", Deadline.due_at <= now)
         )
     if f.q:
-        like = f"%{f.q.strip()}%"
+        text = f.q.strip()
+        like = f"%{text}%"
         where.append(sa.or_(
             Case.case_no.like(like),  # type: ignore[attr-defined]
             Case.summary.like(like),  # type: ignore[attr-defined]
-            sa.exists().where(Party.case_id == Case.id, Party.name.like(like)),  # type: ignore[attr-defined]
+            sa.exists().where(Party.case_id == Case.id, sa.or_(
+                Party.name.like(like),  # type: ignore[attr-defined]
+                Party.id_number == text.upper(),  # a clerk may search by the full identity number
+                Party.uscc == text.upper(),
+                Party.phone == text,
+            )),
         ))
     count = session.exec(select(func.count()).select_from(Case).where(*where)).one()
     rows = session.exec(
