@@ -5,7 +5,7 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DataError, OperationalError
 
 from models.privacy import scrub
 from workflows.errors import (
@@ -50,13 +50,26 @@ def install(app: FastAPI) -> None:
         if isinstance(exc, PayloadInvalid):
             field = ".".join(str(p) for p in exc.loc if p not in ("body", "header"))
             body = [{"loc": ["body", *exc.loc] if exc.loc[0] != "header" else exc.loc, "field": field,
-                     "msg": exc.msg, "type": "value_error"}]
+                     "msg": scrub(exc.msg), "type": "value_error"}]
             return JSONResponse({"detail": body}, status_code=422)
         return JSONResponse({"detail": scrub(exc.detail), **exc.extra}, status_code=_status(exc))
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
         return JSONResponse({"detail": scrub_errors(exc.errors())}, status_code=422)
+
+    @app.exception_handler(DataError)
+    async def data_refused(_: Request, exc: DataError) -> JSONResponse:
+        # The database refused a value that validation let through: still the client's data, never a 500.
+        log.warning("database refused a value: %s", scrub(str(exc.orig))[:300])
+        return JSONResponse({"detail": "请求中含有数据库无法保存的数据"}, status_code=422)
+
+    @app.middleware("http")
+    async def refuse_nul(request: Request, call_next):  # type: ignore[no-untyped-def]
+        if "%00" in request.url.query or "\x00" in request.url.path or "%00" in request.url.path:
+            return JSONResponse({"detail": [{"loc": ["query"], "field": "query", "msg": "请求地址含有不允许的控制字符（NUL）",
+                                             "type": "value_error"}]}, status_code=422)
+        return await call_next(request)
 
     @app.exception_handler(OperationalError)
     async def database_busy(_: Request, exc: OperationalError) -> JSONResponse:

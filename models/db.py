@@ -11,7 +11,7 @@ from functools import lru_cache
 
 import sqlalchemy as sa
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session
 
 from models.settings import get_settings
@@ -61,20 +61,20 @@ def is_sqlite(session_or_engine) -> bool:
 
 
 @contextmanager
-def write_transaction(session: Session) -> Iterator[Session]:
+def write_transaction(session: Session) -> Iterator[Connection]:
     """One write transaction: BEGIN IMMEDIATE on SQLite, an ordinary one on PostgreSQL.
 
     Whatever read-only transaction the session had open is ended first, so the write starts
     from a fresh snapshot (an upgraded read snapshot cannot wait for the lock in WAL mode).
-    Commits on success, rolls back on any exception.
+    Yields the transaction's connection. Commits on success, rolls back on any exception.
     """
     if session.in_transaction():
         if session.new or session.dirty or session.deleted:
             raise RuntimeError("write_transaction: the session has unflushed changes")
         session.rollback()
-    session.connection(execution_options={WRITE_OPTION: True})
+    conn = session.connection(execution_options={WRITE_OPTION: True})
     try:
-        yield session
+        yield conn
         session.commit()
     except BaseException:
         session.rollback()

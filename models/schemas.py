@@ -4,6 +4,7 @@ Validation messages name the rule and never echo an identity number or phone bac
 """
 
 import re
+import unicodedata
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
@@ -34,18 +35,36 @@ def _local_iso(dt: datetime) -> str:
 
 
 LocalDateTime = Annotated[datetime, PlainSerializer(_local_iso, return_type=str, when_used="json")]
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=5000)]
-ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _printable(v: str) -> str:
+    """No NUL or other control characters (PostgreSQL refuses NUL; none belongs in a record)."""
+    if _CONTROL.search(v):
+        raise ValueError("含有不允许的控制字符（如 NUL）")
+    return v
+
+
+def _nfkc(v: str) -> str:
+    """Full-width digits and letters typed with a Chinese IME (１２３Ｘ) become their ASCII forms."""
+    return unicodedata.normalize("NFKC", v)
+
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=5000), AfterValidator(_printable)]
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
+                      AfterValidator(_printable)]
+Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64), AfterValidator(_printable)]
 
 
 def _region(v: str) -> str:
-    if not re.fullmatch(r"\d{6}(\d{3}(\d{3})?)?", v):
+    v = _nfkc(v).strip()
+    if not re.fullmatch(r"[0-9]{6}([0-9]{3}([0-9]{3})?)?", v):
         raise ValueError("行政区划代码应为6位（县级）、9位（乡镇级）或12位（村级）数字")
     return v
 
 
-RegionCode = Annotated[str, StringConstraints(strip_whitespace=True), AfterValidator(_region)]
+RegionCode = Annotated[str, AfterValidator(_region)]
 
 
 def _money(v: Decimal) -> Decimal:
@@ -64,9 +83,9 @@ Money = Annotated[Decimal, AfterValidator(_money), PlainSerializer(lambda d: f"{
 
 
 def validate_id_number(v: str) -> str:
-    v = v.strip().upper()
+    v = _nfkc(v).strip().upper()
     try:
-        return ric.validate(v)
+        v = ric.validate(v)
     except stdnum_errors.InvalidLength:
         raise ValueError("居民身份证号应为18位") from None
     except stdnum_errors.InvalidFormat:
@@ -77,10 +96,13 @@ def validate_id_number(v: str) -> str:
         raise ValueError("居民身份证号中的出生日期不是真实日期") from None
     except stdnum_errors.ValidationError:
         raise ValueError("居民身份证号无效") from None
+    if ric.get_birth_date(v) > datetime.now(get_settings().tz).date():
+        raise ValueError("居民身份证号中的出生日期晚于今天")
+    return v
 
 
 def validate_uscc(v: str) -> str:
-    v = v.strip().upper()
+    v = _nfkc(v).strip().upper()
     try:
         return uscc.validate(v)
     except stdnum_errors.InvalidLength:
@@ -92,7 +114,7 @@ def validate_uscc(v: str) -> str:
 
 
 def validate_phone(v: str) -> str:
-    raw = v.strip()
+    raw = _nfkc(v).strip()
     if not raw or len(raw) > 24:
         raise ValueError("电话号码格式不正确")
     try:
@@ -116,7 +138,7 @@ class PartyCreate(BaseModel):
     id_number: str | None = None
     uscc: str | None = None
     phone: str | None = None
-    address: Annotated[str, StringConstraints(strip_whitespace=True, max_length=300)] | None = None
+    address: Annotated[str, StringConstraints(strip_whitespace=True, max_length=300), AfterValidator(_printable)] | None = None
 
     _id = field_validator("id_number")(lambda cls, v: None if v in (None, "") else validate_id_number(v))
     _uscc = field_validator("uscc")(lambda cls, v: None if v in (None, "") else validate_uscc(v))

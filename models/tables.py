@@ -91,6 +91,10 @@ class Case(SQLModel, table=True):
     agreement: dict[str, Any] | None = _json(default=None)
     arbitrated: bool = False
     flags: list[str] = _json(default_factory=list)  # supervision flags (督办)
+    # Head of the audit chain: the last event's seq and hash, moved under the case lock with every
+    # event, so appending needs no lookup and a truncated log cannot pass verification.
+    event_seq: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    event_head: str = Field(default="", max_length=64, sa_column_kwargs={"server_default": ""})
     created_by: str = Field(max_length=64)
     created_at: datetime = _ts()
     updated_at: datetime = _ts()

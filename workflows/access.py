@@ -32,6 +32,23 @@ def actor_for(session: Session, user: User) -> Actor:
     return Actor(user.username, Role(user.role), user.org_code, region, user.mediator_code)
 
 
+def region_prefix(code: str) -> str:
+    """The prefix every code inside an administrative area shares: 330100 (杭州市) -> 3301,
+    330000 (浙江省) -> 33, 330106001000 -> 330106001, 330106 -> 330106."""
+    if len(code) in (9, 12) and code.endswith("000"):
+        return region_prefix(code[:-3])
+    if len(code) == 6:
+        if code.endswith("0000"):
+            return code[:2]
+        if code.endswith("00"):
+            return code[:4]
+    return code
+
+
+def in_region(case_region: str, area: str | None) -> bool:
+    return bool(area) and case_region.startswith(region_prefix(area or ""))
+
+
 def visible_clause(actor: Actor) -> ColumnElement[bool]:
     """A WHERE clause selecting the cases `actor` may see."""
     match actor.role:
@@ -40,7 +57,7 @@ def visible_clause(actor: Actor) -> ColumnElement[bool]:
         case Role.INTAKE | Role.SUPERVISOR:
             if not actor.org_region:
                 return sa.false()
-            return Case.region.startswith(actor.org_region, autoescape=True)  # type: ignore[attr-defined]
+            return Case.region.startswith(region_prefix(actor.org_region), autoescape=True)  # type: ignore[attr-defined]
         case Role.MEDIATOR:
             return Case.org_code == actor.org_code if actor.org_code else sa.false()  # type: ignore[return-value]
         case Role.COURT:
@@ -53,7 +70,7 @@ def can_see(actor: Actor, case: Case) -> bool:
         case Role.ADMIN | Role.SYSTEM:
             return True
         case Role.INTAKE | Role.SUPERVISOR:
-            return bool(actor.org_region) and case.region.startswith(actor.org_region or "")
+            return in_region(case.region, actor.org_region)
         case Role.MEDIATOR:
             return actor.org_code is not None and case.org_code == actor.org_code
         case Role.COURT:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from sqlalchemy.engine import Connection
 from sqlmodel import Session, select
 
 from models.tables import Case, CaseEvent
@@ -37,25 +38,23 @@ def event_hash(*, case_id: uuid.UUID, seq: int, at: datetime, actor: str, trigge
     return hashlib.sha256(canonical(body)).hexdigest()
 
 
-def last_event(session: Session, case_id: uuid.UUID) -> CaseEvent | None:
-    return session.exec(
-        select(CaseEvent).where(CaseEvent.case_id == case_id).order_by(CaseEvent.seq.desc()).limit(1)  # type: ignore[attr-defined]
-    ).first()
+EVENTS = CaseEvent.__table__  # type: ignore[attr-defined]
+_INSERT_EVENT = EVENTS.insert()
 
 
-def append(session: Session, *, case: Case, actor: str, trigger: str, from_state: str | None, to_state: str,
-           payload: dict[str, Any], at: datetime) -> CaseEvent:
-    """Append one event to the case's chain. The caller holds the case lock."""
-    prev = last_event(session, case.id)
-    seq = 1 if prev is None else prev.seq + 1
-    prev_hash = GENESIS if prev is None else prev.hash
+def append(conn: Connection, *, case_id: uuid.UUID, seq: int, prev_hash: str, actor: str, trigger: str,
+           from_state: str | None, to_state: str, payload: dict[str, Any], at: datetime) -> str:
+    """Insert event `seq` of a case's chain and return its hash. The caller holds the case lock and
+    moves the case's chain head (event_seq, event_head) in the same transaction."""
     payload = json.loads(canonical(payload))  # exactly what will be stored and re-read
-    h = event_hash(case_id=case.id, seq=seq, at=at, actor=actor, trigger=trigger, from_state=from_state,
+    h = event_hash(case_id=case_id, seq=seq, at=at, actor=actor, trigger=trigger, from_state=from_state,
                    to_state=to_state, payload=payload, prev_hash=prev_hash)
-    ev = CaseEvent(case_id=case.id, seq=seq, at=at, actor=actor, trigger=trigger, from_state=from_state,
-                   to_state=to_state, payload=payload, prev_hash=prev_hash, hash=h)
-    session.add(ev)
-    return ev
+    conn.execute(_INSERT_EVENT, {
+        "case_id": case_id, "seq": seq, "at": at, "actor": actor, "trigger": str(trigger),
+        "from_state": None if from_state is None else str(from_state), "to_state": str(to_state),
+        "payload": payload, "prev_hash": prev_hash, "hash": h,
+    })
+    return h
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,10 +68,10 @@ class Break:
 def verify(session: Session, *, case_id: uuid.UUID | None = None, batch: int = 500) -> tuple[int, Break | None]:
     """Walk every chain (or one). Returns (events checked, first break or None)."""
     checked = 0
-    query = select(Case.id, Case.case_no).order_by(Case.created_at, Case.id)  # type: ignore[arg-type]
+    query = select(Case.id, Case.case_no, Case.event_seq, Case.event_head).order_by(Case.created_at, Case.id)  # type: ignore[arg-type]
     if case_id is not None:
         query = query.where(Case.id == case_id)
-    for cid, case_no in session.exec(query):
+    for cid, case_no, head_seq, head_hash in session.exec(query):
         expected_seq, prev_hash = 1, GENESIS
         events = session.exec(
             select(CaseEvent).where(CaseEvent.case_id == cid).order_by(CaseEvent.seq)  # type: ignore[arg-type]
@@ -91,6 +90,9 @@ def verify(session: Session, *, case_id: uuid.UUID | None = None, batch: int = 5
             expected_seq, prev_hash = ev.seq + 1, ev.hash
         if expected_seq == 1:
             return checked, Break(cid, case_no, 1, "案件没有任何审计事件")
+        if (expected_seq - 1, prev_hash) != (head_seq, head_hash):
+            return checked, Break(cid, case_no, min(expected_seq, head_seq + 1),
+                                  f"审计链末端与案件记录不符：案件记录第 {head_seq} 号事件，日志止于第 {expected_seq - 1} 号（事件被删除或篡改）")
     return checked, None
 
 

@@ -7,16 +7,19 @@ come from settings.
 
 import uuid
 from collections.abc import Iterable
+from typing import Any
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
-from sqlmodel import Session, select
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
 
 from models.settings import Settings, get_settings
-from models.tables import Case, Deadline
+from models.tables import Deadline
 from states.enums import Channel, DisputeType, Trigger
 from workflows.calendar import DEFAULT_CALENDAR, LegalCalendar, end_of_day
+from workflows.records import Record
 
 
 class DeadlineKind(StrEnum):
@@ -49,7 +52,7 @@ class DeadlineProfile:
     channels: frozenset[Channel] | None = None  # None: any
     configurable: bool = False
 
-    def matches(self, case: Case) -> bool:
+    def matches(self, case: Any) -> bool:
         return (self.dispute_types is None or case.dispute_type in self.dispute_types) and (
             self.channels is None or case.channel in self.channels
         )
@@ -102,20 +105,34 @@ def profiles(settings: Settings | None = None) -> tuple[DeadlineProfile, ...]:
     )
 
 
-def profile_for(kind: DeadlineKind, case: Case, settings: Settings | None = None) -> DeadlineProfile:
+def profile_for(kind: DeadlineKind, case: Any, settings: Settings | None = None) -> DeadlineProfile:
     for p in profiles(settings):
         if p.kind is kind and p.matches(case):
             return p
     raise LookupError(f"no deadline profile for {kind} and case type {case.dispute_type}")
 
 
-class Deadlines:
-    """Deadline operations for one case inside the engine's transaction."""
+DEADLINES = Deadline.__table__  # type: ignore[attr-defined]
 
-    def __init__(self, session: Session, case: Case, *, now: datetime, calendar: LegalCalendar | None = None,
-                 settings: Settings | None = None) -> None:
-        self.session = session
+
+_SELECT_OPEN = sa.select(DEADLINES).where(
+    DEADLINES.c.case_id == sa.bindparam("b_case_id"), DEADLINES.c.status.in_([str(x) for x in OPEN_STATUSES])
+)
+_UPDATE_ONE = DEADLINES.update().where(DEADLINES.c.id == sa.bindparam("b_id"))
+
+
+def load_open(conn: Connection, case_id: uuid.UUID) -> list[Record]:
+    """The case's open (pending or paused) deadlines, as working copies."""
+    return [Record(r) for r in conn.execute(_SELECT_OPEN, {"b_case_id": case_id}).mappings()]
+
+
+class Deadlines:
+    """Deadline operations for one case inside the engine's transaction, on working copies."""
+
+    def __init__(self, case: Any, open_rows: list[Record], *, now: datetime,
+                 calendar: LegalCalendar | None = None, settings: Settings | None = None) -> None:
         self.case = case
+        self.rows = list(open_rows)
         self.now = now
         self.calendar = calendar or DEFAULT_CALENDAR
         self.settings = settings or get_settings()
@@ -123,69 +140,85 @@ class Deadlines:
     def local_date(self, at: datetime) -> date:
         return at.astimezone(self.settings.tz).date()
 
-    def open(self, kind: DeadlineKind, *, start: date | None = None) -> Deadline:
+    def open(self, kind: DeadlineKind, *, start: date | None = None) -> Record:
         profile = profile_for(kind, self.case, self.settings)
         start = start or self.local_date(self.now)
         period = self.calendar.add(start, profile.days, working_days=profile.working_days)
-        row = Deadline(
-            id=uuid.uuid4(), case_id=self.case.id, kind=kind, profile=profile.name, start_date=start,
-            days=profile.days, working_days=profile.working_days, last_day=period.last_day,
-            due_at=period.due_at(self.settings.tz), status=DeadlineStatus.PENDING, basis=profile.basis,
-            provisional=period.provisional, on_expiry=profile.on_expiry, created_at=self.now, updated_at=self.now,
-        )
-        self.session.add(row)
+        row = Record({
+            "id": uuid.uuid4(), "case_id": self.case.id, "kind": str(kind), "profile": profile.name,
+            "start_date": start, "days": profile.days, "working_days": profile.working_days,
+            "last_day": period.last_day, "due_at": period.due_at(self.settings.tz),
+            "status": str(DeadlineStatus.PENDING), "basis": profile.basis, "provisional": period.provisional,
+            "on_expiry": str(profile.on_expiry) if profile.on_expiry else None, "remaining_seconds": None,
+            "created_at": self.now, "updated_at": self.now,
+        }, new=True)
+        self.rows.append(row)
         return row
 
-    def current(self, kinds: Iterable[DeadlineKind]) -> list[Deadline]:
-        return list(
-            self.session.exec(
-                select(Deadline).where(
-                    Deadline.case_id == self.case.id,
-                    Deadline.kind.in_([str(k) for k in kinds]),  # type: ignore[attr-defined]
-                    Deadline.status.in_([str(s) for s in OPEN_STATUSES]),  # type: ignore[attr-defined]
-                )
-            )
-        )
+    def current(self, kinds: Iterable[DeadlineKind]) -> list[Record]:
+        wanted = {str(k) for k in kinds}
+        return [r for r in self.rows if r.kind in wanted and r.status in OPEN_STATUSES]
 
-    def settle(self, kinds: Iterable[DeadlineKind], status: DeadlineStatus) -> list[Deadline]:
+    def clock(self, kind: DeadlineKind) -> str | None:
+        """"running", "paused" or None for the open deadline of `kind`."""
+        for r in self.current([kind]):
+            return "paused" if r.status == DeadlineStatus.PAUSED else "running"
+        return None
+
+    def due_at(self, kind: DeadlineKind) -> datetime | None:
+        for r in self.current([kind]):
+            return r.due_at
+        return None
+
+    def settle(self, kinds: Iterable[DeadlineKind], status: DeadlineStatus) -> list[Record]:
         rows = self.current(kinds)
         for row in rows:
-            row.status = status
+            row.status = str(status)
             row.updated_at = self.now
-            self.session.add(row)
         return rows
 
-    def pause(self, kind: DeadlineKind) -> list[Deadline]:
+    def pause(self, kind: DeadlineKind) -> list[Record]:
         rows = [r for r in self.current([kind]) if r.status == DeadlineStatus.PENDING]
         for row in rows:
             row.remaining_seconds = max(0, int((row.due_at - self.now).total_seconds()))
-            row.status = DeadlineStatus.PAUSED
+            row.status = str(DeadlineStatus.PAUSED)
             row.updated_at = self.now
-            self.session.add(row)
         return rows
 
-    def resume(self, kind: DeadlineKind) -> list[Deadline]:
+    def resume(self, kind: DeadlineKind) -> list[Record]:
         rows = [r for r in self.current([kind]) if r.status == DeadlineStatus.PAUSED]
         for row in rows:
             row.due_at = self.now + timedelta(seconds=row.remaining_seconds or 0)
             row.last_day = self.local_date(row.due_at - timedelta(microseconds=1))
             row.remaining_seconds = None
-            row.status = DeadlineStatus.PENDING
+            row.status = str(DeadlineStatus.PENDING)
             row.updated_at = self.now
-            self.session.add(row)
         return rows
 
-    def extend(self, kind: DeadlineKind, days: int) -> list[Deadline]:
+    def extend(self, kind: DeadlineKind, days: int) -> list[Record]:
+        """Lengthen the period by `days` of its own kind, counted as if it had been that long from
+        its start: the end moves by the difference between the two periods' ends. A paused clock
+        keeps the difference in its remaining time; a resumed one keeps its pause shift."""
         rows = self.current([kind])
         for row in rows:
+            before = self.calendar.add(row.start_date, row.days, working_days=row.working_days)
+            after = self.calendar.add(row.start_date, row.days + days, working_days=row.working_days)
+            delta = end_of_day(after.last_day, self.settings.tz) - end_of_day(before.last_day, self.settings.tz)
             if row.status == DeadlineStatus.PAUSED:
-                row.remaining_seconds = (row.remaining_seconds or 0) + days * 86400
+                row.remaining_seconds = (row.remaining_seconds or 0) + int(delta.total_seconds())
             else:
-                period = self.calendar.add(row.last_day, days, working_days=row.working_days)
-                row.last_day = period.last_day
-                row.due_at = end_of_day(period.last_day, self.settings.tz)
-                row.provisional = row.provisional or period.provisional
-            row.days += days
+                row.due_at = row.due_at + delta
+                row.last_day = self.local_date(row.due_at - timedelta(microseconds=1))
+            row.provisional = row.provisional or after.provisional
+            row.days = row.days + days
             row.updated_at = self.now
-            self.session.add(row)
         return rows
+
+    def write(self, conn: Connection) -> None:
+        """Insert the new rows and update the changed ones: one statement each."""
+        new = [r.values() for r in self.rows if r.is_new]
+        if new:
+            conn.execute(DEADLINES.insert(), new)
+        for r in self.rows:
+            if not r.is_new and (changes := r.changes()):
+                conn.execute(_UPDATE_ONE, {"b_id": r.id, **changes})

@@ -13,19 +13,21 @@ from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import ValidationError
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
 from sqlmodel import Session, select
 
 from models.db import is_sqlite, write_transaction
 from models.payloads import PAYLOADS, Payload
 from models.settings import get_settings
-from models.tables import Case, CourtHandoff, Deadline, Mediator, Organization, Party
+from models.tables import Case, CourtHandoff, Mediator, Organization, Party
 from states.enums import State, Trigger
 from states.guards import CaseSnapshot
 from states.machine import run
 from states.table import TRIGGER_ROLES, row_for, triggers_from
 from workflows import audit
 from workflows.access import Actor, can_see, parse_case_id
-from workflows.deadlines import Deadlines, DeadlineKind, DeadlineStatus
+from workflows.deadlines import DeadlineKind, Deadlines, DeadlineStatus, load_open
 from workflows.errors import (
     Forbidden,
     GuardRefused,
@@ -36,6 +38,7 @@ from workflows.errors import (
     UnknownTrigger,
     ValidationFailed,
 )
+from workflows.records import Record
 from workflows.routing import ARBITRATION_KINDS, MEDIATION_KINDS, choose_organization
 from workflows.validation import scrub_errors
 
@@ -62,7 +65,7 @@ class Context:
     """Everything an effect may use. Effects mutate `case` and may add rows; they never commit."""
 
     session: Session
-    case: Case
+    case: Record
     trigger: Trigger
     payload: Any
     actor: Actor
@@ -272,11 +275,11 @@ def _request_confirmation(ctx: Context) -> None:
 def _court_decided(ctx: Context) -> None:
     ctx.deadlines.settle([K.COURT_DECISION], DeadlineStatus.MET)
     _unflag(ctx.case, "court_overdue")
-    for h in ctx.session.exec(select(CourtHandoff).where(CourtHandoff.case_id == ctx.case.id,
-                                                         CourtHandoff.status != "decided")):
-        h.status = "decided"
-        h.decided_at = ctx.now
-        ctx.session.add(h)
+    ctx.session.connection().execute(
+        HANDOFFS.update()
+        .where(HANDOFFS.c.case_id == ctx.case.id, HANDOFFS.c.status != "decided")
+        .values(status="decided", decided_at=ctx.now)
+    )
 
 
 def _court_overdue(ctx: Context) -> None:
@@ -331,37 +334,36 @@ def _on_enter(ctx: Context, dest: State) -> None:
 # --- the write path ------------------------------------------------------------------------------
 
 
-def _lock(session: Session, case_id: uuid.UUID) -> Case | None:
-    query = select(Case).where(Case.id == case_id).execution_options(populate_existing=True)
-    if not is_sqlite(session):  # SQLite is already serialized by BEGIN IMMEDIATE
-        query = query.with_for_update()
-    return session.exec(query).first()
+CASES = Case.__table__  # type: ignore[attr-defined]
+HANDOFFS = CourtHandoff.__table__  # type: ignore[attr-defined]
 
 
-def snapshot(session: Session, case: Case, refs: Mapping[str, Any] | None = None) -> CaseSnapshot:
+# Statements built once: constructing a statement costs more than running it on SQLite.
+_SELECT_CASE = sa.select(CASES).where(CASES.c.id == sa.bindparam("b_id"))
+_SELECT_CASE_FOR_UPDATE = _SELECT_CASE.with_for_update()
+# UPDATE … SET <the keys of the parameters given> WHERE id = … AND version = …
+_UPDATE_CASE = CASES.update().where(CASES.c.id == sa.bindparam("b_id"), CASES.c.version == sa.bindparam("b_version"))
+
+
+def _lock(conn: Connection, case_id: uuid.UUID, *, sqlite: bool) -> Record | None:
+    # SQLite is already serialized by BEGIN IMMEDIATE; PostgreSQL locks the row.
+    row = conn.execute(_SELECT_CASE if sqlite else _SELECT_CASE_FOR_UPDATE, {"b_id": case_id}).mappings().first()
+    return None if row is None else Record(row)
+
+
+def snapshot(case: Any, deadlines: Deadlines, refs: Mapping[str, Any] | None = None) -> CaseSnapshot:
     refs = dict(refs or {})
-    clock = None
-    confirmation_due_at = None
-    for d in session.exec(select(Deadline).where(
-        Deadline.case_id == case.id,
-        Deadline.status.in_(["pending", "paused"]),  # type: ignore[attr-defined]
-        Deadline.kind.in_([K.MEDIATION.value, K.CONFIRMATION_WINDOW.value]),  # type: ignore[attr-defined]
-    )):
-        if d.kind == K.MEDIATION:
-            clock = "paused" if d.status == DeadlineStatus.PAUSED else "running"
-        else:
-            confirmation_due_at = d.due_at
     return CaseSnapshot(
         state=State(case.state),
-        dispute_type=case.dispute_type,  # type: ignore[arg-type]
+        dispute_type=case.dispute_type,
         channel=case.channel,
         status_matter=case.status_matter,
         arbitration_agreement=case.arbitration_agreement,
         agreement_form=(case.agreement or {}).get("form"),
-        confirmation_due_at=confirmation_due_at,
+        confirmation_due_at=deadlines.due_at(K.CONFIRMATION_WINDOW),
         has_next_level=bool(refs.get("has_next_level")),
         arbitrated=case.arbitrated,
-        clock=clock,
+        clock=deadlines.clock(K.MEDIATION),
         refs=refs,
     )
 
@@ -379,14 +381,16 @@ def fire(
     payload: Mapping[str, Any] | None = None,
     expected_version: int | None = None,
     now: datetime | None = None,
-) -> Case:
-    """Fire `trigger` on a case as `actor`. The only code that changes `case.state`."""
+) -> Record:
+    """Fire `trigger` on a case as `actor`. The only code that changes `case.state`.
+
+    Returns the case as committed: a read-only view with the columns of `Case` as attributes."""
     trig = parse_trigger(trigger)
     cid = parse_case_id(case_id)
     now = now or datetime.now(UTC)
 
-    with write_transaction(session):
-        case = _lock(session, cid)
+    with write_transaction(session) as conn:
+        case = _lock(conn, cid, sqlite=is_sqlite(session))
         if case is None or not can_see(actor, case):
             raise NotVisible("案件不存在")
         if actor.role not in TRIGGER_ROLES[trig]:
@@ -395,18 +399,18 @@ def fire(
             raise StaleVersion(expected_version, case.version)
         state = State(case.state)
         row = row_for(state, trig)
-        allowed = allowed_triggers(state, actor)
         if row is None:
-            raise IllegalTransition(f"案件当前状态为“{state}”，不能执行“{trig}”", allowed)
+            raise IllegalTransition(f"案件当前状态为“{state}”，不能执行“{trig}”", allowed_triggers(state, actor))
         if actor.role not in row.roles:
             raise Forbidden(f"当前角色（{actor.role}）无权在“{state}”状态执行“{trig}”")
         data = validate_payload(trig, payload)
 
-        ctx = Context(session, case, trig, data, actor, now, Deadlines(session, case, now=now), {}, {})
+        deadlines = Deadlines(case, load_open(conn, cid), now=now)
+        ctx = Context(session, case, trig, data, actor, now, deadlines, {}, {})
         _resolve(ctx)
-        adapter = run(snapshot(session, case, ctx.refs), trig, data.model_dump(), now)
+        adapter = run(snapshot(case, deadlines, ctx.refs), trig, data.model_dump(), now)
         if any(not v.ok for v in adapter.verdicts):
-            raise GuardRefused(adapter.verdicts, allowed)
+            raise GuardRefused(adapter.verdicts, allowed_triggers(state, actor))
         assert adapter.state is row.dest, (adapter.state, row.dest)
 
         effect = EFFECTS.get(trig)
@@ -414,14 +418,27 @@ def fire(
             effect(ctx)
         _on_enter(ctx, row.dest)
 
-        case.state = row.dest
-        case.version += 1
-        case.updated_at = now
-        session.add(case)
-        session.flush()
-        audit.append(
-            session, case=case, actor=actor.name, trigger=trig, from_state=state, to_state=row.dest,
-            payload={**data.model_dump(mode="json", exclude_none=True), **ctx.record}, at=now,
+        seq = case.event_seq + 1
+        head = audit.append(
+            conn, case_id=cid, seq=seq, prev_hash=case.event_head or audit.GENESIS, actor=actor.name, trigger=trig,
+            from_state=state, to_state=row.dest, at=now,
+            payload={**data.model_dump(mode="json", exclude_none=True), **ctx.record},
         )
+        old_version = case.version
+        case.state = str(row.dest)
+        case.version = old_version + 1
+        case.updated_at = now
+        case.event_seq = seq
+        case.event_head = head
+        updated = conn.execute(_UPDATE_CASE, {"b_id": cid, "b_version": old_version, **case.changes()})
+        if updated.rowcount != 1:  # the row lock makes this impossible; refuse rather than fork history
+            raise StaleVersion(old_version, -1)
+        deadlines.write(conn)
+    _forget_cached(session, cid)
     return case
+
+
+def _forget_cached(session: Session, case_id: uuid.UUID) -> None:
+    """Rows were written with Core: drop the ORM's cached copies so later reads see them."""
+    session.expire_all()
 

@@ -14,7 +14,7 @@ from models.settings import get_settings
 from models.tables import Case, CaseCounter, IdempotencyKey, Party
 from states.enums import Role, State
 from workflows import audit
-from workflows.access import Actor
+from workflows.access import Actor, in_region
 from workflows.errors import Forbidden, PayloadInvalid
 
 OPENING_ROLES = frozenset({Role.INTAKE, Role.SUPERVISOR})
@@ -56,7 +56,7 @@ def open_case(
     """Open a case. Returns (case, created). A repeated Idempotency-Key returns the first case."""
     if actor.role not in OPENING_ROLES:
         raise Forbidden(f"当前角色（{actor.role}）无权受理登记案件")
-    if not actor.org_region or not data.region.startswith(actor.org_region):
+    if not in_region(data.region, actor.org_region):
         raise PayloadInvalid("region", f"region：案件所在地不在本中心辖区（{actor.org_region or '未设置'}）内")
     if idempotency_key is not None:
         key = idempotency_key.strip()
@@ -94,9 +94,9 @@ def open_case(
                 session.add(IdempotencyKey(actor=actor.name, key=idempotency_key.strip(), case_id=case.id,
                                            created_at=now))
             session.flush()
-            audit.append(
-                session, case=case, actor=actor.name, trigger=OPEN_TRIGGER, from_state=None, to_state=State.INTAKE,
-                at=now,
+            case.event_head = audit.append(
+                session.connection(), case_id=case.id, seq=1, prev_hash=audit.GENESIS, actor=actor.name,
+                trigger=OPEN_TRIGGER, from_state=None, to_state=State.INTAKE, at=now,
                 payload={
                     "case_no": case.case_no, "dispute_type": data.dispute_type, "channel": data.channel,
                     "region": data.region, "summary": data.summary,
@@ -107,6 +107,8 @@ def open_case(
                     ],
                 },
             )
+            case.event_seq = 1
+            session.add(case)
     except IntegrityError:
         if idempotency_key is None:
             raise

@@ -64,12 +64,11 @@ def list_cases(session: Session, actor: Actor, f: CaseFilters, *, now: datetime 
         )
     if f.q:
         text = f.q.strip()
-        like = f"%{text}%"
         where.append(sa.or_(
-            Case.case_no.like(like),  # type: ignore[attr-defined]
-            Case.summary.like(like),  # type: ignore[attr-defined]
+            Case.case_no.contains(text, autoescape=True),  # type: ignore[attr-defined]
+            Case.summary.contains(text, autoescape=True),  # type: ignore[attr-defined]
             sa.exists().where(Party.case_id == Case.id, sa.or_(
-                Party.name.like(like),  # type: ignore[attr-defined]
+                Party.name.contains(text, autoescape=True),  # type: ignore[attr-defined]
                 Party.id_number == text.upper(),  # a clerk may search by the full identity number
                 Party.uscc == text.upper(),
                 Party.phone == text,

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlmodel import Session, select
 
 from models.tables import Case, Organization
+from workflows.access import in_region
 
 MEDIATION_KINDS = frozenset({
     "people_mediation", "labour_mediation", "medical_mediation", "traffic_mediation",
@@ -30,7 +31,7 @@ def choose_organization(session: Session, case: Case) -> RoutingDecision:
     ).all()
     fitting = [
         o for o in orgs
-        if case.region.startswith(o.region) and case.dispute_type in (o.dispute_types or [])
+        if in_region(case.region, o.region) and case.dispute_type in (o.dispute_types or [])
     ]
     if not fitting:
         return RoutingDecision(None, "none", "辖区内没有受理该类纠纷的调解组织")

@@ -25,7 +25,7 @@ def _version(if_match: str | None) -> int | None:
     if if_match is None:
         return None
     raw = if_match.strip().removeprefix("W/").strip('"')
-    if not raw.isdigit():
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 18:
         raise PayloadInvalid(["header", "If-Match"], "If-Match：应为案件的版本号（整数）")
     return int(raw)
 

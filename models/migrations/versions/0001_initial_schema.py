@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-28 20:26:00.712666
+Create Date: 2026-11-28 20:55:12.865236
 """
 from collections.abc import Sequence
 
@@ -47,6 +47,8 @@ def upgrade() -> None:
     sa.Column('agreement', sa.JSON(), nullable=True),
     sa.Column('arbitrated', sa.Boolean(), nullable=False),
     sa.Column('flags', sa.JSON(), nullable=False),
+    sa.Column('event_seq', sa.Integer(), server_default='0', nullable=False),
+    sa.Column('event_head', sqlmodel.sql.sqltypes.AutoString(length=64), server_default='', nullable=False),
     sa.Column('created_by', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
     sa.Column('created_at', models.types.UTCDateTime(timezone=True), nullable=False),
     sa.Column('updated_at', models.types.UTCDateTime(timezone=True), nullable=False),

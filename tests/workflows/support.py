@@ -1,0 +1,110 @@
+"""Helpers shared by the engine tests: fresh-session pictures of a case, role actors, local times.
+
+A "picture" is everything `fire` may write for one case, re-read in a Session of its own so that
+nothing cached in the caller's session can hide a change (or the absence of one).
+"""
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session, select
+
+from models.tables import Case, CaseEvent, CourtHandoff, Deadline
+from states.enums import Role
+from tests.factories import actor
+from workflows.access import SYSTEM_TIMEOUT, Actor
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+# One seeded user per role (models/seed/demo.yaml).
+ROLE_USERS: dict[Role, str] = {
+    Role.INTAKE: "window1",
+    Role.SUPERVISOR: "super1",
+    Role.MEDIATOR: "mediator1",  # CN-ZJ-XH-CC-RTW, where make_case diverts every case
+    Role.COURT: "court1",  # CN-ZJ-XH-FY, the court make_case addresses
+    Role.ADMIN: "admin",
+}
+
+
+def local(y: int, m: int, d: int, hh: int = 0, mm: int = 0, ss: int = 0) -> datetime:
+    """A wall-clock time in Asia/Shanghai."""
+    return datetime(y, m, d, hh, mm, ss, tzinfo=SHANGHAI)
+
+
+def midnight_after(day: date) -> datetime:
+    """24:00 of `day` in Asia/Shanghai: what a deadline's due_at must be."""
+    return datetime.combine(day + timedelta(days=1), time(0), tzinfo=SHANGHAI)
+
+
+def role_actor(session: Session, role: Role) -> Actor:
+    if role is Role.SYSTEM:
+        return SYSTEM_TIMEOUT
+    return actor(session, ROLE_USERS[role])
+
+
+@dataclass(frozen=True)
+class Picture:
+    case: dict[str, Any]
+    events: tuple[tuple[Any, ...], ...]
+    deadlines: tuple[tuple[Any, ...], ...]
+    handoffs: tuple[tuple[Any, ...], ...]
+
+    @property
+    def version(self) -> int:
+        return self.case["version"]
+
+    @property
+    def state(self) -> str:
+        return self.case["state"]
+
+    def open_deadlines(self) -> list[tuple[Any, ...]]:
+        return [d for d in self.deadlines if d[1] in ("pending", "paused")]
+
+
+def fresh(session: Session) -> Session:
+    return Session(session.get_bind(), expire_on_commit=False)
+
+
+def picture(session: Session, case_id: uuid.UUID) -> Picture:
+    """Everything stored about one case, read in a fresh Session."""
+    with fresh(session) as s:
+        case = s.get(Case, case_id)
+        assert case is not None
+        row = {k: getattr(case, k) for k in (
+            "state", "version", "org_code", "mediator_code", "court_code", "arbitration_body_code",
+            "agreement", "arbitrated", "flags", "updated_at")}
+        events = tuple(
+            (e.seq, e.trigger, e.from_state, e.to_state, e.actor, e.hash)
+            for e in s.exec(select(CaseEvent).where(CaseEvent.case_id == case_id).order_by(CaseEvent.seq))
+        )
+        deadlines = tuple(sorted((
+            (d.kind, d.status, d.due_at, d.last_day, d.days, d.remaining_seconds, str(d.id))
+            for d in s.exec(select(Deadline).where(Deadline.case_id == case_id))
+        ), key=lambda t: t[-1]))
+        handoffs = tuple(sorted((
+            (h.court_code, h.status, str(h.id))
+            for h in s.exec(select(CourtHandoff).where(CourtHandoff.case_id == case_id))
+        ), key=lambda t: t[-1]))
+    return Picture(row, events, deadlines, handoffs)
+
+
+def deadlines_of(session: Session, case_id: uuid.UUID, kind: str | None = None) -> list[Deadline]:
+    with fresh(session) as s:
+        q = select(Deadline).where(Deadline.case_id == case_id)
+        if kind is not None:
+            q = q.where(Deadline.kind == kind)
+        return list(s.exec(q.order_by(Deadline.created_at)))
+
+
+def one_deadline(session: Session, case_id: uuid.UUID, kind: str, status: str = "pending") -> Deadline:
+    rows = [d for d in deadlines_of(session, case_id, kind) if d.status == status]
+    assert len(rows) == 1, f"expected one {status} {kind} deadline, found {[(d.kind, d.status) for d in deadlines_of(session, case_id)]}"
+    return rows[0]
+
+
+def events_of(session: Session, case_id: uuid.UUID) -> list[CaseEvent]:
+    with fresh(session) as s:
+        return list(s.exec(select(CaseEvent).where(CaseEvent.case_id == case_id).order_by(CaseEvent.seq)))

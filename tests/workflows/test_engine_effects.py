@@ -1,0 +1,430 @@
+"""What entering a state does besides changing it: deadlines, assignments, hand-offs (CONTRACT §4, §4a).
+
+Every date here is counted by hand from the official 2026 schedule (chinese_calendar 1.11):
+Mid-Autumn Fri 25 – Sun 27 Sep off; National Day Thu 1 – Wed 7 Oct off; Sun 20 Sep and Sat 10 Oct
+are 调休 make-up working days. Nov–Dec 2026 has no holiday. 2027 is not published yet.
+"""
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from sqlmodel import select
+
+from models.tables import CourtHandoff
+from states.enums import State, Trigger
+from tests.factories import COURT, ID_A, ID_B, MEDIATION_ORG, T0, actor, agreement_payload, make_case
+from tests.workflows.support import (
+    SHANGHAI,
+    deadlines_of,
+    events_of,
+    fresh,
+    local,
+    midnight_after,
+    one_deadline,
+    picture,
+)
+from workflows.access import SYSTEM_TIMEOUT
+from workflows.engine import fire
+from workflows.errors import GuardRefused
+
+T = Trigger
+
+
+def _fire(session, case, trigger, username, payload=None, *, now):
+    who = SYSTEM_TIMEOUT if username is None else actor(session, username)
+    return fire(session, case_id=case.id, trigger=trigger, actor=who, payload=payload or {}, now=now)
+
+
+# --- divert ----------------------------------------------------------------------------------------
+
+
+def test_divert_assigns_the_organization_and_opens_three_working_days_for_acceptance(session):
+    case = make_case(session, state=State.INTAKE)
+    _fire(session, case, T.DIVERT, "window1", {"org_code": MEDIATION_ORG}, now=local(2026, 11, 2, 10))  # Monday
+    assert picture(session, case.id).case["org_code"] == MEDIATION_ORG
+    d = one_deadline(session, case.id, "diversion_acceptance")
+    assert (d.start_date, d.days, d.working_days) == (date(2026, 11, 2), 3, True)
+    assert d.last_day == date(2026, 11, 5)  # Tue, Wed, Thu
+    assert d.due_at == local(2026, 11, 6)
+    assert d.due_at.astimezone(SHANGHAI).isoformat() == "2026-11-06T00:00:00+08:00"
+    assert d.on_expiry == "diversion_timeout"
+    assert d.provisional is False
+
+
+def test_diversion_acceptance_counted_across_the_national_day_break(session):
+    case = make_case(session, state=State.INTAKE, now=datetime(2026, 9, 29, 0, 0, tzinfo=UTC))
+    # Tue 29 Sep 10:00: Wed 30 Sep (1), 1–7 Oct off, Thu 8 Oct (2), Fri 9 Oct (3).
+    _fire(session, case, T.DIVERT, "window1", {"org_code": MEDIATION_ORG}, now=local(2026, 9, 29, 10))
+    d = one_deadline(session, case.id, "diversion_acceptance")
+    assert d.last_day == date(2026, 10, 9)
+    assert d.due_at == local(2026, 10, 10)
+
+
+def test_divert_at_half_past_midnight_local_counts_from_the_local_day(session):
+    """23:30 UTC on Sun 1 Nov is 07:30 Mon 2 Nov in Shanghai: the clock starts on the 2nd."""
+    case = make_case(session, state=State.INTAKE, now=datetime(2026, 11, 1, 20, 0, tzinfo=UTC))
+    _fire(session, case, T.DIVERT, "window1", {"org_code": MEDIATION_ORG},
+          now=datetime(2026, 11, 1, 23, 30, tzinfo=UTC))
+    d = one_deadline(session, case.id, "diversion_acceptance")
+    assert d.start_date == date(2026, 11, 2)
+    assert d.last_day == date(2026, 11, 5)
+
+
+def test_divert_without_org_code_routes_to_the_nearest_competent_organization(session):
+    case = make_case(session, state=State.INTAKE)  # neighbour dispute in village 330106001001
+    _fire(session, case, T.DIVERT, "window1", {}, now=T0 + timedelta(hours=1))
+    assert picture(session, case.id).case["org_code"] == "CN-ZJ-XH-BS-RTW"  # the community committee
+    routing = events_of(session, case.id)[-1].payload["routing"]
+    assert routing["rule"] == "nearest_competent"
+    assert routing["org_code"] == "CN-ZJ-XH-BS-RTW"
+    assert routing["candidates"] == ["CN-ZJ-XH-BS-RTW", "CN-ZJ-XH-CC-RTW", "CN-ZJ-XH-RTW"]
+    assert routing["reason"]
+    one_deadline(session, case.id, "diversion_acceptance")
+
+
+def test_divert_without_org_code_sends_a_labour_dispute_to_a_labour_committee(session):
+    case = make_case(session, state=State.INTAKE, dispute_type="labour")
+    _fire(session, case, T.DIVERT, "window1", {}, now=T0 + timedelta(hours=1))
+    assert picture(session, case.id).case["org_code"] == "CN-ZJ-XH-LDTJ"
+    routing = events_of(session, case.id)[-1].payload["routing"]
+    assert set(routing["candidates"]) == {"CN-ZJ-XH-LDTJ", "CN-ZJ-XH-RTW"}
+
+
+def test_divert_to_a_named_organization_records_it_as_named(session):
+    case = make_case(session, state=State.INTAKE)
+    _fire(session, case, T.DIVERT, "window1", {"org_code": MEDIATION_ORG}, now=T0 + timedelta(hours=1))
+    ev = events_of(session, case.id)[-1]
+    assert ev.payload["routing"]["rule"] == "named"
+    assert ev.payload["org_code"] == MEDIATION_ORG
+
+
+# --- accept and the mediation clock -----------------------------------------------------------------
+
+MEDIATION_PROFILES = [
+    # dispute type, channel, accepted at (local), profile, days, working days, last day, basis must cite
+    ("labour", "window", local(2026, 11, 2, 10), "mediation.labour", 15, False, date(2026, 11, 17),
+     "劳动争议调解仲裁法 第14条"),
+    ("medical", "window", local(2026, 11, 2, 10), "mediation.medical", 30, True, date(2026, 12, 14),
+     "医疗纠纷预防和处理条例 第38条"),
+    # 45 working days from Mon 3 Aug: the 35th is make-up Sun 20 Sep, Mid-Autumn and National Day are
+    # skipped, and the 45th is make-up Sat 10 Oct.
+    ("consumer", "window", local(2026, 8, 3, 10), "mediation.consumer", 45, True, date(2026, 10, 10), "第21条"),
+    ("neighbour", "court_referral", local(2026, 11, 2, 10), "mediation.court_referral", 30, False,
+     date(2026, 12, 2), "特邀调解的规定 第27条"),
+    *[(t, "window", local(2026, 11, 2, 10), "mediation.people", 30, False, date(2026, 12, 2), "第33条")
+      for t in ("neighbour", "family", "traffic", "land_contract")],
+]
+
+
+@pytest.mark.parametrize("dispute_type,channel,accepted_at,profile,days,working,last_day,basis", MEDIATION_PROFILES,
+                         ids=[f"{p[0]}-{p[1]}" for p in MEDIATION_PROFILES])
+def test_accept_opens_the_mediation_clock_of_the_dispute_types_profile(
+        session, dispute_type, channel, accepted_at, profile, days, working, last_day, basis):
+    case = make_case(session, state=State.DIVERSION, dispute_type=dispute_type, channel=channel,
+                     now=accepted_at - timedelta(hours=3))
+    _fire(session, case, T.ACCEPT, "mediator1", {"mediator_code": "M-0001"}, now=accepted_at)
+    pic = picture(session, case.id)
+    assert pic.case["mediator_code"] == "M-0001"
+    assert one_deadline(session, case.id, "diversion_acceptance", status="met")
+    d = one_deadline(session, case.id, "mediation")
+    assert (d.profile, d.days, d.working_days) == (profile, days, working)
+    assert d.start_date == accepted_at.date()
+    assert d.last_day == last_day
+    assert d.due_at == midnight_after(last_day)
+    assert basis in d.basis
+    assert d.on_expiry == "mediation_timeout"
+    assert d.provisional is False
+
+
+def test_accept_without_mediator_code_assigns_the_accepting_mediator(session):
+    case = make_case(session, state=State.DIVERSION)
+    _fire(session, case, T.ACCEPT, "mediator1", {}, now=T0 + timedelta(hours=3))
+    assert picture(session, case.id).case["mediator_code"] == "M-0001"
+    assert events_of(session, case.id)[-1].payload["mediator_code"] == "M-0001"
+
+
+def test_a_consumer_clock_reaching_into_2027_is_provisional(session):
+    """45 working days from Mon 2 Nov 2026 run past 31 Dec; 2027 is unpublished, so weekends only."""
+    case = make_case(session, state=State.DIVERSION, dispute_type="consumer")
+    _fire(session, case, T.ACCEPT, "mediator1", {}, now=local(2026, 11, 2, 10))
+    d = one_deadline(session, case.id, "mediation")
+    assert d.provisional is True
+    assert d.last_day == date(2027, 1, 4)  # 43 in 2026 (last Thu 31 Dec), Fri 1 Jan (44), Mon 4 Jan (45)
+
+
+# --- agreement, confirmation, hand-off --------------------------------------------------------------
+
+
+def test_reach_agreement_stores_it_and_opens_the_confirmation_window_from_the_local_signing_day(session):
+    case = make_case(session, state=State.MEDIATION)
+    payload = agreement_payload(signed_at=datetime(2026, 11, 2, 17, 0, tzinfo=UTC))  # 01:00 Tue 3 Nov local
+    _fire(session, case, T.REACH_AGREEMENT, "mediator1", payload, now=local(2026, 11, 3, 10))
+    pic = picture(session, case.id)
+    agreement = pic.case["agreement"]
+    assert agreement["facts"] == payload["facts"]
+    assert agreement["liability"] == payload["liability"]
+    assert agreement["obligations"] == [{"obligor": 1, "obligee": 0, "description": "赔偿维修费用",
+                                         "amount": "8500.00", "due_date": "2026-12-31",
+                                         "place": "北山街道人民调解委员会"}]
+    assert agreement["form"] == "written"
+    assert datetime.fromisoformat(agreement["signed_at"]) == datetime(2026, 11, 2, 17, 0, tzinfo=UTC)
+    assert agreement["mediator_code"] == "M-0001" and agreement["org_code"] == MEDIATION_ORG
+    assert one_deadline(session, case.id, "mediation", status="met")
+    w = one_deadline(session, case.id, "confirmation_window")
+    assert w.start_date == date(2026, 11, 3)
+    assert w.last_day == date(2026, 12, 3)
+    assert w.due_at == local(2026, 12, 4)
+    assert "第33条" in w.basis
+
+
+def test_a_signing_time_without_offset_is_read_in_shanghai_time(session):
+    case = make_case(session, state=State.MEDIATION)
+    payload = {**agreement_payload(), "signed_at": "2026-11-02T23:30:00"}
+    _fire(session, case, T.REACH_AGREEMENT, "mediator1", payload, now=local(2026, 11, 3, 9))
+    w = one_deadline(session, case.id, "confirmation_window")
+    assert w.start_date == date(2026, 11, 2)
+    assert w.last_day == date(2026, 12, 2)
+
+
+def test_request_confirmation_hands_the_case_to_the_court_with_full_identities(session):
+    case = make_case(session, state=State.AGREEMENT)
+    _fire(session, case, T.REQUEST_CONFIRMATION, "mediator1", {"court_code": COURT}, now=local(2026, 11, 4, 10))
+    pic = picture(session, case.id)
+    assert pic.case["court_code"] == COURT
+    with fresh(session) as s:
+        handoffs = s.exec(select(CourtHandoff).where(CourtHandoff.case_id == case.id)).all()
+    assert len(handoffs) == 1
+    h = handoffs[0]
+    assert h.court_code == COURT and h.status == "pending"
+    applicants = h.package["applicants"]
+    assert [(a["position"], a["name"], a["id_number"]) for a in applicants] == [(0, "张三", ID_A), (1, "李四", ID_B)]
+    assert h.package["case_no"] == case.case_no
+    assert h.package["agreement"]["obligations"][0]["amount"] == "8500.00"
+    assert h.package["mediation_organization"]["code"] == MEDIATION_ORG
+    assert one_deadline(session, case.id, "confirmation_window", status="met")
+    c = one_deadline(session, case.id, "court_decision")
+    assert c.start_date == date(2026, 11, 4)
+    assert c.last_day == date(2026, 12, 4)  # 30 days, 民诉法 art. 187
+    assert c.due_at == local(2026, 12, 5)
+    assert "第187条" in c.basis
+    assert c.on_expiry == "court_overdue"
+
+
+def test_court_confirm_meets_the_court_clock_and_marks_the_hand_off_decided(session):
+    case = make_case(session, state=State.JUDICIAL_CONFIRMATION)
+    _fire(session, case, T.COURT_CONFIRM, "court1", {"ruling_no": "（2026）浙0106民特3号"}, now=local(2026, 11, 20, 10))
+    assert one_deadline(session, case.id, "court_decision", status="met")
+    with fresh(session) as s:
+        h = s.exec(select(CourtHandoff).where(CourtHandoff.case_id == case.id)).one()
+    assert h.status == "decided"
+    assert h.decided_at == local(2026, 11, 20, 10)
+
+
+def test_court_overdue_flags_the_case_and_a_later_decision_clears_the_flag(session):
+    case = make_case(session, state=State.JUDICIAL_CONFIRMATION)
+    _fire(session, case, T.COURT_OVERDUE, None, now=local(2026, 12, 3, 0, 1))
+    assert "court_overdue" in picture(session, case.id).case["flags"]
+    assert one_deadline(session, case.id, "court_decision", status="fired")
+    _fire(session, case, T.COURT_CONFIRM, "court1", {"ruling_no": "（2026）浙0106民特4号"}, now=local(2026, 12, 4, 9))
+    assert "court_overdue" not in picture(session, case.id).case["flags"]
+
+
+# --- ending, escalating, timing out ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("state,trigger,username,payload,kind,status", [
+    (State.DIVERSION, T.WITHDRAW, "window1", {"reason": "撤回"}, "diversion_acceptance", "cancelled"),
+    (State.MEDIATION, T.WITHDRAW, "mediator1", {"reason": "撤回"}, "mediation", "cancelled"),
+    (State.DIVERSION, T.TRANSFER_OUT, "window1", {"agency": "区信访局", "reason": "移交"}, "diversion_acceptance",
+     "cancelled"),
+    (State.AGREEMENT, T.RECORD_FULFILMENT, "mediator1", {}, "confirmation_window", "cancelled"),
+    (State.MEDIATION, T.FAIL, "mediator1", {"reason": "调解不成"}, "mediation", "cancelled"),
+    (State.MEDIATION, T.MEDIATION_TIMEOUT, None, {}, "mediation", "fired"),
+    (State.AGREEMENT, T.REFER_LITIGATION, "mediator1", {"court_code": COURT}, "confirmation_window", "cancelled"),
+    (State.DIVERSION, T.DECLINE, "mediator1", {"reason": "不属受理范围"}, "diversion_acceptance", "cancelled"),
+], ids=["withdraw-from-diversion", "withdraw-from-mediation", "transfer-out-from-diversion",
+        "fulfilment-from-agreement", "fail", "mediation-timeout", "litigation-from-agreement", "decline"])
+def test_leaving_a_state_settles_its_running_clock(session, state, trigger, username, payload, kind, status):
+    case = make_case(session, state=state)
+    one_deadline(session, case.id, kind)
+    _fire(session, case, trigger, username, payload, now=T0 + timedelta(hours=12))
+    assert one_deadline(session, case.id, kind, status=status)
+    assert picture(session, case.id).open_deadlines() == []
+
+
+def test_closing_a_paused_mediation_cancels_the_paused_clock(session):
+    case = make_case(session, state=State.MEDIATION)
+    _fire(session, case, T.PAUSE_CLOCK, "mediator1", {"reason": "鉴定"}, now=T0 + timedelta(hours=5))
+    _fire(session, case, T.WITHDRAW, "mediator1", {"reason": "撤回"}, now=T0 + timedelta(hours=6))
+    assert one_deadline(session, case.id, "mediation", status="cancelled")
+    assert picture(session, case.id).open_deadlines() == []
+
+
+def test_escalate_from_mediation_cancels_the_clock_and_reopens_diversion_at_the_parent(session):
+    case = make_case(session, state=State.MEDIATION)
+    _fire(session, case, T.ESCALATE, "mediator1", {"reason": "案情复杂"}, now=local(2026, 11, 3, 10))
+    pic = picture(session, case.id)
+    assert (pic.state, pic.case["org_code"], pic.case["mediator_code"]) == ("diversion", "CN-ZJ-XH-RTW", None)
+    assert one_deadline(session, case.id, "mediation", status="cancelled")
+    assert one_deadline(session, case.id, "diversion_acceptance", status="met")  # the first organization's
+    d = one_deadline(session, case.id, "diversion_acceptance")
+    assert d.start_date == date(2026, 11, 3)
+    assert d.last_day == date(2026, 11, 6)
+    ev = events_of(session, case.id)[-1]
+    assert (ev.payload["from_org_code"], ev.payload["org_code"]) == (MEDIATION_ORG, "CN-ZJ-XH-RTW")
+
+
+def test_diversion_timeout_escalates_to_the_next_level_and_restarts_its_clock(session):
+    case = make_case(session, state=State.DIVERSION)
+    _fire(session, case, T.DIVERSION_TIMEOUT, None, now=local(2026, 11, 6, 0, 0, 30))
+    assert picture(session, case.id).case["org_code"] == "CN-ZJ-XH-RTW"
+    assert one_deadline(session, case.id, "diversion_acceptance", status="fired")
+    d = one_deadline(session, case.id, "diversion_acceptance")
+    assert d.start_date == date(2026, 11, 6)
+    assert d.last_day == date(2026, 11, 11)  # Mon 9, Tue 10, Wed 11
+
+
+def test_diversion_timeout_at_the_top_level_flags_the_case_instead(session):
+    case = make_case(session, state=State.DIVERSION)
+    _fire(session, case, T.DIVERSION_TIMEOUT, None, now=local(2026, 11, 6, 0, 1))  # -> county committee
+    _fire(session, case, T.DIVERSION_TIMEOUT, None, now=local(2026, 11, 12, 0, 1))  # county has no parent
+    pic = picture(session, case.id)
+    assert pic.case["org_code"] == "CN-ZJ-XH-RTW"
+    assert "diversion_stalled" in pic.case["flags"]
+    assert pic.open_deadlines() == []
+    # Acceptance by the county committee clears the supervision flag.
+    _fire(session, case, T.ACCEPT, "mediator5", {}, now=local(2026, 11, 12, 9))
+    assert "diversion_stalled" not in picture(session, case.id).case["flags"]
+
+
+def test_refer_arbitration_records_the_body_and_that_the_case_was_arbitrated(session):
+    case = make_case(session, state=State.FAILED, dispute_type="labour")
+    _fire(session, case, T.REFER_ARBITRATION, "mediator1", {"body_code": "CN-ZJ-XH-LDZC"}, now=T0 + timedelta(hours=9))
+    pic = picture(session, case.id)
+    assert (pic.case["arbitration_body_code"], pic.case["arbitrated"]) == ("CN-ZJ-XH-LDZC", True)
+
+
+def test_resume_mediation_after_failure_opens_a_fresh_mediation_clock(session):
+    case = make_case(session, state=State.FAILED)
+    _fire(session, case, T.RESUME_MEDIATION, "mediator1", {}, now=local(2026, 11, 10, 10))
+    d = one_deadline(session, case.id, "mediation")
+    assert (d.start_date, d.last_day) == (date(2026, 11, 10), date(2026, 12, 10))
+    assert one_deadline(session, case.id, "mediation", status="cancelled")
+
+
+# --- pause, resume, extend -------------------------------------------------------------------------
+
+
+def test_pause_and_resume_keep_the_remaining_time_to_the_second(session):
+    case = make_case(session, state=State.MEDIATION)  # accepted Mon 2 Nov: due 00:00 Thu 3 Dec local
+    original = one_deadline(session, case.id, "mediation")
+    assert original.due_at == local(2026, 12, 3)
+    paused_at = local(2026, 11, 3, 10)
+    _fire(session, case, T.PAUSE_CLOCK, "mediator1", {"reason": "委托鉴定"}, now=paused_at)
+    paused = one_deadline(session, case.id, "mediation", status="paused")
+    remaining = 29 * 86400 + 14 * 3600  # 10:00 3 Nov -> 00:00 3 Dec
+    assert paused.remaining_seconds == remaining
+    resumed_at = local(2026, 11, 17, 15, 27, 41)
+    _fire(session, case, T.RESUME_CLOCK, "mediator1", {"reason": "鉴定意见送达"}, now=resumed_at)
+    d = one_deadline(session, case.id, "mediation")
+    assert d.id == original.id
+    assert d.remaining_seconds is None
+    assert d.due_at == resumed_at + timedelta(seconds=remaining)
+    assert d.due_at == local(2026, 12, 17, 5, 27, 41)
+    assert d.last_day == date(2026, 12, 17)
+    assert [datetime.fromisoformat(x) for x in events_of(session, case.id)[-1].payload["due_at"]] == [d.due_at]
+
+
+def test_a_paused_clock_cannot_be_paused_again_nor_a_running_one_resumed(session):
+    case = make_case(session, state=State.MEDIATION)
+    with pytest.raises(GuardRefused) as exc:
+        _fire(session, case, T.RESUME_CLOCK, "mediator1", {"reason": "x"}, now=T0 + timedelta(hours=5))
+    assert [r["rule"] for r in exc.value.extra["rules"]] == ["clock_paused"]
+    _fire(session, case, T.PAUSE_CLOCK, "mediator1", {"reason": "鉴定"}, now=T0 + timedelta(hours=5))
+    with pytest.raises(GuardRefused) as exc:
+        _fire(session, case, T.PAUSE_CLOCK, "mediator1", {"reason": "x"}, now=T0 + timedelta(hours=6))
+    assert [r["rule"] for r in exc.value.extra["rules"]] == ["clock_running"]
+
+
+def test_extend_with_consent_moves_the_mediation_deadline_by_n_days(session):
+    case = make_case(session, state=State.MEDIATION)  # last day Wed 2 Dec
+    _fire(session, case, T.EXTEND, "mediator1", {"days": 5, "reason": "双方同意延长", "consent": True},
+          now=local(2026, 11, 30, 10))
+    d = one_deadline(session, case.id, "mediation")
+    assert (d.days, d.last_day, d.due_at) == (35, date(2026, 12, 7), local(2026, 12, 8))
+    assert [datetime.fromisoformat(x) for x in events_of(session, case.id)[-1].payload["due_at"]] == [d.due_at]
+
+
+def test_extend_while_paused_adds_the_days_to_the_remaining_time(session):
+    case = make_case(session, state=State.MEDIATION)
+    _fire(session, case, T.PAUSE_CLOCK, "mediator1", {"reason": "鉴定"}, now=local(2026, 11, 3, 10))
+    _fire(session, case, T.EXTEND, "mediator1", {"days": 5, "reason": "延长", "consent": True},
+          now=local(2026, 11, 4, 10))
+    d = one_deadline(session, case.id, "mediation", status="paused")
+    assert d.remaining_seconds == (29 + 5) * 86400 + 14 * 3600
+
+
+def test_extend_moves_only_the_running_mediation_clock(session):
+    case = make_case(session, state=State.FAILED)  # first clock cancelled by fail
+    _fire(session, case, T.RESUME_MEDIATION, "mediator1", {}, now=T0 + timedelta(hours=8))
+    _fire(session, case, T.MEDIATION_TIMEOUT, None, now=T0 + timedelta(hours=9))  # second clock fired
+    _fire(session, case, T.RESUME_MEDIATION, "mediator1", {}, now=T0 + timedelta(hours=10))
+    _fire(session, case, T.EXTEND, "mediator1", {"days": 1, "reason": "延长", "consent": True},
+          now=T0 + timedelta(hours=11))
+    assert sorted((d.status, d.days) for d in deadlines_of(session, case.id, "mediation")) == [
+        ("cancelled", 30), ("fired", 30), ("pending", 31)]
+
+
+def test_extending_a_period_whose_end_was_moved_off_a_weekend_counts_from_the_start(session):
+    """Regression (bug at 075e364): the extension was counted from the last day as already moved off the
+    weekend, so the period ran two days longer than start + days."""
+    case = make_case(session, state=State.DIVERSION)
+    # Accepted Thu 5 Nov: 30 days end Sat 5 Dec, moved to Mon 7 Dec.
+    _fire(session, case, T.ACCEPT, "mediator1", {}, now=local(2026, 11, 5, 10))
+    before = one_deadline(session, case.id, "mediation")
+    assert before.last_day == date(2026, 12, 7)
+    _fire(session, case, T.EXTEND, "mediator1", {"days": 10, "reason": "双方同意延长", "consent": True},
+          now=local(2026, 11, 20, 10))
+    d = one_deadline(session, case.id, "mediation")
+    assert d.days == 40
+    # 40 days from 5 Nov end on Tue 15 Dec, a working day; the row must agree with its own start and days.
+    assert d.last_day == date(2026, 12, 15)
+    assert d.due_at == local(2026, 12, 16)
+
+
+def test_extending_a_running_medical_clock_adds_working_days(session):
+    case = make_case(session, state=State.DIVERSION, dispute_type="medical")
+    _fire(session, case, T.ACCEPT, "mediator1", {}, now=local(2026, 11, 2, 10))  # 30 working days: Mon 14 Dec
+    _fire(session, case, T.EXTEND, "mediator1", {"days": 10, "reason": "双方同意延长", "consent": True},
+          now=local(2026, 11, 10, 10))
+    d = one_deadline(session, case.id, "mediation")
+    # Tue 15 – Fri 18 (4), Mon 21 – Fri 25 (9), Mon 28 Dec (10).
+    assert (d.days, d.last_day, d.due_at) == (40, date(2026, 12, 28), local(2026, 12, 29))
+
+
+def test_extending_a_paused_medical_clock_adds_the_same_working_days(session):
+    """Regression (bug at 075e364): a paused clock got days * 86400 s, ignoring the profile's working days,
+    so the same extension depended on whether the clock happened to be paused (it ended on 24 Dec)."""
+    case = make_case(session, state=State.DIVERSION, dispute_type="medical")
+    _fire(session, case, T.ACCEPT, "mediator1", {}, now=local(2026, 11, 2, 10))
+    at = local(2026, 11, 10, 10)
+    # A pause and a resume at the same instant must be neutral around the extension.
+    _fire(session, case, T.PAUSE_CLOCK, "mediator1", {"reason": "委托鉴定"}, now=at)
+    _fire(session, case, T.EXTEND, "mediator1", {"days": 10, "reason": "双方同意延长", "consent": True}, now=at)
+    _fire(session, case, T.RESUME_CLOCK, "mediator1", {"reason": "鉴定中止"}, now=at)
+    d = one_deadline(session, case.id, "mediation")
+    assert (d.last_day, d.due_at) == (date(2026, 12, 28), local(2026, 12, 29))
+
+
+def test_extending_a_resumed_clock_moves_it_by_exactly_the_extension(session):
+    """After a pause the deadline is no longer at midnight; extending it must keep that shift, not snap
+    the deadline to the end of a later day (at 075e364 it gained 18.5 hours: 00:00 Wed 23 Dec)."""
+    case = make_case(session, state=State.MEDIATION)  # accepted Mon 2 Nov, last day Wed 2 Dec
+    _fire(session, case, T.PAUSE_CLOCK, "mediator1", {"reason": "委托鉴定"}, now=local(2026, 11, 3, 10))
+    _fire(session, case, T.RESUME_CLOCK, "mediator1", {"reason": "鉴定意见送达"}, now=local(2026, 11, 17, 15, 27, 41))
+    assert one_deadline(session, case.id, "mediation").due_at == local(2026, 12, 17, 5, 27, 41)
+    _fire(session, case, T.EXTEND, "mediator1", {"days": 5, "reason": "双方同意延长", "consent": True},
+          now=local(2026, 11, 20, 10))
+    d = one_deadline(session, case.id, "mediation")
+    # 35 days from 2 Nov end on Mon 7 Dec, five days after the 30-day end: the deadline moves by five days.
+    assert (d.days, d.due_at, d.last_day) == (35, local(2026, 12, 22, 5, 27, 41), date(2026, 12, 22))
