@@ -204,3 +204,38 @@ class CaseCounter(SQLModel, table=True):
     region: str = Field(max_length=12, primary_key=True)
     year: int = Field(primary_key=True)
     last: int = 0
+
+
+class Notification(SQLModel, table=True):
+    """Outbox of messages to people and systems (call-outs, reminders, overdue notices, webhooks).
+
+    Written in the same transaction as what causes it; delivered afterwards, retried until done."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (sa.Index("ix_notifications_status_next", "status", "next_attempt_at"),)
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    kind: str = Field(max_length=40)  # call_out | reminder | overdue | …
+    case_id: uuid.UUID | None = Field(default=None, foreign_key="cases.id", index=True)
+    org_code: str | None = Field(default=None, max_length=64)
+    recipient: str | None = Field(default=None, max_length=200)
+    payload: dict[str, Any] = _json(default_factory=dict)
+    status: str = Field(default="pending", max_length=16)  # pending | delivered | failed
+    attempts: int = 0
+    last_error: str | None = None
+    dedupe_key: str | None = Field(default=None, max_length=200, unique=True)
+    created_at: datetime = _ts()
+    next_attempt_at: datetime = _ts()
+    delivered_at: datetime | None = Field(default=None, sa_type=UTCDateTime())
+
+
+class CalendarYear(SQLModel, table=True):
+    """An official holiday schedule loaded by the operator for a year chinese-calendar does not cover."""
+
+    __tablename__ = "calendar_years"
+
+    year: int = Field(primary_key=True)
+    holidays: list[str] = _json(default_factory=list)  # ISO dates off (weekdays made holidays)
+    workdays: list[str] = _json(default_factory=list)  # ISO dates worked (调休 make-up days)
+    source: str | None = Field(default=None, max_length=300)
+    loaded_at: datetime = _ts()

@@ -15,7 +15,7 @@ from workflows.intake import open_case
 # Valid identity numbers (GB 11643 check digits) and credit codes (GB 32100) for tests.
 ID_A = "11010519491231002X"
 ID_B = "110105198001010016"
-ID_C = "330106199203150023"
+ID_C = "330106199203150027"
 USCC_A = "91110000600037341L"
 
 CENTRE_REGION = "330106"
