@@ -1,25 +1,51 @@
 """The FastAPI application factory."""
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 from sqlalchemy.engine import Engine
 
 from api import errors
-from api.routers import auth, cases, misc
+from api.routers import auth, cases, misc, organizations, supervision
 from api.security import read_token
 from models.db import make_engine
 from models.settings import Settings, get_settings
 
 
-def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Embedded mode: the deadline scheduler starts and stops with the app (when enabled: `jiefen serve`
+    enables it unless --no-scheduler; an app built by create_app alone, e.g. in tests, has it off)."""
+    scheduler = None
+    if app.state.scheduler_enabled:
+        from workflows.scheduler import SweepScheduler
+
+        scheduler = SweepScheduler(app.state.engine, seconds=app.state.settings.sweep_seconds)
+        if scheduler.start():
+            app.state.scheduler = scheduler
+    try:
+        yield
+    finally:
+        if scheduler is not None:
+            scheduler.stop()
+            app.state.scheduler = None
+
+
+def create_app(settings: Settings | None = None, engine: Engine | None = None, *,
+               scheduler: bool = False) -> FastAPI:
     settings = settings or get_settings()
     app = FastAPI(
         title="解纷 jiefen",
         summary="一站式矛盾纠纷调解中心 工作流引擎",
         version="0.1.0",
+        lifespan=lifespan,
     )
     app.state.settings = settings
     app.state.engine = engine or make_engine(settings.database_url)
+    app.state.scheduler_enabled = scheduler
+    app.state.scheduler = None
     errors.install(app)
 
     @app.middleware("http")
@@ -28,7 +54,9 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         (FastAPI would otherwise answer a malformed body with 422 first). The user behind the token
         is still checked by the `current_user` dependency."""
         path = request.url.path
-        if path.startswith("/api/v1/") and path != "/api/v1/auth/token":
+        # Document verification (the QR code on every document) answers without login.
+        if path.startswith("/api/v1/") and path != "/api/v1/auth/token" \
+                and not path.startswith("/api/v1/documents/verify/"):
             scheme, _, token = request.headers.get("authorization", "").partition(" ")
             if scheme.lower() != "bearer" or read_token(settings, token.strip()) is None:
                 return JSONResponse({"detail": "未登录或登录已失效，请重新登录"}, status_code=401,
@@ -37,6 +65,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.include_router(auth.router)
     app.include_router(cases.router)
     app.include_router(misc.router)
+    app.include_router(supervision.router)
+    app.include_router(organizations.router)
 
     @app.get("/healthz", tags=["health"])
     def healthz() -> dict[str, str]:

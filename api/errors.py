@@ -9,6 +9,8 @@ from sqlalchemy.exc import DataError, OperationalError
 
 from models.privacy import scrub
 from workflows.errors import (
+    Conflict,
+    DocumentNotReady,
     Forbidden,
     GuardRefused,
     IllegalTransition,
@@ -32,6 +34,8 @@ STATUS: dict[type[JiefenError], int] = {
     GuardRefused: 409,
     PayloadInvalid: 422,
     ValidationFailed: 422,
+    DocumentNotReady: 409,
+    Conflict: 409,
 }
 
 

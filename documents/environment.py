@@ -59,4 +59,21 @@ def poppler() -> Check:
 
 
 def checks() -> list[Check]:
-    return [pango(), harfbuzz_subset(), cjk_font(), poppler()]
+    return [pango(), harfbuzz_subset(), cjk_font(), document_fonts(), poppler()]
+
+
+def rendering_missing() -> list[Check]:
+    """What `jiefen serve` refuses to start without: Pango, HarfBuzz subsetting, the CJK fonts the
+    documents name (poppler is only for tests and `doctor`)."""
+    return [c for c in (pango(), harfbuzz_subset(), cjk_font(), document_fonts()) if not c.ok]
+
+
+def document_fonts() -> Check:
+    """Both document families resolve to a real Noto CJK face (not a fontconfig substitute)."""
+    from documents.fonts import FontMissing, faces
+
+    try:
+        found = faces()
+    except (FontMissing, OSError, ValueError) as e:
+        return Check("document fonts", False, str(e), "apt-get install fonts-noto-cjk")
+    return Check("document fonts", True, ", ".join(sorted({f"{f.family} ({f.path.name})" for f in found})))

@@ -225,6 +225,20 @@ class DeadlinePublic(BaseModel):
     provisional: bool
 
 
+class DuplicatePublic(BaseModel):
+    """An open case that may be the same dispute (issue 3): same type, a party with the same identity
+    number or credit code, opened within the window. The clerk decides."""
+
+    id: uuid.UUID
+    case_no: str
+    state: str
+    dispute_type: str
+    channel: str
+    org_code: str | None
+    created_at: LocalDateTime
+    matched: list[str]  # how: "id_number:<position>" / "uscc:<position>" (positions in the new case)
+
+
 class CasePublic(BaseModel):
     id: uuid.UUID
     case_no: str
@@ -250,6 +264,10 @@ class CasePublic(BaseModel):
     deadlines: list[DeadlinePublic]
     created_at: LocalDateTime
     updated_at: LocalDateTime
+    # Diversion (issue 3): a rotating organization's next duty day when it is off duty today; and,
+    # on the intake response, open cases that may be the same dispute.
+    next_duty_day: date | None = None
+    possible_duplicates: list[DuplicatePublic] | None = None
 
     @classmethod
     def of(cls, case: Any, parties: list[Any], deadlines: list[Any]) -> "CasePublic":
@@ -264,6 +282,7 @@ class CasePublic(BaseModel):
             flags=list(case.flags or []),
             deadlines=[DeadlinePublic.model_validate(d, from_attributes=True) for d in deadlines],
             created_at=case.created_at, updated_at=case.updated_at,
+            next_duty_day=getattr(case, "next_duty_day", None),
         )
 
 
@@ -291,6 +310,17 @@ class DocumentPublic(BaseModel):
     status: str
     sha256: str | None
     created_at: LocalDateTime
+    version: int = 1  # a correction is a new version naming the one it replaces
+    replaces_id: uuid.UUID | None = None
+    rendered_at: LocalDateTime | None = None
+
+
+class DocumentVerification(BaseModel):
+    """What GET /api/v1/documents/verify/{code} tells anyone (no login): nothing about the parties."""
+
+    kind: str
+    case_no: str
+    date: date
 
 
 class ActionPublic(BaseModel):
@@ -300,6 +330,9 @@ class ActionPublic(BaseModel):
     required: list[str]
     optional: list[str]
     basis: str
+    # Other destinations and the condition choosing each (issue 3: decline goes up a level while there
+    # is one; escalate and diversion_timeout come back to intake from the top).
+    alternatives: list[dict[str, str]] = []
 
 
 class ActionsPublic(BaseModel):
@@ -318,6 +351,7 @@ class OrganizationPublic(BaseModel):
     stationing: str
     duty_days: list[str]
     capacity: int | None
+    invited_by: list[str] = []  # courts that invited it as a 特邀调解组织 (issue 3)
 
 
 class MediatorPublic(BaseModel):
@@ -343,3 +377,38 @@ class HandoffPublic(BaseModel):
 class Token(BaseModel):
     access_token: str
     token_type: str = "bearer"
+
+
+class OverdueCasePublic(BaseModel):
+    """One late or soon-due clock of a case (督办)."""
+
+    case_id: uuid.UUID
+    case_no: str
+    state: str
+    dispute_type: str
+    deadline_id: uuid.UUID
+    kind: str
+    label: str
+    due_at: LocalDateTime
+    basis: str
+    provisional: bool
+    deadline_status: str  # pending (not yet swept) | fired (expired, still in its stage)
+    status: Literal["overdue", "soon_due"]
+    late_seconds: int  # negative while soon due: the time still left
+    late_days: int  # whole days late, counting a started day (0 while soon due)
+
+
+class OrganizationOverduePublic(BaseModel):
+    org_code: str | None  # None: not yet diverted to an organization
+    org_name: str | None
+    overdue: int
+    soon_due: int
+    max_late_days: int
+    cases: list[OverdueCasePublic]
+
+
+class SupervisionPublic(BaseModel):
+    as_of: LocalDateTime
+    within_days: int
+    data: list[OrganizationOverduePublic]
+    count: int  # clocks listed

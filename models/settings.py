@@ -24,8 +24,23 @@ class Settings(BaseSettings):
     mediation_default_days: int = Field(default=30, ge=1, le=365)
     # Diversion acceptance: no national figure (legal-reference §6, U); 3 working days by default.
     diversion_acceptance_working_days: int = Field(default=3, ge=1, le=60)
+    # The court's decision on judicial confirmation: "statute" = 30 days (民事诉讼法 第187条);
+    # "spc2011" = 15 days, +10 with the president's approval (法释〔2011〕5号 第5条; in force: unverified).
+    court_decision_profile: Literal["statute", "spc2011"] = "statute"
+    # Follow-up visit (回访) after closing: no national figure (legal-reference §1), so none by default;
+    # N > 0 opens an N-day 回访 clock when a case closes.
+    followup_days: int = Field(default=0, ge=0, le=365)
+    # Deadlines fired per transaction by the sweep.
+    sweep_batch_size: int = Field(default=500, ge=1, le=10_000)
     # Where a request comes from behind a proxy is not trusted for anything; kept for logs only.
     log_level: str = "INFO"
+    # Documents (issue 5): signing keys (`jiefen keys init`), the address the QR code points to,
+    # whether the API renders right after a transition (otherwise `jiefen documents render` does),
+    # and how often a failing render is retried before the row is marked failed.
+    keys_dir: str = "./.jiefen/keys"
+    public_url: str = "http://127.0.0.1:8000"
+    render_in_process: bool = True
+    render_max_attempts: int = Field(default=5, ge=1, le=100)
 
     @field_validator("timezone")
     @classmethod

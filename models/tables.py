@@ -35,6 +35,8 @@ class Organization(SQLModel, table=True):
     capacity: int | None = None
     created_at: datetime = _ts()
     updated_at: datetime = _ts()
+    # Courts (their codes) that have invited this organization as a 特邀调解组织 (特邀调解规定 第3条、第8条).
+    invited_by: list[str] = _json(default_factory=list, sa_column_kwargs={"server_default": "[]"})
 
 
 class Mediator(SQLModel, table=True):
@@ -98,6 +100,10 @@ class Case(SQLModel, table=True):
     created_by: str = Field(max_length=64)
     created_at: datetime = _ts()
     updated_at: datetime = _ts()
+    # Diversion (分流): when a rotating (轮驻) organization off duty today will next sit at the centre,
+    # and the organizations that have passed the case on (declined, escalated, timed out): never again.
+    next_duty_day: date | None = None
+    passed_org_codes: list[str] = _json(default_factory=list, sa_column_kwargs={"server_default": "[]"})
 
 
 class Party(SQLModel, table=True):
@@ -137,7 +143,8 @@ class CaseEvent(SQLModel, table=True):
 
 class Deadline(SQLModel, table=True):
     __tablename__ = "deadlines"
-    __table_args__ = (sa.Index("ix_deadlines_status_due", "status", "due_at"),)
+    __table_args__ = (sa.Index("ix_deadlines_status_due", "status", "due_at"),
+                      sa.Index("ix_deadlines_status_remind", "status", "remind_at"))
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     case_id: uuid.UUID = Field(foreign_key="cases.id", index=True)
@@ -155,6 +162,11 @@ class Deadline(SQLModel, table=True):
     remaining_seconds: int | None = None  # while paused
     created_at: datetime = _ts()
     updated_at: datetime = _ts()
+    # Reminders (issue 4): when to remind (due_at - the profile's lead time; NULL once reminded, or
+    # when the profile has none), and when the reminder went to the outbox.
+    reminder_lead_seconds: int | None = None
+    remind_at: datetime | None = Field(default=None, sa_type=UTCDateTime())
+    reminded_at: datetime | None = Field(default=None, sa_type=UTCDateTime())
 
 
 class Document(SQLModel, table=True):
@@ -169,6 +181,14 @@ class Document(SQLModel, table=True):
     replaces_id: uuid.UUID | None = Field(default=None, foreign_key="documents.id")
     source_event_seq: int | None = None
     created_at: datetime = _ts()
+    # Issue 5 (migration 0005): corrections count up from 1; the rendering outbox's retries (index
+    # ix_documents_status_next on status, next_attempt_at); the code the QR prints.
+    version: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
+    attempts: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    last_error: str | None = None
+    next_attempt_at: datetime | None = Field(default=None, sa_type=UTCDateTime())
+    rendered_at: datetime | None = Field(default=None, sa_type=UTCDateTime())
+    verify_code: str | None = Field(default=None, max_length=64, index=True)
 
 
 class CourtHandoff(SQLModel, table=True):

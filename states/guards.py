@@ -165,5 +165,17 @@ def mediation_clock_exists(case: CaseSnapshot, payload: Mapping[str, Any], now: 
     return None
 
 
+# --- conditions choosing between a row's destinations (not guards: they refuse nothing) ---------------
+
+Condition = Callable[[CaseSnapshot], bool]
+CONDITIONS: dict[str, Condition] = {
+    # The engine found an organization up the parent chain that can take the case.
+    "next_level_found": lambda case: case.has_next_level,
+    # There is none (the top, or every level above has passed the case on): back to intake, flagged
+    # for the supervisor (一站式矛调中心 矛盾不上交、逐级调处).
+    "escalation_exhausted": lambda case: not case.has_next_level,
+}
+
+
 def evaluate(names: tuple[str, ...], case: CaseSnapshot, payload: Mapping[str, Any], now: datetime) -> list[Verdict]:
     return [GUARDS[n](case, payload, now) for n in names]

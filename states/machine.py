@@ -11,7 +11,7 @@ from typing import Any
 from transitions import EventData, Machine
 
 from states.enums import State, Trigger
-from states.guards import CaseSnapshot, Verdict, evaluate
+from states.guards import CONDITIONS, CaseSnapshot, Verdict, evaluate
 from states.table import TABLE, Transition
 
 
@@ -38,16 +38,24 @@ def _guard_condition(row: Transition):
     return check
 
 
+def _alternative(name: str):
+    def check(event: EventData) -> bool:
+        return CONDITIONS[name](event.model.snapshot)
+
+    check.__name__ = name
+    return check
+
+
 def _build() -> Machine:
-    specs = [
-        {
-            "trigger": row.trigger.value,
-            "source": [s for s in row.source],
-            "dest": row.dest,
-            "conditions": [_guard_condition(row)] if row.guards else [],
-        }
-        for row in TABLE
-    ]
+    specs = []
+    for row in TABLE:
+        guards = [_guard_condition(row)] if row.guards else []
+        # Alternatives first: `transitions` takes the first transition of a trigger whose conditions pass.
+        for name, dest in row.alternatives:
+            specs.append({"trigger": row.trigger.value, "source": list(row.source), "dest": dest,
+                          "conditions": [*guards, _alternative(name)]})
+        specs.append({"trigger": row.trigger.value, "source": list(row.source), "dest": row.dest,
+                      "conditions": guards})
     return Machine(
         model=None,
         states=State,

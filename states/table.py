@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 
 from states.enums import Role, State, Trigger
-from states.guards import GUARDS
+from states.guards import CONDITIONS, GUARDS, CaseSnapshot
 
 S = State
 T = Trigger
@@ -26,6 +26,19 @@ class Transition:
     required: tuple[str, ...] = ()  # payload fields that must be present
     optional: tuple[str, ...] = ()
     label: str = ""  # Chinese wording for staff
+    # Other destinations, each with the condition (states.guards.CONDITIONS) that chooses it; checked
+    # in order before `dest`, which is the destination the contract names.
+    alternatives: tuple[tuple[str, State], ...] = ()
+
+    @property
+    def dests(self) -> tuple[State, ...]:
+        return (self.dest, *(d for _, d in self.alternatives))
+
+    def dest_for(self, case: CaseSnapshot) -> State:
+        for name, dest in self.alternatives:
+            if CONDITIONS[name](case):
+                return dest
+        return self.dest
 
 
 TABLE: tuple[Transition, ...] = (
@@ -37,10 +50,12 @@ TABLE: tuple[Transition, ...] = (
                optional=("mediator_code",), label="受理调解"),
     Transition(T.DECLINE, (S.DIVERSION,), S.INTAKE, (R.MEDIATOR,),
                "人民调解法 第17条（不属于本组织受理范围的退回）",
-               required=("reason",), label="退回"),
+               required=("reason",), label="退回",
+               alternatives=(("next_level_found", S.DIVERSION),)),
     Transition(T.ESCALATE, (S.DIVERSION, S.MEDIATION), S.DIVERSION, (R.MEDIATOR, R.SUPERVISOR),
                "人民调解法 第18条；一站式矛调中心 小事不出村、大事不出镇、矛盾不上交",
-               guards=("next_level_exists",), required=("reason",), optional=("org_code",), label="上报上级"),
+               required=("reason",), optional=("org_code",), label="上报上级",
+               alternatives=(("escalation_exhausted", S.INTAKE),)),
     Transition(T.REJECT, (S.INTAKE,), S.CLOSED, (R.INTAKE,),
                "人民调解法 第17条（不予受理）",
                required=("reason",), label="不予受理"),
@@ -98,7 +113,8 @@ TABLE: tuple[Transition, ...] = (
                "人民调解法 第31条第2款；人民调解工作若干规定（回访）",
                required=("satisfaction", "performed"), optional=("note",), label="回访"),
     Transition(T.DIVERSION_TIMEOUT, (S.DIVERSION,), S.DIVERSION, (R.SYSTEM,),
-               "一站式矛调中心 分流时限（3个工作日内未受理的，逐级上报）", label="分流超时上报"),
+               "一站式矛调中心 分流时限（3个工作日内未受理的，逐级上报）", label="分流超时上报",
+               alternatives=(("escalation_exhausted", S.INTAKE),)),
     Transition(T.MEDIATION_TIMEOUT, (S.MEDIATION,), S.FAILED, (R.SYSTEM,),
                "医疗纠纷预防和处理条例 第38条；劳动争议调解仲裁法 第14条；特邀调解规定 第27条（期满未达成协议的视为调解不成）",
                label="调解期满"),
@@ -113,6 +129,9 @@ def _index() -> MappingProxyType[tuple[State, Trigger], Transition]:
         unknown = set(row.guards) - set(GUARDS)
         if unknown:
             raise ValueError(f"{row.trigger}: unknown guards {sorted(unknown)}")
+        unknown = {name for name, _ in row.alternatives} - set(CONDITIONS)
+        if unknown:
+            raise ValueError(f"{row.trigger}: unknown conditions {sorted(unknown)}")
         for src in row.source:
             if (src, row.trigger) in index:
                 raise ValueError(f"duplicate row for ({src}, {row.trigger})")

@@ -11,6 +11,10 @@ os.environ.setdefault("JIEFEN_ENV", "test")
 os.environ.setdefault("JIEFEN_SECRET_KEY", "test-secret-key-that-is-long-enough-0123456789")
 os.environ.setdefault("JIEFEN_TIMEZONE", "Asia/Shanghai")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+# Documents (issue 5): the API does not render PDFs in the background during tests (tests/documents
+# and tests/api/test_documents*.py render on purpose); development signing keys go to a scratch dir.
+os.environ.setdefault("JIEFEN_RENDER_IN_PROCESS", "false")
+os.environ.setdefault("JIEFEN_KEYS_DIR", os.path.join(__import__("tempfile").mkdtemp(prefix="jiefen-keys-"), "keys"))
 
 import uuid  # noqa: E402
 from collections.abc import Iterator  # noqa: E402
@@ -32,7 +36,7 @@ PG_URL = os.environ.get("JIEFEN_TEST_POSTGRES_URL")
 DEMO_SEED = Path(__file__).resolve().parent.parent / "models" / "seed" / "demo.yaml"
 
 # Tables holding case data, children first: emptied between tests. Organizations and users stay.
-CASE_TABLES = ("court_handoffs", "documents", "deadlines", "case_events", "idempotency_keys", "parties", "cases",
+CASE_TABLES = ("notifications", "court_handoffs", "documents", "deadlines", "case_events", "idempotency_keys", "parties", "cases",
                "case_counters")
 
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]

@@ -98,3 +98,112 @@ class LegalCalendar:
 
 
 DEFAULT_CALENDAR = LegalCalendar()
+
+
+# --- schedules loaded by the operator (`jiefen calendar load FILE.yaml`) -------------------------------
+
+
+class ScheduleError(ValueError):
+    """A schedule file that cannot be loaded; the message names the field."""
+
+
+def _dates(value: object, field: str, year: int) -> frozenset[date]:
+    """A list of ISO dates, or of ranges "YYYY-MM-DD..YYYY-MM-DD" (both ends included)."""
+    if value is None:
+        return frozenset()
+    if not isinstance(value, list):
+        raise ScheduleError(f"{field}：应为日期列表（YYYY-MM-DD，或 YYYY-MM-DD..YYYY-MM-DD 表示区间）")
+    days: set[date] = set()
+    for i, item in enumerate(value):
+        try:
+            if isinstance(item, date) and not isinstance(item, datetime):
+                first = last = item
+            elif isinstance(item, str) and ".." in item:
+                a, b = item.split("..", 1)
+                first, last = date.fromisoformat(a.strip()), date.fromisoformat(b.strip())
+            elif isinstance(item, str):
+                first = last = date.fromisoformat(item.strip())
+            else:
+                raise ValueError
+        except ValueError:
+            raise ScheduleError(f"{field}[{i}]：不是日期（YYYY-MM-DD）或日期区间（YYYY-MM-DD..YYYY-MM-DD）") from None
+        if last < first:
+            raise ScheduleError(f"{field}[{i}]：区间的结束日早于开始日")
+        if first.year != year or last.year != year:
+            raise ScheduleError(f"{field}[{i}]：日期不在 {year} 年内")
+        day = first
+        while day <= last:
+            days.add(day)
+            day += timedelta(days=1)
+    return frozenset(days)
+
+
+def parse_schedule(data: object) -> tuple[YearSchedule, str | None]:
+    """Validate a schedule file's content:
+
+        year: 2027
+        source: 国务院办公厅关于2027年部分节假日安排的通知（国办发明电〔2026〕…号）
+        holidays: [2027-01-01, "2027-02-06..2027-02-12", …]   # days off
+        workdays: [2027-02-14, …]                            # 调休 make-up working days (weekend days)
+    """
+    if not isinstance(data, dict):
+        raise ScheduleError("文件内容应为一个映射（year、holidays、workdays、source）")
+    unknown = set(data) - {"year", "holidays", "workdays", "source"}
+    if unknown:
+        raise ScheduleError(f"{sorted(unknown)[0]}：未知字段（可用字段：year、holidays、workdays、source）")
+    year = data.get("year")
+    if not isinstance(year, int) or isinstance(year, bool) or not 2000 <= year <= 2100:
+        raise ScheduleError("year：应为 2000 至 2100 之间的年份")
+    holidays = _dates(data.get("holidays"), "holidays", year)
+    workdays = _dates(data.get("workdays"), "workdays", year)
+    if not holidays:
+        raise ScheduleError("holidays：至少应列出一天法定节假日")
+    both = sorted(holidays & workdays)
+    if both:
+        raise ScheduleError(f"workdays：{both[0].isoformat()} 同时列为放假日和调休上班日")
+    weekdays = sorted(d for d in workdays if d.weekday() < 5)
+    if weekdays:
+        raise ScheduleError(f"workdays：{weekdays[0].isoformat()} 是工作日，调休上班日应为周六或周日")
+    source = data.get("source")
+    if source is not None and (not isinstance(source, str) or len(source) > 300):
+        raise ScheduleError("source：应为不超过 300 字的文字")
+    return YearSchedule(year, holidays, workdays), source
+
+
+def schedule_from_row(row: object) -> YearSchedule:
+    return YearSchedule(
+        row.year,  # type: ignore[attr-defined]
+        frozenset(date.fromisoformat(d) for d in row.holidays),  # type: ignore[attr-defined]
+        frozenset(date.fromisoformat(d) for d in row.workdays),  # type: ignore[attr-defined]
+    )
+
+
+CACHE_SECONDS = 30.0
+_cache: dict[str, tuple[float, LegalCalendar]] = {}
+
+
+def calendar_for(conn: object, *, fresh: bool = False) -> LegalCalendar:
+    """The legal calendar of a database: chinese-calendar plus the years loaded into calendar_years.
+
+    Cached per database for CACHE_SECONDS (a schedule loaded by another process is seen within that
+    time; this process's own loads invalidate at once)."""
+    import time as _time
+
+    import sqlalchemy as sa
+
+    from models.tables import CalendarYear
+
+    key = str(conn.engine.url)  # type: ignore[attr-defined]
+    hit = _cache.get(key)
+    now = _time.monotonic()
+    if hit is not None and not fresh and now - hit[0] < CACHE_SECONDS:
+        return hit[1]
+    table = CalendarYear.__table__  # type: ignore[attr-defined]
+    rows = conn.execute(sa.select(table)).all()  # type: ignore[attr-defined]
+    calendar = LegalCalendar({r.year: schedule_from_row(r) for r in rows}) if rows else DEFAULT_CALENDAR
+    _cache[key] = (now, calendar)
+    return calendar
+
+
+def invalidate_calendar_cache() -> None:
+    _cache.clear()

@@ -11,6 +11,7 @@ from typing import Any
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
+from functools import lru_cache
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -27,6 +28,8 @@ class DeadlineKind(StrEnum):
     MEDIATION = "mediation"
     CONFIRMATION_WINDOW = "confirmation_window"
     COURT_DECISION = "court_decision"
+    ARBITRATION_AWARD = "arbitration_award"
+    FOLLOWUP = "followup"
 
 
 class DeadlineStatus(StrEnum):
@@ -42,6 +45,10 @@ OPEN_STATUSES = (DeadlineStatus.PENDING, DeadlineStatus.PAUSED)
 
 @dataclass(frozen=True, slots=True)
 class DeadlineProfile:
+    """One statutory clock: what starts it, how long it runs and how it is counted, what happens on
+    expiry (a system trigger, or None: the deadline is marked fired and an overdue notice goes out),
+    when to remind, and the law it comes from."""
+
     name: str
     kind: DeadlineKind
     days: int
@@ -51,9 +58,14 @@ class DeadlineProfile:
     dispute_types: frozenset[DisputeType] | None = None  # None: any
     channels: frozenset[Channel] | None = None  # None: any
     configurable: bool = False
+    starts: str = ""  # the event that starts the clock (the trigger, in words)
+    reminder_lead: timedelta | None = None  # remind this long before due_at
+    max_extension_days: int | None = None  # the law's cap on extensions, where it has one
+    enabled: bool = True  # a profile switched off by a setting never matches
+    label: str = ""  # Chinese wording for staff
 
     def matches(self, case: Any) -> bool:
-        return (self.dispute_types is None or case.dispute_type in self.dispute_types) and (
+        return self.enabled and (self.dispute_types is None or case.dispute_type in self.dispute_types) and (
             self.channels is None or case.channel in self.channels
         )
 
@@ -61,48 +73,113 @@ class DeadlineProfile:
 def profiles(settings: Settings | None = None) -> tuple[DeadlineProfile, ...]:
     """All profiles, most specific first within a kind: the first match wins."""
     s = settings or get_settings()
+    return _profiles(s.diversion_acceptance_working_days, s.mediation_default_days, s.court_decision_profile,
+                     s.followup_days)
+
+
+DAY = timedelta(days=1)
+
+
+@lru_cache(maxsize=16)
+def _profiles(diversion_days: int, mediation_days: int, court_profile: str, followup_days: int
+              ) -> tuple[DeadlineProfile, ...]:
     K = DeadlineKind
     return (
         DeadlineProfile(
-            "diversion_acceptance", K.DIVERSION_ACCEPTANCE, s.diversion_acceptance_working_days, True,
+            "diversion_acceptance", K.DIVERSION_ACCEPTANCE, diversion_days, True,
             "一站式矛调中心分流时限（无全国统一规定，按本中心规则，可配置）；参照人民法院在线调解规则 第12条（3个工作日内确认接受）",
             on_expiry=Trigger.DIVERSION_TIMEOUT, configurable=True,
+            starts="divert / escalate / diversion_timeout（分流交办到组织之日）", reminder_lead=DAY,
+            label="分流受理时限",
         ),
         DeadlineProfile(
             "mediation.court_referral", K.MEDIATION, 30, False,
             "最高人民法院关于人民法院特邀调解的规定 第27条（委派调解期限为三十日，经双方同意可以延长）",
             on_expiry=Trigger.MEDIATION_TIMEOUT, channels=frozenset({Channel.COURT_REFERRAL}),
+            starts=_MEDIATION_STARTS, reminder_lead=3 * DAY, label="委派调解期限",
         ),
         DeadlineProfile(
             "mediation.labour", K.MEDIATION, 15, False,
             "劳动争议调解仲裁法 第14条（自劳动争议调解组织收到调解申请之日起十五日内未达成调解协议的，当事人可以依法申请仲裁）",
             on_expiry=Trigger.MEDIATION_TIMEOUT, dispute_types=frozenset({DisputeType.LABOUR}),
+            starts=_MEDIATION_STARTS, reminder_lead=3 * DAY, label="劳动争议调解期限",
         ),
         DeadlineProfile(
             "mediation.medical", K.MEDIATION, 30, True,
             "医疗纠纷预防和处理条例 第38条（自受理之日起30个工作日内完成调解，鉴定时间不计入；逾期未达成协议的视为调解不成）",
             on_expiry=Trigger.MEDIATION_TIMEOUT, dispute_types=frozenset({DisputeType.MEDICAL}),
+            starts=_MEDIATION_STARTS, reminder_lead=3 * DAY, label="医疗纠纷调解期限",
         ),
         DeadlineProfile(
             "mediation.consumer", K.MEDIATION, 45, True,
             "市场监督管理投诉举报处理暂行办法 第21条（自投诉受理之日起四十五个工作日内未能达成调解协议的，终止调解）",
             on_expiry=Trigger.MEDIATION_TIMEOUT, dispute_types=frozenset({DisputeType.CONSUMER}),
+            starts=_MEDIATION_STARTS, reminder_lead=3 * DAY, label="消费纠纷调解期限",
         ),
         DeadlineProfile(
-            "mediation.people", K.MEDIATION, s.mediation_default_days, False,
+            "mediation.people", K.MEDIATION, mediation_days, False,
             "人民调解工作若干规定 第33条（一般在一个月内调结；人民调解默认期限，可配置）",
             on_expiry=Trigger.MEDIATION_TIMEOUT, configurable=True,
+            starts=_MEDIATION_STARTS, reminder_lead=3 * DAY, label="人民调解期限",
         ),
         DeadlineProfile(
             "confirmation_window", K.CONFIRMATION_WINDOW, 30, False,
             "人民调解法 第33条；民事诉讼法 第205条（自调解协议生效之日起三十日内共同申请司法确认）",
+            starts="reach_agreement（调解协议生效之日，即 signed_at）", reminder_lead=5 * DAY,
+            label="申请司法确认期限",
         ),
         DeadlineProfile(
             "court_decision", K.COURT_DECISION, 30, False,
-            "民事诉讼法 第187条（人民法院适用特别程序审理的案件，应当在立案之日起三十日内审结）",
-            on_expiry=Trigger.COURT_OVERDUE,
+            "民事诉讼法 第187条（人民法院适用特别程序审理的案件，应当在立案之日起三十日内审结；有特殊情况需要延长的，由本院院长批准）",
+            on_expiry=Trigger.COURT_OVERDUE, enabled=court_profile == "statute",
+            starts="request_confirmation（申请司法确认之日）", reminder_lead=3 * DAY, label="司法确认审结期限",
+        ),
+        DeadlineProfile(
+            "court_decision.spc2011", K.COURT_DECISION, 15, False,
+            "最高人民法院关于人民调解协议司法确认程序的若干规定（法释〔2011〕5号）第5条（受理之日起十五日内作出是否确认的决定；"
+            "因特殊情况需要延长的，经本院院长批准，可以延长十日）——现行有效性待核实，经 JIEFEN_COURT_DECISION_PROFILE=spc2011 选用",
+            on_expiry=Trigger.COURT_OVERDUE, enabled=court_profile == "spc2011", configurable=True,
+            starts="request_confirmation（申请司法确认之日；受理日未知，按申请日计）", reminder_lead=3 * DAY,
+            max_extension_days=10, label="司法确认审结期限（2011年规定）",
+        ),
+        DeadlineProfile(
+            "arbitration.labour", K.ARBITRATION_AWARD, 45, False,
+            "劳动争议调解仲裁法 第43条（仲裁庭裁决劳动争议案件，应当自劳动争议仲裁委员会受理仲裁申请之日起四十五日内结束；"
+            "案情复杂需要延期的，经仲裁委员会主任批准，可以延期并书面通知当事人，但是延长期限不得超过十五日）",
+            starts="refer_arbitration 至劳动人事争议仲裁委员会（受理日未知，按引导仲裁之日计）", reminder_lead=5 * DAY,
+            max_extension_days=15, label="劳动争议仲裁裁决期限",
+        ),
+        DeadlineProfile(
+            "arbitration.land", K.ARBITRATION_AWARD, 60, False,
+            "农村土地承包经营纠纷调解仲裁法 第47条（仲裁农村土地承包经营纠纷，应当自受理仲裁申请之日起六十日内结束；"
+            "案情复杂需要延长的，经农村土地承包仲裁委员会主任批准可以延长，并书面通知当事人，但延长期限不得超过三十日）",
+            starts="refer_arbitration 至农村土地承包仲裁委员会（受理日未知，按引导仲裁之日计）", reminder_lead=5 * DAY,
+            max_extension_days=30, label="农村土地承包仲裁期限",
+        ),
+        DeadlineProfile(
+            "followup", K.FOLLOWUP, followup_days, False,
+            "人民调解法 第31条第2款；人民调解工作若干规定（适时回访；无全国统一期限，按本中心规则，可配置，0 为不设回访期限）",
+            enabled=followup_days > 0, configurable=True,
+            starts="结案（进入 closed 状态之日）", reminder_lead=3 * DAY, label="回访期限",
         ),
     )
+
+
+_MEDIATION_STARTS = "accept / resume_mediation（调解组织受理之日）"
+
+
+def profile_named(name: str, settings: Settings | None = None) -> DeadlineProfile:
+    for p in profiles(settings):
+        if p.name == name:
+            return p
+    raise LookupError(f"no deadline profile named {name}")
+
+
+def find_profile(kind: DeadlineKind, case: Any, settings: Settings | None = None) -> DeadlineProfile | None:
+    for p in profiles(settings):
+        if p.kind is kind and p.matches(case):
+            return p
+    return None
 
 
 def profile_for(kind: DeadlineKind, case: Any, settings: Settings | None = None) -> DeadlineProfile:
@@ -119,6 +196,20 @@ _SELECT_OPEN = sa.select(DEADLINES).where(
     DEADLINES.c.case_id == sa.bindparam("b_case_id"), DEADLINES.c.status.in_([str(x) for x in OPEN_STATUSES])
 )
 _UPDATE_ONE = DEADLINES.update().where(DEADLINES.c.id == sa.bindparam("b_id"))
+
+
+def _arm(row: Record) -> None:
+    """Set when to remind of a pending deadline: its lead time before due_at; not again when the
+    reminder already sent lies inside that lead window."""
+    lead = row.reminder_lead_seconds
+    if lead is None or row.status != DeadlineStatus.PENDING:
+        row.remind_at = None
+        return
+    at = row.due_at - timedelta(seconds=lead)
+    if row.reminded_at is not None and at <= row.reminded_at:
+        row.remind_at = None
+    else:
+        row.remind_at = at
 
 
 def load_open(conn: Connection, case_id: uuid.UUID) -> list[Record]:
@@ -140,18 +231,29 @@ class Deadlines:
     def local_date(self, at: datetime) -> date:
         return at.astimezone(self.settings.tz).date()
 
-    def open(self, kind: DeadlineKind, *, start: date | None = None) -> Record:
-        profile = profile_for(kind, self.case, self.settings)
+    def open(self, kind: DeadlineKind, *, start: date | None = None, profile: str | None = None) -> Record:
+        chosen = profile_named(profile, self.settings) if profile else profile_for(kind, self.case, self.settings)
+        return self._open(chosen, start)
+
+    def open_if_profiled(self, kind: DeadlineKind, *, start: date | None = None) -> Record | None:
+        """Open the clock of `kind` when a profile applies (a configurable clock may be switched off)."""
+        chosen = find_profile(kind, self.case, self.settings)
+        return None if chosen is None else self._open(chosen, start)
+
+    def _open(self, profile: DeadlineProfile, start: date | None) -> Record:
         start = start or self.local_date(self.now)
         period = self.calendar.add(start, profile.days, working_days=profile.working_days)
+        lead = int(profile.reminder_lead.total_seconds()) if profile.reminder_lead else None
         row = Record({
-            "id": uuid.uuid4(), "case_id": self.case.id, "kind": str(kind), "profile": profile.name,
+            "id": uuid.uuid4(), "case_id": self.case.id, "kind": str(profile.kind), "profile": profile.name,
             "start_date": start, "days": profile.days, "working_days": profile.working_days,
             "last_day": period.last_day, "due_at": period.due_at(self.settings.tz),
             "status": str(DeadlineStatus.PENDING), "basis": profile.basis, "provisional": period.provisional,
             "on_expiry": str(profile.on_expiry) if profile.on_expiry else None, "remaining_seconds": None,
             "created_at": self.now, "updated_at": self.now,
+            "reminder_lead_seconds": lead, "remind_at": None, "reminded_at": None,
         }, new=True)
+        _arm(row)
         self.rows.append(row)
         return row
 
@@ -178,10 +280,12 @@ class Deadlines:
         return rows
 
     def pause(self, kind: DeadlineKind) -> list[Record]:
+        """Stop the clock: what is left of it is kept to the second, and no reminder goes out while paused."""
         rows = [r for r in self.current([kind]) if r.status == DeadlineStatus.PENDING]
         for row in rows:
             row.remaining_seconds = max(0, int((row.due_at - self.now).total_seconds()))
             row.status = str(DeadlineStatus.PAUSED)
+            row.remind_at = None
             row.updated_at = self.now
         return rows
 
@@ -193,6 +297,7 @@ class Deadlines:
             row.remaining_seconds = None
             row.status = str(DeadlineStatus.PENDING)
             row.updated_at = self.now
+            _arm(row)
         return rows
 
     def extend(self, kind: DeadlineKind, days: int) -> list[Record]:
@@ -209,10 +314,49 @@ class Deadlines:
             else:
                 row.due_at = row.due_at + delta
                 row.last_day = self.local_date(row.due_at - timedelta(microseconds=1))
+                _arm(row)
             row.provisional = row.provisional or after.provisional
             row.days = row.days + days
             row.updated_at = self.now
         return rows
+
+    def recount(self, old: LegalCalendar) -> list[dict[str, Any]]:
+        """Count every open provisional deadline again on this calendar (a year's schedule was loaded):
+        the end moves by the difference between the period's ends on the old and the new calendar, so
+        pause shifts and extensions are kept. Returns what changed, for the audit event."""
+        changes: list[dict[str, Any]] = []
+        for row in self.rows:
+            if row.is_new or row.status not in OPEN_STATUSES or not row.provisional:
+                continue
+            before = old.add(row.start_date, row.days, working_days=row.working_days)
+            after = self.calendar.add(row.start_date, row.days, working_days=row.working_days)
+            delta = end_of_day(after.last_day, self.settings.tz) - end_of_day(before.last_day, self.settings.tz)
+            if not delta and after.provisional == row.provisional:
+                continue
+            change: dict[str, Any] = {"deadline_id": str(row.id), "kind": row.kind, "provisional": after.provisional,
+                                      "from_due_at": row.due_at.isoformat() if row.status == DeadlineStatus.PENDING else None}
+            if row.status == DeadlineStatus.PAUSED:
+                row.remaining_seconds = (row.remaining_seconds or 0) + int(delta.total_seconds())
+                change["remaining_seconds"] = row.remaining_seconds
+            else:
+                row.due_at = row.due_at + delta
+                row.last_day = self.local_date(row.due_at - timedelta(microseconds=1))
+                _arm(row)
+                change["to_due_at"] = row.due_at.isoformat()
+                change["last_day"] = row.last_day.isoformat()
+            row.provisional = after.provisional
+            row.updated_at = self.now
+            changes.append(change)
+        return changes
+
+    def expire(self, deadline_id: uuid.UUID) -> Record | None:
+        """Mark one open deadline fired (a clock with no expiry trigger ran out)."""
+        for row in self.rows:
+            if row.id == deadline_id and row.status == DeadlineStatus.PENDING:
+                row.status = str(DeadlineStatus.FIRED)
+                row.updated_at = self.now
+                return row
+        return None
 
     def write(self, conn: Connection) -> None:
         """Insert the new rows and update the changed ones: one statement each."""

@@ -59,9 +59,17 @@ class PayloadInvalid(JiefenError):
         self.msg = msg
 
 
+class Conflict(JiefenError):
+    """The change clashes with what is stored (a code already used, a row still referred to) (409)."""
+
+
 class ValidationFailed(JiefenError):
     """Schema validation errors, already scrubbed of the values given."""
 
     def __init__(self, errors: list[dict[str, Any]]) -> None:
         super().__init__("请求数据不符合要求", errors=errors)
         self.errors = errors
+
+
+class DocumentNotReady(JiefenError):
+    """The document is registered but its PDF is not rendered yet, or rendering failed (409)."""

@@ -35,6 +35,7 @@ class CaseFilters:
     q: str | None = None
     offset: int = 0
     limit: int = 50
+    flag: str | None = None  # a supervision flag, e.g. escalation_exhausted (issue 3)
 
 
 def case_public(session: Session, case: Case) -> CasePublic:
@@ -58,6 +59,8 @@ def list_cases(session: Session, actor: Actor, f: CaseFilters, *, now: datetime 
         where.append(Case.dispute_type == f.dispute_type)
     if f.org_code:
         where.append(Case.org_code == f.org_code)
+    if f.flag:  # flags are a short JSON list of names: match the quoted name in its text
+        where.append(sa.cast(Case.flags, sa.String).contains(f'"{f.flag}"', autoescape=True))
     if f.overdue:
         where.append(
             sa.exists().where(Deadline.case_id == Case.id, Deadline.status == "pending", Deadline.due_at <= now)
@@ -131,7 +134,8 @@ def actions(session: Session, actor: Actor, case_id: str | uuid.UUID) -> Actions
         allowed=[str(r.trigger) for r in rows],
         data=[
             ActionPublic(trigger=r.trigger, label=r.label, to_state=r.dest, required=list(r.required),
-                         optional=list(r.optional), basis=r.basis)
+                         optional=list(r.optional), basis=r.basis,
+                         alternatives=[{"when": name, "to_state": str(dest)} for name, dest in r.alternatives])
             for r in rows
         ],
     )

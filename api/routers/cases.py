@@ -2,7 +2,7 @@
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Header, Query, Response, status
+from fastapi import APIRouter, BackgroundTasks, Body, Header, Query, Request, Response, status
 
 from api.deps import ActorDep, SessionDep
 from models.schemas import (
@@ -15,7 +15,7 @@ from models.schemas import (
     EventPublic,
 )
 from states.enums import DisputeType, State
-from workflows import engine, intake, queries
+from workflows import diversion, documents_outbox, engine, intake, queries
 from workflows.errors import PayloadInvalid
 
 router = APIRouter(prefix="/api/v1/cases", tags=["cases"])
@@ -41,7 +41,9 @@ def create_case(
         response.headers["Idempotent-Replayed"] = "true"
     response.headers["ETag"] = f'"{case.version}"'
     response.headers["Location"] = f"/api/v1/cases/{case.id}"
-    return queries.case_public(session, case)
+    public = queries.case_public(session, case)
+    public.possible_duplicates = diversion.possible_duplicates(session, actor=actor, case=case)
+    return public
 
 
 @router.get("", response_model=CasesPublic)
@@ -51,12 +53,13 @@ def list_cases(
     dispute_type: DisputeType | None = None,
     org_code: Annotated[str | None, Query(max_length=64)] = None,
     overdue: bool = False,
+    flag: Annotated[str | None, Query(max_length=40, pattern=r"^[a-z_]+$")] = None,
     q: Annotated[str | None, Query(max_length=100)] = None,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> CasesPublic:
     filters = queries.CaseFilters(state=state, dispute_type=dispute_type, org_code=org_code, overdue=overdue,
-                                  q=q or None, offset=offset, limit=limit)
+                                  q=q or None, offset=offset, limit=limit, flag=flag)
     return queries.list_cases(session, actor, filters)
 
 
@@ -75,12 +78,16 @@ def list_actions(case_id: str, session: SessionDep, actor: ActorDep) -> ActionsP
 @router.post("/{case_id}/actions/{trigger}", response_model=CasePublic)
 def fire_action(
     case_id: str, trigger: str, session: SessionDep, actor: ActorDep, response: Response,
+    request: Request, background: BackgroundTasks,
     payload: Annotated[dict[str, Any] | None, Body()] = None,
     if_match: Annotated[str | None, Header(alias="If-Match")] = None,
 ) -> CasePublic:
     case = engine.fire(session, case_id=case_id, trigger=trigger, actor=actor, payload=payload or {},
                        expected_version=_version(if_match))
     response.headers["ETag"] = f'"{case.version}"'
+    if request.app.state.settings.render_in_process:  # the documents the transition registered, after commit
+        background.add_task(documents_outbox.render_after, request.app.state.engine, case_id=case.id,
+                            trigger=trigger, settings=request.app.state.settings)
     return queries.case_public(session, case)
 
 

@@ -6,12 +6,19 @@ from fastapi import APIRouter, Query, Response
 from sqlmodel import select
 
 from api.deps import ActorDep, SessionDep
-from models.schemas import DocumentPublic, HandoffPublic, MediatorPublic, OrganizationPublic
+from models.schemas import DocumentPublic, DocumentVerification, HandoffPublic, MediatorPublic, OrganizationPublic
 from models.tables import Mediator, Organization
-from workflows import queries
-from workflows.errors import NotVisible
+from workflows import document_queries, queries
 
 router = APIRouter(prefix="/api/v1", tags=["reference"])
+
+
+@router.get("/documents/verify/{code}", response_model=DocumentVerification)
+def verify_document(code: str, session: SessionDep) -> DocumentVerification:
+    """Public (no login; see api/app.py): the kind, case number and date of the document whose QR
+    code (or whose PDF's SHA-256) this is; 404 otherwise."""
+    v = document_queries.verify(session, code)
+    return DocumentVerification(kind=v.kind, case_no=v.case_no, date=v.date)
 
 
 @router.get("/documents/{doc_id}", response_model=DocumentPublic)
@@ -21,9 +28,7 @@ def get_document(doc_id: str, session: SessionDep, actor: ActorDep) -> DocumentP
 
 @router.get("/documents/{doc_id}/pdf", response_class=Response, responses={200: {"content": {"application/pdf": {}}}})
 def get_document_pdf(doc_id: str, session: SessionDep, actor: ActorDep) -> Response:
-    doc = queries.document(session, actor, doc_id)
-    if doc.content is None:
-        raise NotVisible("文书尚未生成")
+    doc = document_queries.document_pdf(session, actor, doc_id)  # 404 unless visible, 409 until rendered
     return Response(doc.content, media_type="application/pdf",
                     headers={"Content-Disposition": f'inline; filename="{doc.kind}-{doc.id}.pdf"'})
 

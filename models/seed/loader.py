@@ -36,11 +36,13 @@ STATIONINGS: tuple[str, ...] = ("resident", "rotating", "on_call")  # 常驻 | �
 WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 DISPUTE_TYPES: tuple[str, ...] = tuple(t.value for t in DisputeType)
 USER_ROLES: tuple[str, ...] = tuple(r.value for r in Role if r is not Role.SYSTEM)
+MEDIATION_ORG_KINDS: tuple[str, ...] = ORG_KINDS[:7]
+LEVEL_RANK: dict[str, int] = {level: i for i, level in enumerate(LEVELS)}  # village 0 … city 3
 REGION_LENGTHS = (6, 9, 12)  # county (and city), town, village administrative division codes
 
 SECTIONS: tuple[str, ...] = ("organizations", "courts", "mediators", "users")
 ORG_FIELDS = frozenset({"code", "name", "kind", "level", "region", "parent", "dispute_types", "stationing",
-                        "duty_days", "capacity"})
+                        "duty_days", "capacity", "invited_by"})
 MEDIATOR_FIELDS = frozenset({"code", "name", "org", "specialties", "part_time", "capacity"})
 USER_FIELDS = frozenset({"username", "password", "role", "org", "mediator", "display_name"})
 
@@ -104,11 +106,13 @@ class _OrgSpec:
     stationing: str
     duty_days: list[str]
     capacity: int | None
+    invited_by: list[str] = field(default_factory=list)  # courts that invited it (特邀调解)
 
     def values(self) -> dict[str, Any]:
         return {"name": self.name, "kind": self.kind, "level": self.level, "region": self.region,
                 "parent_code": self.parent, "dispute_types": list(self.dispute_types),
-                "stationing": self.stationing, "duty_days": list(self.duty_days), "capacity": self.capacity}
+                "stationing": self.stationing, "duty_days": list(self.duty_days), "capacity": self.capacity,
+                "invited_by": list(self.invited_by)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -254,6 +258,21 @@ class _Entry:
             self.fail(f"{key} must be true or false, got {value!r}")
         return value
 
+    def codes(self, key: str) -> list[str]:
+        value = self.raw.get(key)
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            self.fail(f"{key} must be a list of codes, got {_what(value)}")
+        seen: list[str] = []
+        for v in value:
+            if not isinstance(v, str) or not v.strip() or any(c.isspace() for c in v.strip()):
+                self.fail(f"{key}: {v!r} is not a code")
+            if v.strip() in seen:
+                self.fail(f"{v.strip()!r} is listed twice in {key}")
+            seen.append(v.strip())
+        return seen
+
     def count(self, key: str) -> int | None:
         value = self.raw.get(key)
         if value is None:
@@ -294,10 +313,13 @@ def _parse_org(section: str, index: int, raw: Any) -> _OrgSpec:
         e.fail(f"duty_days are only for rotating stationing, not {stationing!r}")
     if stationing == "rotating" and not duty_days:
         e.fail("rotating stationing needs duty_days (mon … sun)")
+    invited_by = e.codes("invited_by")
+    if invited_by and kind not in MEDIATION_ORG_KINDS:
+        e.fail(f"invited_by is for mediation organizations (特邀调解组织), not kind {kind!r}")
     assert code is not None and name is not None
     return _OrgSpec(label=e.label, section=section, code=code, name=name, kind=kind, level=level, region=region,
                     parent=parent, dispute_types=dispute_types, stationing=stationing, duty_days=duty_days,
-                    capacity=e.count("capacity"))
+                    capacity=e.count("capacity"), invited_by=invited_by)
 
 
 def _parse_mediator(index: int, raw: Any) -> _MediatorSpec:
@@ -370,6 +392,9 @@ def _check_references(plan: _Plan, db_orgs: Mapping[str, Organization], db_media
     for o in plan.orgs:
         if o.parent is not None and o.parent not in kinds:
             fail(o.label, f"unknown parent {o.parent!r} (neither in this file nor in the database)")
+        for court in o.invited_by:
+            if kinds.get(court) != "court":
+                fail(o.label, f"invited_by {court!r} is not a court (neither in this file nor in the database)")
         chain, code = [o.code], o.parent
         while code is not None:
             chain.append(code)

@@ -234,15 +234,17 @@ def test_a_neighbour_dispute_without_an_arbitration_agreement_is_not_arbitrated(
     assert "仲裁协议" in r.json()["detail"]
 
 
-def test_the_top_committee_cannot_escalate_without_naming_where_to(client, login):
+def test_the_top_committee_escalating_without_naming_where_to_returns_the_case_to_intake(client, login):
+    # Issue 3 supersedes the 409 (next_level_exists): at the top, back to intake flagged for the supervisor.
     window, county_mediator = login("window1"), login("mediator5")
     case = open_case(client, window)
     act(client, window, case["id"], "divert", {"org_code": "CN-ZJ-XH-RTW"})
 
     r = fire(client, county_mediator, case["id"], "escalate", {"reason": "案情复杂"})
 
-    assert r.status_code == 409
-    assert _rules(r) == ["next_level_exists"]
+    assert r.status_code == 200
+    assert (r.json()["state"], r.json()["org_code"]) == ("intake", None)
+    assert "escalation_exhausted" in r.json()["flags"]
 
 
 def test_resuming_a_clock_that_runs_is_409(client, login, session):

@@ -101,6 +101,8 @@ def _api_calls(app) -> list[tuple[str, str]]:
     for template, operations in app.openapi()["paths"].items():
         if not template.startswith("/api/v1") or template == TOKEN_URL:
             continue
+        if template.startswith("/api/v1/documents/verify/"):  # public by design (issue 5): tests/api/test_documents.py
+            continue
         path = template.replace("{trigger}", "divert")
         for name in ("case_id", "doc_id"):
             path = path.replace("{" + name + "}", str(uuid.UUID(int=7)))

@@ -242,15 +242,21 @@ def test_escalation_hands_the_case_to_the_next_level_and_out_of_the_first_mediat
     assert statuses == [("diversion_acceptance", "cancelled"), ("diversion_acceptance", "pending")]
 
 
-def test_a_declined_case_returns_to_the_window_without_an_organization(client, login):
-    window, mediator = login("window1"), login("mediator1")
+def test_a_declined_case_goes_up_a_level_and_back_to_the_window_from_the_top(client, login):
+    # Issue 3: decline sends the case to the next level up through parent; at the top, back to intake.
+    window, mediator, county = login("window1"), login("mediator1"), login("mediator5")
     case = open_case(client, window)
     act(client, window, case["id"], "divert", {"org_code": MEDIATION_ORG})
 
     case = act(client, mediator, case["id"], "decline", {"reason": "不属于本调委会受理范围"})
 
-    assert (case["state"], case["org_code"]) == ("intake", None)
+    assert (case["state"], case["org_code"]) == ("diversion", "CN-ZJ-XH-RTW")
     assert client.get(f"/api/v1/cases/{case['id']}", headers=mediator).status_code == 404
+
+    case = act(client, county, case["id"], "decline", {"reason": "不属于本调委会受理范围"})
+
+    assert (case["state"], case["org_code"]) == ("intake", None)
+    assert "escalation_exhausted" in case["flags"]
     assert "divert" in client.get(f"/api/v1/cases/{case['id']}/actions", headers=window).json()["allowed"]
 
 

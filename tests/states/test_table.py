@@ -34,7 +34,28 @@ def test_every_row_fires_to_its_destination(row, source):
         snap = CaseSnapshot(**{**{f: getattr(snap, f) for f in snap.__slots__}, "clock": "paused"})
     adapter = run(snap, row.trigger, {"reason": "x"}, NOW)
     assert all(v.ok for v in adapter.verdicts), adapter.verdicts
-    assert adapter.state is row.dest
+    assert adapter.state is row.dest_for(snap)
+    for _, alt in row.alternatives:  # each alternative destination is reachable too
+        for has_next in (True, False):
+            other = CaseSnapshot(**{**{f: getattr(snap, f) for f in snap.__slots__}, "has_next_level": has_next})
+            if row.dest_for(other) is alt:
+                assert run(other, row.trigger, {"reason": "x"}, NOW).state is alt
+                break
+        else:
+            raise AssertionError(f"{row.trigger}: alternative {alt} is never chosen")
+
+
+@pytest.mark.parametrize("trigger,with_parent,without_parent", [
+    (Trigger.DECLINE, State.DIVERSION, State.INTAKE),
+    (Trigger.ESCALATE, State.DIVERSION, State.INTAKE),
+    (Trigger.DIVERSION_TIMEOUT, State.DIVERSION, State.INTAKE),
+])
+def test_escalation_goes_up_while_there_is_a_level_and_back_to_intake_at_the_top(trigger, with_parent,
+                                                                                 without_parent):
+    up = CaseSnapshot(state=State.DIVERSION, dispute_type=DisputeType.OTHER, has_next_level=True)
+    top = CaseSnapshot(state=State.DIVERSION, dispute_type=DisputeType.OTHER, has_next_level=False)
+    assert run(up, trigger, {"reason": "x"}, NOW).state is with_parent
+    assert run(top, trigger, {"reason": "x"}, NOW).state is without_parent
 
 
 @pytest.mark.parametrize("state,trigger", [p for p in PAIRS if p not in TABLE_PAIRS])

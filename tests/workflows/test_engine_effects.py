@@ -75,10 +75,11 @@ def test_divert_without_org_code_routes_to_the_nearest_competent_organization(se
     _fire(session, case, T.DIVERT, "window1", {}, now=T0 + timedelta(hours=1))
     assert picture(session, case.id).case["org_code"] == "CN-ZJ-XH-BS-RTW"  # the community committee
     routing = events_of(session, case.id)[-1].payload["routing"]
-    assert routing["rule"] == "nearest_competent"
+    assert routing["rule"] == "neighbour_family_village"  # issue 3: the rules profile decides
     assert routing["org_code"] == "CN-ZJ-XH-BS-RTW"
-    assert routing["candidates"] == ["CN-ZJ-XH-BS-RTW", "CN-ZJ-XH-CC-RTW", "CN-ZJ-XH-RTW"]
-    assert routing["reason"]
+    assert routing["candidates"][0]["org_code"] == "CN-ZJ-XH-BS-RTW"
+    assert routing["candidates"][0]["passed_over"] is None
+    assert routing["reason"] and routing["basis"]
     one_deadline(session, case.id, "diversion_acceptance")
 
 
@@ -87,7 +88,8 @@ def test_divert_without_org_code_sends_a_labour_dispute_to_a_labour_committee(se
     _fire(session, case, T.DIVERT, "window1", {}, now=T0 + timedelta(hours=1))
     assert picture(session, case.id).case["org_code"] == "CN-ZJ-XH-LDTJ"
     routing = events_of(session, case.id)[-1].payload["routing"]
-    assert set(routing["candidates"]) == {"CN-ZJ-XH-LDTJ", "CN-ZJ-XH-RTW"}
+    assert routing["rule"] == "labour_town_else_county"
+    assert [c["org_code"] for c in routing["candidates"]] == ["CN-ZJ-XH-LDTJ"]
 
 
 def test_divert_to_a_named_organization_records_it_as_named(session):
@@ -241,9 +243,8 @@ def test_court_overdue_flags_the_case_and_a_later_decision_clears_the_flag(sessi
     (State.MEDIATION, T.FAIL, "mediator1", {"reason": "调解不成"}, "mediation", "cancelled"),
     (State.MEDIATION, T.MEDIATION_TIMEOUT, None, {}, "mediation", "fired"),
     (State.AGREEMENT, T.REFER_LITIGATION, "mediator1", {"court_code": COURT}, "confirmation_window", "cancelled"),
-    (State.DIVERSION, T.DECLINE, "mediator1", {"reason": "不属受理范围"}, "diversion_acceptance", "cancelled"),
 ], ids=["withdraw-from-diversion", "withdraw-from-mediation", "transfer-out-from-diversion",
-        "fulfilment-from-agreement", "fail", "mediation-timeout", "litigation-from-agreement", "decline"])
+        "fulfilment-from-agreement", "fail", "mediation-timeout", "litigation-from-agreement"])
 def test_leaving_a_state_settles_its_running_clock(session, state, trigger, username, payload, kind, status):
     case = make_case(session, state=state)
     one_deadline(session, case.id, kind)
@@ -284,17 +285,22 @@ def test_diversion_timeout_escalates_to_the_next_level_and_restarts_its_clock(se
     assert d.last_day == date(2026, 11, 11)  # Mon 9, Tue 10, Wed 11
 
 
-def test_diversion_timeout_at_the_top_level_flags_the_case_instead(session):
+def test_diversion_timeout_at_the_top_level_returns_the_case_to_intake_flagged(session):
+    # Issue 3 supersedes "stays at the top, flagged diversion_stalled": back to intake for the supervisor.
     case = make_case(session, state=State.DIVERSION)
     _fire(session, case, T.DIVERSION_TIMEOUT, None, now=local(2026, 11, 6, 0, 1))  # -> county committee
     _fire(session, case, T.DIVERSION_TIMEOUT, None, now=local(2026, 11, 12, 0, 1))  # county has no parent
     pic = picture(session, case.id)
-    assert pic.case["org_code"] == "CN-ZJ-XH-RTW"
-    assert "diversion_stalled" in pic.case["flags"]
+    assert (pic.state, pic.case["org_code"]) == ("intake", None)
+    assert "escalation_exhausted" in pic.case["flags"]
     assert pic.open_deadlines() == []
-    # Acceptance by the county committee clears the supervision flag.
-    _fire(session, case, T.ACCEPT, "mediator5", {}, now=local(2026, 11, 12, 9))
-    assert "diversion_stalled" not in picture(session, case.id).case["flags"]
+    # Re-diverted by hand to a body that never had it, and accepted there: the flag is cleared.
+    _fire(session, case, T.DIVERT, "super1", {"org_code": "CN-ZJ-XH-BS-RTW"}, now=local(2026, 11, 12, 9))
+    assert "escalation_exhausted" in picture(session, case.id).case["flags"]
+    _fire(session, case, T.ACCEPT, "mediator6", {}, now=local(2026, 11, 12, 10))
+    pic = picture(session, case.id)
+    assert (pic.state, pic.case["mediator_code"]) == ("mediation", "M-0003")
+    assert "escalation_exhausted" not in pic.case["flags"]
 
 
 def test_refer_arbitration_records_the_body_and_that_the_case_was_arbitrated(session):

@@ -209,13 +209,19 @@ def test_land_contract_dispute_goes_to_the_land_arbitration_committee_without_ag
 # --- escalate: a next level must exist ---------------------------------------------------------------
 
 
-def test_escalate_from_the_top_level_without_a_named_organization_is_refused(session):
+def test_escalate_from_the_top_level_names_an_organization_or_returns_to_intake(session):
+    # Issue 3 supersedes the old 409 (next_level_exists): at the top the case goes back to intake,
+    # flagged for the supervisor; naming the receiving organization is still allowed.
     case = make_case(session, state=State.MEDIATION)
     _fire(session, case, T.ESCALATE, {"reason": "上报"}, now=T0 + timedelta(hours=5))  # -> county committee
     _fire(session, case, T.ACCEPT, {}, now=T0 + timedelta(hours=6), username="mediator5")
-    _refused(session, case, T.ESCALATE, {"reason": "再上报"}, now=T0 + timedelta(hours=7),
-             rule="next_level_exists", username="mediator5")
-    # Naming the receiving organization is allowed even from the top.
     done = _fire(session, case, T.ESCALATE, {"reason": "转商事调解", "org_code": "CN-ZJ-XH-SSTJ"},
                  now=T0 + timedelta(hours=8), username="mediator5")
     assert (done.state, picture(session, case.id).case["org_code"]) == (State.DIVERSION, "CN-ZJ-XH-SSTJ")
+    other = make_case(session, state=State.MEDIATION)
+    _fire(session, other, T.ESCALATE, {"reason": "上报"}, now=T0 + timedelta(hours=5))
+    _fire(session, other, T.ACCEPT, {}, now=T0 + timedelta(hours=6), username="mediator5")
+    back = _fire(session, other, T.ESCALATE, {"reason": "再上报"}, now=T0 + timedelta(hours=7), username="mediator5")
+    pic = picture(session, other.id)
+    assert (back.state, pic.case["org_code"]) == (State.INTAKE, None)
+    assert "escalation_exhausted" in pic.case["flags"]

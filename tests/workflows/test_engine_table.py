@@ -71,8 +71,10 @@ BEFORE: dict[Trigger, list[tuple[Trigger, str, dict[str, Any]]]] = {
 
 # Where the case's organization must be after the row (escalation goes one level up).
 ORG_AFTER: dict[Trigger, str | None] = {
-    T.DIVERT: MEDIATION_ORG, T.DECLINE: None, T.ESCALATE: PARENT_ORG, T.DIVERSION_TIMEOUT: PARENT_ORG,
+    T.DIVERT: MEDIATION_ORG, T.DECLINE: PARENT_ORG, T.ESCALATE: PARENT_ORG, T.DIVERSION_TIMEOUT: PARENT_ORG,
 }
+# Rows with alternative destinations (issue 3): the street committee has a parent, so decline goes up.
+DEST_AFTER: dict[Trigger, State] = {T.DECLINE: S.DIVERSION}
 
 ROW_SOURCES = [(row, src) for row in TABLE for src in row.source]
 
@@ -90,17 +92,18 @@ def test_every_table_row_fires_from_each_source_through_the_engine(session, row,
     payload = PAYLOAD[row.trigger]
 
     result = fire(session, case_id=case.id, trigger=row.trigger, actor=who, payload=payload, now=NOW)
+    dest = DEST_AFTER.get(row.trigger, row.dest)
 
-    assert result.state == row.dest
+    assert result.state == dest
     after = picture(session, case.id)
-    assert after.state == row.dest
+    assert after.state == dest
     assert after.version == before.version + 1
     assert len(after.events) == len(before.events) + 1
     assert after.events[:-1] == before.events, "earlier events must not change"
     events = events_of(session, case.id)
     ev = events[-1]
     assert ev.seq == len(before.events) + 1
-    assert (ev.trigger, ev.from_state, ev.to_state, ev.actor) == (row.trigger.value, source.value, row.dest.value,
+    assert (ev.trigger, ev.from_state, ev.to_state, ev.actor) == (row.trigger.value, source.value, dest.value,
                                                                   who.name)
     assert ev.prev_hash == events[-2].hash
     for key, value in payload.items():

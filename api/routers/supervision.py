@@ -1,0 +1,23 @@
+"""Supervision (督办): overdue and soon-due cases by organization."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from pydantic import AwareDatetime
+
+from api.deps import ActorDep, SessionDep
+from models.schemas import SupervisionPublic
+from workflows import supervision
+
+router = APIRouter(prefix="/api/v1/supervision", tags=["supervision"])
+
+
+@router.get("/overdue", response_model=SupervisionPublic)
+def overdue(
+    session: SessionDep, actor: ActorDep,
+    within_days: Annotated[int, Query(ge=0, le=60, description="also list clocks due within this many days")] = 3,
+    org_code: Annotated[str | None, Query(max_length=64)] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 500,
+    as_of: Annotated[AwareDatetime | None, Query(description="as if the time were this (ISO-8601 with offset)")] = None,
+) -> SupervisionPublic:
+    return supervision.overdue(session, actor, now=as_of, within_days=within_days, org_code=org_code, limit=limit)

@@ -1,0 +1,28 @@
+"""Amounts of money in figures and in capital Chinese (大写), as a court expects them."""
+
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+import cn2an
+
+
+def to_decimal(amount: str | Decimal | int) -> Decimal:
+    try:
+        value = Decimal(str(amount)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    except InvalidOperation:
+        raise ValueError(f"金额格式不正确：{amount!r}") from None
+    if value < 0:
+        raise ValueError(f"金额不能为负：{amount}")
+    return value
+
+
+def in_figures(amount: str | Decimal | int) -> str:
+    """85000 -> '人民币 85,000.00 元'."""
+    return f"人民币 {to_decimal(amount):,.2f} 元"
+
+
+def in_capitals(amount: str | Decimal | int) -> str:
+    """85000 -> '人民币捌万伍仟元整'; 8500.5 -> '人民币捌仟伍佰元伍角'."""
+    value = to_decimal(amount)
+    if value == 0:
+        return "人民币零元整"
+    return "人民币" + cn2an.an2cn(format(value, "f"), "rmb")

@@ -1,0 +1,116 @@
+"""The command line of the statutory clocks: `jiefen sweep`, `jiefen calendar load`, `jiefen deploy`,
+and `jiefen deadline` on the database's calendar — each run as a real process against a SQLite file."""
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlmodel import Session, select
+
+from models.db import make_engine
+from models.migrate import upgrade
+from models.tables import Case, CaseEvent
+from states.enums import State
+from tests.conftest import _seed
+from tests.factories import make_case
+from tests.workflows.clock_support import SCHEDULE_2027_YAML
+from tests.workflows.support import local
+
+JIEFEN = Path(sys.executable).with_name("jiefen")
+
+
+@pytest.fixture(scope="module")
+def cli_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    folder = tmp_path_factory.mktemp("cli")
+    url = f"sqlite:///{folder / 'cli.db'}"
+    upgrade(url)
+    engine = make_engine(url)
+    _seed(engine)
+    engine.dispose()
+    yield url, folder
+
+
+def jiefen(url: str, *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "JIEFEN_DATABASE_URL": url, "PYTHONIOENCODING": "utf-8"}
+    env.pop("PREFECT_API_URL", None)
+    return subprocess.run([str(JIEFEN), *args], env=env, capture_output=True, text=True, timeout=120, check=False,
+                          cwd=cwd)
+
+
+def test_jiefen_sweep_as_of_twice_fires_nothing_twice(cli_db):
+    url, _ = cli_db
+    engine = make_engine(url)
+    with Session(engine, expire_on_commit=False) as session:
+        mediating = make_case(session, state=State.MEDIATION)
+        make_case(session, state=State.JUDICIAL_CONFIRMATION)
+    first = jiefen(url, "sweep", "--as-of", "2026-12-10T00:00:00+08:00")
+    assert first.returncode == 0, first.stderr
+    assert first.stdout.startswith("sweep: 2 timers fired (2 transitions, 0 expired without one)"), first.stdout
+    second = jiefen(url, "sweep", "--as-of", "2026-12-10T00:00:00+08:00")
+    assert second.returncode == 0, second.stderr
+    assert second.stdout.startswith("sweep: 0 timers fired"), second.stdout
+    with Session(engine) as s:
+        assert s.get(Case, mediating.id).state == "failed"
+        assert s.exec(select(CaseEvent.actor).where(CaseEvent.case_id == mediating.id)
+                      .order_by(CaseEvent.seq.desc())).first() == "system:timeout"
+    engine.dispose()
+
+
+def test_jiefen_sweep_refuses_a_bad_as_of(cli_db):
+    done = jiefen(cli_db[0], "sweep", "--as-of", "next tuesday")
+    assert done.returncode == 2 and "--as-of" in done.stderr
+
+
+def test_jiefen_calendar_load_changes_the_deadline_calculator(cli_db):
+    url, folder = cli_db
+    before = jiefen(url, "deadline", "--from", "2026-12-29", "--days", "3", "--working-days")
+    assert before.stdout.strip() == "2027-01-01 2027-01-02T00:00:00+08:00 provisional", before.stderr
+    engine = make_engine(url)
+    with Session(engine, expire_on_commit=False) as session:
+        diverted = make_case(session, state=State.DIVERSION, now=local(2026, 12, 29, 6))
+    schedule = folder / "2027.yaml"
+    schedule.write_text(SCHEDULE_2027_YAML, encoding="utf-8")
+    done = jiefen(url, "calendar", "load", str(schedule))
+    assert done.returncode == 0, done.stderr
+    assert "2027 loaded (1 days off, 1 make-up working days)" in done.stdout
+    assert "1 provisional deadlines counted again on 1 cases" in done.stdout
+    after = jiefen(url, "deadline", "--from", "2026-12-29", "--days", "3", "--working-days")
+    assert after.stdout.strip() == "2027-01-04 2027-01-05T00:00:00+08:00"
+    with Session(engine) as s:
+        last = s.exec(select(CaseEvent).where(CaseEvent.case_id == diverted.id).order_by(CaseEvent.seq.desc())).first()
+        assert (last.trigger, last.actor) == ("calendar_recount", "system:calendar")
+    engine.dispose()
+
+
+@pytest.mark.parametrize("content,field", [
+    ("year: 2027\nholidays: [2027-13-01]\n", "holidays[0]"),
+    ("year: 2027\nholidays: [2028-01-01]\n", "holidays[0]"),
+    ("year: 2027\nholidays: [2027-01-01]\nworkdays: [2027-01-04]\n", "workdays"),
+    ("year: 27\nholidays: [2027-01-01]\n", "year"),
+    ("year: 2027\nholiday: [2027-01-01]\n", "holiday"),
+    ("- just a list\n", "文件内容"),
+])
+def test_jiefen_calendar_load_refuses_a_bad_file_naming_the_field(cli_db, tmp_path, content, field):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(content, encoding="utf-8")
+    done = jiefen(cli_db[0], "calendar", "load", str(bad))
+    assert done.returncode == 2, done.stdout
+    assert field in done.stderr and "Traceback" not in done.stderr
+
+
+def test_jiefen_deploy_dry_run_prints_the_deployment(cli_db, tmp_path):
+    done = jiefen(cli_db[0], "deploy", "--dry-run", "--interval", "60", "--limit", "1", "--work-pool", "jiefen")
+    assert done.returncode == 0, done.stderr
+    spec = json.loads(done.stdout)
+    assert (spec["flow"], spec["name"], spec["interval_seconds"], spec["work_pool"]) == (
+        "sweep_deadlines", "sweep-deadlines", 60, "jiefen")
+    assert spec["concurrency_limit"] == {"limit": 1, "collision_strategy": "CANCEL_NEW"}
+
+
+def test_jiefen_deploy_without_a_prefect_server_says_what_to_set(cli_db):
+    done = jiefen(cli_db[0], "deploy", "--work-pool", "jiefen")
+    assert done.returncode == 2 and "PREFECT_API_URL" in done.stderr

@@ -1,0 +1,152 @@
+"""Read-side services of diversion (分流): a case's routing record, possible duplicates at intake,
+and the replay of a rules file over the existing cases (which changes nothing)."""
+
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from models.org_schemas import RoutingPublic, RoutingStepPublic
+from models.schemas import DuplicatePublic
+from models.tables import Case, CaseEvent, Party
+from states.enums import State, Trigger
+from workflows.access import Actor, get_visible_case, visible_clause
+from workflows.routing import Directory, facts_of, load_directory, open_counts, route
+from workflows.routing_rules import RuleSet, active_rules
+
+ROUTING_TRIGGERS = (Trigger.DIVERT, Trigger.DECLINE, Trigger.ESCALATE, Trigger.DIVERSION_TIMEOUT, Trigger.ACCEPT)
+
+
+def routing_record(session: Session, actor: Actor, case_id: str | uuid.UUID) -> RoutingPublic:
+    """GET /api/v1/cases/{id}/routing: scoped like the case (404 when not visible)."""
+    case = get_visible_case(session, actor, case_id)
+    rows = session.exec(
+        select(CaseEvent).where(CaseEvent.case_id == case.id, CaseEvent.trigger.in_([str(t) for t in ROUTING_TRIGGERS]))  # type: ignore[attr-defined]
+        .order_by(CaseEvent.seq)  # type: ignore[arg-type]
+    ).all()
+    steps = []
+    for e in rows:
+        p = e.payload or {}
+        steps.append(RoutingStepPublic(
+            seq=e.seq, at=e.at, actor=e.actor, trigger=e.trigger, from_state=e.from_state, to_state=e.to_state,
+            from_org_code=p.get("from_org_code"), org_code=p.get("org_code"), routing=p.get("routing"),
+            escalation=p.get("escalation"), stationing=p.get("stationing"), mediator_choice=p.get("mediator_choice"),
+            flag=p.get("flag"),
+        ))
+    return RoutingPublic(
+        case_id=case.id, case_no=case.case_no, state=case.state, org_code=case.org_code,
+        mediator_code=case.mediator_code, next_duty_day=case.next_duty_day, flags=list(case.flags or []),
+        passed_org_codes=list(case.passed_org_codes or []), profile=active_rules().label, steps=steps,
+    )
+
+
+def possible_duplicates(session: Session, *, actor: Actor, case: Case, now: datetime | None = None,
+                        rules: RuleSet | None = None) -> list[DuplicatePublic]:
+    """Open cases the caller may see, of the same dispute type, opened within the profile's window,
+    with a party of the same identity number or credit code: perhaps the same dispute arriving by
+    another channel (window, hotline, grid, court). Nothing is merged: the clerk decides."""
+    rules = rules or active_rules()
+    now = now or datetime.now(UTC)
+    since = now - timedelta(days=rules.settings.duplicate_window_days)
+    mine = session.exec(select(Party).where(Party.case_id == case.id).order_by(Party.position)).all()
+    ids = {p.id_number: p.position for p in mine if p.id_number}
+    usccs = {p.uscc: p.position for p in mine if p.uscc}
+    if not ids and not usccs:
+        return []
+    match = []
+    if ids:
+        match.append(Party.id_number.in_(sorted(ids)))  # type: ignore[union-attr]
+    if usccs:
+        match.append(Party.uscc.in_(sorted(usccs)))  # type: ignore[union-attr]
+    rows = session.exec(
+        select(Case, Party.id_number, Party.uscc).join(Party, Party.case_id == Case.id)  # type: ignore[arg-type]
+        .where(Case.id != case.id, Case.dispute_type == case.dispute_type, Case.state != State.CLOSED,
+               Case.created_at >= since, sa.or_(*match), visible_clause(actor))
+        .order_by(Case.created_at, Case.id)
+        .limit(200)
+    ).all()
+    found: dict[uuid.UUID, DuplicatePublic] = {}
+    for other, id_number, uscc in rows:
+        how = f"id_number:{ids[id_number]}" if id_number in ids else f"uscc:{usccs[uscc]}"
+        dup = found.get(other.id)
+        if dup is None:
+            found[other.id] = DuplicatePublic(id=other.id, case_no=other.case_no, state=other.state,
+                                              dispute_type=other.dispute_type, channel=other.channel,
+                                              org_code=other.org_code, created_at=other.created_at, matched=[how])
+        elif how not in dup.matched:
+            dup.matched.append(how)
+    return list(found.values())
+
+
+# --- replay -----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ReplayRow:
+    case_id: uuid.UUID
+    case_no: str
+    state: str
+    dispute_type: str
+    old_rule: str | None  # the rule that chose at the (first) divert; "named" when a clerk named the body
+    old_org: str | None
+    new_rule: str
+    new_org: str | None
+    current_org: str | None
+
+    @property
+    def outcome(self) -> str:
+        """same | differs | not_diverted (the case was never diverted: where it would go)."""
+        if self.old_rule is None:
+            return "not_diverted"
+        return "same" if self.old_org == self.new_org else "differs"
+
+    @property
+    def changed(self) -> bool:
+        return self.outcome == "differs"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"case_id": str(self.case_id), "case_no": self.case_no, "state": self.state,
+                "dispute_type": self.dispute_type, "old_rule": self.old_rule, "old_org": self.old_org,
+                "new_rule": self.new_rule, "new_org": self.new_org, "current_org": self.current_org,
+                "outcome": self.outcome}
+
+
+def replay(session: Session, rules: RuleSet, *, batch: int = 500) -> Iterator[ReplayRow]:
+    """Where `rules` would have sent each existing case, against where it was sent. Read-only: the
+    cases are read in batches (by id) in a transaction that is rolled back; nothing is written.
+    Capacity is judged on today's open cases, not counting the case itself."""
+    directory: Directory = load_directory(session)
+    after: uuid.UUID | None = None
+    try:
+        while True:
+            q = select(Case).order_by(Case.id).limit(batch)  # type: ignore[arg-type]
+            if after is not None:
+                q = q.where(Case.id > after)
+            cases = session.exec(q).all()
+            if not cases:
+                return
+            after = cases[-1].id
+            firsts: dict[uuid.UUID, dict[str, Any]] = {}
+            for e in session.exec(
+                select(CaseEvent).where(CaseEvent.case_id.in_([c.id for c in cases]),  # type: ignore[attr-defined]
+                                        CaseEvent.trigger == str(Trigger.DIVERT)).order_by(CaseEvent.seq)  # type: ignore[arg-type]
+            ):
+                firsts.setdefault(e.case_id, e.payload or {})
+            for c in cases:
+                facts = facts_of(session, c)
+                facts = type(facts)(**{**{f: getattr(facts, f) for f in facts.__slots__}, "passed": frozenset()})
+                load = open_counts(session, (o.code for o in directory.relevant(facts)), rules.settings.open_states,
+                                   exclude_case=c.id)
+                decision = route(facts, directory, rules, load)
+                first = firsts.get(c.id)
+                routing = (first or {}).get("routing") or {}
+                yield ReplayRow(c.id, c.case_no, c.state, c.dispute_type,
+                                routing.get("rule") if first else None,
+                                (first or {}).get("org_code") if first else None,
+                                decision.rule, decision.org_code, c.org_code)
+    finally:
+        session.rollback()

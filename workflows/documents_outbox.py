@@ -1,0 +1,242 @@
+"""The documents outbox (ARCHITECTURE "One request", steps 3 and 5).
+
+In the transition's transaction `register_documents` adds a `pending` Document row (kind, case,
+the event that caused it). After commit `render_pending` renders those rows one by one, by id:
+build the context (documents.context), render_html → render_pdf → PAdES signature, then in one
+write transaction store bytes + SHA-256 *only if the row is still pending* and append a
+`document_generated` event to the case's chain. A failure is recorded on the row (attempts,
+last_error, next_attempt_at with back-off) and retried; after `render_max_attempts` the row is
+`failed`. A crash mid-render leaves the row pending: the next run renders it. Two workers racing on
+one row produce one rendered version and one event — the second store finds the row no longer
+pending and discards its work.
+"""
+
+import logging
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+from sqlmodel import Session, select
+
+from documents import context as doc_context
+from documents import render, signing
+from models.db import write_transaction
+from models.settings import Settings, get_settings
+from models.tables import Document, Organization
+from states.enums import Trigger
+from workflows.events import record_event
+
+log = logging.getLogger("jiefen.documents")
+
+DOCUMENTS = Document.__table__  # type: ignore[attr-defined]
+ACTOR = "system:documents"
+EVENT = "document_generated"
+
+# Which documents a transition produces (CONTRACT §5 kinds).
+DOCUMENTS_ON: Mapping[Trigger, tuple[str, ...]] = {
+    Trigger.DIVERT: ("acceptance_notice",),
+    Trigger.REACH_AGREEMENT: ("mediation_agreement",),
+    Trigger.REQUEST_CONFIRMATION: ("confirmation_application",),
+    Trigger.FAIL: ("termination_notice",),
+    Trigger.MEDIATION_TIMEOUT: ("termination_notice",),
+}
+
+_INSERT = DOCUMENTS.insert()
+
+
+def register_documents(conn: Connection, case: Any, trigger: Trigger, now: datetime, *, seq: int) -> list[uuid.UUID]:
+    """Inside fire's transaction: a pending row per document the trigger produces (cheap: no rendering)."""
+    ids = []
+    for kind in DOCUMENTS_ON.get(trigger, ()):
+        doc_id = uuid.uuid4()
+        conn.execute(_INSERT, {"id": doc_id, "case_id": case.id, "kind": kind, "status": "pending",
+                               "source_event_seq": seq, "created_at": now, "next_attempt_at": None,  # due at once
+                               "version": 1, "attempts": 0})
+        ids.append(doc_id)
+    return ids
+
+
+@dataclass
+class RenderReport:
+    rendered: list[uuid.UUID] = field(default_factory=list)
+    failed: list[tuple[uuid.UUID, str]] = field(default_factory=list)
+    skipped: list[uuid.UUID] = field(default_factory=list)
+
+
+def pending_ids(session: Session, *, now: datetime, limit: int, case_id: uuid.UUID | None = None) -> list[uuid.UUID]:
+    query = (select(Document.id)
+             .where(Document.status == "pending",
+                    sa.or_(Document.next_attempt_at.is_(None), Document.next_attempt_at <= now))  # type: ignore[union-attr]
+             .order_by(Document.created_at, Document.id).limit(limit))  # type: ignore[arg-type]
+    if case_id is not None:
+        query = query.where(Document.case_id == case_id)
+    ids = list(session.exec(query))
+    session.rollback()  # end the read snapshot before the slow work
+    return ids
+
+
+def render_pending(session: Session, *, limit: int = 50, case_id: uuid.UUID | None = None,
+                   now: datetime | None = None, settings: Settings | None = None) -> RenderReport:
+    """Render up to `limit` pending documents (those due for a retry included). Idempotent."""
+    settings = settings or get_settings()
+    report = RenderReport()
+    for doc_id in pending_ids(session, now=now or datetime.now(UTC), limit=limit, case_id=case_id):
+        outcome, detail = render_one(session, doc_id, settings=settings)
+        if outcome == "rendered":
+            report.rendered.append(doc_id)
+        elif outcome == "failed":
+            report.failed.append((doc_id, detail))
+        else:
+            report.skipped.append(doc_id)
+    return report
+
+
+def _signer_files(session: Session, settings: Settings, org_code: str) -> signing.SignerFiles:
+    keys = Path(settings.keys_dir)
+    files = signing.signer_files(keys, org_code or "default")
+    if files.cert.exists() and files.key.exists() and files.ca.exists():
+        return files
+    if settings.env == "production":
+        raise signing.SigningKeyMissing(f"{files.cert} 不存在：请为组织 {org_code} 配置签名证书")
+    # Development and tests: make the development CA and this organization's key on first use.
+    org = session.exec(select(Organization).where(Organization.code == org_code)).first() if org_code else None
+    signing.init_ca(keys)
+    return signing.issue_signer(keys, org_code or "default", org.name if org else "一站式矛盾纠纷调解中心")
+
+
+def produce(session: Session, doc: Document, *, settings: Settings) -> tuple[bytes, str]:
+    """The signed PDF of a document and its verification code. Pure apart from reading."""
+    ctx = doc_context.build(session, doc, tz=settings.tz, public_url=settings.public_url)
+    html = render.render_html(doc.kind, ctx)
+    pdf = render.render_pdf(html)
+    files = _signer_files(session, settings, ctx["signer"]["code"])
+    signed = signing.sign_pdf(pdf, files, reason=f"{ctx['title']}（{ctx['case_no']}）",
+                              location=ctx["signer"]["name"], name=ctx["signer"]["name"])
+    return signed, ctx["verify_code"]
+
+
+def render_one(session: Session, doc_id: uuid.UUID, *, settings: Settings | None = None) -> tuple[str, str]:
+    """Render one pending document by id: ("rendered" | "failed" | "skipped", detail)."""
+    settings = settings or get_settings()
+    session.expire_all()
+    doc = session.get(Document, doc_id)
+    if doc is None or doc.status != "pending":
+        session.rollback()
+        return "skipped", "not pending"
+    try:
+        pdf, code = produce(session, doc, settings=settings)
+    except Exception as e:  # noqa: BLE001 - any failure of the slow work is recorded on the row and retried
+        detail = f"{type(e).__name__}: {e}"[:2000]
+        log.warning("document %s (%s) failed to render: %s", doc_id, doc.kind, detail)
+        session.rollback()
+        _record_failure(session, doc_id, detail, settings=settings)
+        return "failed", detail
+    session.rollback()
+    stored = _store(session, doc_id, pdf, code)
+    return ("rendered", render.sha256(pdf)) if stored else ("skipped", "rendered by another worker")
+
+
+def _store(session: Session, doc_id: uuid.UUID, pdf: bytes, code: str) -> bool:
+    digest = render.sha256(pdf)
+    now = datetime.now(UTC)
+    with write_transaction(session) as conn:
+        row = conn.execute(sa.select(DOCUMENTS.c.case_id, DOCUMENTS.c.kind, DOCUMENTS.c.version,
+                                     DOCUMENTS.c.replaces_id, DOCUMENTS.c.source_event_seq)
+                           .where(DOCUMENTS.c.id == doc_id)).first()
+        if row is None:
+            return False
+        # Lock the case first (fire's order: case row, then its children), then claim the row.
+        seq_head = _lock_case(conn, row.case_id)
+        if seq_head is None:
+            return False
+        done = conn.execute(
+            DOCUMENTS.update()
+            .where(DOCUMENTS.c.id == doc_id, DOCUMENTS.c.status == "pending", DOCUMENTS.c.content.is_(None))
+            .values(status="rendered", content=pdf, sha256=digest, verify_code=code, rendered_at=now,
+                    attempts=DOCUMENTS.c.attempts + 1, last_error=None, next_attempt_at=None)
+        )
+        if done.rowcount != 1:
+            return False
+        record_event(conn, case_id=row.case_id, trigger=EVENT, actor=ACTOR, at=now, payload={
+            "document_id": str(doc_id), "kind": row.kind, "sha256": digest, "version": row.version,
+            "replaces_id": str(row.replaces_id) if row.replaces_id else None,
+            "source_event_seq": row.source_event_seq,
+        })
+    session.expire_all()
+    return True
+
+
+def _lock_case(conn: Connection, case_id: uuid.UUID) -> int | None:
+    from workflows.events import _HEAD, _HEAD_FOR_UPDATE
+
+    row = conn.execute(_HEAD if conn.dialect.name == "sqlite" else _HEAD_FOR_UPDATE, {"b_id": case_id}).first()
+    return None if row is None else row.event_seq
+
+
+def _record_failure(session: Session, doc_id: uuid.UUID, detail: str, *, settings: Settings) -> None:
+    now = datetime.now(UTC)
+    with write_transaction(session) as conn:
+        row = conn.execute(sa.select(DOCUMENTS.c.attempts).where(DOCUMENTS.c.id == doc_id,
+                                                                   DOCUMENTS.c.status == "pending")).first()
+        if row is None:
+            return
+        attempts = row.attempts + 1
+        backoff = timedelta(seconds=min(3600, 30 * 2 ** (attempts - 1)))
+        conn.execute(DOCUMENTS.update().where(DOCUMENTS.c.id == doc_id, DOCUMENTS.c.status == "pending").values(
+            attempts=attempts, last_error=detail, next_attempt_at=now + backoff,
+            status="failed" if attempts >= settings.render_max_attempts else "pending",
+        ))
+    session.expire_all()
+
+
+def retry_failed(session: Session, *, case_id: uuid.UUID | None = None) -> int:
+    """Put failed documents back in the queue (after the cause — a font, a key — was fixed)."""
+    with write_transaction(session) as conn:
+        stmt = DOCUMENTS.update().where(DOCUMENTS.c.status == "failed")
+        if case_id is not None:
+            stmt = stmt.where(DOCUMENTS.c.case_id == case_id)
+        n = conn.execute(stmt.values(status="pending", attempts=0, next_attempt_at=None)).rowcount
+    session.expire_all()
+    return n
+
+
+def reissue(session: Session, doc_id: uuid.UUID) -> uuid.UUID:
+    """A correction: a new pending version naming the one it replaces (the old bytes stay as they are)."""
+    with write_transaction(session) as conn:
+        old = conn.execute(sa.select(DOCUMENTS).where(DOCUMENTS.c.id == doc_id)).mappings().first()
+        if old is None:
+            raise LookupError(f"文书 {doc_id} 不存在")
+        if old["status"] != "rendered":
+            raise ValueError(f"文书 {doc_id} 尚未生成，无需更正")
+        later = conn.execute(sa.select(DOCUMENTS.c.id).where(DOCUMENTS.c.replaces_id == doc_id)).first()
+        if later is not None:
+            raise ValueError(f"文书 {doc_id} 已被 {later.id} 取代，请更正最新版本")
+        new_id = uuid.uuid4()
+        now = datetime.now(UTC)
+        conn.execute(_INSERT, {"id": new_id, "case_id": old["case_id"], "kind": old["kind"], "status": "pending",
+                               "source_event_seq": old["source_event_seq"], "replaces_id": doc_id,
+                               "version": old["version"] + 1, "attempts": 0, "created_at": now,
+                               "next_attempt_at": None})
+    session.expire_all()
+    return new_id
+
+
+def render_after(engine: Any, *, case_id: uuid.UUID, trigger: str, settings: Settings) -> None:
+    """Background task run by the API right after a transition commits: render that case's pending
+    documents in a session of its own (ids, not objects: STYLE §9). Whatever it leaves undone stays
+    pending for `jiefen documents render`."""
+    try:
+        produces = Trigger(trigger) in DOCUMENTS_ON
+    except ValueError:
+        return
+    if not produces:
+        return
+    with Session(engine, expire_on_commit=False) as session:
+        render_pending(session, case_id=case_id, limit=10, settings=settings)
+        # and a few others left pending (e.g. a termination notice a deadline sweep produced)
+        render_pending(session, limit=3, settings=settings)

@@ -1,0 +1,348 @@
+"""Routing rules as data: the YAML profile (workflows/rules/routing.yaml, or JIEFEN_ROUTING_RULES),
+parsed and checked at load. A bad file is refused whole, naming its line and the reason, e.g.
+``rules.yaml:42: rules[3] (labour): unknown kind 'labor_mediation' (expected one of: …)``.
+"""
+
+import hashlib
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, NoReturn
+
+import yaml
+
+from models.seed.loader import LEVELS, MEDIATION_ORG_KINDS
+from states.enums import Channel, DisputeType, State
+
+DEFAULT_RULES = Path(__file__).resolve().parent / "rules" / "routing.yaml"
+ENV_VAR = "JIEFEN_ROUTING_RULES"
+
+DISPUTE_TYPES = tuple(t.value for t in DisputeType)
+CHANNELS = tuple(c.value for c in Channel)
+STATES = tuple(s.value for s in State)
+AREAS = ("case", "any")
+INVITED = ("referring_court",)
+_ID = re.compile(r"[a-z0-9][a-z0-9_.\-]{0,63}")
+
+TOP_KEYS = frozenset({"profile", "version", "description", "settings", "rules"})
+SETTINGS_KEYS = frozenset({"open_states", "part_time_capacity", "duplicate_window_days"})
+RULE_KEYS = frozenset({"id", "reason", "basis", "when", "target", "note"})
+WHEN_KEYS = frozenset({"dispute_types", "channels", "regions", "min_parties", "claim_above", "any"})
+TARGET_KEYS = frozenset({"kinds", "levels", "area", "invited_by"})
+
+
+class RulesError(ValueError):
+    """A routing rules file that cannot be used; `line` is 1-based (None when the file is unreadable)."""
+
+    def __init__(self, source: str, line: int | None, message: str) -> None:
+        self.source, self.line, self.reason = source, line, message
+        super().__init__(f"{source}:{line}: {message}" if line else f"{source}: {message}")
+
+
+# --- the compiled profile ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Condition:
+    dispute_types: frozenset[str] | None = None
+    channels: frozenset[str] | None = None
+    regions: tuple[str, ...] | None = None  # region prefixes
+    min_parties: int | None = None
+    claim_above: Decimal | None = None
+    any_of: tuple["Condition", ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    kinds: tuple[str, ...] | None = None  # preference order
+    levels: tuple[str, ...] | None = None  # preference order
+    area: str = "case"
+    invited_by_referring_court: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    id: str
+    reason: str
+    basis: str
+    when: Condition
+    target: Target
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    open_states: tuple[str, ...] = ("diversion", "mediation")
+    part_time_capacity: int = 5
+    duplicate_window_days: int = 90
+
+
+@dataclass(frozen=True, slots=True)
+class RuleSet:
+    profile: str
+    version: int
+    source: str
+    sha256: str
+    rules: tuple[Rule, ...]
+    settings: Settings = field(default_factory=Settings)
+    # dispute type -> positions of the rules that may apply to it, in order (rules without a
+    # dispute-type condition are in every list): a decision looks only at these.
+    by_type: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
+
+    @property
+    def label(self) -> str:
+        return f"{self.profile}@{self.version}"
+
+
+# --- YAML with line numbers ----------------------------------------------------------------------------
+
+
+class _Map(dict):
+    line: int = 0
+    lines: dict[Any, int]
+
+
+class _Seq(list):
+    line: int = 0
+    lines: list[int]
+
+
+class _Loader(yaml.SafeLoader):
+    pass
+
+
+def _construct_map(loader: _Loader, node: yaml.MappingNode) -> _Map:
+    loader.flatten_mapping(node)
+    out = _Map()
+    out.line, out.lines = node.start_mark.line + 1, {}
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        if key in out:
+            raise RulesError("", key_node.start_mark.line + 1, f"duplicate key {key!r}")
+        out[key] = loader.construct_object(value_node, deep=True)
+        out.lines[key] = key_node.start_mark.line + 1
+    return out
+
+
+def _construct_seq(loader: _Loader, node: yaml.SequenceNode) -> _Seq:
+    out = _Seq(loader.construct_object(n, deep=True) for n in node.value)
+    out.line, out.lines = node.start_mark.line + 1, [n.start_mark.line + 1 for n in node.value]
+    return out
+
+
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_map)
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_seq)
+
+
+class _Checker:
+    def __init__(self, source: str) -> None:
+        self.source = source
+
+    def fail(self, line: int | None, where: str, message: str) -> NoReturn:
+        raise RulesError(self.source, line, f"{where}: {message}" if where else message)
+
+    def mapping(self, value: Any, line: int, where: str, allowed: frozenset[str]) -> _Map:
+        if not isinstance(value, _Map):
+            self.fail(line, where, f"expected a mapping, got {type(value).__name__}")
+        for key in value:
+            if key not in allowed:
+                self.fail(value.lines[key], where, f"unknown key {key!r} (allowed: {', '.join(sorted(allowed))})")
+        return value
+
+    def line_of(self, m: _Map, key: str) -> int:
+        return m.lines.get(key, m.line)
+
+    def text(self, m: _Map, key: str, where: str, *, required: bool = True) -> str | None:
+        value = m.get(key)
+        if value is None:
+            if required:
+                self.fail(m.line, where, f"{key} is required")
+            return None
+        if not isinstance(value, str) or not value.strip():
+            self.fail(self.line_of(m, key), where, f"{key} must be a non-empty text")
+        return value.strip()
+
+    def choices(self, m: _Map, key: str, where: str, allowed: tuple[str, ...], what: str) -> tuple[str, ...] | None:
+        value = m.get(key)
+        if value is None:
+            return None
+        line = self.line_of(m, key)
+        if not isinstance(value, list) or not value:
+            self.fail(line, where, f"{key} must be a non-empty list")
+        seen: list[str] = []
+        for i, v in enumerate(value):
+            item_line = value.lines[i] if isinstance(value, _Seq) else line
+            if v not in allowed:
+                self.fail(item_line, where, f"unknown {what} {v!r} in {key} (expected one of: {', '.join(allowed)})")
+            if v in seen:
+                self.fail(item_line, where, f"{what} {v!r} is listed twice in {key}")
+            seen.append(v)
+        return tuple(seen)
+
+    def whole(self, m: _Map, key: str, where: str, *, minimum: int) -> int | None:
+        value = m.get(key)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+            self.fail(self.line_of(m, key), where, f"{key} must be a whole number of at least {minimum}, got {value!r}")
+        return value
+
+
+def _condition(c: _Checker, raw: Any, line: int, where: str) -> Condition:
+    m = c.mapping(raw, line, where, WHEN_KEYS)
+    claim = None
+    if m.get("claim_above") is not None:
+        v = m["claim_above"]
+        try:
+            if isinstance(v, bool):
+                raise InvalidOperation
+            claim = Decimal(str(v))
+        except InvalidOperation:
+            c.fail(c.line_of(m, "claim_above"), where, f"claim_above must be an amount in yuan, got {v!r}")
+        if not claim.is_finite() or claim < 0:
+            c.fail(c.line_of(m, "claim_above"), where, "claim_above must be an amount of at least 0")
+    regions = None
+    if m.get("regions") is not None:
+        from workflows.access import region_prefix
+
+        value = m["regions"]
+        if not isinstance(value, list) or not value:
+            c.fail(c.line_of(m, "regions"), where, "regions must be a non-empty list of administrative codes")
+        out = []
+        for i, v in enumerate(value):
+            text = str(v) if isinstance(v, int | str) and not isinstance(v, bool) else ""
+            if not (text.isascii() and text.isdigit() and len(text) in (6, 9, 12)):
+                c.fail(value.lines[i], where, f"region {v!r} must be an administrative code of 6, 9 or 12 digits")
+            out.append(region_prefix(text))
+        regions = tuple(out)
+    any_of: list[Condition] = []
+    if m.get("any") is not None:
+        value = m["any"]
+        if not isinstance(value, list) or not value:
+            c.fail(c.line_of(m, "any"), where, "any must be a non-empty list of conditions")
+        any_of = [_condition(c, v, value.lines[i], f"{where}.any[{i}]") for i, v in enumerate(value)]
+    types = c.choices(m, "dispute_types", where, DISPUTE_TYPES, "dispute type")
+    channels = c.choices(m, "channels", where, CHANNELS, "channel")
+    return Condition(
+        dispute_types=frozenset(types) if types else None, channels=frozenset(channels) if channels else None,
+        regions=regions, min_parties=c.whole(m, "min_parties", where, minimum=2), claim_above=claim,
+        any_of=tuple(any_of),
+    )
+
+
+def _target(c: _Checker, raw: Any, line: int, where: str) -> Target:
+    m = c.mapping(raw, line, where, TARGET_KEYS)
+    area = m.get("area", "case")
+    if area not in AREAS:
+        c.fail(c.line_of(m, "area"), where, f"unknown area {area!r} (expected one of: {', '.join(AREAS)})")
+    invited = m.get("invited_by")
+    if invited is not None and invited not in INVITED:
+        c.fail(c.line_of(m, "invited_by"), where,
+               f"unknown invited_by {invited!r} (expected one of: {', '.join(INVITED)})")
+    return Target(kinds=c.choices(m, "kinds", where, MEDIATION_ORG_KINDS, "kind"),
+                  levels=c.choices(m, "levels", where, LEVELS, "level"), area=area,
+                  invited_by_referring_court=invited == "referring_court")
+
+
+def parse_rules(text: str, source: str = "<rules>") -> RuleSet:
+    """Parse and check a rules file's text. Raises RulesError naming the line and the reason."""
+    c = _Checker(source)
+    try:
+        data = yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
+    except RulesError as e:
+        raise RulesError(source, e.line, e.reason) from None
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None) or getattr(e, "context_mark", None)
+        problem = getattr(e, "problem", None) or getattr(e, "context", None) or str(e)
+        raise RulesError(source, mark.line + 1 if mark else None, f"YAML syntax error: {problem}") from None
+    if data is None:
+        raise RulesError(source, None, "the rules file is empty")
+    top = c.mapping(data, 1, "", TOP_KEYS)
+    profile = c.text(top, "profile", "") or ""
+    version = c.whole(top, "version", "", minimum=1)
+    if version is None:
+        c.fail(top.line, "", "version is required")
+
+    settings = Settings()
+    if top.get("settings") is not None:
+        s = c.mapping(top["settings"], c.line_of(top, "settings"), "settings", SETTINGS_KEYS)
+        settings = Settings(
+            open_states=c.choices(s, "open_states", "settings", STATES, "state") or settings.open_states,
+            part_time_capacity=c.whole(s, "part_time_capacity", "settings", minimum=1) or settings.part_time_capacity,
+            duplicate_window_days=c.whole(s, "duplicate_window_days", "settings", minimum=1)
+            or settings.duplicate_window_days,
+        )
+
+    raw_rules = top.get("rules")
+    if not isinstance(raw_rules, _Seq) or not raw_rules:
+        c.fail(c.line_of(top, "rules"), "rules", "rules must be a non-empty list")
+    rules: list[Rule] = []
+    first_line: dict[str, int] = {}
+    for i, raw in enumerate(raw_rules):
+        line = raw_rules.lines[i]
+        where = f"rules[{i}]"
+        if isinstance(raw, _Map) and isinstance(raw.get("id"), str):
+            where += f" ({raw['id']})"
+        m = c.mapping(raw, line, where, RULE_KEYS)
+        rid = c.text(m, "id", where) or ""
+        if not _ID.fullmatch(rid):
+            c.fail(c.line_of(m, "id"), where, "id must be lower-case letters, digits, '_', '.', '-' (at most 64)")
+        if rid in first_line:
+            c.fail(c.line_of(m, "id"), where, f"duplicate id {rid!r} (first used at line {first_line[rid]})")
+        first_line[rid] = c.line_of(m, "id")
+        reason = c.text(m, "reason", where) or ""
+        basis = c.text(m, "basis", where) or ""
+        when = _condition(c, m.get("when") if m.get("when") is not None else _empty(m), c.line_of(m, "when"),
+                          f"{where}.when")
+        if m.get("target") is None:
+            c.fail(m.line, where, "target is required")
+        target = _target(c, m["target"], c.line_of(m, "target"), f"{where}.target")
+        if target.invited_by_referring_court and (when.channels is None or when.channels != {"court_referral"}):
+            c.fail(c.line_of(m, "target"), where,
+                   "target invited_by: referring_court needs when.channels: [court_referral]")
+        rules.append(Rule(rid, reason, basis, when, target, line))
+
+    by_type = {
+        t: tuple(i for i, r in enumerate(rules) if r.when.dispute_types is None or t in r.when.dispute_types)
+        for t in DISPUTE_TYPES
+    }
+    return RuleSet(profile=profile, version=version, source=source,
+                   sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(), rules=tuple(rules),
+                   settings=settings, by_type=by_type)
+
+
+def _empty(m: _Map) -> _Map:
+    e = _Map()
+    e.line, e.lines = m.line, {}
+    return e
+
+
+def load_rules_file(path: str | os.PathLike[str]) -> RuleSet:
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise RulesError(str(p), None, f"not UTF-8 text (byte {e.start})") from None
+    except OSError as e:
+        raise RulesError(str(p), None, f"cannot read: {e.strerror or e}") from None
+    return parse_rules(text, str(p))
+
+
+@lru_cache(maxsize=8)
+def _cached(path: str, mtime_ns: int, size: int) -> RuleSet:
+    return load_rules_file(path)
+
+
+def active_rules() -> RuleSet:
+    """The profile in force: JIEFEN_ROUTING_RULES if set, else the one shipped with the package.
+    Re-read when the file changes."""
+    path = os.environ.get(ENV_VAR) or str(DEFAULT_RULES)
+    try:
+        st = os.stat(path)
+    except OSError as e:
+        raise RulesError(path, None, f"cannot read ({ENV_VAR}): {e.strerror or e}") from None
+    return _cached(path, st.st_mtime_ns, st.st_size)

@@ -1,0 +1,228 @@
+"""The deadline sweep: what the Prefect flow `sweep_deadlines` runs (ARCHITECTURE "Time").
+
+Deadlines are rows; nothing waits in memory. A sweep finds the pending deadlines due at `as_of`
+through the (status, due_at) index, a batch at a time, and acts on each through the engine as
+`system:timeout` (`workflows.engine.fire_due_locked`: the expiry trigger — mediation_timeout,
+diversion_timeout, court_overdue — fired exactly as `fire` fires it, the deadline's status changed in
+the same transaction), writing an overdue notice to the outbox for each. A batch is one transaction:
+a sweep killed mid-batch loses that batch's work and the next sweep does it, never twice.
+
+On PostgreSQL concurrent sweeps share the work: a batch claims its cases with
+`FOR UPDATE OF cases SKIP LOCKED` — the same lock `fire` takes first, so a sweep and a clerk's
+transition on one case queue on one lock and never deadlock, and two sweeps never hold the same case.
+
+Then reminders: pending deadlines whose reminder time has come (due_at minus the profile's lead
+time) get a `reminder` notice in the outbox, once (remind_at is cleared in the same transaction).
+"""
+
+import os
+import uuid
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import Connection, Engine
+from sqlmodel import Session
+
+from models.db import write_transaction
+from models.settings import get_settings
+from models.tables import Case, Deadline, Notification
+from workflows.access import SYSTEM_TIMEOUT
+from workflows.deadlines import OPEN_STATUSES, DeadlineStatus
+from workflows.engine import Due, Outcome, fire_due_locked
+from workflows.records import Record
+
+DEADLINES = Deadline.__table__  # type: ignore[attr-defined]
+CASES = Case.__table__  # type: ignore[attr-defined]
+NOTIFICATIONS = Notification.__table__  # type: ignore[attr-defined]
+
+PENDING = str(DeadlineStatus.PENDING)
+
+KIND_LABELS = {
+    "diversion_acceptance": "分流受理时限",
+    "mediation": "调解期限",
+    "confirmation_window": "申请司法确认期限",
+    "court_decision": "司法确认审结期限",
+    "arbitration_award": "仲裁裁决期限",
+    "followup": "回访期限",
+}
+
+
+@dataclass
+class SweepReport:
+    as_of: datetime
+    fired: int = 0  # expiry triggers fired (transitions)
+    expired: int = 0  # clocks without an expiry trigger (or whose trigger was refused) marked fired
+    skipped: int = 0  # settled by someone else between finding and locking
+    reminded: int = 0
+    batches: int = 0
+
+    @property
+    def timers(self) -> int:
+        """How many timers fired: what `jiefen sweep` prints."""
+        return self.fired + self.expired
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "as_of": self.as_of.isoformat(), "timers": self.timers}
+
+
+def due_query(as_of_param: str = "as_of", limit_param: str = "n", *, skip_locked: bool) -> sa.Select:
+    """Pending deadlines due at `as_of`, earliest first, served by ix_deadlines_status_due."""
+    q = (
+        sa.select(DEADLINES.c.id, DEADLINES.c.case_id)
+        .where(DEADLINES.c.status == PENDING, DEADLINES.c.due_at <= sa.bindparam(as_of_param))
+        .order_by(DEADLINES.c.due_at)
+        .limit(sa.bindparam(limit_param))
+    )
+    if skip_locked:
+        q = q.join(CASES, CASES.c.id == DEADLINES.c.case_id).with_for_update(of=CASES, skip_locked=True)
+    return q
+
+
+_REMIND_BASE = (
+    sa.select(DEADLINES.c.id, DEADLINES.c.case_id, DEADLINES.c.kind, DEADLINES.c.due_at, DEADLINES.c.remind_at,
+              DEADLINES.c.basis, DEADLINES.c.provisional, CASES.c.case_no, CASES.c.org_code)
+    .join(CASES, CASES.c.id == DEADLINES.c.case_id)
+    .where(DEADLINES.c.status == PENDING, DEADLINES.c.remind_at <= sa.bindparam("as_of"),
+           DEADLINES.c.due_at > sa.bindparam("as_of"))
+    .order_by(DEADLINES.c.remind_at)
+    .limit(sa.bindparam("n"))
+)
+_REMINDED = (
+    DEADLINES.update()
+    .where(DEADLINES.c.id == sa.bindparam("b_id"), DEADLINES.c.status == PENDING)
+    .values(remind_at=None, reminded_at=sa.bindparam("b_at"))
+)
+
+
+def _insert_notices(conn: Connection, rows: list[dict[str, Any]]) -> None:
+    """Insert outbox rows; a notice already there (same dedupe_key) is left alone."""
+    if not rows:
+        return
+    insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+    conn.execute(insert(NOTIFICATIONS).on_conflict_do_nothing(index_elements=["dedupe_key"]), rows)
+
+
+def _notice(kind: str, *, case_id: uuid.UUID, org_code: str | None, dedupe_key: str, at: datetime,
+            payload: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": uuid.uuid4(), "kind": kind, "case_id": case_id, "org_code": org_code, "recipient": None,
+        "payload": payload, "status": "pending", "attempts": 0, "last_error": None, "dedupe_key": dedupe_key,
+        "created_at": at, "next_attempt_at": at, "delivered_at": None,
+    }
+
+
+def overdue_notice(o: Outcome, at: datetime) -> dict[str, Any]:
+    label = KIND_LABELS.get(o.kind or "", o.kind or "")
+    due = o.due_at.astimezone(get_settings().tz).isoformat() if o.due_at else None
+    what = f"已自动执行“{o.trigger}”" if o.result == "fired" else "已记录超期"
+    return _notice("overdue", case_id=o.case_id, org_code=o.org_code, dedupe_key=f"overdue:{o.deadline_id}", at=at,
+                   payload={"case_no": o.case_no, "deadline_id": str(o.deadline_id), "kind": o.kind, "due_at": due,
+                            "result": o.result, "trigger": o.trigger, "refused": o.detail if o.result == "expired" else None,
+                            "message": f"案件 {o.case_no} 的{label}已于 {due} 届满，{what}，请督办。"})
+
+
+_CASES_IN = sa.select(CASES).where(CASES.c.id.in_(sa.bindparam("ids", expanding=True)))
+# By case_id alone (its own index): with the open statuses in the WHERE clause SQLite's planner may
+# prefer (status, due_at) and walk every pending deadline. A case has a handful; filtered below.
+_DEADLINES_IN = sa.select(DEADLINES).where(DEADLINES.c.case_id.in_(sa.bindparam("ids", expanding=True)))
+_OPEN = frozenset(str(s) for s in OPEN_STATUSES)
+
+
+def sweep_once(session: Session, *, as_of: datetime, batch_size: int) -> tuple[list[Outcome], int, int]:
+    """One batch of due deadlines in one transaction. Returns the outcomes, how many were found, and
+    how many were left for the next batch (a second clock of a case already fired in this batch).
+
+    The batch's cases and their open deadlines are read in two statements under the batch's lock
+    (BEGIN IMMEDIATE on SQLite; FOR UPDATE OF cases SKIP LOCKED on PostgreSQL) instead of two per case."""
+    postgres = session.get_bind().dialect.name == "postgresql"
+    with write_transaction(session) as conn:
+        found = conn.execute(due_query(skip_locked=postgres), {"as_of": as_of, "n": batch_size}).all()
+        firsts: dict[uuid.UUID, uuid.UUID] = {}
+        for deadline_id, case_id in found:
+            firsts.setdefault(case_id, deadline_id)
+        ids = list(firsts)
+        cases = {r["id"]: Record(r) for r in conn.execute(_CASES_IN, {"ids": ids}).mappings()} if ids else {}
+        open_rows: dict[uuid.UUID, list[Record]] = {i: [] for i in ids}
+        if ids:
+            for r in conn.execute(_DEADLINES_IN, {"ids": ids}).mappings():
+                if r["status"] in _OPEN:
+                    open_rows[r["case_id"]].append(Record(r))
+        outcomes = [
+            fire_due_locked(session, conn, Due(case_id, deadline_id, as_of), actor=SYSTEM_TIMEOUT,
+                            locked=cases.get(case_id), open_rows=open_rows[case_id])
+            if case_id in cases else
+            fire_due_locked(session, conn, Due(case_id, deadline_id, as_of), actor=SYSTEM_TIMEOUT)
+            for case_id, deadline_id in firsts.items()
+        ]
+        _insert_notices(conn, [overdue_notice(o, as_of) for o in outcomes if o.result != "skipped"])
+    session.expire_all()
+    return outcomes, len(found), len(found) - len(firsts)
+
+
+def remind_once(session: Session, *, as_of: datetime, batch_size: int) -> int:
+    """One batch of reminders: a notice each, and remind_at cleared, in one transaction."""
+    postgres = session.get_bind().dialect.name == "postgresql"
+    query = _REMIND_BASE.with_for_update(of=DEADLINES, skip_locked=True) if postgres else _REMIND_BASE
+    tz = get_settings().tz
+    with write_transaction(session) as conn:
+        rows = conn.execute(query, {"as_of": as_of, "n": batch_size}).all()
+        if rows:
+            conn.execute(_REMINDED, [{"b_id": r.id, "b_at": as_of} for r in rows])
+            _insert_notices(conn, [
+                _notice("reminder", case_id=r.case_id, org_code=r.org_code,
+                        dedupe_key=f"reminder:{r.id}:{r.remind_at.isoformat()}", at=as_of,
+                        payload={"case_no": r.case_no, "deadline_id": str(r.id), "kind": r.kind,
+                                 "due_at": r.due_at.astimezone(tz).isoformat(), "basis": r.basis,
+                                 "provisional": r.provisional,
+                                 "message": f"案件 {r.case_no} 的{KIND_LABELS.get(r.kind, r.kind)}将于 "
+                                            f"{r.due_at.astimezone(tz).isoformat()} 届满，请及时办理。"})
+                for r in rows
+            ])
+    return len(rows)
+
+
+def sweep(engine: Engine, *, as_of: datetime | None = None, batch_size: int | None = None,
+          max_batches: int | None = None) -> SweepReport:
+    """Fire everything due at `as_of` (default now), batch by batch, then send due reminders."""
+    as_of = as_of or datetime.now(UTC)
+    if as_of.tzinfo is None:
+        as_of = as_of.replace(tzinfo=get_settings().tz)
+    batch_size = batch_size or get_settings().sweep_batch_size
+    report = SweepReport(as_of=as_of)
+    with Session(engine, expire_on_commit=False) as session:
+        while max_batches is None or report.batches < max_batches:
+            outcomes, found, deferred = sweep_once(session, as_of=as_of, batch_size=batch_size)
+            if found:
+                report.batches += 1
+            for o in outcomes:
+                setattr(report, o.result, getattr(report, o.result) + 1)
+            if found < batch_size and not deferred:
+                break
+        while True:
+            n = remind_once(session, as_of=as_of, batch_size=batch_size)
+            report.reminded += n
+            if n < batch_size:
+                break
+    return report
+
+
+def prefect_server_configured() -> bool:
+    return bool(os.environ.get("PREFECT_API_URL"))
+
+
+def run_sweep(engine: Engine | None = None, *, as_of: datetime | None = None,
+              batch_size: int | None = None) -> dict[str, Any]:
+    """Run the sweep once: a real `sweep_deadlines` flow run when a Prefect server is configured
+    (PREFECT_API_URL), else the same body in process."""
+    from models.db import get_engine
+
+    if prefect_server_configured():
+        from workflows.flows import sweep_deadlines
+
+        url = engine.url.render_as_string(hide_password=False) if engine is not None else None
+        return sweep_deadlines(as_of=as_of, batch_size=batch_size, database_url=url)
+    return sweep(engine or get_engine(), as_of=as_of, batch_size=batch_size).as_dict()
