@@ -9,5 +9,7 @@ def mermaid() -> str:
     for row in TABLE:
         for src in row.source:
             lines.append(f"    {src} --> {row.dest} : {row.trigger}")
+            for condition, dest in row.alternatives:
+                lines.append(f"    {src} --> {dest} : {row.trigger} [{condition}]")
     lines.append(f"    {State.CLOSED} --> [*]")
     return "\n".join(lines) + "\n"

@@ -117,10 +117,11 @@ def test_the_machine_holds_no_cases():
     assert MACHINE.models == []
 
 
-def test_diagram_has_one_edge_per_row_and_source():
+def test_diagram_has_one_edge_per_row_source_and_destination():
     edges = [line for line in mermaid().splitlines() if "-->" in line and "[*]" not in line]
-    assert len(edges) == len(TABLE_PAIRS)
+    assert len(edges) == sum(len(r.source) * len(r.dests) for r in TABLE)
     assert "    mediation --> agreement : reach_agreement" in edges
+    assert "    diversion --> diversion : decline [next_level_found]" in edges
 
 
 def test_readme_diagram_equals_jiefen_diagram():
