@@ -6,6 +6,7 @@ PostgreSQL) the PostgreSQL half is skipped and says so.
 """
 
 import os
+import tempfile
 
 os.environ.setdefault("JIEFEN_ENV", "test")
 os.environ.setdefault("JIEFEN_SECRET_KEY", "test-secret-key-that-is-long-enough-0123456789")
@@ -14,7 +15,7 @@ os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 # Documents (issue 5): the API does not render PDFs in the background during tests (tests/documents
 # and tests/api/test_documents*.py render on purpose); development signing keys go to a scratch dir.
 os.environ.setdefault("JIEFEN_RENDER_IN_PROCESS", "false")
-os.environ.setdefault("JIEFEN_KEYS_DIR", os.path.join(__import__("tempfile").mkdtemp(prefix="jiefen-keys-"), "keys"))
+os.environ.setdefault("JIEFEN_KEYS_DIR", os.path.join(tempfile.mkdtemp(prefix="jiefen-keys-"), "keys"))
 
 import uuid  # noqa: E402
 from collections.abc import Iterator  # noqa: E402

@@ -13,12 +13,15 @@ that server.
 Never one flow run per case sleeping until its deadline: deadlines are rows, and one sweep serves all.
 """
 
+import os
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from prefect import flow
-from sqlalchemy.engine import Engine
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")  # before Prefect reads its settings
+
+from prefect import flow  # noqa: E402
+from sqlalchemy.engine import Engine  # noqa: E402
 
 from models.db import get_engine, make_engine
 from models.settings import get_settings
