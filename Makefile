@@ -7,8 +7,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 # WeasyPrint needs Pango; HarfBuzz subsetting keeps a PDF render at ~0.2 s instead of ~10 s;
-# Noto CJK draws Chinese; poppler-utils gives pdftotext/pdffonts for the document tests.
-APT_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk poppler-utils
+# Noto CJK draws Chinese; poppler-utils gives pdftotext/pdffonts for the document tests; chromium runs the
+# web interface's browser tests (Playwright drives /usr/bin/chromium; it never downloads a browser).
+APT_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk poppler-utils chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: setup system run test bench clean

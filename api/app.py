@@ -4,10 +4,10 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import JSONResponse
 from sqlalchemy.engine import Engine
 
-from api import errors
+from api import errors, web
 from api.routers import auth, cases, misc, organizations, supervision
 from api.security import read_token
 from models.db import make_engine
@@ -72,13 +72,6 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, *
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
-    def home() -> str:
-        return (
-            '<!doctype html><html lang="zh-CN"><meta charset="utf-8"><title>解纷 jiefen</title>'
-            '<body style="font-family: \'Noto Sans CJK SC\', sans-serif; margin: 3em">'
-            "<h1>解纷 · 一站式矛盾纠纷调解中心</h1>"
-            '<p>接口文档：<a href="/docs">/docs</a></p></body></html>'
-        )
+    web.install(app)  # the web interface (网页端) at /: login, window, case, workbench, court, 督办
 
     return app

@@ -26,3 +26,10 @@ def in_capitals(amount: str | Decimal | int) -> str:
     if value == 0:
         return "人民币零元整"
     return "人民币" + cn2an.an2cn(format(value, "f"), "rmb")
+
+
+def in_numerals(n: int) -> str:
+    """4 -> '四' (a count in the running text of a legal document: 一式四份)."""
+    if int(n) != n or n < 0:
+        raise ValueError(f"不是非负整数：{n!r}")
+    return cn2an.an2cn(int(n), "low")

@@ -36,10 +36,11 @@ def _jinja() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    from documents.amounts import in_capitals, in_figures
+    from documents.amounts import in_capitals, in_figures, in_numerals
 
     env.filters["capitals"] = in_capitals
     env.filters["figures"] = in_figures
+    env.filters["numeral"] = in_numerals
     return env
 
 

@@ -22,6 +22,9 @@ Level = Literal["village", "town", "county", "city"]
 Stationing = Literal["resident", "rotating", "on_call"]
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 Capacity = Annotated[int, Field(strict=True, ge=1, le=100_000)]
+CourtLevel = Literal["basic", "intermediate"]
+WebhookUrl = Annotated[str, Field(min_length=8, max_length=500, pattern=r"^https?://[^\s]+$")]
+WebhookSecret = Annotated[str, Field(min_length=16, max_length=200)]
 
 
 def _unique(values: list[Any] | None) -> list[Any] | None:
@@ -51,6 +54,11 @@ class OrganizationCreate(_OrgFields):
     duty_days: Annotated[list[Weekday], Field(max_length=7)] = []
     capacity: Capacity | None = None
     invited_by: Annotated[list[Code], Field(max_length=50)] = []
+    # Courts (issue 6): the level that hears judicial confirmation, and a webhook for hand-offs. The
+    # secret is write-only: stored for the HMAC-SHA256 signature, never returned.
+    court_level: CourtLevel = "basic"
+    webhook_url: WebhookUrl | None = None
+    webhook_secret: WebhookSecret | None = None
 
 
 class OrganizationPatch(_OrgFields):
@@ -66,6 +74,9 @@ class OrganizationPatch(_OrgFields):
     duty_days: Annotated[list[Weekday], Field(max_length=7)] | None = None
     capacity: Capacity | None = None
     invited_by: Annotated[list[Code], Field(max_length=50)] | None = None
+    court_level: CourtLevel | None = None
+    webhook_url: WebhookUrl | None = None
+    webhook_secret: WebhookSecret | None = None
 
 
 # --- the routing record of a case (GET /api/v1/cases/{id}/routing) ------------------------------------

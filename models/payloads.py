@@ -72,6 +72,9 @@ class ReachAgreement(Payload):
     # offset, or a bare date, is read in JIEFEN_TIMEZONE.
     signed_at: datetime
     form: str = "written"
+    # Issue 6: the agreement confirms who owns property or an IP right (确权) — 民诉法解释 第355条
+    # makes such an agreement inadmissible for judicial confirmation.
+    ownership_confirmation: bool = False
 
     @field_validator("form")
     @classmethod

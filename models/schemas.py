@@ -352,6 +352,8 @@ class OrganizationPublic(BaseModel):
     duty_days: list[str]
     capacity: int | None
     invited_by: list[str] = []  # courts that invited it as a 特邀调解组织 (issue 3)
+    court_level: str = "basic"  # courts (issue 6): basic | intermediate
+    webhook_url: str | None = None  # courts: where hand-offs are pushed (the secret is never returned)
 
 
 class MediatorPublic(BaseModel):
@@ -372,6 +374,23 @@ class HandoffPublic(BaseModel):
     created_at: LocalDateTime
     accepted_at: LocalDateTime | None
     decided_at: LocalDateTime | None
+    ruling_no: str | None = None  # issue 6: the court's ruling (裁定书号) once decided
+    outcome: str | None = None  # confirmed | rejected
+
+
+class UndeliveredPublic(BaseModel):
+    """A court webhook notice that failed after its last retry (GET /api/v1/supervision/undelivered)."""
+
+    id: uuid.UUID
+    case_id: uuid.UUID | None
+    case_no: str
+    court_code: str | None
+    event: str | None
+    handoff_id: str | None
+    attempts: int
+    last_error: str | None
+    status: str
+    created_at: LocalDateTime
 
 
 class Token(BaseModel):

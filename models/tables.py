@@ -37,6 +37,11 @@ class Organization(SQLModel, table=True):
     updated_at: datetime = _ts()
     # Courts (their codes) that have invited this organization as a 特邀调解组织 (特邀调解规定 第3条、第8条).
     invited_by: list[str] = _json(default_factory=list, sa_column_kwargs={"server_default": "[]"})
+    # Courts (issue 6, migration 0006): the level that hears judicial confirmation (民事诉讼法 第205条),
+    # and the webhook a court that prefers push receives its hand-offs at (the secret is never returned).
+    court_level: str = Field(default="basic", max_length=16, sa_column_kwargs={"server_default": "basic"})
+    webhook_url: str | None = Field(default=None, max_length=500)
+    webhook_secret: str | None = Field(default=None, max_length=200)
 
 
 class Mediator(SQLModel, table=True):
@@ -205,6 +210,9 @@ class CourtHandoff(SQLModel, table=True):
     created_at: datetime = _ts()
     accepted_at: datetime | None = Field(default=None, sa_type=UTCDateTime())
     decided_at: datetime | None = Field(default=None, sa_type=UTCDateTime())
+    # Issue 6 (migration 0006): the ruling (裁定书号) and its outcome, confirmed | rejected.
+    ruling_no: str | None = Field(default=None, max_length=100)
+    outcome: str | None = Field(default=None, max_length=16)
 
 
 class IdempotencyKey(SQLModel, table=True):

@@ -95,6 +95,33 @@ def written_agreement(case: CaseSnapshot, payload: Mapping[str, Any], now: datet
     return None
 
 
+@guard("民事诉讼法 第205条：委派调解的向作出邀请的人民法院提出；其他向当事人住所地、标的物所在地、调解组织所在地的基层人民法院提出"
+       "（纠纷应由中级人民法院管辖的，向相应的中级人民法院提出）")
+def court_has_jurisdiction(case: CaseSnapshot, payload: Mapping[str, Any], now: datetime) -> str | None:
+    """The named court must be one of the competent courts the engine resolved (refs["competent_courts"]:
+    [(code, name), …], computed by workflows.jurisdiction from the case, its parties and its organization)."""
+    competent = case.refs.get("competent_courts")
+    if competent is None:  # not resolved (a snapshot built outside the engine): nothing to check against
+        return None
+    chosen = payload.get("court_code")
+    codes = [code for code, _ in competent]
+    if chosen in codes:
+        return None
+    if not codes:
+        return f"{chosen} 对本案没有管辖权，且本系统未登记有管辖权的人民法院"
+    right = "、".join(f"{name}（{code}）" for code, name in competent)
+    return f"{chosen} 对本案没有管辖权，应向下列人民法院申请：{right}"
+
+
+@guard("民诉法解释 第355条第1款第4项：涉及物权、知识产权确权的调解协议，人民法院裁定不予受理")
+def not_an_ownership_confirmation(case: CaseSnapshot, payload: Mapping[str, Any], now: datetime) -> str | None:
+    """An agreement confirming who owns property or an IP right (确权) cannot be judicially confirmed
+    (refs["ownership_confirmation"]: the agreement's flag, or its wording, found by the engine)."""
+    if case.refs.get("ownership_confirmation"):
+        return "该调解协议涉及物权或知识产权确权，不能申请司法确认"
+    return None
+
+
 # --- arbitration and litigation -------------------------------------------------------------
 
 

@@ -30,6 +30,7 @@ class DeadlineKind(StrEnum):
     COURT_DECISION = "court_decision"
     ARBITRATION_AWARD = "arbitration_award"
     FOLLOWUP = "followup"
+    ENFORCEMENT = "enforcement"
 
 
 class DeadlineStatus(StrEnum):
@@ -63,6 +64,7 @@ class DeadlineProfile:
     max_extension_days: int | None = None  # the law's cap on extensions, where it has one
     enabled: bool = True  # a profile switched off by a setting never matches
     label: str = ""  # Chinese wording for staff
+    years: int | None = None  # a period of years (民法典 第201条: ends on the corresponding day); `days` nominal
 
     def matches(self, case: Any) -> bool:
         return self.enabled and (self.dispute_types is None or case.dispute_type in self.dispute_types) and (
@@ -162,7 +164,22 @@ def _profiles(diversion_days: int, mediation_days: int, court_profile: str, foll
             enabled=followup_days > 0, configurable=True,
             starts="结案（进入 closed 状态之日）", reminder_lead=3 * DAY, label="回访期限",
         ),
+        DeadlineProfile(
+            "enforcement", K.ENFORCEMENT, 730, False,
+            "民事诉讼法 第250条（申请执行的期间为二年，从法律文书规定履行期间的最后一日起计算）；民事诉讼法 第206条（裁定有效后一方拒绝履行的，"
+            "对方当事人可以向人民法院申请执行）",
+            starts="court_confirm（以调解协议所载最后一项履行期限为起算日；未载明的，以裁定生效之日起算）",
+            reminder_lead=30 * DAY, years=2, label="申请强制执行期限",
+        ),
     )
+
+
+def _plus_years(start: date, years: int) -> date:
+    """The corresponding day `years` later; none (29 February): the month's last day (民法典 第201条)."""
+    try:
+        return start.replace(year=start.year + years)
+    except ValueError:
+        return start.replace(year=start.year + years, day=28)
 
 
 _MEDIATION_STARTS = "accept / resume_mediation（调解组织受理之日）"
@@ -242,11 +259,12 @@ class Deadlines:
 
     def _open(self, profile: DeadlineProfile, start: date | None) -> Record:
         start = start or self.local_date(self.now)
-        period = self.calendar.add(start, profile.days, working_days=profile.working_days)
+        days = profile.days if profile.years is None else (_plus_years(start, profile.years) - start).days
+        period = self.calendar.add(start, days, working_days=profile.working_days)
         lead = int(profile.reminder_lead.total_seconds()) if profile.reminder_lead else None
         row = Record({
             "id": uuid.uuid4(), "case_id": self.case.id, "kind": str(profile.kind), "profile": profile.name,
-            "start_date": start, "days": profile.days, "working_days": profile.working_days,
+            "start_date": start, "days": days, "working_days": profile.working_days,
             "last_day": period.last_day, "due_at": period.due_at(self.settings.tz),
             "status": str(DeadlineStatus.PENDING), "basis": profile.basis, "provisional": period.provisional,
             "on_expiry": str(profile.on_expiry) if profile.on_expiry else None, "remaining_seconds": None,

@@ -82,6 +82,37 @@ def possible_duplicates(session: Session, *, actor: Actor, case: Case, now: date
     return list(found.values())
 
 
+def duplicates_before_intake(session: Session, *, actor: Actor, dispute_type: str, id_numbers: list[str],
+                             usccs: list[str], now: datetime | None = None) -> list[DuplicatePublic]:
+    """The same search as `possible_duplicates`, for a case not saved yet (the window's form shows it
+    before saving). Numbers are the validated ones; `matched` names the kind of number only."""
+    rules = active_rules()
+    now = now or datetime.now(UTC)
+    since = now - timedelta(days=rules.settings.duplicate_window_days)
+    match = []
+    if id_numbers:
+        match.append(Party.id_number.in_(sorted(set(id_numbers))))  # type: ignore[union-attr]
+    if usccs:
+        match.append(Party.uscc.in_(sorted(set(usccs))))  # type: ignore[union-attr]
+    if not match:
+        return []
+    rows = session.exec(
+        select(Case, Party.id_number).join(Party, Party.case_id == Case.id)  # type: ignore[arg-type]
+        .where(Case.dispute_type == dispute_type, Case.state != State.CLOSED, Case.created_at >= since,
+               sa.or_(*match), visible_clause(actor))
+        .order_by(Case.created_at, Case.id)
+        .limit(50)
+    ).all()
+    found: dict[uuid.UUID, DuplicatePublic] = {}
+    for other, id_number in rows:
+        how = "id_number" if id_number in id_numbers else "uscc"
+        if other.id not in found:
+            found[other.id] = DuplicatePublic(id=other.id, case_no=other.case_no, state=other.state,
+                                              dispute_type=other.dispute_type, channel=other.channel,
+                                              org_code=other.org_code, created_at=other.created_at, matched=[how])
+    return list(found.values())
+
+
 # --- replay -----------------------------------------------------------------------------------------------
 
 

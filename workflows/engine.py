@@ -9,7 +9,7 @@ bumps the version and commits — all of it or none of it.
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from pydantic import ValidationError
@@ -25,7 +25,7 @@ from states.enums import State, Trigger
 from states.guards import CaseSnapshot
 from states.machine import run
 from states.table import TRIGGER_ROLES, row_for, triggers_from
-from workflows import audit
+from workflows import audit, handoffs, jurisdiction
 from workflows.access import SYSTEM_TIMEOUT, Actor, can_see, parse_case_id
 from workflows.calendar import calendar_for
 from workflows.deadlines import DeadlineKind, Deadlines, DeadlineStatus, load_open
@@ -142,6 +142,11 @@ def _resolve(ctx: Context) -> None:
             ctx.refs["has_next_level"] = ctx.refs.get("org") is not None
         case Trigger.REQUEST_CONFIRMATION:
             ctx.refs["court"] = _org(s, p.court_code, "court_code", frozenset({"court"}), "人民法院")
+            # Issue 6: jurisdiction (民事诉讼法 第205条) and the pre-screen (民诉法解释 第355条、第358条).
+            courts, why = jurisdiction.competent_courts(s, case)
+            ctx.refs["competent_courts"] = courts
+            ctx.refs["jurisdiction"] = why
+            ctx.refs["ownership_confirmation"] = jurisdiction.ownership_confirmation(case.agreement)
         case Trigger.REFER_LITIGATION:
             ctx.refs["court"] = _org(s, p.court_code, "court_code", frozenset({"court"}), "人民法院")
         case Trigger.REFER_ARBITRATION:
@@ -336,6 +341,7 @@ def _reach_agreement(ctx: Context) -> None:
         "obligations": [o.model_dump(mode="json", exclude_none=True) for o in p.obligations],
         "signed_at": signed.isoformat(),
         "form": p.form,
+        **({"ownership_confirmation": True} if p.ownership_confirmation else {}),
         "mediator_code": ctx.case.mediator_code,
         "org_code": ctx.case.org_code,
     }
@@ -355,35 +361,44 @@ def _request_confirmation(ctx: Context) -> None:
     ctx.case.court_code = court.code
     ctx.deadlines.settle([K.CONFIRMATION_WINDOW], DeadlineStatus.MET)
     ctx.deadlines.open(K.COURT_DECISION)
-    parties = ctx.session.exec(select(Party).where(Party.case_id == ctx.case.id).order_by(Party.position)).all()
-    org = ctx.session.exec(select(Organization).where(Organization.code == ctx.case.org_code)).first()
-    ctx.session.add(CourtHandoff(
-        case_id=ctx.case.id, court_code=court.code, created_at=ctx.now,
-        package={
-            "case_no": ctx.case.case_no,
-            "dispute_type": ctx.case.dispute_type,
-            "applicants": [
-                {"position": x.position, "role": x.role, "kind": x.kind, "name": x.name, "id_number": x.id_number,
-                 "uscc": x.uscc, "phone": x.phone, "address": x.address}
-                for x in parties
-            ],
-            "agreement": ctx.case.agreement,
-            "mediation_organization": {"code": org.code, "name": org.name} if org else None,
-            "mediator_code": ctx.case.mediator_code,
-            "summary": ctx.case.summary,
-        },
-    ))
+    warnings = jurisdiction.warnings(ctx.case.agreement)
+    # The hand-off row is written once the application's PDF is registered (after_documents below).
+    ctx.refs["package"] = handoffs.build_package(ctx.session, ctx.case, court, now=ctx.now, warnings=warnings,
+                                                 jurisdiction=ctx.refs.get("jurisdiction") or {})
     ctx.record["court_code"] = court.code
+    if warnings:
+        ctx.record["warnings"] = warnings
+
+
+def _after_documents(ctx: Context, conn: Connection, doc_ids: list[uuid.UUID], seq: int) -> None:
+    """Effects that name the documents registered in this transition (their PDFs render after commit)."""
+    package = ctx.refs.pop("package", None)
+    if package is not None:
+        handoffs.write_handoff(conn, case=ctx.case, court=ctx.refs["court"], package=package, doc_ids=doc_ids,
+                               now=ctx.now, seq=seq)
 
 
 def _court_decided(ctx: Context) -> None:
     ctx.deadlines.settle([K.COURT_DECISION], DeadlineStatus.MET)
     _unflag(ctx.case, "court_overdue")
-    ctx.session.connection().execute(
-        HANDOFFS.update()
-        .where(HANDOFFS.c.case_id == ctx.case.id, HANDOFFS.c.status != "decided")
-        .values(status="decided", decided_at=ctx.now)
-    )
+    confirmed = ctx.trigger is Trigger.COURT_CONFIRM
+    handoffs.decided(ctx.session.connection(), case=ctx.case, outcome="confirmed" if confirmed else "rejected",
+                     ruling_no=ctx.payload.ruling_no, now=ctx.now, seq=ctx.case.event_seq + 1)
+    if confirmed:  # 申请强制执行: two years from the last performance day (民事诉讼法 第250条)
+        row = ctx.deadlines.open(K.ENFORCEMENT, start=_last_performance_day(ctx))
+        ctx.record["enforcement_due_at"] = row.due_at.isoformat()
+
+
+def _last_performance_day(ctx: Context) -> Any:
+    """The last due date among the obligations; none stated: the day the ruling takes effect (today)."""
+    dates = [o["due_date"] for o in (ctx.case.agreement or {}).get("obligations") or [] if o.get("due_date")]
+    if dates:
+        return date.fromisoformat(max(dates))
+    return ctx.deadlines.local_date(ctx.now)
+
+
+def _record_fulfilment(ctx: Context) -> None:
+    ctx.deadlines.settle([K.ENFORCEMENT], DeadlineStatus.MET)
 
 
 def _court_overdue(ctx: Context) -> None:
@@ -452,6 +467,7 @@ EFFECTS: dict[Trigger, Callable[[Context], None]] = {
     Trigger.REFER_LITIGATION: _refer_litigation,
     Trigger.RECORD_OUTCOME: _record_outcome,
     Trigger.RECORD_FOLLOWUP: _record_followup,
+    Trigger.RECORD_FULFILMENT: _record_fulfilment,
 }
 
 
@@ -565,7 +581,8 @@ def _fire_locked(session: Session, conn: Connection, case: Record | None, cid: u
     if effect is not None:
         effect(ctx)
     _on_enter(ctx, dest)
-    register_documents(conn, case, trig, now, seq=case.event_seq + 1)  # pending rows; rendered after commit
+    doc_ids = register_documents(conn, case, trig, now, seq=case.event_seq + 1)  # pending rows; rendered after commit
+    _after_documents(ctx, conn, doc_ids, case.event_seq + 1)
 
     seq = case.event_seq + 1
     head = audit.append(

@@ -77,3 +77,11 @@ def to_deployment(spec: dict[str, Any]):  # type: ignore[no-untyped-def]
             limit=limit["limit"], collision_strategy=ConcurrencyLimitStrategy(limit["collision_strategy"])),
         work_pool_name=spec["work_pool"],
     )
+
+
+@flow(name="handoffs_deliver", flow_run_name="handoffs_deliver-{now}", retries=0, log_prints=False,
+      description="Push court hand-offs and their later changes to the courts' webhooks, retrying with backoff.")
+def handoffs_deliver(now: datetime | None = None, limit: int = 100, database_url: str | None = None) -> dict[str, Any]:
+    from workflows.handoffs import deliver
+
+    return deliver(engine_for(database_url), now=now, limit=limit)

@@ -22,7 +22,7 @@ from workflows.access import Actor, in_region
 from workflows.errors import Conflict, Forbidden, NotVisible, PayloadInvalid
 
 FIELDS = ("name", "kind", "level", "region", "parent_code", "dispute_types", "stationing", "duty_days", "capacity",
-          "invited_by")
+          "invited_by", "court_level", "webhook_url", "webhook_secret")
 LEVEL_NAMES = {"village": "村（社区）级", "town": "乡镇（街道）级", "county": "县（区）级", "city": "市级"}
 
 
@@ -56,6 +56,14 @@ def _check(session: Session, code: str, v: dict[str, Any]) -> None:
         missing = [c for c in v["invited_by"] if c not in courts]
         if missing:
             raise PayloadInvalid("invited_by", f"invited_by：{missing[0]} 不是已登记的人民法院")
+    if v.get("kind") != "court" and (v.get("court_level") not in (None, "basic") or v.get("webhook_url")
+                                     or v.get("webhook_secret")):
+        field = next(f for f in ("webhook_url", "webhook_secret", "court_level")
+                     if v.get(f) not in (None, "basic" if f == "court_level" else None))
+        raise PayloadInvalid(field, f"{field}：只有人民法院可以设置法院层级和推送地址")
+    if bool(v.get("webhook_url")) != bool(v.get("webhook_secret")):
+        field = "webhook_secret" if v.get("webhook_url") else "webhook_url"
+        raise PayloadInvalid(field, f"{field}：推送地址与签名密钥须同时设置（或同时清除）")
     parent_code = v["parent_code"]
     if parent_code is not None:
         if parent_code == code:
@@ -117,7 +125,8 @@ def patch_org(session: Session, *, actor: Actor, code: str, data: OrganizationPa
               now: datetime | None = None) -> Organization:
     _admin(actor)
     given = data.model_dump(include=data.model_fields_set & set(FIELDS))
-    for key in ("name", "kind", "level", "region", "stationing", "dispute_types", "duty_days", "invited_by"):
+    for key in ("name", "kind", "level", "region", "stationing", "dispute_types", "duty_days", "invited_by",
+                "court_level"):
         if key in given and given[key] is None:
             raise PayloadInvalid(key, f"{key}：不能为空")
     if "dispute_types" in given:

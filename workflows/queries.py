@@ -154,6 +154,7 @@ def court_inbox(session: Session, actor: Actor, status: str | None, *, offset: i
     query = query.order_by(CourtHandoff.created_at).offset(offset).limit(limit)  # type: ignore[arg-type]
     return [
         HandoffPublic(id=h.id, case_id=h.case_id, case_no=no, court_code=h.court_code, status=h.status,
-                      package=h.package, created_at=h.created_at, accepted_at=h.accepted_at, decided_at=h.decided_at)
+                      package=h.package, created_at=h.created_at, accepted_at=h.accepted_at, decided_at=h.decided_at,
+                      ruling_no=h.ruling_no, outcome=h.outcome)
         for h, no in session.exec(query)
     ]

@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy.engine import Connection, Engine
 
+from workflows.handoffs import deliver as deliver_webhooks
 from workflows.sweep import run_sweep
 
 log = logging.getLogger("jiefen.scheduler")
@@ -137,6 +138,7 @@ class SweepScheduler:
 
     def _tick(self) -> None:
         self.last = run_sweep(self.engine)
+        self.delivery = deliver_webhooks(self.engine)  # issue 6: court hand-off webhooks due now
         self.runs += 1
         if self.last["timers"] or self.last["reminded"]:
             log.info("sweep: %s timers fired, %s reminders", self.last["timers"], self.last["reminded"])

@@ -48,6 +48,7 @@ KIND_LABELS = {
     "court_decision": "司法确认审结期限",
     "arbitration_award": "仲裁裁决期限",
     "followup": "回访期限",
+    "enforcement": "申请强制执行期限",
 }
 
 

@@ -1,6 +1,6 @@
 """Documents, the court inbox, organizations and mediators."""
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Response
 from sqlmodel import select
@@ -8,7 +8,7 @@ from sqlmodel import select
 from api.deps import ActorDep, SessionDep
 from models.schemas import DocumentPublic, DocumentVerification, HandoffPublic, MediatorPublic, OrganizationPublic
 from models.tables import Mediator, Organization
-from workflows import document_queries, queries
+from workflows import document_queries, handoffs, queries
 
 router = APIRouter(prefix="/api/v1", tags=["reference"])
 
@@ -41,6 +41,25 @@ def court_confirmations(
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> list[HandoffPublic]:
     return queries.court_inbox(session, actor, status, offset=offset, limit=limit)
+
+
+def _handoff_public(pair: tuple[Any, str]) -> HandoffPublic:
+    h, case_no = pair
+    return HandoffPublic(id=h.id, case_id=h.case_id, case_no=case_no, court_code=h.court_code, status=h.status,
+                         package=h.package, created_at=h.created_at, accepted_at=h.accepted_at,
+                         decided_at=h.decided_at, ruling_no=h.ruling_no, outcome=h.outcome)
+
+
+@router.get("/court/confirmations/{handoff_id}", response_model=HandoffPublic)
+def court_confirmation(handoff_id: str, session: SessionDep, actor: ActorDep) -> HandoffPublic:
+    """The package of one hand-off; 404 unless it is addressed to the caller's court."""
+    return _handoff_public(handoffs.get_handoff(session, actor, handoff_id))
+
+
+@router.post("/court/confirmations/{handoff_id}/receive", response_model=HandoffPublic)
+def receive_confirmation(handoff_id: str, session: SessionDep, actor: ActorDep) -> HandoffPublic:
+    """The court records receipt (pending → accepted); idempotent. Then court_confirm / court_reject."""
+    return _handoff_public(handoffs.receive(session, actor=actor, handoff_id=handoff_id))
 
 
 @router.get("/organizations", response_model=list[OrganizationPublic])

@@ -6,8 +6,8 @@ from fastapi import APIRouter, Query
 from pydantic import AwareDatetime
 
 from api.deps import ActorDep, SessionDep
-from models.schemas import SupervisionPublic
-from workflows import supervision
+from models.schemas import SupervisionPublic, UndeliveredPublic
+from workflows import handoffs, supervision
 
 router = APIRouter(prefix="/api/v1/supervision", tags=["supervision"])
 
@@ -21,3 +21,10 @@ def overdue(
     as_of: Annotated[AwareDatetime | None, Query(description="as if the time were this (ISO-8601 with offset)")] = None,
 ) -> SupervisionPublic:
     return supervision.overdue(session, actor, now=as_of, within_days=within_days, org_code=org_code, limit=limit)
+
+
+@router.get("/undelivered", response_model=list[UndeliveredPublic])
+def undelivered(session: SessionDep, actor: ActorDep,
+                limit: Annotated[int, Query(ge=1, le=1000)] = 200) -> list[UndeliveredPublic]:
+    """Court webhook pushes that failed after the last retry (issue 6): never dropped, listed here."""
+    return [UndeliveredPublic.model_validate(x) for x in handoffs.undelivered(session, actor, limit=limit)]

@@ -147,7 +147,9 @@ def test_a_neighbour_dispute_runs_from_intake_to_followup(client, login):
     r = client.get(f"/api/v1/cases/{cid}/deadlines", headers=mediator)
     assert r.status_code == 200
     deadlines = {d["kind"]: d for d in r.json()}
-    assert set(deadlines) == {"diversion_acceptance", "mediation", "confirmation_window", "court_decision"}
+    # issue 6: court_confirm opens the enforcement clock (民事诉讼法 第250条); record_fulfilment meets it
+    assert set(deadlines) == {"diversion_acceptance", "mediation", "confirmation_window", "court_decision",
+                              "enforcement"}
     assert {d["status"] for d in deadlines.values()} == {"met"}
     for d in deadlines.values():
         assert d["due_at"].endswith("T00:00:00+08:00"), d
