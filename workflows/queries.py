@@ -16,6 +16,7 @@ from models.schemas import (
     DocumentPublic,
     EventPublic,
     HandoffPublic,
+    PartyPublic,
 )
 from models.tables import Case, CaseEvent, CourtHandoff, Deadline, Document, Party
 from states.enums import Role, State
@@ -44,6 +45,22 @@ def case_public(session: Session, case: Case) -> CasePublic:
         select(Deadline).where(Deadline.case_id == case.id).order_by(Deadline.created_at, Deadline.kind)  # type: ignore[arg-type]
     ).all()
     return CasePublic.of(case, list(parties), list(deadlines))
+
+
+# Roles whose daily work needs a party's full identity number and phone on the case page: the window
+# checks identity, the mediator drafts the agreement, the court reviews the application. Everyone
+# else (supervisors, admins) and every list sees them masked.
+FULL_IDENTITY_ROLES = frozenset({Role.INTAKE, Role.MEDIATOR, Role.COURT})
+
+
+def parties_for(session: Session, actor: Actor, case_id: str | uuid.UUID) -> list[PartyPublic]:
+    """A visible case's parties, unmasked for the roles that need them and masked for the rest."""
+    case = get_visible_case(session, actor, case_id)
+    rows = session.exec(select(Party).where(Party.case_id == case.id).order_by(Party.position)).all()
+    if actor.role not in FULL_IDENTITY_ROLES:
+        return [PartyPublic.masked(p) for p in rows]
+    return [PartyPublic(position=p.position, role=p.role, kind=p.kind, name=p.name, id_number=p.id_number,
+                        uscc=p.uscc, phone=p.phone, address=p.address) for p in rows]
 
 
 def get_case(session: Session, actor: Actor, case_id: str | uuid.UUID) -> CasePublic:

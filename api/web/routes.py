@@ -290,6 +290,7 @@ def _case_page(ctx: Ctx, case_id: str, *, status_code: int = 200, refusal: dict[
                new: bool = False, form_values: dict[str, Any] | None = None) -> HTMLResponse:
     try:
         case = queries.get_case(ctx.session, ctx.actor, case_id)
+        parties = queries.parties_for(ctx.session, ctx.actor, case_id)
         events = queries.events(ctx.session, ctx.actor, case_id)
         documents = queries.documents(ctx.session, ctx.actor, case_id)
         actions = queries.actions(ctx.session, ctx.actor, case_id)
@@ -312,7 +313,8 @@ def _case_page(ctx: Ctx, case_id: str, *, status_code: int = 200, refusal: dict[
     mediators = ctx.session.exec(select(Mediator).where(Mediator.org_code == (case.org_code or ""))
                                  .order_by(Mediator.code)).all()
     org_names = {o.code: o.name for o in orgs}
-    return ctx.render("case.html", status_code=status_code, case=case, events=events, documents=documents,
+    return ctx.render("case.html", status_code=status_code, case=case, parties=parties, events=events,
+                      documents=documents,
                       actions=actions.data, deadlines=deadlines, refusal=refusal, duplicates=duplicates,
                       suggestion=suggestion, new=new, orgs=orgs, org_names=org_names, mediators=mediators,
                       form_values=form_values or {}, now_local=datetime.now(ctx.settings.tz).strftime("%Y-%m-%dT%H:%M"))

@@ -131,3 +131,20 @@ def test_possible_duplicates_before_saving(client: TestClient):
     assert case_no not in other_type.text
     bad = client.post("/check-duplicates", data={"csrf": csrf, "dispute_type": "x", "p0_ident": "1", "p0_kind": "person"})
     assert bad.status_code == 200 and "可能重复" not in bad.text
+
+
+def test_the_case_page_shows_full_identity_only_to_the_roles_that_need_it(client: TestClient):
+    csrf = web_login(client, "window1")
+    form = {"dispute_type": "neighbour", "channel": "window", "region": "330106001", "summary": "噪音扰民",
+            "p0_role": "applicant", "p0_kind": "person", "p0_name": "甲", "p0_ident": "11010519491231002X",
+            "p0_phone": "13812345678", "p1_role": "respondent", "p1_kind": "person", "p1_name": "乙", "csrf": csrf}
+    r = client.post("/cases/new", data=form, follow_redirects=False)
+    assert r.status_code == 303, r.text
+    case_url = r.headers["location"].split("?")[0]
+    clerk_view = client.get(case_url).text
+    assert "11010519491231002X" in clerk_view and "13812345678" in clerk_view  # the window checks identity
+    client.cookies.clear()
+    web_login(client, "super1")
+    supervisor_view = client.get(case_url).text
+    assert "11010519491231002X" not in supervisor_view and "13812345678" not in supervisor_view
+    assert "110105********002X" in supervisor_view and "138****5678" in supervisor_view
