@@ -155,17 +155,7 @@ def arbitration_first_for_labour(case: CaseSnapshot, payload: Mapping[str, Any],
     return None
 
 
-# --- organization hierarchy and clocks ------------------------------------------------------------
-
-
-@guard("人民调解法 第17条、第18条：矛盾不上交，逐级调处")
-def next_level_exists(case: CaseSnapshot, payload: Mapping[str, Any], now: datetime) -> str | None:
-    """Escalation without a named organization needs a next level up."""
-    if payload.get("org_code"):
-        return None
-    if not case.has_next_level:
-        return "已是最高一级调解组织，无上级可移交，请指定接收组织"
-    return None
+# --- clocks ------------------------------------------------------------
 
 
 @guard("医疗纠纷预防和处理条例 第38条；人民法院在线调解规则 第26条：鉴定期间不计入调解期限")

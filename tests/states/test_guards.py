@@ -86,12 +86,6 @@ def test_labour_litigation_after_arbitration_passes():
     assert check("arbitration_first_for_labour", snap(state=State.FAILED, dispute_type=D.CONTRACT)).ok
 
 
-def test_escalation_needs_a_next_level_or_a_named_organization():
-    assert not check("next_level_exists", snap(has_next_level=False)).ok
-    assert check("next_level_exists", snap(has_next_level=True)).ok
-    assert check("next_level_exists", snap(has_next_level=False), {"org_code": "X"}).ok
-
-
 def test_clock_guards():
     assert check("clock_running", snap(clock="running")).ok
     assert not check("clock_running", snap(clock="paused")).ok
