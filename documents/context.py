@@ -235,7 +235,7 @@ def build(session: Session, doc: Document, *, tz: ZoneInfo, public_url: str) -> 
     code = verify_code(ctx)
     ctx["verify_code"] = code
     ctx["verify_url"] = public_url.rstrip("/") + qr.verify_path(code)
-    ctx["qr"] = qr.qr_svg_data_uri(ctx["verify_url"])
+    ctx["qr"] = qr.qr_png_data_uri(ctx["verify_url"])
     return ctx
 
 

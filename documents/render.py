@@ -58,6 +58,9 @@ def _weasy() -> tuple[Any, Any]:
     from weasyprint import CSS
     from weasyprint.text.fonts import FontConfiguration
 
+    from documents import fontembed
+
+    fontembed.install()  # the same pages, ~0.1 s sooner per document (documents/fontembed.py)
     font_config = FontConfiguration()
     css = CSS(filename=str(STYLESHEET), font_config=font_config)
     return css, font_config

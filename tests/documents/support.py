@@ -1,5 +1,6 @@
 """Real PDFs for the document tests: cases walked through the engine, rendered through the outbox."""
 
+import io
 import re
 import subprocess
 import tempfile
@@ -100,3 +101,13 @@ def keys_dir() -> Path:
     from models.settings import get_settings
 
     return Path(get_settings().keys_dir)
+
+
+def page_png(pdf: bytes, page: int, dpi: int = 150) -> io.BytesIO:
+    """One page rasterized by poppler (pdftoppm), as a printer or a phone camera would see it."""
+    with tempfile.TemporaryDirectory() as tmp:
+        src, out = Path(tmp) / "doc.pdf", Path(tmp) / "page"
+        src.write_bytes(pdf)
+        subprocess.run(["pdftoppm", "-png", "-r", str(dpi), "-f", str(page), "-l", str(page), "-singlefile",
+                        str(src), str(out)], capture_output=True, check=True)
+        return io.BytesIO(out.with_suffix(".png").read_bytes())

@@ -11,7 +11,7 @@ from sqlmodel import Session
 from documents.signing import CA_CERT, validate
 from states.enums import State, Trigger
 from tests.conftest import _clean
-from tests.documents.support import PARTIES, Rendered, agreement_case, documents_of, keys_dir, pdf_tool, pdftotext, flat, rendered
+from tests.documents.support import PARTIES, Rendered, agreement_case, documents_of, keys_dir, page_png, pdf_tool, pdftotext, flat, rendered
 from tests.factories import ID_A, ID_B, T0, USCC_A, actor, make_case
 from workflows.documents_outbox import render_pending
 from workflows.engine import fire
@@ -128,6 +128,18 @@ def test_the_rare_names_are_drawn_by_the_document_fonts(docs):
 def test_each_document_carries_a_verification_qr_code_and_link(docs):
     for r in docs.values():
         assert r.doc.verify_code and f"/api/v1/documents/verify/{r.doc.verify_code}" in r.flat
+
+
+def test_the_qr_code_printed_on_the_page_scans_to_the_verification_url(docs):
+    import zxingcpp
+    from PIL import Image
+
+    for r in docs.values():
+        # the QR sits in the closing block: rasterize the last page as a printer would, and scan it
+        png = page_png(r.pdf, r.pages, dpi=150)
+        codes = zxingcpp.read_barcodes(Image.open(png))
+        urls = [c.text for c in codes if c.format == zxingcpp.BarcodeFormat.QRCode]
+        assert len(urls) == 1 and urls[0].endswith(f"/api/v1/documents/verify/{r.doc.verify_code}"), (r.doc.kind, urls)
 
 
 def test_the_signature_validates_with_pyhanko_and_fails_after_one_changed_byte(docs):

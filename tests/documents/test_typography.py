@@ -7,7 +7,7 @@ import pytest
 
 from documents import fonts
 from documents.amounts import in_capitals, in_figures
-from documents.qr import qr_svg_data_uri
+from documents.qr import qr_png_data_uri
 from documents.render import render_html
 
 
@@ -61,6 +61,17 @@ def test_amounts_in_figures():
     assert in_figures("85000") == "人民币 85,000.00 元"
 
 
-def test_the_qr_code_is_an_svg_of_the_verification_url():
-    uri = qr_svg_data_uri("http://127.0.0.1:8000/api/v1/documents/verify/" + "a" * 64)
-    assert uri.startswith("data:image/svg+xml")
+def test_the_qr_code_is_a_png_that_decodes_to_the_verification_url():
+    import base64
+    import io
+
+    import zxingcpp
+    from PIL import Image
+
+    url = "http://127.0.0.1:8000/api/v1/documents/verify/" + "a" * 64
+    uri = qr_png_data_uri(url)
+    assert uri.startswith("data:image/png;base64,")
+    image = Image.open(io.BytesIO(base64.b64decode(uri.split(",", 1)[1])))
+    # one pixel per module plus the quiet zone: the PDF scales it up without smoothing
+    codes = zxingcpp.read_barcodes(image.resize((image.width * 8, image.height * 8), Image.NEAREST))
+    assert [c.text for c in codes] == [url]
