@@ -10,14 +10,19 @@ STAMP := $(VENV)/.installed
 # Noto CJK draws Chinese; poppler-utils gives pdftotext/pdffonts for the document tests; chromium runs the
 # web interface's browser tests (Playwright drives /usr/bin/chromium; it never downloads a browser).
 APT_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk poppler-utils chromium
+# Only for `make bench`: LibreOffice, the baseline the agreement PDF is measured against (issue 5).
+BENCH_APT_PACKAGES := libreoffice-writer-nogui
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup system run test bench clean
+.PHONY: setup system apt run test bench clean
 
 setup: system $(STAMP)
 
 system:
-	@missing=$$(for p in $(APT_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q "ok installed" || echo $$p; done); \
+	@$(MAKE) --no-print-directory apt PACKAGES="$(APT_PACKAGES)"
+
+apt:
+	@missing=$$(for p in $(PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q "ok installed" || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
 	  echo "installing system packages: $$missing"; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
@@ -37,6 +42,7 @@ test: setup
 	$(BIN)/python -m pytest
 
 bench: setup
+	@$(MAKE) --no-print-directory apt PACKAGES="$(BENCH_APT_PACKAGES)"
 	$(BIN)/python -m pytest tests/bench -p no:cacheprovider -q -s
 
 clean:
