@@ -64,7 +64,7 @@ def font_embedding() -> Check:
     per document, so its absence is reported, not refused."""
     from documents import fontembed
 
-    reason = fontembed._applicable()
+    reason = fontembed.unavailable_reason()
     if reason is None:
         return Check("font embedding", True, "jiefen single-pass subsetting (documents/fontembed.py)")
     return Check("font embedding", True, f"WeasyPrint's own (~0.1 s more per document): {reason}")

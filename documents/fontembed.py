@@ -122,7 +122,7 @@ def release_shared() -> None:
             harfbuzz.hb_blob_destroy(blob)
 
 
-def _applicable() -> str | None:
+def unavailable_reason() -> str | None:
     """Why these cannot stand in for WeasyPrint's own code here, or None."""
     try:
         from weasyprint.pdf import fonts
@@ -146,7 +146,7 @@ def install() -> bool:
 
     if installed():
         return True
-    reason = _applicable()
+    reason = unavailable_reason()
     if reason:
         log.warning("jiefen font embedding not installed, WeasyPrint's own is used: %s", reason)
         return False

@@ -125,7 +125,7 @@ def test_install_leaves_weasyprint_alone_when_it_is_not_the_code_this_was_writte
 
         monkeypatch.setattr(weasy_fonts.Font, "subset", other_subset)
         fontembed._stock.clear()
-        assert "signature" in (fontembed._applicable() or "")
+        assert "signature" in (fontembed.unavailable_reason() or "")
         assert fontembed.install() is False
         assert weasy_fonts.Font.subset is other_subset and not fontembed.installed()
     finally:
