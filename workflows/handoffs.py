@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import httpx
+import httpx2
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 from sqlmodel import Session, select
@@ -206,7 +206,7 @@ Post = Callable[[str, bytes, dict[str, str]], int]
 
 
 def http_post(url: str, body: bytes, headers: dict[str, str]) -> int:
-    return httpx.post(url, content=body, headers=headers, timeout=TIMEOUT_SECONDS).status_code
+    return httpx2.post(url, content=body, headers=headers, timeout=TIMEOUT_SECONDS).status_code
 
 
 @dataclass
@@ -247,7 +247,7 @@ def deliver_pending(session: Session, *, now: datetime | None = None, limit: int
                 code = post(org.webhook_url, body, headers)
                 if not 200 <= code < 300:
                     error = f"HTTP {code}"
-            except httpx.HTTPError as e:
+            except httpx2.HTTPError as e:
                 error = f"{type(e).__name__}: {e}"[:500]
         tries = attempts + 1
         if error is None:

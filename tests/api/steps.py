@@ -8,7 +8,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-import httpx
+import httpx2
 from fastapi.testclient import TestClient
 
 from models.settings import get_settings
@@ -20,7 +20,7 @@ Login = Callable[[str], dict[str, str]]
 ID_D = "330106199203150027"
 
 
-def post_case(client: TestClient, headers: dict[str, str], **over: Any) -> httpx.Response:
+def post_case(client: TestClient, headers: dict[str, str], **over: Any) -> httpx2.Response:
     return client.post("/api/v1/cases", json=case_payload(**over), headers=headers)
 
 
@@ -31,7 +31,7 @@ def open_case(client: TestClient, headers: dict[str, str], **over: Any) -> dict[
 
 
 def fire(client: TestClient, headers: dict[str, str], case_id: str, trigger: str,
-         payload: Any = None, **kw: Any) -> httpx.Response:
+         payload: Any = None, **kw: Any) -> httpx2.Response:
     return client.post(f"/api/v1/cases/{case_id}/actions/{trigger}", json=payload if payload is not None else {},
                        headers={**headers, **kw.pop("extra_headers", {})}, **kw)
 

@@ -4,7 +4,7 @@ Each request here is answered 4xx with a JSON detail, and changes nothing."""
 import asyncio
 import uuid
 
-import httpx
+import httpx2
 import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session, func, select
@@ -21,7 +21,7 @@ def lenient(app):
         yield c
 
 
-def _json_error(r: httpx.Response, status: int) -> list | str:
+def _json_error(r: httpx2.Response, status: int) -> list | str:
     assert r.status_code == status, f"{r.status_code} {r.text[:300]}"
     assert r.headers["content-type"].startswith("application/json")
     return r.json()["detail"]
@@ -116,12 +116,12 @@ def test_a_trigger_payload_with_nested_garbage_is_422_naming_the_field(lenient, 
 # --- regressions: each was an xfail(strict) bug until fixed ------------------------------------------
 
 
-def _post_raw_header(app, path: str, headers: dict[str, str | bytes], body: dict) -> httpx.Response:
+def _post_raw_header(app, path: str, headers: dict[str, str | bytes], body: dict) -> httpx2.Response:
     """Send header bytes as a real HTTP client would (TestClient re-encodes non-ASCII header values)."""
 
-    async def go() -> httpx.Response:
-        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as ac:
+    async def go() -> httpx2.Response:
+        transport = httpx2.ASGITransport(app=app, raise_app_exceptions=False)
+        async with httpx2.AsyncClient(transport=transport, base_url="http://testserver") as ac:
             return await ac.post(path, json=body, headers=headers)
 
     return asyncio.run(go())
