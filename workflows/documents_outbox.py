@@ -226,6 +226,18 @@ def reissue(session: Session, doc_id: uuid.UUID) -> uuid.UUID:
     return new_id
 
 
+def render_due(engine: Any, *, now: datetime | None = None, limit: int = 20,
+               settings: Settings | None = None) -> dict[str, int]:
+    """One pass over the outbox on its own session: every pending document, whichever transition or
+    sweep produced it, and the failed renders whose retry is due. What the embedded scheduler runs
+    after each sweep and the Prefect flow `documents_render` runs in distributed mode."""
+    with Session(engine, expire_on_commit=False) as session:
+        report = render_pending(session, now=now, limit=limit, settings=settings)
+    for doc_id, error in report.failed:
+        log.warning("document %s not rendered (will retry): %s", doc_id, error)
+    return {"rendered": len(report.rendered), "failed": len(report.failed), "skipped": len(report.skipped)}
+
+
 def render_after(engine: Any, *, case_id: uuid.UUID, trigger: str, settings: Settings) -> None:
     """Background task run by the API right after a transition commits: render that case's pending
     documents in a session of its own (ids, not objects: STYLE §9). Whatever it leaves undone stays

@@ -27,7 +27,6 @@ from models.db import get_engine, make_engine
 from models.settings import get_settings
 from workflows.sweep import run_sweep, sweep  # noqa: F401  (run_sweep: the entry point callers use)
 
-DEPLOYMENT_NAME = "sweep-deadlines"
 
 
 @lru_cache(maxsize=8)
@@ -48,20 +47,21 @@ def sweep_deadlines(as_of: datetime | None = None, batch_size: int | None = None
     return sweep(engine_for(database_url), as_of=as_of, batch_size=batch_size).as_dict()
 
 
-def deployment_spec(*, name: str = DEPLOYMENT_NAME, interval: int | None = None, limit: int = 1,
-                    work_pool: str | None = None) -> dict[str, Any]:
-    """What `jiefen deploy` registers, as data (printed by --dry-run)."""
+def deployment_spec(*, flow: str = "sweep_deadlines", name: str | None = None, interval: int | None = None,
+                    limit: int = 1, work_pool: str | None = None) -> dict[str, Any]:
+    """What `jiefen deploy` registers for one of the FLOWS, as data (printed by --dry-run)."""
     interval = interval or get_settings().sweep_seconds
+    tags, description = FLOWS[flow][1:]
     return {
-        "flow": "sweep_deadlines",
-        "entrypoint": "workflows/flows.py:sweep_deadlines",
-        "name": name,
+        "flow": flow,
+        "entrypoint": f"workflows/flows.py:{flow}",
+        "name": name or flow.replace("_", "-"),
         "interval_seconds": interval,
         "concurrency_limit": {"limit": limit, "collision_strategy": "CANCEL_NEW"},
         "parameters": {},
         "work_pool": work_pool,
-        "tags": ["jiefen", "deadlines"],
-        "description": "法定时限巡检：每次运行找出到期的时限并经引擎以 system:timeout 触发。",
+        "tags": ["jiefen", *tags],
+        "description": description,
     }
 
 
@@ -70,7 +70,7 @@ def to_deployment(spec: dict[str, Any]):  # type: ignore[no-untyped-def]
     from prefect.client.schemas.objects import ConcurrencyLimitConfig, ConcurrencyLimitStrategy
 
     limit = spec["concurrency_limit"]
-    return sweep_deadlines.to_deployment(
+    return FLOWS[spec["flow"]][0].to_deployment(
         name=spec["name"], interval=spec["interval_seconds"], tags=spec["tags"], description=spec["description"],
         parameters=spec["parameters"],
         concurrency_limit=ConcurrencyLimitConfig(
@@ -85,3 +85,21 @@ def handoffs_deliver(now: datetime | None = None, limit: int = 100, database_url
     from workflows.handoffs import deliver
 
     return deliver(engine_for(database_url), now=now, limit=limit)
+
+
+@flow(name="documents_render", flow_run_name="documents_render-{now}", retries=0, log_prints=False,
+      description="Render the documents transitions and sweeps left pending, and retry failed renders when due.")
+def documents_render(now: datetime | None = None, limit: int = 20, database_url: str | None = None) -> dict[str, Any]:
+    from workflows.documents_outbox import render_due
+
+    return render_due(engine_for(database_url), now=now, limit=limit)
+
+
+# What distributed mode deploys (`jiefen deploy --flow NAME`): in embedded mode the API process's
+# scheduler runs all three in turn on every tick (workflows/scheduler.py).
+FLOWS: dict[str, tuple[Any, tuple[str, ...], str]] = {
+    "sweep_deadlines": (sweep_deadlines, ("deadlines",),
+                        "法定时限巡检：每次运行找出到期的时限并经引擎以 system:timeout 触发。"),
+    "handoffs_deliver": (handoffs_deliver, ("court",), "司法确认移交推送：向法院 webhook 推送到期的通知，失败按退避重试。"),
+    "documents_render": (documents_render, ("documents",), "文书生成：生成尚待生成的文书（含时限巡检产生的终止调解告知书），到期重试失败的文书。"),
+}

@@ -1,4 +1,5 @@
-"""Embedded mode: APScheduler 3.11 in the API process runs the deadline sweep every JIEFEN_SWEEP_SECONDS.
+"""Embedded mode: APScheduler 3.11 in the API process runs the deadline sweep every JIEFEN_SWEEP_SECONDS,
+then delivers the court webhooks due and renders the documents left pending.
 
 Exactly one scheduler per process (a second start is refused) and one process per database:
 - SQLite: an exclusive `flock` on a lock file next to the database file (`<db>.sweep.lock`);
@@ -21,6 +22,7 @@ import sqlalchemy as sa
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy.engine import Connection, Engine
 
+from workflows.documents_outbox import render_due
 from workflows.handoffs import deliver as deliver_webhooks
 from workflows.sweep import run_sweep
 
@@ -139,6 +141,9 @@ class SweepScheduler:
     def _tick(self) -> None:
         self.last = run_sweep(self.engine)
         self.delivery = deliver_webhooks(self.engine)  # issue 6: court hand-off webhooks due now
+        # issue 5: documents the sweep just produced (a termination notice on mediation_timeout) and
+        # failed renders whose retry is due; outside any case lock, after the sweep's commits
+        self.documents = render_due(self.engine)
         self.runs += 1
         if self.last["timers"] or self.last["reminded"]:
             log.info("sweep: %s timers fired, %s reminders", self.last["timers"], self.last["reminded"])

@@ -111,6 +111,24 @@ def test_jiefen_deploy_dry_run_prints_the_deployment(cli_db, tmp_path):
     assert spec["concurrency_limit"] == {"limit": 1, "collision_strategy": "CANCEL_NEW"}
 
 
+@pytest.mark.parametrize(("flow", "name", "tag"), [("handoffs_deliver", "handoffs-deliver", "court"),
+                                                   ("documents_render", "documents-render", "documents")])
+def test_jiefen_deploy_registers_the_other_flows_of_distributed_mode(cli_db, flow, name, tag):
+    # with --no-scheduler nothing else would push court webhooks or render what a sweep produced
+    done = jiefen(cli_db[0], "deploy", "--dry-run", "--flow", flow, "--interval", "45", "--work-pool", "jiefen")
+    assert done.returncode == 0, done.stderr
+    spec = json.loads(done.stdout)
+    assert (spec["flow"], spec["entrypoint"], spec["name"], spec["interval_seconds"]) == (
+        flow, f"workflows/flows.py:{flow}", name, 45)
+    assert spec["tags"] == ["jiefen", tag] and spec["description"]
+
+
+def test_jiefen_deploy_refuses_an_unknown_flow_naming_the_known_ones(cli_db):
+    done = jiefen(cli_db[0], "deploy", "--dry-run", "--flow", "sweep_everything")
+    assert done.returncode == 2 and "sweep_deadlines, handoffs_deliver, documents_render" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
 def test_jiefen_deploy_without_a_prefect_server_says_what_to_set(cli_db):
     done = jiefen(cli_db[0], "deploy", "--work-pool", "jiefen")
     assert done.returncode == 2 and "PREFECT_API_URL" in done.stderr

@@ -5,9 +5,11 @@ import time
 from datetime import UTC, datetime
 
 from fastapi.testclient import TestClient
+from sqlmodel import select
 
 from api.app import create_app
 from models.settings import get_settings
+from models.tables import Document
 from states.enums import State
 from tests.factories import make_case
 from tests.workflows.support import picture
@@ -36,9 +38,16 @@ def test_the_scheduler_starts_with_the_app_sweeps_and_stops_with_it(engine, sess
         assert job.trigger.interval.total_seconds() == get_settings().sweep_seconds
         assert job.misfire_grace_time is None and job.coalesce is True and job.max_instances == 1
         assert client.get("/healthz").status_code == 200
-        # The first sweep runs at start: the long-expired clock fires.
+        # The first sweep runs at start: the long-expired clock fires ...
         assert _wait(lambda: picture(session, case.id).state == "failed")
         assert _wait(lambda: scheduler.runs >= 1)
+        # ... and the same tick renders the termination notice mediation_timeout produced: no API
+        # transition of that case is needed for it (nor `jiefen documents render`)
+        assert scheduler.documents["rendered"] >= 1 and scheduler.documents["failed"] == 0
+        session.expire_all()
+        notice = session.exec(select(Document).where(Document.case_id == case.id,
+                                                     Document.kind == "termination_notice")).one()
+        assert notice.status == "rendered" and notice.content and notice.sha256
     assert SweepScheduler.active() is None and not scheduler.running
     assert app.state.scheduler is None
 
