@@ -5,6 +5,7 @@ Nothing here touches a database. The caller stores the bytes and their SHA-256 a
 """
 
 import hashlib
+import threading
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -66,12 +67,22 @@ def _weasy() -> tuple[Any, Any]:
     return css, font_config
 
 
+# One render at a time per process. Every render shares one FontConfiguration (a Pango font map), and
+# WeasyPrint does not document it as safe across threads, while the API's background tasks and the
+# embedded scheduler's thread may both render. Four threads rendering at once gave the right bytes
+# here even without this lock (tests/documents/test_fontembed.py); it stays as a precaution that costs
+# nothing measurable: the GIL serializes most of a render anyway, and more renders at once means more
+# processes (distributed mode).
+_render_lock = threading.Lock()
+
+
 def render_pdf(html: str) -> bytes:
     """HTML → PDF bytes with WeasyPrint (fonts embedded and subset by HarfBuzz)."""
     from weasyprint import HTML
 
-    css, font_config = _weasy()
-    return HTML(string=html, base_url=str(HERE)).write_pdf(stylesheets=[css], font_config=font_config)
+    with _render_lock:
+        css, font_config = _weasy()
+        return HTML(string=html, base_url=str(HERE)).write_pdf(stylesheets=[css], font_config=font_config)
 
 
 def sha256(data: bytes) -> str:

@@ -28,7 +28,6 @@ from models.settings import get_settings
 from workflows.sweep import run_sweep, sweep  # noqa: F401  (run_sweep: the entry point callers use)
 
 
-
 @lru_cache(maxsize=8)
 def _engine_for(url: str) -> Engine:
     return make_engine(url)

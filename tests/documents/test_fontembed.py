@@ -113,6 +113,17 @@ def test_the_shared_copies_are_bounded_and_evicted_copies_are_made_again(monkeyp
         assert "人民币捌万伍仟元整" in flat(pdftotext(pdf))
 
 
+def test_renders_from_several_threads_give_the_bytes_of_one_render_at_a_time(agreement_html):
+    # the API's background tasks and the embedded scheduler's thread may render at the same moment
+    from concurrent.futures import ThreadPoolExecutor
+
+    html = [HTML, agreement_html, HTML.replace("王堃", "李四"), agreement_html.replace("王堃", "王堃堃", 1)]
+    alone = [render_pdf(h) for h in html]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        together = list(pool.map(render_pdf, html))
+    assert together == alone
+
+
 def test_install_leaves_weasyprint_alone_when_it_is_not_the_code_this_was_written_for(monkeypatch):
     from weasyprint.pdf import fonts as weasy_fonts
 
