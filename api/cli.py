@@ -74,7 +74,7 @@ def audit_verify(case: Annotated[str | None, typer.Option("--case", help="case i
     from sqlmodel import select
 
     from models.tables import Case
-    from workflows.audit import verify
+    from workflows.engine.audit import verify
 
     with _session() as session:
         case_id = None
@@ -126,7 +126,7 @@ def _legal_calendar():  # type: ignore[no-untyped-def]
     import sqlalchemy as sa
 
     from models.db import make_engine
-    from workflows.calendar import DEFAULT_CALENDAR, calendar_for
+    from workflows.clocks.calendar import DEFAULT_CALENDAR, calendar_for
 
     url = sa.engine.make_url(get_settings().database_url)
     if url.get_backend_name() == "sqlite" and url.database and not Path(url.database).exists():
@@ -163,7 +163,7 @@ def sweep(
     at = _as_of(as_of)
     with _session() as session:
         engine = session.get_bind()
-    from workflows.sweep import run_sweep
+    from workflows.flows import run_sweep
 
     report = run_sweep(engine, as_of=at, batch_size=batch_size)  # type: ignore[arg-type]
     typer.echo(f"sweep: {report['timers']} timers fired ({report['fired']} transitions, {report['expired']} expired "
@@ -178,8 +178,8 @@ app.add_typer(calendar_app, name="calendar")
 def calendar_load(file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)]) -> None:
     """Load a year's official holiday schedule (YAML: year, holidays, workdays, source) and count the
     provisional deadlines touching it again, recording the change on each case."""
-    from workflows.calendar import ScheduleError
-    from workflows.clocks import load_schedule, read_schedule_file
+    from workflows.clocks.calendar import ScheduleError
+    from workflows.clocks.recount import load_schedule, read_schedule_file
 
     try:
         schedule, source = read_schedule_file(file)
@@ -207,7 +207,7 @@ def deploy(
     import json
     import os
 
-    from workflows.flows import FLOWS, deployment_spec, to_deployment
+    from workflows.flows.definitions import FLOWS, deployment_spec, to_deployment
 
     if flow not in FLOWS:
         typer.echo(f"deploy: --flow must be one of {', '.join(FLOWS)} (got {flow!r})", err=True)
@@ -280,7 +280,7 @@ def documents_render(
     retry_failed: Annotated[bool, typer.Option("--retry-failed", help="queue failed documents again first")] = False,
 ) -> None:
     """Render the pending documents (the outbox); safe to run at any time, and again."""
-    from workflows.documents_outbox import render_pending, retry_failed as requeue
+    from workflows.outbox.documents import render_pending, retry_failed as requeue
 
     with _session() as session:
         if retry_failed:
@@ -296,7 +296,7 @@ def documents_render(
 @documents_app.command("reissue")
 def documents_reissue(doc_id: Annotated[str, typer.Argument(help="the rendered document to correct")]) -> None:
     """Queue a corrected version of a document (a new version naming the one it replaces)."""
-    from workflows.documents_outbox import reissue
+    from workflows.outbox.documents import reissue
 
     with _session() as session:
         try:
@@ -349,7 +349,7 @@ app.add_typer(routing_app, name="routing")
 
 
 def _rules_or_exit(file: Path):  # type: ignore[no-untyped-def]
-    from workflows.routing_rules import RulesError, load_rules_file
+    from workflows.routing.rules import RulesError, load_rules_file
 
     try:
         return load_rules_file(file)
@@ -374,7 +374,7 @@ def routing_replay(
     """Show where RULES.yaml would send each existing case and how that differs. Changes nothing."""
     import json
 
-    from workflows.diversion import replay
+    from workflows.routing.replay import replay
 
     rules = _rules_or_exit(file)
     counts = {"same": 0, "differs": 0, "not_diverted": 0}

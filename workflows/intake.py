@@ -13,7 +13,7 @@ from models.schemas import CaseCreate
 from models.settings import get_settings
 from models.tables import Case, CaseCounter, IdempotencyKey, Party
 from states.enums import Role, State
-from workflows import audit
+from workflows.engine import audit
 from workflows.access import Actor, in_region
 from workflows.errors import Forbidden, PayloadInvalid
 

@@ -22,9 +22,9 @@ import sqlalchemy as sa
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy.engine import Connection, Engine
 
-from workflows.documents_outbox import render_due
-from workflows.handoffs import deliver as deliver_webhooks
-from workflows.sweep import run_sweep
+from workflows.outbox.documents import render_due
+from workflows.outbox.handoffs import deliver as deliver_webhooks
+from workflows.flows import run_sweep
 
 log = logging.getLogger("jiefen.scheduler")
 

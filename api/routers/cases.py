@@ -15,7 +15,11 @@ from models.schemas import (
     EventPublic,
 )
 from states.enums import DisputeType, State
-from workflows import diversion, documents_outbox, engine, intake, queries
+from workflows import intake
+from workflows.routing import replay as diversion
+from workflows.outbox import documents as documents_outbox
+from workflows.engine import transition as engine
+from workflows.read import queries
 from workflows.errors import PayloadInvalid
 
 router = APIRouter(prefix="/api/v1/cases", tags=["cases"])

@@ -8,7 +8,9 @@ from sqlmodel import select
 from api.deps import ActorDep, SessionDep
 from models.schemas import DocumentPublic, DocumentVerification, HandoffPublic, MediatorPublic, OrganizationPublic
 from models.tables import Mediator, Organization
-from workflows import document_queries, handoffs, queries
+from workflows.read import documents as document_queries
+from workflows.outbox import handoffs
+from workflows.read import queries
 
 router = APIRouter(prefix="/api/v1", tags=["reference"])
 

@@ -7,7 +7,8 @@ from fastapi import APIRouter, Path, Response, status
 from api.deps import ActorDep, SessionDep
 from models.org_schemas import OrganizationCreate, OrganizationPatch, RoutingPublic
 from models.schemas import OrganizationPublic
-from workflows import diversion, organizations
+from workflows import organizations
+from workflows.routing import replay as diversion
 
 router = APIRouter(prefix="/api/v1", tags=["organizations"])
 OrgCode = Annotated[str, Path(min_length=1, max_length=64)]

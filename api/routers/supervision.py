@@ -7,7 +7,8 @@ from pydantic import AwareDatetime
 
 from api.deps import ActorDep, SessionDep
 from models.schemas import SupervisionPublic, UndeliveredPublic
-from workflows import handoffs, supervision
+from workflows.outbox import handoffs
+from workflows.read import supervision
 
 router = APIRouter(prefix="/api/v1/supervision", tags=["supervision"])
 

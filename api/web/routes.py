@@ -31,12 +31,19 @@ from models.security import verify_password
 from models.tables import Mediator, Organization, User
 from states.enums import DISPUTE_TYPE_LABELS, STATE_LABELS, DisputeType, Role, State
 from states.table import TABLE
-from workflows import diversion, document_queries, documents_outbox, engine, intake, queries, reports, supervision
+from workflows import intake
+from workflows.routing import replay as diversion
+from workflows.read import documents as document_queries
+from workflows.outbox import documents as documents_outbox
+from workflows.engine import transition as engine
+from workflows.read import queries
+from workflows.read import reports
+from workflows.read import supervision
 from workflows.access import Actor, actor_for, get_visible_case
 from workflows.errors import JiefenError
 from workflows.routing import decide
-from workflows.routing_rules import active_rules
-from workflows.sweep import KIND_LABELS
+from workflows.routing.rules import active_rules
+from workflows.clocks.sweep import KIND_LABELS
 from workflows.validation import scrub_errors
 
 HERE = Path(__file__).parent

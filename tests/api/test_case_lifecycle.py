@@ -11,8 +11,8 @@ from models.settings import get_settings
 from states.enums import State, Trigger
 from tests.api.steps import act, open_case
 from tests.factories import COURT, ID_A, ID_B, MEDIATION_ORG, make_case
-from workflows.audit import GENESIS, event_hash
-from workflows.calendar import DEFAULT_CALENDAR
+from workflows.engine.audit import GENESIS, event_hash
+from workflows.clocks.calendar import DEFAULT_CALENDAR
 
 OBLIGATIONS = [
     {"obligor": 1, "obligee": 0, "description": "赔偿天花板维修费用", "amount": "8500.00",

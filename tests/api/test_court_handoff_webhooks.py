@@ -11,7 +11,7 @@ from sqlmodel import Session
 from tests.api.steps import case_in
 from tests.factories import COURT
 from tests.workflows.handoff_support import notifications, unused_port_url
-from workflows import handoffs
+from workflows.outbox import handoffs
 
 Login = Callable[[str], dict[str, str]]
 SECRET = "court-shared-secret-0123456789"

@@ -9,7 +9,7 @@ from sqlmodel import Session
 from models.tables import Case
 from states.enums import State
 from tests.factories import T0, make_case
-from workflows.sweep import sweep
+from workflows.clocks.sweep import sweep
 
 URL = "/api/v1/supervision/overdue"
 AS_OF = "2026-12-10T00:00:00+08:00"  # mediation and court clocks of cases made at T0 ended 3 Dec

@@ -45,7 +45,7 @@ from documents.signing import sign_pdf
 from models.settings import get_settings
 from tests.conftest import _clean
 from tests.documents.support import agreement_case, documents_of, pdftotext
-from workflows.documents_outbox import _signer_files
+from workflows.outbox.documents import _signer_files
 
 RUNS = 50
 LO_RUNS = int(os.environ.get("JIEFEN_BENCH_LO_RUNS", "20"))

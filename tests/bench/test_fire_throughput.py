@@ -1,4 +1,4 @@
-"""Benchmark: transitions per second through `workflows.engine.fire` against the raw SQL floor.
+"""Benchmark: transitions per second through `workflows.engine.transition` against the raw SQL floor.
 
 Run with `make bench`. This is a benchmark, not a test: it prints a table and asserts only functional
 facts (events written = transitions fired, versions bumped, clocks consistent, audit chains verify).
@@ -9,7 +9,7 @@ case, then `resume_clock` on every case — 2N real transitions, each with its g
 clock_paused), the mediation deadline's update and a hash-chained audit event — and leaves every
 case as it found it, so passes can repeat on the same cases.
 
-- fire: `workflows.engine.fire`, one Session for the pass (a transaction per transition), as a worker uses it.
+- fire: `workflows.engine.transition`, one Session for the pass (a transaction per transition), as a worker uses it.
 - raw floor: the same state change in plain SQL on a DBAPI connection of the same engine, one
   transaction per transition: BEGIN IMMEDIATE (SQLite) / SELECT … FOR UPDATE of the case row
   (PostgreSQL), reading the audit chain's head (event_seq, event_head) from it; UPDATE the mediation
@@ -51,7 +51,7 @@ from models.tables import Case, CaseEvent, Deadline
 from states.enums import State, Trigger
 from tests.conftest import _seed, scratch_postgres
 from tests.factories import T0, actor, make_case
-from workflows import audit
+from workflows.engine import audit
 from workflows.access import Actor
 from workflows.engine import fire
 

@@ -23,8 +23,8 @@ import statistics
 import time
 from decimal import Decimal
 
-from workflows.routing import Directory, Facts, OrgInfo, route
-from workflows.routing_rules import DEFAULT_RULES, parse_rules
+from workflows.routing.decide import Directory, Facts, OrgInfo, route
+from workflows.routing.rules import DEFAULT_RULES, parse_rules
 
 N_ORGS = 10_000
 N_RULES = 1_000

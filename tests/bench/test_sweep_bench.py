@@ -30,8 +30,8 @@ from models.db import make_engine
 from models.migrate import upgrade
 from models.tables import Case, CaseEvent, Deadline
 from tests.conftest import _seed
-from workflows.engine import Due, fire_batch
-from workflows.sweep import due_query, sweep
+from workflows.engine.transition import Due, fire_batch
+from workflows.clocks.sweep import due_query, sweep
 
 PENDING = int(os.environ.get("JIEFEN_BENCH_SWEEP_PENDING", "1000000"))
 DUE = int(os.environ.get("JIEFEN_BENCH_SWEEP_DUE", "10000"))

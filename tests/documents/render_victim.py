@@ -16,7 +16,7 @@ from sqlmodel import Session
 
 from documents import render
 from models.db import make_engine
-from workflows import documents_outbox
+from workflows.outbox import documents as documents_outbox
 
 
 def _stop_on(n: int, real):  # type: ignore[no-untyped-def]

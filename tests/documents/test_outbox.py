@@ -12,8 +12,9 @@ from models.tables import CaseEvent, Document
 from states.enums import State
 from tests.documents.support import documents_of
 from tests.factories import make_case
-from workflows import audit, documents_outbox
-from workflows.documents_outbox import produce, render_pending, reissue, retry_failed
+from workflows.engine import audit
+from workflows.outbox import documents as documents_outbox
+from workflows.outbox.documents import produce, render_pending, reissue, retry_failed
 
 
 def _events(session, case_id, trigger="document_generated"):
@@ -90,7 +91,7 @@ def test_a_failed_render_is_recorded_and_retried_later(session, monkeypatch):
 def test_the_documents_render_flow_retries_a_failed_render_when_it_is_due(session, engine, monkeypatch):
     # what the embedded scheduler runs after each sweep, and the Prefect flow in distributed mode:
     # no transition of the case is needed for the retry
-    from workflows.flows import documents_render
+    from workflows.flows.definitions import documents_render
 
     case = make_case(session, state=State.DIVERSION)
     real = documents_outbox.render.render_pdf

@@ -13,7 +13,7 @@ from states.enums import State, Trigger
 from tests.conftest import _clean
 from tests.documents.support import PARTIES, Rendered, agreement_case, documents_of, keys_dir, page_png, pdf_tool, pdftotext, flat, rendered
 from tests.factories import ID_A, ID_B, T0, USCC_A, actor, make_case
-from workflows.documents_outbox import render_pending
+from workflows.outbox.documents import render_pending
 from workflows.engine import fire
 
 

@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from models.settings import get_settings
-from workflows.calendar import YearSchedule, invalidate_calendar_cache
+from workflows.clocks.calendar import YearSchedule, invalidate_calendar_cache
 
 # A 2027 schedule for the tests (chinese_calendar 1.11 has none): 元旦 Fri 1 Jan off, and a make-up
 # working Saturday 9 Jan. Hypothetical until the State Council publishes 2027.

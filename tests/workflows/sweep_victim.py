@@ -8,9 +8,9 @@ import sys
 import time
 from datetime import datetime
 
-import workflows.sweep as sweep_module
+import workflows.clocks.sweep as sweep_module
 from models.db import make_engine
-from workflows.engine import fire_due_locked
+from workflows.engine.transition import fire_due_locked
 
 
 def main() -> None:

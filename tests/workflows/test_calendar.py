@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 import chinese_calendar
 import pytest
 
-from workflows.calendar import DEFAULT_CALENDAR, LegalCalendar, Period, YearSchedule, end_of_day
+from workflows.clocks.calendar import DEFAULT_CALENDAR, LegalCalendar, Period, YearSchedule, end_of_day
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 CAL = LegalCalendar()

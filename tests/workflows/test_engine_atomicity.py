@@ -15,8 +15,9 @@ from models.tables import Case, CaseEvent, CourtHandoff, Deadline
 from states.enums import State, Trigger
 from tests.factories import COURT, MEDIATION_ORG, T0, actor, agreement_payload, make_case
 from tests.workflows.support import fresh, picture
-from workflows import audit, engine
-from workflows.deadlines import Deadlines
+from workflows.engine import audit
+from workflows.engine import transition as engine
+from workflows.clocks.deadlines import Deadlines
 from workflows.engine import fire
 
 T = Trigger

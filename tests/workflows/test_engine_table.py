@@ -1,6 +1,6 @@
 """Every row of the lifecycle table, fired through the real engine on a real database.
 
-Each (row, source) pair is reached with make_case, fired once through workflows.engine.fire, and
+Each (row, source) pair is reached with make_case, fired once through workflows.engine.transition, and
 must land in its destination, bump the version by exactly one and append exactly one audit event
 naming the transition. Every (state, trigger) pair outside the table is refused with
 IllegalTransition listing what the actor's role may do instead — and refused without a trace.
@@ -15,7 +15,7 @@ from states.enums import Role, State, Trigger
 from states.table import TABLE, TRIGGER_ROLES, row_for
 from tests.factories import COURT, MEDIATION_ORG, T0, actor, agreement_payload, make_case
 from tests.workflows.support import events_of, picture, role_actor
-from workflows import audit
+from workflows.engine import audit
 from workflows.access import SYSTEM_TIMEOUT
 from workflows.engine import fire
 from workflows.errors import IllegalTransition, NotVisible

@@ -11,9 +11,9 @@ from sqlmodel import Session
 from states.enums import State, Trigger
 from tests.factories import COURT, T0, actor, make_case
 from tests.workflows.handoff_support import notifications, receiver, unused_port_url, webhook
-from workflows import handoffs
+from workflows.outbox import handoffs
 from workflows.engine import fire
-from workflows.flows import handoffs_deliver
+from workflows.flows.definitions import handoffs_deliver
 
 SECRET = "court-shared-secret-0123456789"
 T1 = T0 + timedelta(hours=4)  # make_case reaches `agreement` at T0 + 3 h

@@ -11,9 +11,9 @@ from states.enums import State, Trigger
 from states.guards import GUARDS, CaseSnapshot
 from states.enums import DisputeType
 from tests.factories import T0, actor, make_case
-from workflows import jurisdiction
+from workflows.routing import jurisdiction
 from workflows.engine import fire
-from workflows.sweep import sweep
+from workflows.clocks.sweep import sweep
 
 
 def _enforcement(session: Session, case_id: object) -> Deadline:

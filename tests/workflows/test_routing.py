@@ -293,8 +293,8 @@ rules:
 
 
 def test_replay_shows_where_new_rules_would_send_each_case_and_changes_nothing(session, t3):
-    from workflows.diversion import replay
-    from workflows.routing_rules import parse_rules
+    from workflows.routing.replay import replay
+    from workflows.routing.rules import parse_rules
 
     labour = new_case(session, "labour")
     divert(session, labour)  # T3-TWN-LD under the shipped rules

@@ -17,9 +17,9 @@ from models.tables import Case, CaseEvent, Deadline, Notification
 from states.enums import State
 from tests.factories import T0, make_case
 from tests.workflows.support import events_of, local, one_deadline, picture
-from workflows import audit
-from workflows.engine import Due, fire_batch
-from workflows.flows import sweep_deadlines
+from workflows.engine import audit
+from workflows.engine.transition import Due, fire_batch
+from workflows.flows.definitions import sweep_deadlines
 
 AS_OF = local(2026, 12, 10)
 

@@ -119,7 +119,7 @@ def test_jiefen_deploy_registers_the_other_flows_of_distributed_mode(cli_db, flo
     assert done.returncode == 0, done.stderr
     spec = json.loads(done.stdout)
     assert (spec["flow"], spec["entrypoint"], spec["name"], spec["interval_seconds"]) == (
-        flow, f"workflows/flows.py:{flow}", name, 45)
+        flow, f"workflows/flows/definitions.py:{flow}", name, 45)
     assert spec["tags"] == ["jiefen", tag] and spec["description"]
 
 

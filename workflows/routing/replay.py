@@ -15,8 +15,8 @@ from models.schemas import DuplicatePublic
 from models.tables import Case, CaseEvent, Party
 from states.enums import State, Trigger
 from workflows.access import Actor, get_visible_case, visible_clause
-from workflows.routing import Directory, facts_of, load_directory, open_counts, route
-from workflows.routing_rules import RuleSet, active_rules
+from workflows.routing.decide import Directory, facts_of, load_directory, open_counts, route
+from workflows.routing.rules import RuleSet, active_rules
 
 ROUTING_TRIGGERS = (Trigger.DIVERT, Trigger.DECLINE, Trigger.ESCALATE, Trigger.DIVERSION_TIMEOUT, Trigger.ACCEPT)
 

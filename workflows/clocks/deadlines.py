@@ -19,8 +19,8 @@ from sqlalchemy.engine import Connection
 from models.settings import Settings, get_settings
 from models.tables import Deadline
 from states.enums import Channel, DisputeType, Trigger
-from workflows.calendar import DEFAULT_CALENDAR, LegalCalendar, end_of_day
-from workflows.records import Record
+from workflows.clocks.calendar import DEFAULT_CALENDAR, LegalCalendar, end_of_day
+from workflows.engine.records import Record
 
 
 class DeadlineKind(StrEnum):

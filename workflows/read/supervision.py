@@ -21,7 +21,7 @@ from models.tables import Case, Deadline, Organization
 from states.enums import Role
 from workflows.access import Actor, visible_clause
 from workflows.errors import Forbidden, NotVisible
-from workflows.sweep import KIND_LABELS
+from workflows.clocks.sweep import KIND_LABELS
 
 STAGE = {
     "diversion_acceptance": "diversion",

@@ -25,11 +25,13 @@ from states.enums import State, Trigger
 from states.guards import CaseSnapshot
 from states.machine import run
 from states.table import TRIGGER_ROLES, row_for, triggers_from
-from workflows import audit, handoffs, jurisdiction
+from workflows.engine import audit
+from workflows.outbox import handoffs
+from workflows.routing import jurisdiction
 from workflows.access import SYSTEM_TIMEOUT, Actor, can_see, parse_case_id
-from workflows.calendar import calendar_for
-from workflows.deadlines import DeadlineKind, Deadlines, DeadlineStatus, load_open
-from workflows.documents_outbox import register_documents
+from workflows.clocks.calendar import calendar_for
+from workflows.clocks.deadlines import DeadlineKind, Deadlines, DeadlineStatus, load_open
+from workflows.outbox.documents import register_documents
 from workflows.errors import (
     Forbidden,
     JiefenError,
@@ -41,8 +43,8 @@ from workflows.errors import (
     UnknownTrigger,
     ValidationFailed,
 )
-from workflows.records import Record
-from workflows.routing import (
+from workflows.engine.records import Record
+from workflows.routing.decide import (
     ARBITRATION_KINDS,
     MEDIATION_KINDS,
     STATIONING_LABELS,
@@ -56,7 +58,7 @@ from workflows.routing import (
     open_counts,
     parent_chain,
 )
-from workflows.routing_rules import active_rules
+from workflows.routing.rules import active_rules
 from workflows.validation import scrub_errors
 
 K = DeadlineKind

@@ -13,7 +13,7 @@ from models.settings import get_settings
 from models.tables import Case, CaseEvent
 from workflows.access import Actor, visible_clause
 from workflows.errors import Forbidden
-from workflows.supervision import SUPERVISORS
+from workflows.read.supervision import SUPERVISORS
 
 RESOLVED = ("reach_agreement",)
 UNRESOLVED = ("fail", "mediation_timeout")

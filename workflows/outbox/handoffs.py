@@ -34,7 +34,7 @@ from models.tables import Case, CourtHandoff, Document, Mediator, Notification, 
 from states.enums import Role
 from workflows.access import Actor, visible_clause
 from workflows.errors import Forbidden, NotVisible
-from workflows.events import record_event
+from workflows.engine.events import record_event
 
 HANDOFFS = CourtHandoff.__table__  # type: ignore[attr-defined]
 NOTIFICATIONS = Notification.__table__  # type: ignore[attr-defined]

@@ -19,7 +19,7 @@ from models.db import write_transaction
 from models.tables import CalendarYear, Deadline
 from states.enums import Role
 from workflows.access import Actor
-from workflows.calendar import (
+from workflows.clocks.calendar import (
     LegalCalendar,
     ScheduleError,
     YearSchedule,
@@ -27,8 +27,8 @@ from workflows.calendar import (
     invalidate_calendar_cache,
     parse_schedule,
 )
-from workflows.deadlines import OPEN_STATUSES, Deadlines
-from workflows.engine import record_clock_change
+from workflows.clocks.deadlines import OPEN_STATUSES, Deadlines
+from workflows.engine.transition import record_clock_change
 
 CALENDAR_ACTOR = Actor("system:calendar", Role.SYSTEM)
 YEARS = CalendarYear.__table__  # type: ignore[attr-defined]

@@ -18,7 +18,7 @@ from models.seed.loader import LEVELS, MEDIATION_ORG_KINDS, WEEKDAYS
 from models.tables import Case, Mediator, Organization, Party
 from states.enums import DISPUTE_TYPE_LABELS, DisputeType
 from workflows.access import region_prefix
-from workflows.routing_rules import Condition, Rule, RuleSet
+from workflows.routing.rules import Condition, Rule, RuleSet
 
 MEDIATION_KINDS = frozenset(MEDIATION_ORG_KINDS)
 ARBITRATION_KINDS = frozenset({"labour_arbitration", "land_arbitration", "commercial_arbitration"})
@@ -284,7 +284,7 @@ def is_duty_day(day: date, duty_days: Sequence[str]) -> bool:
         return False
     if day.weekday() >= 5:
         return True  # a weekend duty day is one by the organization's own choice
-    from workflows.calendar import DEFAULT_CALENDAR
+    from workflows.clocks.calendar import DEFAULT_CALENDAR
 
     working = DEFAULT_CALENDAR.is_working_day(day)
     return bool(working[0] if isinstance(working, tuple) else working)

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from models.tables import Case
-from workflows import audit
+from workflows.engine import audit
 
 CASES = Case.__table__  # type: ignore[attr-defined]
 _HEAD = sa.select(CASES.c.state, CASES.c.event_seq, CASES.c.event_head).where(CASES.c.id == sa.bindparam("b_id"))

@@ -15,7 +15,6 @@ Then reminders: pending deadlines whose reminder time has come (due_at minus the
 time) get a `reminder` notice in the outbox, once (remind_at is cleared in the same transaction).
 """
 
-import os
 import uuid
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
@@ -31,9 +30,9 @@ from models.db import write_transaction
 from models.settings import get_settings
 from models.tables import Case, Deadline, Notification
 from workflows.access import SYSTEM_TIMEOUT
-from workflows.deadlines import OPEN_STATUSES, DeadlineStatus
-from workflows.engine import Due, Outcome, fire_due_locked
-from workflows.records import Record
+from workflows.clocks.deadlines import OPEN_STATUSES, DeadlineStatus
+from workflows.engine.transition import Due, Outcome, fire_due_locked
+from workflows.engine.records import Record
 
 DEADLINES = Deadline.__table__  # type: ignore[attr-defined]
 CASES = Case.__table__  # type: ignore[attr-defined]
@@ -209,21 +208,3 @@ def sweep(engine: Engine, *, as_of: datetime | None = None, batch_size: int | No
             if n < batch_size:
                 break
     return report
-
-
-def prefect_server_configured() -> bool:
-    return bool(os.environ.get("PREFECT_API_URL"))
-
-
-def run_sweep(engine: Engine | None = None, *, as_of: datetime | None = None,
-              batch_size: int | None = None) -> dict[str, Any]:
-    """Run the sweep once: a real `sweep_deadlines` flow run when a Prefect server is configured
-    (PREFECT_API_URL), else the same body in process."""
-    from models.db import get_engine
-
-    if prefect_server_configured():
-        from workflows.flows import sweep_deadlines
-
-        url = engine.url.render_as_string(hide_password=False) if engine is not None else None
-        return sweep_deadlines(as_of=as_of, batch_size=batch_size, database_url=url)
-    return sweep(engine or get_engine(), as_of=as_of, batch_size=batch_size).as_dict()

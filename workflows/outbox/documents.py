@@ -29,7 +29,7 @@ from models.db import write_transaction
 from models.settings import Settings, get_settings
 from models.tables import Document, Organization
 from states.enums import Trigger
-from workflows.events import record_event
+from workflows.engine.events import record_event
 
 log = logging.getLogger("jiefen.documents")
 
@@ -172,7 +172,7 @@ def _store(session: Session, doc_id: uuid.UUID, pdf: bytes, code: str) -> bool:
 
 
 def _lock_case(conn: Connection, case_id: uuid.UUID) -> int | None:
-    from workflows.events import _HEAD, _HEAD_FOR_UPDATE
+    from workflows.engine.events import _HEAD, _HEAD_FOR_UPDATE
 
     row = conn.execute(_HEAD if conn.dialect.name == "sqlite" else _HEAD_FOR_UPDATE, {"b_id": case_id}).first()
     return None if row is None else row.event_seq

@@ -18,7 +18,7 @@ import yaml
 from models.seed.loader import LEVELS, MEDIATION_ORG_KINDS
 from states.enums import Channel, DisputeType, State
 
-DEFAULT_RULES = Path(__file__).resolve().parent / "rules" / "routing.yaml"
+DEFAULT_RULES = Path(__file__).resolve().parents[1] / "rules" / "routing.yaml"
 ENV_VAR = "JIEFEN_ROUTING_RULES"
 
 DISPUTE_TYPES = tuple(t.value for t in DisputeType)

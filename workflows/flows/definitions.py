@@ -5,7 +5,7 @@
 - once: `jiefen sweep [--as-of ISO]`;
 - distributed: as a Prefect deployment on an interval schedule (`jiefen deploy`), by workers.
 
-With no PREFECT_API_URL the body runs in process (`workflows.sweep.run_sweep` calls the plain
+With no PREFECT_API_URL the body runs in process (`workflows.flows.run_sweep` calls the plain
 function, without even importing Prefect): Prefect's ephemeral server would cost ~200 MB and 8–12 s on
 first use for nothing a sweep needs. With PREFECT_API_URL set, `run_sweep` starts a real flow run on
 that server.
@@ -25,7 +25,7 @@ from sqlalchemy.engine import Engine  # noqa: E402
 
 from models.db import get_engine, make_engine
 from models.settings import get_settings
-from workflows.sweep import run_sweep, sweep  # noqa: F401  (run_sweep: the entry point callers use)
+from workflows.clocks.sweep import sweep
 
 
 @lru_cache(maxsize=8)
@@ -53,7 +53,7 @@ def deployment_spec(*, flow: str = "sweep_deadlines", name: str | None = None, i
     tags, description = FLOWS[flow][1:]
     return {
         "flow": flow,
-        "entrypoint": f"workflows/flows.py:{flow}",
+        "entrypoint": f"workflows/flows/definitions.py:{flow}",
         "name": name or flow.replace("_", "-"),
         "interval_seconds": interval,
         "concurrency_limit": {"limit": limit, "collision_strategy": "CANCEL_NEW"},
@@ -81,7 +81,7 @@ def to_deployment(spec: dict[str, Any]):  # type: ignore[no-untyped-def]
 @flow(name="handoffs_deliver", flow_run_name="handoffs_deliver-{now}", retries=0, log_prints=False,
       description="Push court hand-offs and their later changes to the courts' webhooks, retrying with backoff.")
 def handoffs_deliver(now: datetime | None = None, limit: int = 100, database_url: str | None = None) -> dict[str, Any]:
-    from workflows.handoffs import deliver
+    from workflows.outbox.handoffs import deliver
 
     return deliver(engine_for(database_url), now=now, limit=limit)
 
@@ -89,7 +89,7 @@ def handoffs_deliver(now: datetime | None = None, limit: int = 100, database_url
 @flow(name="documents_render", flow_run_name="documents_render-{now}", retries=0, log_prints=False,
       description="Render the documents transitions and sweeps left pending, and retry failed renders when due.")
 def documents_render(now: datetime | None = None, limit: int = 20, database_url: str | None = None) -> dict[str, Any]:
-    from workflows.documents_outbox import render_due
+    from workflows.outbox.documents import render_due
 
     return render_due(engine_for(database_url), now=now, limit=limit)
 

@@ -8,7 +8,7 @@ from sqlmodel import Session, select
 
 from models.settings import get_settings
 from models.tables import Case, Document
-from workflows import queries
+from workflows.read import queries
 from workflows.access import Actor
 from workflows.errors import DocumentNotReady, NotVisible
 
