@@ -18,15 +18,10 @@ from documents import qr
 from documents.amounts import in_capitals, in_figures
 from documents.render import TITLES
 from models.tables import Case, CaseEvent, Deadline, Document, Mediator, Organization, Party, User
-from states.enums import DISPUTE_TYPE_LABELS, DisputeType
+from states.enums import DisputeType
+from states.labels import ARBITRATION_BODY_LABELS, DISPUTE_TYPE_LABELS, PARTY_ROLE_LABELS
 from states.routes import ROUTES, ArbitrationRoute
 
-ROLE_LABELS = {"applicant": "申请人", "respondent": "被申请人", "third_party": "第三人"}
-ARBITRATION_BODY_LABELS = {
-    "labour_arbitration": "劳动人事争议仲裁委员会",
-    "land_arbitration": "农村土地承包经营纠纷仲裁委员会",
-    "commercial_arbitration": "仲裁委员会",
-}
 
 
 class DocumentSourceMissing(LookupError):
@@ -50,7 +45,7 @@ def _party(p: Party) -> dict[str, Any]:
     person = p.kind == "person"
     return {
         "position": p.position,
-        "role": ROLE_LABELS.get(p.role, p.role),
+        "role": PARTY_ROLE_LABELS.get(p.role, p.role),
         "kind": p.kind,
         "name": p.name,
         "id_label": "公民身份号码" if person else "统一社会信用代码",

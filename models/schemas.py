@@ -27,7 +27,8 @@ from stdnum.cn import ric, uscc
 
 from models.privacy import mask_id_number, mask_phone
 from models.settings import get_settings
-from states.enums import STATE_LABELS, Channel, DisputeType, State
+from states.enums import Channel, DisputeType, State
+from states.labels import STATE_LABELS
 
 
 def _local_iso(dt: datetime) -> str:

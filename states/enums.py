@@ -76,33 +76,3 @@ class Channel(StrEnum):
     COURT_REFERRAL = "court_referral"
     POLICE = "police"
     PETITION = "petition"
-
-
-# Chinese labels for the screens and documents staff read.
-STATE_LABELS: dict[State, str] = {
-    State.INTAKE: "受理登记",
-    State.DIVERSION: "分流交办",
-    State.MEDIATION: "调解中",
-    State.AGREEMENT: "达成协议",
-    State.FAILED: "调解未成",
-    State.JUDICIAL_CONFIRMATION: "司法确认中",
-    State.CONFIRMED: "已司法确认",
-    State.CONFIRMATION_REJECTED: "确认被驳回",
-    State.ARBITRATION: "仲裁中",
-    State.LITIGATION: "诉讼中",
-    State.CLOSED: "已结案",
-}
-
-DISPUTE_TYPE_LABELS: dict[DisputeType, str] = {
-    DisputeType.LABOUR: "劳动争议",
-    DisputeType.LAND_CONTRACT: "农村土地承包经营纠纷",
-    DisputeType.MEDICAL: "医疗纠纷",
-    DisputeType.TRAFFIC: "道路交通事故损害赔偿纠纷",
-    DisputeType.CONSUMER: "消费纠纷",
-    DisputeType.PROPERTY: "物业纠纷",
-    DisputeType.FAMILY: "婚姻家庭纠纷",
-    DisputeType.NEIGHBOUR: "邻里纠纷",
-    DisputeType.CONTRACT: "合同纠纷",
-    DisputeType.COMMERCIAL: "商事纠纷",
-    DisputeType.OTHER: "其他纠纷",
-}

@@ -29,7 +29,17 @@ from models.privacy import scrub
 from models.schemas import CaseCreate, validate_id_number, validate_phone, validate_uscc
 from models.security import verify_password
 from models.tables import Mediator, Organization, User
-from states.enums import DISPUTE_TYPE_LABELS, STATE_LABELS, DisputeType, Role, State
+from states.enums import DisputeType, Role, State
+from states.labels import (
+    CHANNEL_LABELS,
+    DEADLINE_KIND_LABELS,
+    DEADLINE_STATUS_LABELS,
+    DISPUTE_TYPE_LABELS,
+    EVENT_LABELS,
+    PARTY_ROLE_LABELS,
+    ROLE_LABELS,
+    STATE_LABELS,
+)
 from states.table import TABLE
 from workflows import intake
 from workflows.routing import replay as diversion
@@ -41,23 +51,16 @@ from workflows.read import reports
 from workflows.read import supervision
 from workflows.access import Actor, actor_for, get_visible_case
 from workflows.errors import JiefenError
-from workflows.routing import decide
+from workflows.routing.decide import decide
 from workflows.routing.rules import active_rules
-from workflows.clocks.sweep import KIND_LABELS
 from workflows.validation import scrub_errors
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=str(HERE / "templates"))
 router = APIRouter(include_in_schema=False)
 
-ROLE_LABELS = {"intake": "窗口受理", "mediator": "调解员", "court": "人民法院", "supervisor": "督办",
-               "admin": "系统管理"}
-CHANNEL_LABELS = {"window": "窗口来访", "grid": "网格员上报", "hotline": "热线来电", "online": "网上申请",
-                  "court_referral": "法院委派/委托", "police": "公安移送", "petition": "信访转办"}
-PARTY_ROLE_LABELS = {"applicant": "申请人", "respondent": "被申请人", "third_party": "第三人"}
 DOC_LABELS = dict(TITLES)
-TRIGGER_LABELS = {str(r.trigger): r.label for r in TABLE} | {"open": "受理登记", "document_generated": "生成文书"}
-DEADLINE_STATUS = {"pending": "计时中", "paused": "已暂停", "fired": "已到期", "cancelled": "已取消", "met": "已完成"}
+TRIGGER_LABELS = {str(r.trigger): r.label for r in TABLE} | EVENT_LABELS
 # How each payload field is asked for on a form: (label, input kind). Presentation only.
 FIELDS: dict[str, tuple[str, str]] = {
     "org_code": ("调解组织", "org"), "mediator_code": ("承办调解员", "mediator"), "reason": ("理由", "textarea"),
@@ -98,7 +101,7 @@ templates.env.globals.update(STATE_LABELS={str(k): v for k, v in STATE_LABELS.it
                              TYPE_LABELS={str(k): v for k, v in DISPUTE_TYPE_LABELS.items()},
                              CHANNEL_LABELS=CHANNEL_LABELS, PARTY_ROLE_LABELS=PARTY_ROLE_LABELS,
                              ROLE_LABELS=ROLE_LABELS, DOC_LABELS=DOC_LABELS, TRIGGER_LABELS=TRIGGER_LABELS,
-                             KIND_LABELS=KIND_LABELS, DEADLINE_STATUS=DEADLINE_STATUS, FIELDS=FIELDS)
+                             KIND_LABELS=DEADLINE_KIND_LABELS, DEADLINE_STATUS=DEADLINE_STATUS_LABELS, FIELDS=FIELDS)
 
 
 class Ctx:

@@ -27,6 +27,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session
 
 from models.db import write_transaction
+from states.labels import DEADLINE_KIND_LABELS
 from models.settings import get_settings
 from models.tables import Case, Deadline, Notification
 from workflows.access import SYSTEM_TIMEOUT
@@ -40,15 +41,6 @@ NOTIFICATIONS = Notification.__table__  # type: ignore[attr-defined]
 
 PENDING = str(DeadlineStatus.PENDING)
 
-KIND_LABELS = {
-    "diversion_acceptance": "分流受理时限",
-    "mediation": "调解期限",
-    "confirmation_window": "申请司法确认期限",
-    "court_decision": "司法确认审结期限",
-    "arbitration_award": "仲裁裁决期限",
-    "followup": "回访期限",
-    "enforcement": "申请强制执行期限",
-}
 
 
 @dataclass
@@ -116,7 +108,7 @@ def _notice(kind: str, *, case_id: uuid.UUID, org_code: str | None, dedupe_key: 
 
 
 def overdue_notice(o: Outcome, at: datetime) -> dict[str, Any]:
-    label = KIND_LABELS.get(o.kind or "", o.kind or "")
+    label = DEADLINE_KIND_LABELS.get(o.kind or "", o.kind or "")
     due = o.due_at.astimezone(get_settings().tz).isoformat() if o.due_at else None
     what = f"已自动执行“{o.trigger}”" if o.result == "fired" else "已记录超期"
     return _notice("overdue", case_id=o.case_id, org_code=o.org_code, dedupe_key=f"overdue:{o.deadline_id}", at=at,
@@ -178,7 +170,7 @@ def remind_once(session: Session, *, as_of: datetime, batch_size: int) -> int:
                         payload={"case_no": r.case_no, "deadline_id": str(r.id), "kind": r.kind,
                                  "due_at": r.due_at.astimezone(tz).isoformat(), "basis": r.basis,
                                  "provisional": r.provisional,
-                                 "message": f"案件 {r.case_no} 的{KIND_LABELS.get(r.kind, r.kind)}将于 "
+                                 "message": f"案件 {r.case_no} 的{DEADLINE_KIND_LABELS.get(r.kind, r.kind)}将于 "
                                             f"{r.due_at.astimezone(tz).isoformat()} 届满，请及时办理。"})
                 for r in rows
             ])

@@ -23,6 +23,7 @@ from models.settings import get_settings
 from models.tables import Case, CourtHandoff, Deadline, Mediator, Notification, Organization, Party
 from states.enums import State, Trigger
 from states.guards import CaseSnapshot
+from states.labels import STATIONING_LABELS
 from states.machine import run
 from states.table import TRIGGER_ROLES, row_for, triggers_from
 from workflows.engine import audit
@@ -47,7 +48,6 @@ from workflows.engine.records import Record
 from workflows.routing.decide import (
     ARBITRATION_KINDS,
     MEDIATION_KINDS,
-    STATIONING_LABELS,
     choose_mediator,
     decide,
     facts_of,

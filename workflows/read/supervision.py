@@ -19,9 +19,9 @@ from sqlmodel import Session, select
 from models.schemas import OrganizationOverduePublic, OverdueCasePublic, SupervisionPublic
 from models.tables import Case, Deadline, Organization
 from states.enums import Role
+from states.labels import DEADLINE_KIND_LABELS
 from workflows.access import Actor, visible_clause
 from workflows.errors import Forbidden, NotVisible
-from workflows.clocks.sweep import KIND_LABELS
 
 STAGE = {
     "diversion_acceptance": "diversion",
@@ -68,7 +68,7 @@ def overdue(session: Session, actor: Actor, *, now: datetime | None = None, with
         status = "overdue" if late >= 0 else "soon_due"
         groups[case.org_code].append(OverdueCasePublic(
             case_id=case.id, case_no=case.case_no, state=case.state, dispute_type=case.dispute_type,
-            deadline_id=dl.id, kind=dl.kind, label=KIND_LABELS.get(dl.kind, dl.kind), due_at=dl.due_at,
+            deadline_id=dl.id, kind=dl.kind, label=DEADLINE_KIND_LABELS.get(dl.kind, dl.kind), due_at=dl.due_at,
             basis=dl.basis, provisional=dl.provisional, deadline_status=dl.status, status=status,
             late_seconds=int(late), late_days=math.ceil(late / 86400) if late > 0 else 0,
         ))

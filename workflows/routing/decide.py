@@ -16,15 +16,14 @@ from sqlmodel import Session, select
 
 from models.seed.loader import LEVELS, MEDIATION_ORG_KINDS, WEEKDAYS
 from models.tables import Case, Mediator, Organization, Party
-from states.enums import DISPUTE_TYPE_LABELS, DisputeType
+from states.enums import DisputeType
+from states.labels import DISPUTE_TYPE_LABELS, LEVEL_LABELS, STATIONING_LABELS
 from workflows.access import region_prefix
 from workflows.routing.rules import Condition, Rule, RuleSet
 
 MEDIATION_KINDS = frozenset(MEDIATION_ORG_KINDS)
 ARBITRATION_KINDS = frozenset({"labour_arbitration", "land_arbitration", "commercial_arbitration"})
 LEVEL_DEPTH = {"village": 3, "town": 2, "county": 1, "city": 0}
-LEVEL_LABELS = {"village": "村（社区）级", "town": "乡镇（街道）级", "county": "县（区）级", "city": "市级"}
-STATIONING_LABELS = {"resident": "常驻", "rotating": "轮驻", "on_call": "随叫随驻"}
 MAX_EXPLAINED = 40  # entries of an explanation kept in the audit event
 
 
