@@ -74,7 +74,7 @@ def audit_verify(case: Annotated[str | None, typer.Option("--case", help="case i
     from sqlmodel import select
 
     from models.tables import Case
-    from workflows.engine.audit import verify
+    from workflows.audit import verify
 
     with _session() as session:
         case_id = None

@@ -13,12 +13,15 @@ from models.schemas import CaseCreate
 from models.settings import get_settings
 from models.tables import Case, CaseCounter, IdempotencyKey, Party
 from states.enums import Role, State
-from workflows.engine import audit
+from workflows.engine.rows import CaseRow
+from workflows.engine.write import append_event
 from workflows.access import Actor, in_region
 from workflows.errors import Forbidden, PayloadInvalid
 
 OPENING_ROLES = frozenset({Role.INTAKE, Role.SUPERVISOR})
 OPEN_TRIGGER = "open"
+PARTIES = Party.__table__  # type: ignore[attr-defined]
+KEYS = IdempotencyKey.__table__  # type: ignore[attr-defined]
 
 
 def format_case_no(year: int, region: str, seq: int) -> str:
@@ -70,14 +73,14 @@ def open_case(
     year = now.astimezone(tz).year
     county = data.region[:6]
     try:
-        with write_transaction(session):
+        with write_transaction(session) as conn:
             if idempotency_key is not None:
                 # Re-check under the write lock (SQLite) / let the primary key decide (PostgreSQL).
                 existing = find_by_key(session, actor, idempotency_key.strip())
                 if existing is not None:
                     return existing, False
             seq = next_case_seq(session, county, year)
-            case = Case(
+            draft = Case(
                 id=uuid.uuid4(), case_no=format_case_no(year, county, seq), region=data.region,
                 dispute_type=data.dispute_type, channel=data.channel, summary=data.summary, state=State.INTAKE,
                 version=1, claim_amount=data.claim_amount, occurred_on=data.occurred_on,
@@ -85,30 +88,24 @@ def open_case(
                 referral=data.referral.model_dump(mode="json", exclude_none=True) if data.referral else None,
                 created_by=actor.name, created_at=now, updated_at=now,
             )
-            session.add(case)
-            session.flush()
-            for i, p in enumerate(data.parties):
-                session.add(Party(case_id=case.id, position=i, role=p.role, kind=p.kind, name=p.name,
-                                  id_number=p.id_number, uscc=p.uscc, phone=p.phone, address=p.address))
+            case = CaseRow(draft.model_dump(), new=True)
+            append_event(conn, case, actor=actor.name, event=OPEN_TRIGGER, at=now, payload={
+                "case_no": case.case_no, "dispute_type": data.dispute_type, "channel": data.channel,
+                "region": data.region, "summary": data.summary,
+                "parties": [
+                    {"role": p.role, "kind": p.kind, "name": p.name, "id_number": mask_id_number(p.id_number),
+                     "uscc": p.uscc, "phone": mask_phone(p.phone)}
+                    for p in data.parties
+                ],
+            })
+            conn.execute(PARTIES.insert(), [
+                {"id": uuid.uuid4(), "case_id": case.id, "position": i, "role": p.role, "kind": p.kind,
+                 "name": p.name, "id_number": p.id_number, "uscc": p.uscc, "phone": p.phone, "address": p.address}
+                for i, p in enumerate(data.parties)
+            ])
             if idempotency_key is not None:
-                session.add(IdempotencyKey(actor=actor.name, key=idempotency_key.strip(), case_id=case.id,
-                                           created_at=now))
-            session.flush()
-            case.event_head = audit.append(
-                session.connection(), case_id=case.id, seq=1, prev_hash=audit.GENESIS, actor=actor.name,
-                trigger=OPEN_TRIGGER, from_state=None, to_state=State.INTAKE, at=now,
-                payload={
-                    "case_no": case.case_no, "dispute_type": data.dispute_type, "channel": data.channel,
-                    "region": data.region, "summary": data.summary,
-                    "parties": [
-                        {"role": p.role, "kind": p.kind, "name": p.name, "id_number": mask_id_number(p.id_number),
-                         "uscc": p.uscc, "phone": mask_phone(p.phone)}
-                        for p in data.parties
-                    ],
-                },
-            )
-            case.event_seq = 1
-            session.add(case)
+                conn.execute(KEYS.insert(), {"actor": actor.name, "key": idempotency_key.strip(), "case_id": case.id,
+                                             "created_at": now})
     except IntegrityError:
         if idempotency_key is None:
             raise
@@ -117,6 +114,9 @@ def open_case(
         if existing is None:
             raise
         return existing, False
-    return case, True
+    session.expire_all()
+    opened = session.get(Case, case.id)
+    assert opened is not None
+    return opened, True
 
 

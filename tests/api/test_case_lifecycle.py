@@ -11,7 +11,7 @@ from models.settings import get_settings
 from states.enums import State, Trigger
 from tests.api.steps import act, open_case
 from tests.factories import COURT, ID_A, ID_B, MEDIATION_ORG, make_case
-from workflows.engine.audit import GENESIS, event_hash
+from workflows.audit import GENESIS, event_hash
 from workflows.clocks.calendar import DEFAULT_CALENDAR
 
 OBLIGATIONS = [

@@ -51,7 +51,7 @@ from models.tables import Case, CaseEvent, Deadline
 from states.enums import State, Trigger
 from tests.conftest import _seed, scratch_postgres
 from tests.factories import T0, actor, make_case
-from workflows.engine import audit
+from workflows import audit
 from workflows.access import Actor
 from workflows.engine import fire
 

@@ -30,7 +30,8 @@ from models.db import make_engine
 from models.migrate import upgrade
 from models.tables import Case, CaseEvent, Deadline
 from tests.conftest import _seed
-from workflows.engine.transition import Due, fire_batch
+from models.db import write_transaction
+from workflows.clocks.sweep import Due, fire_due_locked
 from workflows.clocks.sweep import due_query, sweep
 
 PENDING = int(os.environ.get("JIEFEN_BENCH_SWEEP_PENDING", "1000000"))
@@ -142,7 +143,8 @@ def test_sweep_benchmark(tmp_path):
         singles = [Due(cid, did, AS_OF) for did, cid in found_all[:SINGLE]]
         t = time.perf_counter()
         for item in singles:
-            fire_batch(session, [item])
+            with write_transaction(session) as conn:
+                fire_due_locked(session, conn, item)
         single_s = time.perf_counter() - t
 
     # The sweep: batches of BATCH in one transaction each, through the engine's batch path.

@@ -41,7 +41,7 @@ def main() -> None:
     if stop_at == "render":
         documents_outbox.render.render_pdf = _stop_on(n, render.render_pdf)  # type: ignore[attr-defined]
     elif stop_at == "store":
-        documents_outbox.record_event = _stop_on(n, documents_outbox.record_event)  # type: ignore[assignment]
+        documents_outbox.append_event = _stop_on(n, documents_outbox.append_event)  # type: ignore[assignment]
     else:
         raise SystemExit(f"unknown stop point {stop_at!r}")
     with Session(make_engine(url), expire_on_commit=False) as session:

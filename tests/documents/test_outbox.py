@@ -12,7 +12,7 @@ from models.tables import CaseEvent, Document
 from states.enums import State
 from tests.documents.support import documents_of
 from tests.factories import make_case
-from workflows.engine import audit
+from workflows import audit
 from workflows.outbox import documents as documents_outbox
 from workflows.outbox.documents import produce, render_pending, reissue, retry_failed
 

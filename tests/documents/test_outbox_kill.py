@@ -21,7 +21,7 @@ from models.tables import CaseEvent, Document
 from states.enums import State
 from tests.conftest import _seed
 from tests.factories import make_case
-from workflows.engine import audit
+from workflows import audit
 
 ROOT = Path(__file__).resolve().parents[2]
 JIEFEN = Path(sys.executable).parent / "jiefen"

@@ -10,7 +10,7 @@ from datetime import datetime
 
 import workflows.clocks.sweep as sweep_module
 from models.db import make_engine
-from workflows.engine.transition import fire_due_locked
+from workflows.clocks.sweep import fire_due_locked
 
 
 def main() -> None:

@@ -20,7 +20,7 @@ from states.enums import State, Trigger
 from tests.conftest import DEMO_SEED
 from tests.factories import ID_A, T0, actor, make_case
 from tests.workflows.support import events_of, fresh
-from workflows.engine import audit
+from workflows import audit
 from workflows.engine import fire
 
 def _verify(session, **kw):

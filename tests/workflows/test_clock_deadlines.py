@@ -16,7 +16,7 @@ from states.enums import State, Trigger as T
 from tests.factories import actor, make_case
 from tests.workflows.clock_support import SCHEDULE_2027, forget_loaded_years, settings_env
 from tests.workflows.support import deadlines_of, events_of, local, midnight_after, one_deadline, picture
-from workflows.engine import audit
+from workflows import audit
 from workflows.clocks.calendar import LegalCalendar, calendar_for
 from workflows.clocks.recount import load_schedule
 from workflows.clocks.deadlines import DeadlineKind, profiles

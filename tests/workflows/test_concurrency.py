@@ -20,7 +20,7 @@ from models.tables import Case, CaseCounter, CaseEvent, IdempotencyKey
 from states.enums import State, Trigger
 from tests.factories import MEDIATION_ORG, T0, actor, agreement_payload, case_payload, make_case
 from tests.workflows.support import fresh, picture
-from workflows.engine import audit
+from workflows import audit
 from workflows.engine import fire
 from workflows.errors import IllegalTransition, StaleVersion
 from workflows.intake import open_case

@@ -5,6 +5,7 @@ be visible to a fresh Session if the transaction were not rolled back as a whole
 """
 
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -15,8 +16,10 @@ from models.tables import Case, CaseEvent, CourtHandoff, Deadline
 from states.enums import State, Trigger
 from tests.factories import COURT, MEDIATION_ORG, T0, actor, agreement_payload, make_case
 from tests.workflows.support import fresh, picture
-from workflows.engine import audit
-from workflows.engine import transition as engine
+from workflows import audit
+from workflows.audit import chain
+from workflows.engine import transition
+from workflows.stages import STAGES
 from workflows.clocks.deadlines import Deadlines
 from workflows.engine import fire
 
@@ -49,11 +52,11 @@ def test_a_failing_audit_append_rolls_back_state_effects_and_version(session, mo
     before = picture(session, case.id)
     calls = []
 
-    def failing_append(*args, **kwargs):
-        calls.append(kwargs.get("trigger"))
+    def failing_insert(conn, row):
+        calls.append(row["trigger"])
         raise Boom("audit store unavailable")
 
-    monkeypatch.setattr(audit, "append", failing_append)
+    monkeypatch.setattr(chain, "insert", failing_insert)
     with pytest.raises(Boom):
         fire(session, case_id=case.id, trigger=trigger, actor=actor(session, username), payload=payload, now=NOW)
     assert calls == [trigger], "the failure must come from inside the transition, once"
@@ -118,14 +121,14 @@ def test_a_failing_effect_after_the_assignment_rolls_back_the_assignment(session
     case = make_case(session, state=State.INTAKE)
     before = picture(session, case.id)
 
-    original = engine.EFFECTS[T.DIVERT]
+    original = STAGES[T.DIVERT].effect
 
     def assign_then_fail(ctx):
         original(ctx)
         assert ctx.case.org_code == MEDIATION_ORG
         raise Boom("after the assignment")
 
-    monkeypatch.setitem(engine.EFFECTS, T.DIVERT, assign_then_fail)
+    monkeypatch.setattr(transition, "STAGES", {**STAGES, T.DIVERT: replace(STAGES[T.DIVERT], effect=assign_then_fail)})
     with pytest.raises(Boom):
         fire(session, case_id=case.id, trigger=T.DIVERT, actor=actor(session, "window1"),
              payload={"org_code": MEDIATION_ORG}, now=NOW)
@@ -136,14 +139,15 @@ def test_a_failing_effect_after_the_assignment_rolls_back_the_assignment(session
 
 def test_a_failure_after_the_hand_off_was_written_leaves_no_hand_off(session, monkeypatch):
     case = make_case(session, state=State.AGREEMENT)
-    original = engine.EFFECTS[T.REQUEST_CONFIRMATION]
+    stage = STAGES[T.REQUEST_CONFIRMATION]
 
-    def hand_off_then_fail(ctx):
-        original(ctx)
-        ctx.session.flush()
+    def hand_off_then_fail(ctx, doc_ids):
+        stage.after_documents(ctx, doc_ids)
+        assert ctx.conn.execute(select(CourtHandoff.id)).all(), "the hand-off row is written in the transaction"
         raise Boom("after the outbox row")
 
-    monkeypatch.setitem(engine.EFFECTS, T.REQUEST_CONFIRMATION, hand_off_then_fail)
+    monkeypatch.setattr(transition, "STAGES",
+                        {**STAGES, T.REQUEST_CONFIRMATION: replace(stage, after_documents=hand_off_then_fail)})
     before = picture(session, case.id)
     with pytest.raises(Boom):
         fire(session, case_id=case.id, trigger=T.REQUEST_CONFIRMATION, actor=actor(session, "mediator1"),
@@ -169,7 +173,7 @@ def test_a_failure_while_opening_a_deadline_rolls_back_the_settled_ones(session,
 def test_after_a_failed_firing_the_next_one_continues_the_chain_without_a_gap(session, monkeypatch):
     case = make_case(session, state=State.INTAKE)
     with monkeypatch.context() as m:
-        m.setattr(audit, "append", _raise)
+        m.setattr(chain, "insert", _raise)
         with pytest.raises(Boom):
             fire(session, case_id=case.id, trigger=T.DIVERT, actor=actor(session, "window1"),
                  payload={"org_code": MEDIATION_ORG}, now=NOW)

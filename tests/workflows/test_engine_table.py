@@ -15,7 +15,7 @@ from states.enums import Role, State, Trigger
 from states.table import TABLE, TRIGGER_ROLES, row_for
 from tests.factories import COURT, MEDIATION_ORG, T0, actor, agreement_payload, make_case
 from tests.workflows.support import events_of, picture, role_actor
-from workflows.engine import audit
+from workflows import audit
 from workflows.access import SYSTEM_TIMEOUT
 from workflows.engine import fire
 from workflows.errors import IllegalTransition, NotVisible

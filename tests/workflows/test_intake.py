@@ -10,7 +10,7 @@ from models.tables import Case, CaseEvent, Party
 from states.enums import State
 from tests.factories import ID_A, ID_B, T0, actor, case_payload
 from tests.workflows.support import events_of, fresh
-from workflows.engine import audit
+from workflows import audit
 from workflows.access import Actor
 from workflows.errors import Forbidden, PayloadInvalid
 from workflows.intake import open_case

@@ -1,6 +1,6 @@
 from states.enums import State
 from tests.factories import make_case
-from workflows.engine.audit import verify
+from workflows.audit import verify
 
 
 def test_every_state_reachable_through_the_engine(session):

@@ -17,8 +17,9 @@ from models.tables import Case, CaseEvent, Deadline, Notification
 from states.enums import State
 from tests.factories import T0, make_case
 from tests.workflows.support import events_of, local, one_deadline, picture
-from workflows.engine import audit
-from workflows.engine.transition import Due, fire_batch
+from workflows import audit
+from models.db import write_transaction
+from workflows.clocks.sweep import Due, fire_due_locked, sweep_once
 from workflows.flows.definitions import sweep_deadlines
 
 AS_OF = local(2026, 12, 10)
@@ -98,6 +99,14 @@ def test_a_paused_clock_never_fires(engine, session):
     assert picture(session, case.id).state == "mediation"
 
 
+def fire_items(session, items):
+    """The sweep's per-deadline step for chosen deadlines, in one write transaction."""
+    with write_transaction(session) as conn:
+        outcomes = [fire_due_locked(session, conn, item) for item in items]
+    session.expire_all()
+    return outcomes
+
+
 def test_a_clock_without_an_expiry_trigger_is_marked_expired_with_an_audited_event(engine, session):
     agreed = make_case(session, state=State.AGREEMENT)  # signed 2 Nov: confirmation window to 2 Dec
     report = _sweep(engine)
@@ -118,14 +127,14 @@ def test_a_refused_expiry_trigger_does_not_lose_the_rest_of_the_batch(engine, se
         conn.execute(sa.update(Deadline).where(Deadline.case_id == odd.id).values(on_expiry="court_overdue"))
     items = [Due(d.case_id, d.id, AS_OF) for d in (one_deadline(session, odd.id, "mediation"),
                                                    one_deadline(session, good.id, "mediation"))]
-    outcomes = fire_batch(session, items)
+    outcomes = fire_items(session, items)
     assert [o.result for o in outcomes] == ["expired", "fired"]
     assert "不能执行" in outcomes[0].detail
     assert picture(session, odd.id).state == "mediation" and picture(session, good.id).state == "failed"
     ev = events_of(session, odd.id)[-1]
     assert (ev.trigger, ev.payload["refused"]) == ("deadline_expired", outcomes[0].detail)
     # Firing the same items again skips both: their deadlines are settled.
-    assert [o.result for o in fire_batch(session, items)] == ["skipped", "skipped"]
+    assert [o.result for o in fire_items(session, items)] == ["skipped", "skipped"]
 
 
 def test_reminders_go_to_the_outbox_once_within_the_lead_time(engine, session):
@@ -174,7 +183,7 @@ def test_the_sweep_flow_runs_for_real_under_prefect(sqlite_only):
         assert s.exec(select(CaseEvent.actor).where(CaseEvent.case_id == case.id).order_by(CaseEvent.seq.desc())).first() == "system:timeout"
 
 
-def test_fire_batch_fires_many_in_one_transaction(engine, session):
+def test_a_sweep_batch_fires_many_in_one_transaction(engine, session):
     cases = [make_case(session, state=State.MEDIATION, now=T0 + timedelta(minutes=i)) for i in range(4)]
     items = [Due(c.id, one_deadline(session, c.id, "mediation").id, AS_OF) for c in cases]
     commits: list[int] = []
@@ -184,10 +193,12 @@ def test_fire_batch_fires_many_in_one_transaction(engine, session):
 
     sa.event.listen(engine, "commit", count)
     try:
-        outcomes = fire_batch(session, items)
+        outcomes, found, deferred = sweep_once(session, as_of=AS_OF, batch_size=10)
     finally:
         sa.event.remove(engine, "commit", count)
     assert commits == [1]
+    assert (found, deferred) == (4, 0)
+    assert {(o.case_id, o.deadline_id) for o in outcomes} == {(i.case_id, i.deadline_id) for i in items}
     assert [o.result for o in outcomes] == ["fired"] * 4
     assert {picture(session, c.id).state for c in cases} == {"failed"}
     assert all(audit.verify(session, case_id=c.id)[1] is None for c in cases)

@@ -19,7 +19,7 @@ from models.tables import CaseEvent, Deadline, Notification
 from states.enums import State
 from tests.factories import T0, make_case
 from tests.workflows.support import local
-from workflows.engine import audit
+from workflows import audit
 from workflows.clocks.sweep import sweep
 
 AS_OF = local(2026, 12, 10)

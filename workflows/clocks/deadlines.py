@@ -20,7 +20,7 @@ from models.settings import Settings, get_settings
 from models.tables import Deadline
 from states.enums import Channel, DisputeType, Trigger
 from workflows.clocks.calendar import DEFAULT_CALENDAR, LegalCalendar, end_of_day
-from workflows.engine.records import Record
+from workflows.engine.rows import DeadlineRow
 
 
 class DeadlineKind(StrEnum):
@@ -215,7 +215,7 @@ _SELECT_OPEN = sa.select(DEADLINES).where(
 _UPDATE_ONE = DEADLINES.update().where(DEADLINES.c.id == sa.bindparam("b_id"))
 
 
-def _arm(row: Record) -> None:
+def _arm(row: DeadlineRow) -> None:
     """Set when to remind of a pending deadline: its lead time before due_at; not again when the
     reminder already sent lies inside that lead window."""
     lead = row.reminder_lead_seconds
@@ -229,15 +229,15 @@ def _arm(row: Record) -> None:
         row.remind_at = at
 
 
-def load_open(conn: Connection, case_id: uuid.UUID) -> list[Record]:
+def load_open(conn: Connection, case_id: uuid.UUID) -> list[DeadlineRow]:
     """The case's open (pending or paused) deadlines, as working copies."""
-    return [Record(r) for r in conn.execute(_SELECT_OPEN, {"b_case_id": case_id}).mappings()]
+    return [DeadlineRow(r) for r in conn.execute(_SELECT_OPEN, {"b_case_id": case_id}).mappings()]
 
 
 class Deadlines:
     """Deadline operations for one case inside the engine's transaction, on working copies."""
 
-    def __init__(self, case: Any, open_rows: list[Record], *, now: datetime,
+    def __init__(self, case: Any, open_rows: list[DeadlineRow], *, now: datetime,
                  calendar: LegalCalendar | None = None, settings: Settings | None = None) -> None:
         self.case = case
         self.rows = list(open_rows)
@@ -248,21 +248,21 @@ class Deadlines:
     def local_date(self, at: datetime) -> date:
         return at.astimezone(self.settings.tz).date()
 
-    def open(self, kind: DeadlineKind, *, start: date | None = None, profile: str | None = None) -> Record:
+    def open(self, kind: DeadlineKind, *, start: date | None = None, profile: str | None = None) -> DeadlineRow:
         chosen = profile_named(profile, self.settings) if profile else profile_for(kind, self.case, self.settings)
         return self._open(chosen, start)
 
-    def open_if_profiled(self, kind: DeadlineKind, *, start: date | None = None) -> Record | None:
+    def open_if_profiled(self, kind: DeadlineKind, *, start: date | None = None) -> DeadlineRow | None:
         """Open the clock of `kind` when a profile applies (a configurable clock may be switched off)."""
         chosen = find_profile(kind, self.case, self.settings)
         return None if chosen is None else self._open(chosen, start)
 
-    def _open(self, profile: DeadlineProfile, start: date | None) -> Record:
+    def _open(self, profile: DeadlineProfile, start: date | None) -> DeadlineRow:
         start = start or self.local_date(self.now)
         days = profile.days if profile.years is None else (_plus_years(start, profile.years) - start).days
         period = self.calendar.add(start, days, working_days=profile.working_days)
         lead = int(profile.reminder_lead.total_seconds()) if profile.reminder_lead else None
-        row = Record({
+        row = DeadlineRow({
             "id": uuid.uuid4(), "case_id": self.case.id, "kind": str(profile.kind), "profile": profile.name,
             "start_date": start, "days": days, "working_days": profile.working_days,
             "last_day": period.last_day, "due_at": period.due_at(self.settings.tz),
@@ -275,7 +275,7 @@ class Deadlines:
         self.rows.append(row)
         return row
 
-    def current(self, kinds: Iterable[DeadlineKind]) -> list[Record]:
+    def current(self, kinds: Iterable[DeadlineKind]) -> list[DeadlineRow]:
         wanted = {str(k) for k in kinds}
         return [r for r in self.rows if r.kind in wanted and r.status in OPEN_STATUSES]
 
@@ -290,14 +290,14 @@ class Deadlines:
             return r.due_at
         return None
 
-    def settle(self, kinds: Iterable[DeadlineKind], status: DeadlineStatus) -> list[Record]:
+    def settle(self, kinds: Iterable[DeadlineKind], status: DeadlineStatus) -> list[DeadlineRow]:
         rows = self.current(kinds)
         for row in rows:
             row.status = str(status)
             row.updated_at = self.now
         return rows
 
-    def pause(self, kind: DeadlineKind) -> list[Record]:
+    def pause(self, kind: DeadlineKind) -> list[DeadlineRow]:
         """Stop the clock: what is left of it is kept to the second, and no reminder goes out while paused."""
         rows = [r for r in self.current([kind]) if r.status == DeadlineStatus.PENDING]
         for row in rows:
@@ -307,7 +307,7 @@ class Deadlines:
             row.updated_at = self.now
         return rows
 
-    def resume(self, kind: DeadlineKind) -> list[Record]:
+    def resume(self, kind: DeadlineKind) -> list[DeadlineRow]:
         rows = [r for r in self.current([kind]) if r.status == DeadlineStatus.PAUSED]
         for row in rows:
             row.due_at = self.now + timedelta(seconds=row.remaining_seconds or 0)
@@ -318,7 +318,7 @@ class Deadlines:
             _arm(row)
         return rows
 
-    def extend(self, kind: DeadlineKind, days: int) -> list[Record]:
+    def extend(self, kind: DeadlineKind, days: int) -> list[DeadlineRow]:
         """Lengthen the period by `days` of its own kind, counted as if it had been that long from
         its start: the end moves by the difference between the two periods' ends. A paused clock
         keeps the difference in its remaining time; a resumed one keeps its pause shift."""
@@ -367,7 +367,7 @@ class Deadlines:
             changes.append(change)
         return changes
 
-    def expire(self, deadline_id: uuid.UUID) -> Record | None:
+    def expire(self, deadline_id: uuid.UUID) -> DeadlineRow | None:
         """Mark one open deadline fired (a clock with no expiry trigger ran out)."""
         for row in self.rows:
             if row.id == deadline_id and row.status == DeadlineStatus.PENDING:

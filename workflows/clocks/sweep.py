@@ -2,7 +2,7 @@
 
 Deadlines are rows; nothing waits in memory. A sweep finds the pending deadlines due at `as_of`
 through the (status, due_at) index, a batch at a time, and acts on each through the engine as
-`system:timeout` (`workflows.engine.fire_due_locked`: the expiry trigger — mediation_timeout,
+`system:timeout` (`fire_due_locked` below: the expiry trigger — mediation_timeout,
 diversion_timeout, court_overdue — fired exactly as `fire` fires it, the deadline's status changed in
 the same transaction), writing an overdue notice to the outbox for each. A batch is one transaction:
 a sweep killed mid-batch loses that batch's work and the next sweep does it, never twice.
@@ -30,10 +30,16 @@ from models.db import write_transaction
 from states.labels import DEADLINE_KIND_LABELS
 from models.settings import get_settings
 from models.tables import Case, Deadline, Notification
+from states.enums import Trigger
 from workflows.access import SYSTEM_TIMEOUT
-from workflows.clocks.deadlines import OPEN_STATUSES, DeadlineStatus
-from workflows.engine.transition import Due, Outcome, fire_due_locked
-from workflows.engine.records import Record
+from workflows.clocks.deadlines import OPEN_STATUSES, DeadlineStatus, load_open
+from workflows.access import Actor
+from workflows.clocks.calendar import calendar_for
+from workflows.clocks.deadlines import Deadlines
+from workflows.engine.rows import CaseRow, DeadlineRow
+from workflows.engine.transition import fire_locked
+from workflows.engine.write import append_event, lock_case
+from workflows.errors import JiefenError
 
 DEADLINES = Deadline.__table__  # type: ignore[attr-defined]
 CASES = Case.__table__  # type: ignore[attr-defined]
@@ -90,6 +96,66 @@ _REMINDED = (
 )
 
 
+@dataclass(frozen=True, slots=True)
+class Due:
+    """A deadline to act on: fire its expiry trigger on its case (or, with none, mark it expired)."""
+
+    case_id: uuid.UUID
+    deadline_id: uuid.UUID
+    as_of: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    case_id: uuid.UUID
+    deadline_id: uuid.UUID
+    result: str  # "fired" (a transition) | "expired" (no expiry trigger, or it was refused) | "skipped"
+    trigger: str | None = None
+    detail: str | None = None
+    org_code: str | None = None
+    case_no: str | None = None
+    kind: str | None = None
+    due_at: datetime | None = None
+
+
+def fire_due_locked(session: Session, conn: Connection, item: Due, *, actor: Actor = SYSTEM_TIMEOUT,
+                    now: datetime | None = None, locked: CaseRow | None = None,
+                    open_rows: list[DeadlineRow] | None = None) -> Outcome:
+    """Act on one due deadline inside an open write transaction: lock its case (unless the caller
+    already did and passes the row), re-read its open deadlines, and if the deadline is still pending
+    and due, fire its expiry trigger exactly as `fire` does (role, guards, effects, audit) — the
+    deadline's status changes in the same transaction. A deadline settled meanwhile is skipped, so a
+    second sweep fires nothing twice. A refused trigger or a clock without one marks the deadline
+    fired with an audited `deadline_expired` event.
+
+    A caller that already holds the case's lock in this transaction may pass the case row (`locked`)
+    and its open deadlines (`open_rows`), read under that lock, to save the two reads."""
+    now = now or item.as_of
+    case = locked if locked is not None else lock_case(conn, item.case_id)
+    if case is None:
+        return Outcome(item.case_id, item.deadline_id, "skipped", detail="no such case")
+    rows = open_rows if open_rows is not None and locked is not None else load_open(conn, item.case_id)
+    target = next((r for r in rows if r.id == item.deadline_id), None)
+    if target is None or target.status != DeadlineStatus.PENDING or target.due_at > item.as_of:
+        return Outcome(item.case_id, item.deadline_id, "skipped", detail="already settled or not due")
+    info = dict(org_code=case.org_code, case_no=case.case_no, kind=target.kind, due_at=target.due_at)
+    facts = {"deadline_id": str(target.id), "kind": target.kind, "due_at": target.due_at.isoformat()}
+    refused = None
+    if target.on_expiry:
+        trig = Trigger(target.on_expiry)
+        try:
+            fire_locked(session, conn, case, trig, actor, {}, None, now, open_rows=rows, record=facts)
+            return Outcome(item.case_id, item.deadline_id, "fired", trigger=str(trig), **info)
+        except JiefenError as e:  # raised before any write (see fire_locked): the batch goes on
+            refused = e.detail
+    deadlines = Deadlines(case, rows, now=now, calendar=calendar_for(conn))
+    deadlines.expire(target.id)
+    payload = {**facts, **({"refused": refused} if refused else {})}
+    append_event(conn, case, actor=actor.name, event="deadline_expired", payload=payload, at=now)
+    deadlines.write(conn)
+    return Outcome(item.case_id, item.deadline_id, "expired", detail=refused, **info)
+
+
 def _insert_notices(conn: Connection, rows: list[dict[str, Any]]) -> None:
     """Insert outbox rows; a notice already there (same dedupe_key) is left alone."""
     if not rows:
@@ -137,12 +203,12 @@ def sweep_once(session: Session, *, as_of: datetime, batch_size: int) -> tuple[l
         for deadline_id, case_id in found:
             firsts.setdefault(case_id, deadline_id)
         ids = list(firsts)
-        cases = {r["id"]: Record(r) for r in conn.execute(_CASES_IN, {"ids": ids}).mappings()} if ids else {}
-        open_rows: dict[uuid.UUID, list[Record]] = {i: [] for i in ids}
+        cases = {r["id"]: CaseRow(r) for r in conn.execute(_CASES_IN, {"ids": ids}).mappings()} if ids else {}
+        open_rows: dict[uuid.UUID, list[DeadlineRow]] = {i: [] for i in ids}
         if ids:
             for r in conn.execute(_DEADLINES_IN, {"ids": ids}).mappings():
                 if r["status"] in _OPEN:
-                    open_rows[r["case_id"]].append(Record(r))
+                    open_rows[r["case_id"]].append(DeadlineRow(r))
         outcomes = [
             fire_due_locked(session, conn, Due(case_id, deadline_id, as_of), actor=SYSTEM_TIMEOUT,
                             locked=cases.get(case_id), open_rows=open_rows[case_id])

@@ -13,7 +13,7 @@ pending and discards its work.
 
 import logging
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -29,7 +29,8 @@ from models.db import write_transaction
 from models.settings import Settings, get_settings
 from models.tables import Document, Organization
 from states.enums import Trigger
-from workflows.engine.events import record_event
+from workflows.engine.write import append_event, lock_case
+from workflows.stages import produces_documents
 
 log = logging.getLogger("jiefen.documents")
 
@@ -37,22 +38,15 @@ DOCUMENTS = Document.__table__  # type: ignore[attr-defined]
 ACTOR = "system:documents"
 EVENT = "document_generated"
 
-# Which documents a transition produces (CONTRACT §5 kinds).
-DOCUMENTS_ON: Mapping[Trigger, tuple[str, ...]] = {
-    Trigger.DIVERT: ("acceptance_notice",),
-    Trigger.REACH_AGREEMENT: ("mediation_agreement",),
-    Trigger.REQUEST_CONFIRMATION: ("confirmation_application",),
-    Trigger.FAIL: ("termination_notice",),
-    Trigger.MEDIATION_TIMEOUT: ("termination_notice",),
-}
-
 _INSERT = DOCUMENTS.insert()
 
 
-def register_documents(conn: Connection, case: Any, trigger: Trigger, now: datetime, *, seq: int) -> list[uuid.UUID]:
-    """Inside fire's transaction: a pending row per document the trigger produces (cheap: no rendering)."""
+def register_documents(conn: Connection, case: Any, kinds: Iterable[str], now: datetime, *,
+                       seq: int) -> list[uuid.UUID]:
+    """Inside fire's transaction: a pending row per document of `kinds` (the trigger's stage entry
+    names them), produced by event `seq` — cheap: the rendering happens after commit."""
     ids = []
-    for kind in DOCUMENTS_ON.get(trigger, ()):
+    for kind in kinds:
         doc_id = uuid.uuid4()
         conn.execute(_INSERT, {"id": doc_id, "case_id": case.id, "kind": kind, "status": "pending",
                                "source_event_seq": seq, "created_at": now, "next_attempt_at": None,  # due at once
@@ -151,8 +145,8 @@ def _store(session: Session, doc_id: uuid.UUID, pdf: bytes, code: str) -> bool:
         if row is None:
             return False
         # Lock the case first (fire's order: case row, then its children), then claim the row.
-        seq_head = _lock_case(conn, row.case_id)
-        if seq_head is None:
+        case = lock_case(conn, row.case_id)
+        if case is None:
             return False
         done = conn.execute(
             DOCUMENTS.update()
@@ -162,20 +156,13 @@ def _store(session: Session, doc_id: uuid.UUID, pdf: bytes, code: str) -> bool:
         )
         if done.rowcount != 1:
             return False
-        record_event(conn, case_id=row.case_id, trigger=EVENT, actor=ACTOR, at=now, payload={
+        append_event(conn, case, event=EVENT, actor=ACTOR, at=now, payload={
             "document_id": str(doc_id), "kind": row.kind, "sha256": digest, "version": row.version,
             "replaces_id": str(row.replaces_id) if row.replaces_id else None,
             "source_event_seq": row.source_event_seq,
         })
     session.expire_all()
     return True
-
-
-def _lock_case(conn: Connection, case_id: uuid.UUID) -> int | None:
-    from workflows.engine.events import _HEAD, _HEAD_FOR_UPDATE
-
-    row = conn.execute(_HEAD if conn.dialect.name == "sqlite" else _HEAD_FOR_UPDATE, {"b_id": case_id}).first()
-    return None if row is None else row.event_seq
 
 
 def _record_failure(session: Session, doc_id: uuid.UUID, detail: str, *, settings: Settings) -> None:
@@ -243,7 +230,7 @@ def render_after(engine: Any, *, case_id: uuid.UUID, trigger: str, settings: Set
     documents in a session of its own (ids, not objects: STYLE §9). Whatever it leaves undone stays
     pending for `jiefen documents render`."""
     try:
-        produces = Trigger(trigger) in DOCUMENTS_ON
+        produces = produces_documents(Trigger(trigger))
     except ValueError:
         return
     if not produces:

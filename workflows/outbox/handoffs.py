@@ -34,7 +34,7 @@ from models.tables import Case, CourtHandoff, Document, Mediator, Notification, 
 from states.enums import Role
 from workflows.access import Actor, visible_clause
 from workflows.errors import Forbidden, NotVisible
-from workflows.engine.events import record_event
+from workflows.engine.write import append_event, lock_case
 
 HANDOFFS = CourtHandoff.__table__  # type: ignore[attr-defined]
 NOTIFICATIONS = Notification.__table__  # type: ignore[attr-defined]
@@ -174,17 +174,19 @@ def receive(session: Session, *, actor: Actor, handoff_id: str | uuid.UUID,
 def _receive_locked(session: Session, hid: uuid.UUID, case_id: uuid.UUID, court_code: str, actor: Actor,
                     now: datetime) -> None:
     with write_transaction(session) as conn:
-        # record_event locks the case row first (the engine's order), then the hand-off is re-read under it.
+        # The case row first (every writer's order), then the hand-off is read under its lock.
+        case = lock_case(conn, case_id)
         status = conn.execute(sa.select(HANDOFFS.c.status).where(HANDOFFS.c.id == hid)).scalar()
-        if status == "pending":
-            seq, _ = record_event(conn, case_id=case_id, trigger="court_received", actor=actor.name,
-                                  payload={"handoff_id": str(hid), "court_code": court_code}, at=now)
-            changed = conn.execute(HANDOFFS.update().where(HANDOFFS.c.id == hid, HANDOFFS.c.status == "pending")
-                                   .values(status="accepted", accepted_at=now))
-            if changed.rowcount != 1:  # raced by a ruling or another receipt: undo the event with the rest
-                raise _AlreadyDone()
-            enqueue(conn, handoff_id=hid, case_id=case_id, court_code=court_code, event="handoff.accepted",
-                    now=now, seq=seq, data={"status": "accepted", "accepted_at": now.isoformat()})
+        if case is None or status != "pending":
+            return
+        append_event(conn, case, event="court_received", actor=actor.name,
+                     payload={"handoff_id": str(hid), "court_code": court_code}, at=now)
+        changed = conn.execute(HANDOFFS.update().where(HANDOFFS.c.id == hid, HANDOFFS.c.status == "pending")
+                               .values(status="accepted", accepted_at=now))
+        if changed.rowcount != 1:  # raced by a ruling or another receipt: undo the event with the rest
+            raise _AlreadyDone()
+        enqueue(conn, handoff_id=hid, case_id=case_id, court_code=court_code, event="handoff.accepted",
+                now=now, seq=case.event_seq, data={"status": "accepted", "accepted_at": now.isoformat()})
 
 
 class _AlreadyDone(Exception):

@@ -1,60 +1,12 @@
-"""The audit log: a per-case hash chain of events.
+"""Verifying the audit log: every case's chain recomputed from its first event to the head on its row."""
 
-hash = SHA-256 over the canonical JSON (sorted keys, no spaces, UTF-8) of the event's content
-together with prev_hash. The first event of a case has prev_hash = 64 zeros.
-"""
-
-import hashlib
-import json
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Any
 
-from sqlalchemy.engine import Connection
 from sqlmodel import Session, select
 
 from models.tables import Case, CaseEvent
-
-GENESIS = "0" * 64
-
-
-def _utc_text(at: datetime) -> str:
-    if at.tzinfo is None:
-        at = at.replace(tzinfo=UTC)
-    return at.astimezone(UTC).isoformat(timespec="microseconds")
-
-
-def canonical(event: dict[str, Any]) -> bytes:
-    return json.dumps(event, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str).encode()
-
-
-def event_hash(*, case_id: uuid.UUID, seq: int, at: datetime, actor: str, trigger: str, from_state: str | None,
-               to_state: str, payload: dict[str, Any], prev_hash: str) -> str:
-    body = {
-        "case_id": str(case_id), "seq": seq, "at": _utc_text(at), "actor": actor, "trigger": trigger,
-        "from_state": from_state, "to_state": to_state, "payload": payload, "prev_hash": prev_hash,
-    }
-    return hashlib.sha256(canonical(body)).hexdigest()
-
-
-EVENTS = CaseEvent.__table__  # type: ignore[attr-defined]
-_INSERT_EVENT = EVENTS.insert()
-
-
-def append(conn: Connection, *, case_id: uuid.UUID, seq: int, prev_hash: str, actor: str, trigger: str,
-           from_state: str | None, to_state: str, payload: dict[str, Any], at: datetime) -> str:
-    """Insert event `seq` of a case's chain and return its hash. The caller holds the case lock and
-    moves the case's chain head (event_seq, event_head) in the same transaction."""
-    payload = json.loads(canonical(payload))  # exactly what will be stored and re-read
-    h = event_hash(case_id=case_id, seq=seq, at=at, actor=actor, trigger=trigger, from_state=from_state,
-                   to_state=to_state, payload=payload, prev_hash=prev_hash)
-    conn.execute(_INSERT_EVENT, {
-        "case_id": case_id, "seq": seq, "at": at, "actor": actor, "trigger": str(trigger),
-        "from_state": None if from_state is None else str(from_state), "to_state": str(to_state),
-        "payload": payload, "prev_hash": prev_hash, "hash": h,
-    })
-    return h
+from workflows.audit.chain import GENESIS, event_hash
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,118 @@
+"""Typed working copies of rows for the write path: attribute access over a dict that remembers changes.
+
+The engine reads a case and its open deadlines with Core, lets the stages change these copies, and
+writes back only what changed — the ORM's unit of work costs several times the SQL it sends. The
+classes declare the columns (from `models.tables`), so the type checker sees what a stage touches.
+"""
+
+import uuid
+from collections.abc import Mapping
+from datetime import date, datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+_MISSING = object()
+
+
+class Record:
+    """A row as a dict with attribute access; `changes()` is what was set since it was read."""
+
+    __slots__ = ("_values", "_before", "_new")
+
+    def __init__(self, values: Mapping[str, Any], *, new: bool = False) -> None:
+        object.__setattr__(self, "_values", dict(values))
+        object.__setattr__(self, "_before", {})  # the value each changed column had when read
+        object.__setattr__(self, "_new", new)
+
+    if not TYPE_CHECKING:  # the type checker sees only the declared columns of the subclasses
+
+        def __getattr__(self, name: str) -> Any:
+            try:
+                return self._values[name]
+            except KeyError:
+                raise AttributeError(name) from None
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        old = self._values.get(name, _MISSING)
+        if old is value:
+            return
+        self._before.setdefault(name, old)
+        self._values[name] = value
+
+    @property
+    def is_new(self) -> bool:
+        return bool(self._new)
+
+    def changes(self) -> dict[str, Any]:
+        return {k: self._values[k] for k in self._before}
+
+    def before(self, name: str) -> Any:
+        """The column's value as read (before this transaction changed it)."""
+        old = self._before.get(name, _MISSING)
+        return self._values[name] if old is _MISSING else old
+
+    def values(self) -> dict[str, Any]:
+        return dict(self._values)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self._values!r})"
+
+
+class CaseRow(Record):
+    """A `cases` row on the write path (columns as in `models.tables.Case`)."""
+
+    __slots__ = ()
+
+    id: uuid.UUID
+    case_no: str
+    region: str
+    dispute_type: str
+    channel: str
+    summary: str
+    state: str
+    version: int
+    org_code: str | None
+    mediator_code: str | None
+    court_code: str | None
+    arbitration_body_code: str | None
+    claim_amount: Decimal | None
+    occurred_on: date | None
+    arbitration_agreement: bool
+    status_matter: bool
+    referral: dict[str, Any] | None
+    agreement: dict[str, Any] | None
+    arbitrated: bool
+    flags: list[str]
+    event_seq: int
+    event_head: str
+    created_by: str
+    created_at: datetime
+    updated_at: datetime
+    next_duty_day: date | None
+    passed_org_codes: list[str]
+
+
+class DeadlineRow(Record):
+    """A `deadlines` row on the write path (columns as in `models.tables.Deadline`)."""
+
+    __slots__ = ()
+
+    id: uuid.UUID
+    case_id: uuid.UUID
+    kind: str
+    profile: str
+    start_date: date
+    days: int
+    working_days: bool
+    last_day: date
+    due_at: datetime
+    status: str
+    basis: str
+    provisional: bool
+    on_expiry: str | None
+    remaining_seconds: int | None
+    created_at: datetime
+    updated_at: datetime
+    reminder_lead_seconds: int | None
+    remind_at: datetime | None
+    reminded_at: datetime | None

@@ -1,0 +1,110 @@
+"""What every stage entry is made of: the payload models' base, the context a stage works in, and
+the `Stage` record that holds one trigger's whole behaviour beside its row in `states.table`."""
+
+import uuid
+from collections.abc import Callable, Collection
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+from sqlalchemy.engine import Connection
+from sqlmodel import Session, select
+
+from models.schemas import Text
+from models.settings import get_settings
+from models.tables import Organization
+from states.enums import Trigger
+from workflows.access import Actor
+from workflows.clocks.deadlines import Deadlines
+from workflows.engine.rows import CaseRow
+from workflows.errors import PayloadInvalid
+
+
+class Payload(BaseModel):
+    """A trigger's payload; field names match the table row's `required`/`optional`."""
+
+    model_config = ConfigDict(extra="ignore")
+
+
+class Reason(Payload):
+    reason: Text
+
+
+class OptionalReason(Payload):
+    reason: Text | None = None
+
+
+class Note(Payload):
+    note: Text | None = None
+
+
+class Empty(Payload):
+    pass
+
+
+@dataclass
+class Context:
+    """Everything a stage may use while its trigger fires, inside the engine's transaction.
+
+    A stage changes `case` (a working copy) and `deadlines`, may add rows through `conn`, puts what
+    it resolved in `refs` (guards read them) and extra facts for the audit event in `record`. It never
+    commits."""
+
+    session: Session
+    conn: Connection
+    case: CaseRow
+    trigger: Trigger
+    payload: Any  # the stage's own payload model, validated
+    actor: Actor
+    now: datetime
+    deadlines: Deadlines
+    refs: dict[str, Any]
+    record: dict[str, Any]
+
+
+Step = Callable[[Context], None]
+
+
+@dataclass(frozen=True, slots=True)
+class Stage:
+    """One trigger's behaviour: what the table row (who, from where, when) does not say.
+
+    - `payload`: the model the request body is validated against (422 naming the field);
+    - `resolve`: looks up what the payload names (organizations, mediators, courts) and refuses with
+      PayloadInvalid before anything is written; the guards see what it put in `ctx.refs`;
+    - `effect`: changes the case, its clocks and the outboxes once the machine has allowed the move;
+    - `documents`: the kinds of document the transition produces (pending rows, rendered after commit);
+    - `after_documents`: work that names those documents (the court hand-off lists them).
+    """
+
+    trigger: Trigger
+    payload: type[Payload]
+    resolve: Step | None = None
+    effect: Step | None = None
+    documents: tuple[str, ...] = ()
+    after_documents: Callable[[Context, list[uuid.UUID]], None] | None = None
+
+
+def find_org(session: Session, code: str, field: str, kinds: Collection[str], what: str) -> Organization:
+    """The organization a payload names, of one of `kinds`; 422 naming the field otherwise."""
+    org = session.exec(select(Organization).where(Organization.code == code)).first()
+    if org is None:
+        raise PayloadInvalid(field, f"{field}：组织代码 {code} 不存在")
+    if org.kind not in kinds:
+        raise PayloadInvalid(field, f"{field}：{org.name}（{org.kind}）不是{what}")
+    return org
+
+
+def flag(case: CaseRow, name: str) -> None:
+    if name not in (case.flags or []):
+        case.flags = [*(case.flags or []), name]
+
+
+def unflag(case: CaseRow, name: str) -> None:
+    case.flags = [f for f in (case.flags or []) if f != name]
+
+
+def aware(value: datetime) -> datetime:
+    """A time without an offset is read in JIEFEN_TIMEZONE."""
+    return value.replace(tzinfo=get_settings().tz) if value.tzinfo is None else value

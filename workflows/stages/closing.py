@@ -1,0 +1,54 @@
+"""Closing a case (结案), the fulfilment of its agreement, and the follow-up visit (回访) after it;
+and what entering a final or failed state does whatever the trigger."""
+
+from typing import Annotated
+
+import sqlalchemy as sa
+from pydantic import Field, StrictBool
+
+from models.tables import Deadline
+from states.enums import State, Trigger
+from workflows.clocks.deadlines import DeadlineKind as K
+from workflows.clocks.deadlines import DeadlineStatus
+from workflows.stages.base import Context, Note, Reason, Stage
+
+DEADLINES = Deadline.__table__  # type: ignore[attr-defined]
+
+
+class RecordFollowup(Note):
+    satisfaction: Annotated[int, Field(strict=True, ge=1, le=5)]
+    performed: StrictBool
+
+
+def _record_fulfilment(ctx: Context) -> None:
+    ctx.deadlines.settle([K.ENFORCEMENT], DeadlineStatus.MET)
+
+
+def _record_followup(ctx: Context) -> None:
+    ctx.deadlines.settle([K.FOLLOWUP], DeadlineStatus.MET)
+    # A follow-up made after its clock ran out settles the overdue one too (its expiry stays in the audit log).
+    ctx.conn.execute(
+        DEADLINES.update()
+        .where(DEADLINES.c.case_id == ctx.case.id, DEADLINES.c.kind == str(K.FOLLOWUP),
+               DEADLINES.c.status == str(DeadlineStatus.FIRED))
+        .values(status=str(DeadlineStatus.MET), updated_at=ctx.now)
+    )
+
+
+def on_enter(ctx: Context, dest: State) -> None:
+    """Effects of entering a state, whatever the trigger: closing ends every clock (and, unless the case
+    was closed already, starts the 回访 clock); leaving mediation for good ends its clocks."""
+    if dest is State.CLOSED:
+        ctx.deadlines.settle(list(K), DeadlineStatus.CANCELLED)
+        if ctx.case.state != State.CLOSED:
+            ctx.deadlines.open_if_profiled(K.FOLLOWUP)
+    if dest in (State.ARBITRATION, State.LITIGATION, State.FAILED):
+        ctx.deadlines.settle([K.MEDIATION, K.DIVERSION_ACCEPTANCE], DeadlineStatus.CANCELLED)
+
+
+T = Trigger
+STAGES = (
+    Stage(T.CLOSE, Reason),
+    Stage(T.RECORD_FULFILMENT, Note, effect=_record_fulfilment),
+    Stage(T.RECORD_FOLLOWUP, RecordFollowup, effect=_record_followup),
+)

@@ -1,0 +1,128 @@
+"""Mediation (调处化解): its clock (extended with both parties' consent, paused and resumed), the
+agreement that ends it, and its end without one (failure, deemed failure, withdrawal)."""
+
+from datetime import date, datetime
+from typing import Annotated
+
+from pydantic import Field, StrictBool, field_validator, model_validator
+from sqlmodel import select
+
+from models.schemas import Money, ShortText, Text
+from models.tables import Party
+from states.enums import Trigger
+from workflows.clocks.deadlines import DeadlineKind as K
+from workflows.clocks.deadlines import DeadlineStatus
+from workflows.errors import PayloadInvalid
+from workflows.stages.base import Context, Empty, Payload, Reason, Stage, Step, aware
+
+
+class Extend(Reason):
+    days: Annotated[int, Field(strict=True, ge=1, le=365)]
+    consent: StrictBool
+
+    @field_validator("consent")
+    @classmethod
+    def _consented(cls, v: bool) -> bool:
+        if v is not True:
+            raise ValueError("延长调解期限须经双方当事人同意：consent 必须为 true")
+        return v
+
+
+class Obligation(Payload):
+    obligor: Annotated[int, Field(strict=True, ge=0)]  # positions in the case's parties list, from 0
+    obligee: Annotated[int, Field(strict=True, ge=0)]
+    description: Text
+    amount: Money | None = None
+    due_date: date | None = None
+    place: ShortText | None = None
+
+    @model_validator(mode="after")
+    def _two_sides(self) -> "Obligation":
+        if self.obligor == self.obligee:
+            raise ValueError("义务人（obligor）与权利人（obligee）不能是同一当事人")
+        return self
+
+
+class ReachAgreement(Payload):
+    facts: Text
+    liability: Text
+    obligations: Annotated[list[Obligation], Field(min_length=1, max_length=100)]
+    # When the agreement was signed (and so took effect, 人民调解法 第29条). A time without an
+    # offset, or a bare date, is read in JIEFEN_TIMEZONE.
+    signed_at: datetime
+    form: str = "written"
+    # The agreement confirms who owns property or an IP right (确权): 民诉法解释 第355条 makes such an
+    # agreement inadmissible for judicial confirmation.
+    ownership_confirmation: bool = False
+
+    @field_validator("form")
+    @classmethod
+    def _form(cls, v: str) -> str:
+        if v not in ("written", "oral"):
+            raise ValueError("协议形式只能是 written（书面）或 oral（口头）")
+        return v
+
+
+def _resolve_agreement(ctx: Context) -> None:
+    """Obligations name parties of this case; the agreement was not signed in the future."""
+    count = len(ctx.session.exec(select(Party.id).where(Party.case_id == ctx.case.id)).all())
+    for i, ob in enumerate(ctx.payload.obligations):
+        for side in ("obligor", "obligee"):
+            if getattr(ob, side) >= count:
+                raise PayloadInvalid(["obligations", i, side],
+                                     f"obligations[{i}].{side}：当事人序号应在 0 至 {count - 1} 之间")
+    signed = aware(ctx.payload.signed_at)
+    if signed > ctx.now:
+        raise PayloadInvalid("signed_at", "signed_at：协议签署时间不能晚于当前时间")
+    ctx.refs["signed_at"] = signed
+
+
+def _reach_agreement(ctx: Context) -> None:
+    p = ctx.payload
+    signed: datetime = ctx.refs["signed_at"]
+    ctx.case.agreement = {
+        "facts": p.facts,
+        "liability": p.liability,
+        "obligations": [o.model_dump(mode="json", exclude_none=True) for o in p.obligations],
+        "signed_at": signed.isoformat(),
+        "form": p.form,
+        **({"ownership_confirmation": True} if p.ownership_confirmation else {}),
+        "mediator_code": ctx.case.mediator_code,
+        "org_code": ctx.case.org_code,
+    }
+    ctx.deadlines.settle([K.MEDIATION], DeadlineStatus.MET)
+    ctx.deadlines.open(K.CONFIRMATION_WINDOW, start=ctx.deadlines.local_date(signed))
+
+
+def _extend(ctx: Context) -> None:
+    rows = ctx.deadlines.extend(K.MEDIATION, ctx.payload.days)
+    ctx.record["due_at"] = [r.due_at.isoformat() for r in rows]
+
+
+def _pause(ctx: Context) -> None:
+    ctx.deadlines.pause(K.MEDIATION)
+
+
+def _resume(ctx: Context) -> None:
+    rows = ctx.deadlines.resume(K.MEDIATION)
+    ctx.record["due_at"] = [r.due_at.isoformat() for r in rows]
+
+
+def _end_mediation(status: DeadlineStatus) -> Step:
+    def effect(ctx: Context) -> None:
+        ctx.deadlines.settle([K.MEDIATION], status)
+
+    return effect
+
+
+T = Trigger
+STAGES = (
+    Stage(T.EXTEND, Extend, effect=_extend),
+    Stage(T.PAUSE_CLOCK, Reason, effect=_pause),
+    Stage(T.RESUME_CLOCK, Reason, effect=_resume),
+    Stage(T.REACH_AGREEMENT, ReachAgreement, resolve=_resolve_agreement, effect=_reach_agreement,
+          documents=("mediation_agreement",)),
+    Stage(T.FAIL, Reason, effect=_end_mediation(DeadlineStatus.CANCELLED), documents=("termination_notice",)),
+    Stage(T.MEDIATION_TIMEOUT, Empty, effect=_end_mediation(DeadlineStatus.FIRED), documents=("termination_notice",)),
+    Stage(T.WITHDRAW, Reason),
+)
