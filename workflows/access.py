@@ -1,4 +1,4 @@
-"""Who may see what (CONTRACT §3): the one place that scopes cases by role and organization."""
+"""Who may see what (docs/contract.md §3): the one place that scopes cases by role and organization."""
 
 import uuid
 from dataclasses import dataclass

@@ -140,8 +140,8 @@ class SweepScheduler:
 
     def _tick(self) -> None:
         self.last = run_sweep(self.engine)
-        self.delivery = deliver_webhooks(self.engine)  # issue 6: court hand-off webhooks due now
-        # issue 5: documents the sweep just produced (a termination notice on mediation_timeout) and
+        self.delivery = deliver_webhooks(self.engine)  # court hand-off webhooks due now
+        # documents the sweep just produced (a termination notice on mediation_timeout) and
         # failed renders whose retry is due; outside any case lock, after the sweep's commits
         self.documents = render_due(self.engine)
         self.runs += 1

@@ -1,4 +1,4 @@
-"""Helpers for the court hand-off tests (issue 6): extra courts, a court user, webhook settings, and a
+"""Helpers for the court hand-off tests: extra courts, a court user, webhook settings, and a
 real HTTP receiver on 127.0.0.1 that checks signatures and records each delivery once."""
 
 import hashlib

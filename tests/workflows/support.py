@@ -108,3 +108,12 @@ def one_deadline(session: Session, case_id: uuid.UUID, kind: str, status: str = 
 def events_of(session: Session, case_id: uuid.UUID) -> list[CaseEvent]:
     with fresh(session) as s:
         return list(s.exec(select(CaseEvent).where(CaseEvent.case_id == case_id).order_by(CaseEvent.seq)))
+
+
+def fire_as(session: Session, case: Any, trigger: Any, username: str | None, payload: dict[str, Any] | None = None, *,
+            now: datetime) -> Any:
+    """Fire as the seeded user `username` (None: the system's timeout actor)."""
+    from workflows.engine import fire
+
+    who = SYSTEM_TIMEOUT if username is None else actor(session, username)
+    return fire(session, case_id=case.id, trigger=trigger, actor=who, payload=payload or {}, now=now)

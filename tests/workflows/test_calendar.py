@@ -1,4 +1,4 @@
-"""The legal calendar (CONTRACT §4a; 民法典 arts. 200–203), pure: no database.
+"""The legal calendar (docs/contract.md §4a; 民法典 arts. 200–203), pure: no database.
 
 Hand-checked against the State Council's 2026 schedule as shipped in chinese_calendar 1.11 (each
 fact is asserted first, so a different calendar package fails loudly here rather than quietly below):

@@ -1,4 +1,4 @@
-"""Who may fire what on which case, stale versions, and payloads that do not fit (CONTRACT §3, §4, §5).
+"""Who may fire what on which case, stale versions, and payloads that do not fit (docs/contract.md §3, §4, §5).
 
 Every refusal here must leave the case untouched: state, version, events, deadlines, hand-offs.
 """
@@ -86,7 +86,7 @@ def test_accept_by_a_mediator_of_the_assigned_organization_succeeds(session):
 
 
 def test_a_court_cannot_see_a_case_still_in_diversion(session):
-    """Courts see the confirmations addressed to them, nothing earlier (CONTRACT §3): 404, not 403."""
+    """Courts see the confirmations addressed to them, nothing earlier (docs/contract.md §3): 404, not 403."""
     case = make_case(session, state=State.DIVERSION)
     _attempt(session, case, T.ACCEPT, actor(session, "court1"), {}, NotVisible)
 

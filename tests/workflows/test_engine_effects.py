@@ -1,4 +1,4 @@
-"""What entering a state does besides changing it: deadlines, assignments, hand-offs (CONTRACT §4, §4a).
+"""What entering a state does besides changing it: deadlines, assignments, hand-offs (docs/contract.md §4, §4a).
 
 Every date here is counted by hand from the official 2026 schedule (chinese_calendar 1.11):
 Mid-Autumn Fri 25 – Sun 27 Sep off; National Day Thu 1 – Wed 7 Oct off; Sun 20 Sep and Sat 10 Oct
@@ -12,10 +12,10 @@ from sqlmodel import select
 
 from models.tables import CourtHandoff
 from states.enums import State, Trigger
-from tests.factories import COURT, ID_A, ID_B, MEDIATION_ORG, T0, actor, agreement_payload, make_case
+from tests.factories import COURT, ID_A, ID_B, MEDIATION_ORG, T0, agreement_payload, make_case
 from tests.workflows.support import (
+    fire_as as _fire,
     SHANGHAI,
-    deadlines_of,
     events_of,
     fresh,
     local,
@@ -23,16 +23,8 @@ from tests.workflows.support import (
     one_deadline,
     picture,
 )
-from workflows.access import SYSTEM_TIMEOUT
-from workflows.engine import fire
-from workflows.errors import GuardRefused
 
 T = Trigger
-
-
-def _fire(session, case, trigger, username, payload=None, *, now):
-    who = SYSTEM_TIMEOUT if username is None else actor(session, username)
-    return fire(session, case_id=case.id, trigger=trigger, actor=who, payload=payload or {}, now=now)
 
 
 # --- divert ----------------------------------------------------------------------------------------
@@ -75,7 +67,7 @@ def test_divert_without_org_code_routes_to_the_nearest_competent_organization(se
     _fire(session, case, T.DIVERT, "window1", {}, now=T0 + timedelta(hours=1))
     assert picture(session, case.id).case["org_code"] == "CN-ZJ-XH-BS-RTW"  # the community committee
     routing = events_of(session, case.id)[-1].payload["routing"]
-    assert routing["rule"] == "neighbour_family_village"  # issue 3: the rules profile decides
+    assert routing["rule"] == "neighbour_family_village"  # the routing rules profile decides
     assert routing["org_code"] == "CN-ZJ-XH-BS-RTW"
     assert routing["candidates"][0]["org_code"] == "CN-ZJ-XH-BS-RTW"
     assert routing["candidates"][0]["passed_over"] is None
@@ -286,7 +278,7 @@ def test_diversion_timeout_escalates_to_the_next_level_and_restarts_its_clock(se
 
 
 def test_diversion_timeout_at_the_top_level_returns_the_case_to_intake_flagged(session):
-    # Issue 3 supersedes "stays at the top, flagged diversion_stalled": back to intake for the supervisor.
+    # At the top of the chain the case goes back to intake, flagged for the supervisor.
     case = make_case(session, state=State.DIVERSION)
     _fire(session, case, T.DIVERSION_TIMEOUT, None, now=local(2026, 11, 6, 0, 1))  # -> county committee
     _fire(session, case, T.DIVERSION_TIMEOUT, None, now=local(2026, 11, 12, 0, 1))  # county has no parent
@@ -316,121 +308,3 @@ def test_resume_mediation_after_failure_opens_a_fresh_mediation_clock(session):
     d = one_deadline(session, case.id, "mediation")
     assert (d.start_date, d.last_day) == (date(2026, 11, 10), date(2026, 12, 10))
     assert one_deadline(session, case.id, "mediation", status="cancelled")
-
-
-# --- pause, resume, extend -------------------------------------------------------------------------
-
-
-def test_pause_and_resume_keep_the_remaining_time_to_the_second(session):
-    case = make_case(session, state=State.MEDIATION)  # accepted Mon 2 Nov: due 00:00 Thu 3 Dec local
-    original = one_deadline(session, case.id, "mediation")
-    assert original.due_at == local(2026, 12, 3)
-    paused_at = local(2026, 11, 3, 10)
-    _fire(session, case, T.PAUSE_CLOCK, "mediator1", {"reason": "委托鉴定"}, now=paused_at)
-    paused = one_deadline(session, case.id, "mediation", status="paused")
-    remaining = 29 * 86400 + 14 * 3600  # 10:00 3 Nov -> 00:00 3 Dec
-    assert paused.remaining_seconds == remaining
-    resumed_at = local(2026, 11, 17, 15, 27, 41)
-    _fire(session, case, T.RESUME_CLOCK, "mediator1", {"reason": "鉴定意见送达"}, now=resumed_at)
-    d = one_deadline(session, case.id, "mediation")
-    assert d.id == original.id
-    assert d.remaining_seconds is None
-    assert d.due_at == resumed_at + timedelta(seconds=remaining)
-    assert d.due_at == local(2026, 12, 17, 5, 27, 41)
-    assert d.last_day == date(2026, 12, 17)
-    assert [datetime.fromisoformat(x) for x in events_of(session, case.id)[-1].payload["due_at"]] == [d.due_at]
-
-
-def test_a_paused_clock_cannot_be_paused_again_nor_a_running_one_resumed(session):
-    case = make_case(session, state=State.MEDIATION)
-    with pytest.raises(GuardRefused) as exc:
-        _fire(session, case, T.RESUME_CLOCK, "mediator1", {"reason": "x"}, now=T0 + timedelta(hours=5))
-    assert [r["rule"] for r in exc.value.extra["rules"]] == ["clock_paused"]
-    _fire(session, case, T.PAUSE_CLOCK, "mediator1", {"reason": "鉴定"}, now=T0 + timedelta(hours=5))
-    with pytest.raises(GuardRefused) as exc:
-        _fire(session, case, T.PAUSE_CLOCK, "mediator1", {"reason": "x"}, now=T0 + timedelta(hours=6))
-    assert [r["rule"] for r in exc.value.extra["rules"]] == ["clock_running"]
-
-
-def test_extend_with_consent_moves_the_mediation_deadline_by_n_days(session):
-    case = make_case(session, state=State.MEDIATION)  # last day Wed 2 Dec
-    _fire(session, case, T.EXTEND, "mediator1", {"days": 5, "reason": "双方同意延长", "consent": True},
-          now=local(2026, 11, 30, 10))
-    d = one_deadline(session, case.id, "mediation")
-    assert (d.days, d.last_day, d.due_at) == (35, date(2026, 12, 7), local(2026, 12, 8))
-    assert [datetime.fromisoformat(x) for x in events_of(session, case.id)[-1].payload["due_at"]] == [d.due_at]
-
-
-def test_extend_while_paused_adds_the_days_to_the_remaining_time(session):
-    case = make_case(session, state=State.MEDIATION)
-    _fire(session, case, T.PAUSE_CLOCK, "mediator1", {"reason": "鉴定"}, now=local(2026, 11, 3, 10))
-    _fire(session, case, T.EXTEND, "mediator1", {"days": 5, "reason": "延长", "consent": True},
-          now=local(2026, 11, 4, 10))
-    d = one_deadline(session, case.id, "mediation", status="paused")
-    assert d.remaining_seconds == (29 + 5) * 86400 + 14 * 3600
-
-
-def test_extend_moves_only_the_running_mediation_clock(session):
-    case = make_case(session, state=State.FAILED)  # first clock cancelled by fail
-    _fire(session, case, T.RESUME_MEDIATION, "mediator1", {}, now=T0 + timedelta(hours=8))
-    _fire(session, case, T.MEDIATION_TIMEOUT, None, now=T0 + timedelta(hours=9))  # second clock fired
-    _fire(session, case, T.RESUME_MEDIATION, "mediator1", {}, now=T0 + timedelta(hours=10))
-    _fire(session, case, T.EXTEND, "mediator1", {"days": 1, "reason": "延长", "consent": True},
-          now=T0 + timedelta(hours=11))
-    assert sorted((d.status, d.days) for d in deadlines_of(session, case.id, "mediation")) == [
-        ("cancelled", 30), ("fired", 30), ("pending", 31)]
-
-
-def test_extending_a_period_whose_end_was_moved_off_a_weekend_counts_from_the_start(session):
-    """Regression (bug at 075e364): the extension was counted from the last day as already moved off the
-    weekend, so the period ran two days longer than start + days."""
-    case = make_case(session, state=State.DIVERSION)
-    # Accepted Thu 5 Nov: 30 days end Sat 5 Dec, moved to Mon 7 Dec.
-    _fire(session, case, T.ACCEPT, "mediator1", {}, now=local(2026, 11, 5, 10))
-    before = one_deadline(session, case.id, "mediation")
-    assert before.last_day == date(2026, 12, 7)
-    _fire(session, case, T.EXTEND, "mediator1", {"days": 10, "reason": "双方同意延长", "consent": True},
-          now=local(2026, 11, 20, 10))
-    d = one_deadline(session, case.id, "mediation")
-    assert d.days == 40
-    # 40 days from 5 Nov end on Tue 15 Dec, a working day; the row must agree with its own start and days.
-    assert d.last_day == date(2026, 12, 15)
-    assert d.due_at == local(2026, 12, 16)
-
-
-def test_extending_a_running_medical_clock_adds_working_days(session):
-    case = make_case(session, state=State.DIVERSION, dispute_type="medical")
-    _fire(session, case, T.ACCEPT, "mediator1", {}, now=local(2026, 11, 2, 10))  # 30 working days: Mon 14 Dec
-    _fire(session, case, T.EXTEND, "mediator1", {"days": 10, "reason": "双方同意延长", "consent": True},
-          now=local(2026, 11, 10, 10))
-    d = one_deadline(session, case.id, "mediation")
-    # Tue 15 – Fri 18 (4), Mon 21 – Fri 25 (9), Mon 28 Dec (10).
-    assert (d.days, d.last_day, d.due_at) == (40, date(2026, 12, 28), local(2026, 12, 29))
-
-
-def test_extending_a_paused_medical_clock_adds_the_same_working_days(session):
-    """Regression (bug at 075e364): a paused clock got days * 86400 s, ignoring the profile's working days,
-    so the same extension depended on whether the clock happened to be paused (it ended on 24 Dec)."""
-    case = make_case(session, state=State.DIVERSION, dispute_type="medical")
-    _fire(session, case, T.ACCEPT, "mediator1", {}, now=local(2026, 11, 2, 10))
-    at = local(2026, 11, 10, 10)
-    # A pause and a resume at the same instant must be neutral around the extension.
-    _fire(session, case, T.PAUSE_CLOCK, "mediator1", {"reason": "委托鉴定"}, now=at)
-    _fire(session, case, T.EXTEND, "mediator1", {"days": 10, "reason": "双方同意延长", "consent": True}, now=at)
-    _fire(session, case, T.RESUME_CLOCK, "mediator1", {"reason": "鉴定中止"}, now=at)
-    d = one_deadline(session, case.id, "mediation")
-    assert (d.last_day, d.due_at) == (date(2026, 12, 28), local(2026, 12, 29))
-
-
-def test_extending_a_resumed_clock_moves_it_by_exactly_the_extension(session):
-    """After a pause the deadline is no longer at midnight; extending it must keep that shift, not snap
-    the deadline to the end of a later day (at 075e364 it gained 18.5 hours: 00:00 Wed 23 Dec)."""
-    case = make_case(session, state=State.MEDIATION)  # accepted Mon 2 Nov, last day Wed 2 Dec
-    _fire(session, case, T.PAUSE_CLOCK, "mediator1", {"reason": "委托鉴定"}, now=local(2026, 11, 3, 10))
-    _fire(session, case, T.RESUME_CLOCK, "mediator1", {"reason": "鉴定意见送达"}, now=local(2026, 11, 17, 15, 27, 41))
-    assert one_deadline(session, case.id, "mediation").due_at == local(2026, 12, 17, 5, 27, 41)
-    _fire(session, case, T.EXTEND, "mediator1", {"days": 5, "reason": "双方同意延长", "consent": True},
-          now=local(2026, 11, 20, 10))
-    d = one_deadline(session, case.id, "mediation")
-    # 35 days from 2 Nov end on Mon 7 Dec, five days after the 30-day end: the deadline moves by five days.
-    assert (d.days, d.due_at, d.last_day) == (35, local(2026, 12, 22, 5, 27, 41), date(2026, 12, 22))

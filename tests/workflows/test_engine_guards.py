@@ -1,4 +1,4 @@
-"""The legal guards of CONTRACT §4, through fire, both ways: refused with the rule named, and allowed.
+"""The legal guards of docs/contract.md §4, through fire, both ways: refused with the rule named, and allowed.
 
 A refusal is GuardRefused (HTTP 409) whose extra["rules"] names the guard, and leaves the case
 exactly as it was.
@@ -210,7 +210,7 @@ def test_land_contract_dispute_goes_to_the_land_arbitration_committee_without_ag
 
 
 def test_escalate_from_the_top_level_names_an_organization_or_returns_to_intake(session):
-    # Issue 3 supersedes the old 409 (next_level_exists): at the top the case goes back to intake,
+    # At the top the case goes back to intake,
     # flagged for the supervisor; naming the receiving organization is still allowed.
     case = make_case(session, state=State.MEDIATION)
     _fire(session, case, T.ESCALATE, {"reason": "上报"}, now=T0 + timedelta(hours=5))  # -> county committee

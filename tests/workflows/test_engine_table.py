@@ -73,7 +73,7 @@ BEFORE: dict[Trigger, list[tuple[Trigger, str, dict[str, Any]]]] = {
 ORG_AFTER: dict[Trigger, str | None] = {
     T.DIVERT: MEDIATION_ORG, T.DECLINE: PARENT_ORG, T.ESCALATE: PARENT_ORG, T.DIVERSION_TIMEOUT: PARENT_ORG,
 }
-# Rows with alternative destinations (issue 3): the street committee has a parent, so decline goes up.
+# Rows with alternative destinations: the street committee has a parent, so decline goes up.
 DEST_AFTER: dict[Trigger, State] = {T.DECLINE: S.DIVERSION}
 
 ROW_SOURCES = [(row, src) for row in TABLE for src in row.source]
@@ -121,7 +121,7 @@ def _expected_allowed(state: State, role: Role) -> list[str]:
 
 
 def _sees(role: Role, case) -> bool:
-    """Who may see a case built by make_case (CONTRACT §3), written out by hand."""
+    """Who may see a case built by make_case (docs/contract.md §3), written out by hand."""
     return {
         Role.INTAKE: True,  # the centre's region 330106 covers the case's 330106001001
         Role.SUPERVISOR: True,
@@ -163,7 +163,7 @@ def test_triggers_outside_the_table_are_illegal_and_name_what_the_role_may_do(se
 
 
 def test_illegal_transition_allowed_list_for_a_mediator_in_mediation(session):
-    """Hand-written from CONTRACT §4: what a mediator may do while mediating."""
+    """Hand-written from docs/contract.md §4: what a mediator may do while mediating."""
     case = make_case(session, state=State.MEDIATION)
     with pytest.raises(IllegalTransition) as exc:
         fire(session, case_id=case.id, trigger=Trigger.RECORD_FULFILMENT, actor=actor(session, "mediator1"),

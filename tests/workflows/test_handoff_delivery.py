@@ -1,4 +1,4 @@
-"""Issue 6: hand-offs pushed to a court's webhook — a real HTTP receiver on 127.0.0.1, signatures
+"""Hand-offs pushed to a court's webhook — a real HTTP receiver on 127.0.0.1, signatures
 checked by the receiver, exponential backoff honoured by driving `now`, no duplicate effect, and a
 delivery that never succeeds ends `failed`, listed for supervisors, never dropped."""
 

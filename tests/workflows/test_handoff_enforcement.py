@@ -1,4 +1,4 @@
-"""Issue 6: after the ruling. Confirmed → the enforcement clock (民事诉讼法 第250条: two years from the
+"""After the ruling. Confirmed → the enforcement clock (民事诉讼法 第250条: two years from the
 last performance day); on expiry nothing fires, the sweep marks it; record_fulfilment meets it."""
 
 from datetime import UTC, date, datetime, timedelta

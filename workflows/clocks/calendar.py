@@ -1,6 +1,6 @@
 """The legal calendar: working days, public holidays and 调休 make-up days, and period arithmetic.
 
-Counting follows 民法典 arts. 200–203 (CONTRACT §4a): the day a clock starts is not counted;
+Counting follows 民法典 arts. 200–203 (docs/contract.md §4a): the day a clock starts is not counted;
 "N days" ends on the Nth day after it, moved to the next working day if that day is not one;
 "N working days" ends on the Nth working day after it; the period ends at 24:00 of its last day in
 JIEFEN_TIMEZONE, i.e. at 00:00 of the following day.

@@ -1,4 +1,4 @@
-"""Court hand-offs (issue 6): the package a court receives, its receipt, and the webhook outbox.
+"""Court hand-offs: the package a court receives, its receipt, and the webhook outbox.
 
 The hand-off row is written in the transaction of `request_confirmation` (workflows.engine); every
 later change (receipt, ruling) is written in the transaction that makes it. A court that configured a

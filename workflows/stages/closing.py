@@ -3,7 +3,6 @@ and what entering a final or failed state does whatever the trigger."""
 
 from typing import Annotated
 
-import sqlalchemy as sa
 from pydantic import Field, StrictBool
 
 from models.tables import Deadline
