@@ -1,6 +1,7 @@
 """Who may see what (docs/contract.md §3): the one place that scopes cases by role and organization."""
 
 import uuid
+from typing import Protocol
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -65,7 +66,18 @@ def visible_clause(actor: Actor) -> ColumnElement[bool]:
     return sa.false()
 
 
-def can_see(actor: Actor, case: Case) -> bool:
+class Scoped(Protocol):
+    """What scoping reads of a case: a `Case`, or the engine's working copy of its row."""
+
+    @property
+    def region(self) -> str: ...
+    @property
+    def org_code(self) -> str | None: ...
+    @property
+    def court_code(self) -> str | None: ...
+
+
+def can_see(actor: Actor, case: Scoped) -> bool:
     match actor.role:
         case Role.ADMIN | Role.SYSTEM:
             return True

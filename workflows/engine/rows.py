@@ -18,10 +18,13 @@ class Record:
     """A row as a dict with attribute access; `changes()` is what was set since it was read."""
 
     __slots__ = ("_values", "_before", "_new")
+    _values: dict[str, Any]
+    _before: dict[str, Any]  # the value each changed column had when read
+    _new: bool
 
-    def __init__(self, values: Mapping[str, Any], *, new: bool = False) -> None:
+    def __init__(self, values: Mapping[Any, Any], *, new: bool = False) -> None:
         object.__setattr__(self, "_values", dict(values))
-        object.__setattr__(self, "_before", {})  # the value each changed column had when read
+        object.__setattr__(self, "_before", {})
         object.__setattr__(self, "_new", new)
 
     if not TYPE_CHECKING:  # the type checker sees only the declared columns of the subclasses

@@ -122,10 +122,11 @@ def _choose_mediator(ctx: Context) -> Any:
     rules = active_rules()
     mediators = mediators_of(s, case.org_code or "")
     load = open_counts(s, [m.code for m in mediators], rules.settings.open_states, column="mediator_code")
-    kw = {"part_time_capacity": rules.settings.part_time_capacity, "prefer": ctx.actor.mediator_code}
-    best, why = choose_mediator(mediators, case.dispute_type, load, **kw)
+    capacity, prefer = rules.settings.part_time_capacity, ctx.actor.mediator_code
+    best, why = choose_mediator(mediators, case.dispute_type, load, part_time_capacity=capacity, prefer=prefer)
     if best is None:  # nobody with the specialty: the least loaded mediator free to take it
-        best, why = choose_mediator(mediators, "*", load, any_specialty=True, **kw)
+        best, why = choose_mediator(mediators, "*", load, any_specialty=True, part_time_capacity=capacity,
+                                    prefer=prefer)
         if best is None:
             raise PayloadInvalid("mediator_code",
                                  "mediator_code：本组织没有可承办本案的调解员（专长或容量不符），请指定承办调解员")
