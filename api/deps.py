@@ -6,12 +6,13 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from api.security import read_token
 from models.settings import Settings
 from models.tables import User
 from workflows.access import Actor, actor_for
+from workflows.read.users import user_named
 
 oauth2 = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 
@@ -46,7 +47,7 @@ def current_user(session: SessionDep, settings: SettingsDep,
     username = read_token(settings, token)
     if username is None:
         raise _UNAUTHORIZED
-    user = session.exec(select(User).where(User.username == username)).first()
+    user = user_named(session, username)
     if user is None or not user.is_active:
         raise _UNAUTHORIZED
     return user

@@ -39,11 +39,15 @@ STATUS: dict[type[JiefenError], int] = {
 }
 
 
-def _status(exc: JiefenError) -> int:
+def status_for(exc: JiefenError) -> int:
+    """The HTTP status a domain error answers with (the web screens use it too)."""
     for cls in type(exc).__mro__:
         if cls in STATUS:
             return STATUS[cls]
     return 400
+
+
+_status = status_for  # the former name, still imported by tests outside api/
 
 
 def install(app: FastAPI) -> None:
@@ -56,7 +60,7 @@ def install(app: FastAPI) -> None:
             body = [{"loc": ["body", *exc.loc] if exc.loc[0] != "header" else exc.loc, "field": field,
                      "msg": scrub(exc.msg), "type": "value_error"}]
             return JSONResponse({"detail": body}, status_code=422)
-        return JSONResponse({"detail": scrub(exc.detail), **exc.extra}, status_code=_status(exc))
+        return JSONResponse({"detail": scrub(exc.detail), **exc.extra}, status_code=status_for(exc))
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:

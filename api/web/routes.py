@@ -14,7 +14,8 @@ from pydantic import ValidationError
 from sqlmodel import select
 
 from api.deps import SessionDep, SettingsDep
-from api.errors import _status
+from api.errors import status_for
+from api.security import verify_login
 from api.web.session import (
     COOKIE,
     LOGIN_CSRF,
@@ -27,7 +28,6 @@ from api.web.session import (
 from documents.render import TITLES
 from models.privacy import scrub
 from models.schemas import CaseCreate, validate_id_number, validate_phone, validate_uscc
-from models.security import verify_password
 from models.tables import Mediator, Organization, User
 from states.enums import DisputeType, Role, State
 from states.labels import (
@@ -118,7 +118,7 @@ class Ctx:
                                           status_code=status_code)
 
     def refused(self, exc: JiefenError, title: str = "无法完成") -> HTMLResponse:
-        return self.render("error.html", status_code=_status(exc), title=title, message=scrub(exc.detail))
+        return self.render("error.html", status_code=status_for(exc), title=title, message=scrub(exc.detail))
 
 
 CtxDep = Annotated[Ctx, Depends(Ctx)]
@@ -146,11 +146,8 @@ def login(request: Request, session: SessionDep, settings: SettingsDep,
           csrf: Annotated[str, Form(max_length=100)] = "", next: Annotated[str, Form(max_length=300)] = "/",
           ) -> Response:
     check_login_csrf(request, csrf)
-    from api.routers.auth import DUMMY_HASH
-    name = username.strip() if "\x00" not in username else ""
-    user = session.exec(select(User).where(User.username == name)).first() if name else None
-    ok = verify_password(user.password_hash if user else DUMMY_HASH, password)
-    if user is None or not user.is_active or not ok:
+    user = verify_login(session, username.strip(), password)
+    if user is None:
         return login_page(request, next=next, error="用户名或密码错误")
     resp = RedirectResponse(_safe_next(next), status_code=303)
     resp.set_cookie(COOKIE, session_token(settings, user), httponly=True, samesite="lax", path="/",
@@ -277,7 +274,7 @@ async def create_case(ctx: CtxDep) -> Response:
     try:
         case, _ = intake.open_case(ctx.session, data=data, actor=ctx.actor, idempotency_key=form["key"][:100] or None)
     except JiefenError as exc:
-        return ctx.render("new_case.html", status_code=_status(exc), form=form, errors=[scrub(exc.detail)])
+        return ctx.render("new_case.html", status_code=status_for(exc), form=form, errors=[scrub(exc.detail)])
     return RedirectResponse(f"/cases/{case.id}?new=1", status_code=303)
 
 
@@ -390,8 +387,8 @@ async def fire_action(case_id: str, trigger: str, ctx: CtxDep, background: Backg
         elif hasattr(exc, "msg"):
             detail = f"{'.'.join(str(x) for x in exc.loc)}：{exc.msg}"  # type: ignore[attr-defined]
         refusal = {"trigger": trigger, "label": TRIGGER_LABELS.get(trigger, trigger), "detail": scrub(detail),
-                   "status": _status(exc), "rules": exc.extra.get("rules", [])}
-        return _case_page(ctx, case_id, status_code=_status(exc), refusal=refusal, form_values=dict(raw))
+                   "status": status_for(exc), "rules": exc.extra.get("rules", [])}
+        return _case_page(ctx, case_id, status_code=status_for(exc), refusal=refusal, form_values=dict(raw))
     if ctx.settings.render_in_process:
         background.add_task(documents_outbox.render_after, ctx.request.app.state.engine, case_id=case.id,
                             trigger=trigger, settings=ctx.settings)

@@ -7,11 +7,12 @@ import hmac
 import secrets
 
 from fastapi import Request
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from api.security import issue_token, read_token
 from models.settings import Settings
 from models.tables import User
+from workflows.read.users import user_named
 
 COOKIE = "jiefen_session"
 LOGIN_CSRF = "jiefen_login_csrf"
@@ -43,7 +44,7 @@ def web_user(request: Request, session: Session, settings: Settings) -> User:
     username = read_token(settings, token) if token else None
     if username is None:
         raise LoginRequired()
-    user = session.exec(select(User).where(User.username == username)).first()
+    user = user_named(session, username)
     if user is None or not user.is_active:
         raise LoginRequired()
     request.state.csrf = csrf_for(settings, token)
