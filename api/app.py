@@ -8,7 +8,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.engine import Engine
 
 from api import errors, web
-from api.routers import auth, cases, misc, organizations, supervision
+from api.routers import auth, cases, court, documents, organizations, reference, supervision
 from api.security import read_token
 from models.db import make_engine
 from models.settings import Settings, get_settings
@@ -64,7 +64,9 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, *
         return await call_next(request)
     app.include_router(auth.router)
     app.include_router(cases.router)
-    app.include_router(misc.router)
+    app.include_router(documents.router)
+    app.include_router(court.router)
+    app.include_router(reference.router)
     app.include_router(supervision.router)
     app.include_router(organizations.router)
 
