@@ -18,7 +18,7 @@ from states.enums import DisputeType, State
 from workflows import intake
 from workflows.routing import replay as diversion
 from workflows.outbox import documents as documents_outbox
-from workflows.engine import transition as engine
+from workflows import engine
 from workflows.read import queries
 from workflows.errors import PayloadInvalid
 

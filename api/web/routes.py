@@ -45,7 +45,7 @@ from workflows import intake
 from workflows.routing import replay as diversion
 from workflows.read import documents as document_queries
 from workflows.outbox import documents as documents_outbox
-from workflows.engine import transition as engine
+from workflows import engine
 from workflows.read import queries
 from workflows.read import reports
 from workflows.read import supervision
