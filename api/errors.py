@@ -1,6 +1,8 @@
 """Domain errors mapped to HTTP in one place (STYLE §8). Errors are JSON {"detail": …}."""
 
 import logging
+from collections.abc import Mapping
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -39,6 +41,14 @@ STATUS: dict[type[JiefenError], int] = {
 }
 
 
+# A path id that is not a UUID names nothing: the same 404 and detail as an id naming no record.
+MALFORMED_ID: dict[str, str] = {
+    "case_id": "案件不存在",
+    "doc_id": "文书不存在",
+    "handoff_id": "司法确认申请不存在",
+}
+
+
 def status_for(exc: JiefenError) -> int:
     """The HTTP status a domain error answers with (the web screens use it too)."""
     for cls in type(exc).__mro__:
@@ -48,6 +58,14 @@ def status_for(exc: JiefenError) -> int:
 
 
 _status = status_for  # the former name, still imported by tests outside api/
+
+
+def _malformed_id(error: Mapping[str, Any]) -> str | None:
+    """The detail for a validation error on a UUID path id, or None for any other error."""
+    loc = error.get("loc", ())
+    if len(loc) == 2 and loc[0] == "path":
+        return MALFORMED_ID.get(str(loc[1]))
+    return None
 
 
 def install(app: FastAPI) -> None:
@@ -64,7 +82,12 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
-        return JSONResponse({"detail": scrub_errors(exc.errors())}, status_code=422)
+        errors = list(exc.errors())
+        others = [e for e in errors if _malformed_id(e) is None]
+        if errors and not others:  # only the id is wrong: as if it named no record
+            return JSONResponse({"detail": _malformed_id(errors[0])}, status_code=404)
+        # Other errors too: those alone are reported, as for a well-formed id that names nothing.
+        return JSONResponse({"detail": scrub_errors(others)}, status_code=422)
 
     @app.exception_handler(DataError)
     async def data_refused(_: Request, exc: DataError) -> JSONResponse:

@@ -5,6 +5,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, BackgroundTasks, Body, Header, Query, Request, Response, status
 
 from api.deps import ActorDep, SessionDep
+from api.ids import RecordId
 from models.schemas import (
     ActionsPublic,
     CaseCreate,
@@ -68,20 +69,20 @@ def list_cases(
 
 
 @router.get("/{case_id}", response_model=CasePublic)
-def get_case(case_id: str, session: SessionDep, actor: ActorDep, response: Response) -> CasePublic:
+def get_case(case_id: RecordId, session: SessionDep, actor: ActorDep, response: Response) -> CasePublic:
     case = queries.get_case(session, actor, case_id)
     response.headers["ETag"] = f'"{case.version}"'
     return case
 
 
 @router.get("/{case_id}/actions", response_model=ActionsPublic)
-def list_actions(case_id: str, session: SessionDep, actor: ActorDep) -> ActionsPublic:
+def list_actions(case_id: RecordId, session: SessionDep, actor: ActorDep) -> ActionsPublic:
     return queries.actions(session, actor, case_id)
 
 
 @router.post("/{case_id}/actions/{trigger}", response_model=CasePublic)
 def fire_action(
-    case_id: str, trigger: str, session: SessionDep, actor: ActorDep, response: Response,
+    case_id: RecordId, trigger: str, session: SessionDep, actor: ActorDep, response: Response,
     request: Request, background: BackgroundTasks,
     payload: Annotated[dict[str, Any] | None, Body()] = None,
     if_match: Annotated[str | None, Header(alias="If-Match")] = None,
@@ -96,15 +97,15 @@ def fire_action(
 
 
 @router.get("/{case_id}/events", response_model=list[EventPublic])
-def list_events(case_id: str, session: SessionDep, actor: ActorDep) -> list[EventPublic]:
+def list_events(case_id: RecordId, session: SessionDep, actor: ActorDep) -> list[EventPublic]:
     return queries.events(session, actor, case_id)
 
 
 @router.get("/{case_id}/deadlines", response_model=list[DeadlinePublic])
-def list_deadlines(case_id: str, session: SessionDep, actor: ActorDep) -> list[DeadlinePublic]:
+def list_deadlines(case_id: RecordId, session: SessionDep, actor: ActorDep) -> list[DeadlinePublic]:
     return queries.deadlines(session, actor, case_id)
 
 
 @router.get("/{case_id}/documents", response_model=list[DocumentPublic])
-def list_documents(case_id: str, session: SessionDep, actor: ActorDep) -> list[DocumentPublic]:
+def list_documents(case_id: RecordId, session: SessionDep, actor: ActorDep) -> list[DocumentPublic]:
     return queries.documents(session, actor, case_id)

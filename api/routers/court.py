@@ -5,6 +5,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query
 
 from api.deps import ActorDep, SessionDep
+from api.ids import RecordId
 from models.schemas import HandoffPublic
 from models.tables import CourtHandoff
 from workflows.outbox import handoffs
@@ -31,12 +32,12 @@ def _handoff_public(pair: tuple[CourtHandoff, str]) -> HandoffPublic:
 
 
 @router.get("/confirmations/{handoff_id}", response_model=HandoffPublic)
-def court_confirmation(handoff_id: str, session: SessionDep, actor: ActorDep) -> HandoffPublic:
+def court_confirmation(handoff_id: RecordId, session: SessionDep, actor: ActorDep) -> HandoffPublic:
     """The package of one hand-off; 404 unless it is addressed to the caller's court."""
     return _handoff_public(handoffs.get_handoff(session, actor, handoff_id))
 
 
 @router.post("/confirmations/{handoff_id}/receive", response_model=HandoffPublic)
-def receive_confirmation(handoff_id: str, session: SessionDep, actor: ActorDep) -> HandoffPublic:
+def receive_confirmation(handoff_id: RecordId, session: SessionDep, actor: ActorDep) -> HandoffPublic:
     """The court records receipt (pending → accepted); idempotent. Then court_confirm / court_reject."""
     return _handoff_public(handoffs.receive(session, actor=actor, handoff_id=handoff_id))

@@ -3,6 +3,7 @@
 from fastapi import APIRouter, Response
 
 from api.deps import ActorDep, SessionDep
+from api.ids import RecordId
 from models.schemas import DocumentPublic, DocumentVerification
 from workflows.read import documents as document_queries
 from workflows.read import queries
@@ -19,12 +20,12 @@ def verify_document(code: str, session: SessionDep) -> DocumentVerification:
 
 
 @router.get("/{doc_id}", response_model=DocumentPublic)
-def get_document(doc_id: str, session: SessionDep, actor: ActorDep) -> DocumentPublic:
+def get_document(doc_id: RecordId, session: SessionDep, actor: ActorDep) -> DocumentPublic:
     return DocumentPublic.model_validate(queries.document(session, actor, doc_id), from_attributes=True)
 
 
 @router.get("/{doc_id}/pdf", response_class=Response, responses={200: {"content": {"application/pdf": {}}}})
-def get_document_pdf(doc_id: str, session: SessionDep, actor: ActorDep) -> Response:
+def get_document_pdf(doc_id: RecordId, session: SessionDep, actor: ActorDep) -> Response:
     doc = document_queries.document_pdf(session, actor, doc_id)  # 404 unless visible, 409 until rendered
     return Response(doc.content, media_type="application/pdf",
                     headers={"Content-Disposition": f'inline; filename="{doc.kind}-{doc.id}.pdf"'})

@@ -5,6 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Response, status
 
 from api.deps import ActorDep, SessionDep
+from api.ids import RecordId
 from models.org_schemas import OrganizationCreate, OrganizationPatch, RoutingPublic
 from models.schemas import OrganizationPublic
 from workflows import organizations
@@ -46,5 +47,5 @@ def delete_organization(code: OrgCode, session: SessionDep, actor: ActorDep) -> 
 
 
 @router.get("/cases/{case_id}/routing", response_model=RoutingPublic)
-def case_routing(case_id: str, session: SessionDep, actor: ActorDep) -> RoutingPublic:
+def case_routing(case_id: RecordId, session: SessionDep, actor: ActorDep) -> RoutingPublic:
     return diversion.routing_record(session, actor, case_id)

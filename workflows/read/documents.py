@@ -1,6 +1,7 @@
 """Read side of documents: the PDF of a visible document, and the public verification answer."""
 
 import re
+import uuid
 from dataclasses import dataclass
 from datetime import date
 
@@ -15,7 +16,7 @@ from workflows.errors import DocumentNotReady, NotVisible
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 
 
-def document_pdf(session: Session, actor: Actor, doc_id: str) -> Document:
+def document_pdf(session: Session, actor: Actor, doc_id: str | uuid.UUID) -> Document:
     """The document (scoped like its case: 404 otherwise) once rendered; 409 while pending or failed."""
     doc = queries.document(session, actor, doc_id)
     if doc.status == "rendered" and doc.content is not None:

@@ -36,7 +36,7 @@ class CaseFilters:
     q: str | None = None
     offset: int = 0
     limit: int = 50
-    flag: str | None = None  # a supervision flag, e.g. escalation_exhausted (issue 3)
+    flag: str | None = None  # a supervision flag, e.g. escalation_exhausted
 
 
 def case_public(session: Session, case: Case) -> CasePublic:
@@ -128,9 +128,9 @@ def documents(session: Session, actor: Actor, case_id: str | uuid.UUID) -> list[
     return [DocumentPublic.model_validate(d, from_attributes=True) for d in rows]
 
 
-def document(session: Session, actor: Actor, doc_id: str) -> Document:
+def document(session: Session, actor: Actor, doc_id: str | uuid.UUID) -> Document:
     try:
-        did = uuid.UUID(doc_id)
+        did = doc_id if isinstance(doc_id, uuid.UUID) else uuid.UUID(doc_id)
     except ValueError:
         raise NotVisible("文书不存在") from None
     doc = session.get(Document, did)
