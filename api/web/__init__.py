@@ -1,14 +1,24 @@
-"""The web interface (网页端): server-rendered screens at /, static files served from the package."""
+"""The web interface (网页端): server-rendered screens at /, static files served from the package.
+
+Each screen calls the same services as the API (workflows.read, intake, the engine) and renders what
+they return; no state checks and no commits here."""
 
 from pathlib import Path
 from urllib.parse import quote
 
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
-from api.web.routes import router, templates
+from api.web import auth, cases, intake, screens
+from api.web.page import templates
 from api.web.session import CsrfRefused, LoginRequired
+
+router = APIRouter(include_in_schema=False)
+router.include_router(auth.router)
+router.include_router(intake.router)  # before cases: /cases/new is not a case id
+router.include_router(cases.router)
+router.include_router(screens.router)
 
 
 def install(app: FastAPI) -> None:
@@ -26,3 +36,6 @@ def install(app: FastAPI) -> None:
             request, "error.html", {"user": None, "title": "请求已被拒绝",
                                     "message": "表单已过期或来源不明（CSRF 校验未通过），请返回页面刷新后重试。"},
             status_code=403)
+
+
+__all__ = ["install", "router"]

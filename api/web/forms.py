@@ -1,0 +1,172 @@
+"""The web forms: how each field is asked for, and how a posted form becomes the body the API takes.
+Presentation and parsing only; validation is the API's own (CaseCreate, the engine's payload checks)."""
+
+import uuid
+from collections.abc import Callable, Mapping
+from datetime import datetime, tzinfo
+from typing import Any
+
+from starlette.datastructures import FormData
+
+from models.schemas import validate_id_number, validate_phone, validate_uscc
+from states.table import TABLE
+from workflows.errors import JiefenError
+
+# How each payload field is asked for on a form: (label, input kind). Presentation only.
+FIELDS: dict[str, tuple[str, str]] = {
+    "org_code": ("调解组织", "org"), "mediator_code": ("承办调解员", "mediator"), "reason": ("理由", "textarea"),
+    "agency": ("移交机关", "text"), "days": ("延长天数", "number"), "consent": ("当事人同意延长", "checkbox"),
+    "facts": ("纠纷事实", "textarea"), "liability": ("责任认定", "textarea"), "obligations": ("履行义务", "obligations"),
+    "signed_at": ("签订时间", "datetime"), "form": ("协议形式", "form"),
+    "ownership_confirmation": ("协议内容涉及物权或知识产权确权", "checkbox"), "court_code": ("人民法院", "court"),
+    "ruling_no": ("裁定书文号", "text"), "body_code": ("仲裁机构代码", "text"), "outcome": ("处理结果", "text"),
+    "reference": ("文书编号", "text"), "note": ("备注", "textarea"), "satisfaction": ("满意度（1–5）", "number"),
+    "performed": ("协议已履行", "checkbox"),
+}
+
+# The validators a field is checked by as it is typed: the same ones the API applies.
+CHECKS: dict[str, Callable[[str], str]] = {"id_number": validate_id_number, "uscc": validate_uscc,
+                                            "phone": validate_phone}
+
+# The names of intake fields in error messages.
+NAMES = {"dispute_type": "纠纷类型", "channel": "来源渠道", "region": "行政区划代码", "summary": "纠纷简要情况",
+         "claim_amount": "标的金额", "occurred_on": "发生日期", "parties": "当事人", "name": "姓名/名称",
+         "id_number": "身份证号", "uscc": "统一社会信用代码", "phone": "联系电话", "address": "地址",
+         "role": "身份", "kind": "类别"}
+
+PARTY_FIELDS = ("role", "kind", "name", "ident", "phone", "address")
+MAX_PARTIES = 200
+MAX_OBLIGATIONS = 50
+
+
+def error_text(e: Mapping[str, Any]) -> str:
+    """One validation error as a sentence: where (第2位当事人身份证号), then what."""
+    loc = [str(x) for x in e.get("loc", []) if x != "body"]
+    where = []
+    for i, part in enumerate(loc):
+        if part.isdigit() and i and loc[i - 1] == "parties":
+            where.append(f"第{int(part) + 1}位")
+        else:
+            where.append(NAMES.get(part, part))
+    return f"{''.join(where)}：{e.get('msg', '')}" if where else str(e.get("msg", ""))
+
+
+def refusal_detail(exc: JiefenError) -> str:
+    """What an engine refusal says on the case page: each field error as a sentence."""
+    if hasattr(exc, "errors"):
+        return "；".join(error_text(e) for e in exc.errors)
+    if hasattr(exc, "msg"):
+        return f"{'.'.join(str(x) for x in exc.loc)}：{exc.msg}"  # type: ignore[attr-defined]
+    return exc.detail
+
+
+# --- intake ---------------------------------------------------------------------------------------------
+
+
+def blank_party(role: str) -> dict[str, str]:
+    return {"role": role, "kind": "person", "name": "", "ident": "", "phone": "", "address": ""}
+
+
+def blank_case(region: str) -> dict[str, Any]:
+    """The new-case form as first shown: an applicant and a respondent, and a fresh idempotency key."""
+    return {"dispute_type": "", "channel": "window", "region": region, "summary": "",
+            "claim_amount": "", "occurred_on": "", "arbitration_agreement": False, "status_matter": False,
+            "parties": [blank_party("applicant"), blank_party("respondent")], "key": str(uuid.uuid4())}
+
+
+def posted_case(raw: FormData) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The new-case form as posted (to show again on a refusal) and the CaseCreate body it asks for."""
+    parties = []
+    for i in range(MAX_PARTIES):
+        if f"p{i}_name" not in raw:
+            continue
+        parties.append({k: str(raw.get(f"p{i}_{k}", "")).strip() for k in PARTY_FIELDS})
+    form: dict[str, Any] = {k: str(raw.get(k, "")).strip() for k in ("dispute_type", "channel", "region", "summary",
+                                                                       "claim_amount", "occurred_on", "key")}
+    form |= {"arbitration_agreement": raw.get("arbitration_agreement") == "on",
+             "status_matter": raw.get("status_matter") == "on", "parties": parties}
+    body: dict[str, Any] = {k: form[k] for k in ("dispute_type", "channel", "region", "summary") if form[k]}
+    for k in ("claim_amount", "occurred_on"):
+        if form[k]:
+            body[k] = form[k]
+    body["arbitration_agreement"] = form["arbitration_agreement"]
+    body["status_matter"] = form["status_matter"]
+    body["parties"] = []
+    for p in parties:
+        party: dict[str, Any] = {"role": p["role"], "kind": p["kind"], "name": p["name"]}
+        if p["ident"]:
+            party["uscc" if p["kind"] == "organization" else "id_number"] = p["ident"]
+        for k in ("phone", "address"):
+            if p[k]:
+                party[k] = p[k]
+        body["parties"].append(party)
+    return form, body
+
+
+def typed_identities(raw: FormData) -> tuple[list[str], list[str]]:
+    """The well-formed identity numbers and credit codes typed so far on the new-case form."""
+    ids: list[str] = []
+    usccs: list[str] = []
+    for i in range(MAX_PARTIES):
+        value, kind = str(raw.get(f"p{i}_ident", ""))[:40], raw.get(f"p{i}_kind")
+        if not value.strip():
+            continue
+        try:
+            (usccs if kind == "organization" else ids).append(
+                (validate_uscc if kind == "organization" else validate_id_number)(value))
+        except ValueError:
+            continue
+    return ids, usccs
+
+
+# --- actions --------------------------------------------------------------------------------------------
+
+
+def action_fields(trigger: str) -> list[str]:
+    """The payload fields a trigger's form may carry, required first, each once."""
+    fields = [f for r in TABLE if str(r.trigger) == trigger for f in (*r.required, *r.optional)]
+    return list(dict.fromkeys(fields))
+
+
+def _obligations(raw: FormData) -> list[dict[str, Any]]:
+    obligations = []
+    for i in range(MAX_OBLIGATIONS):
+        desc = str(raw.get(f"ob{i}_description", "")).strip()
+        if f"ob{i}_description" not in raw or not desc:
+            continue
+        ob: dict[str, Any] = {"description": desc}
+        for k in ("obligor", "obligee"):
+            v = str(raw.get(f"ob{i}_{k}", "")).strip()
+            ob[k] = int(v) if v.isdigit() else v
+        for k in ("amount", "due_date", "place"):
+            v = str(raw.get(f"ob{i}_{k}", "")).strip()
+            if v:
+                ob[k] = v
+        obligations.append(ob)
+    return obligations
+
+
+def action_payload(fields: list[str], raw: FormData, tz: tzinfo) -> dict[str, Any]:
+    """The engine payload from an action's form: checkboxes as booleans, numbers as integers, local
+    date-times (in `tz`) as ISO-8601 with their offset, empty fields left out."""
+    out: dict[str, Any] = {}
+    for name in fields:
+        kind = FIELDS.get(name, (name, "text"))[1]
+        if kind == "checkbox":
+            out[name] = raw.get(name) == "on"
+        elif kind == "obligations":
+            out[name] = _obligations(raw)
+        else:
+            v = str(raw.get(name, "")).strip()
+            if not v:
+                continue
+            if kind == "number" and v.lstrip("-").isdigit():
+                out[name] = int(v)
+            elif kind == "datetime":
+                try:
+                    out[name] = datetime.fromisoformat(v).replace(tzinfo=tz).isoformat()
+                except ValueError:
+                    out[name] = v
+            else:
+                out[name] = v
+    return out

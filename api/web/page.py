@@ -1,0 +1,81 @@
+"""What every screen shares: the templates (with the labels and filters they use) and `Ctx`, the
+signed-in user and engine actor of one request."""
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+
+from api.deps import SessionDep, SettingsDep
+from api.errors import status_for
+from api.web.forms import FIELDS
+from api.web.session import web_user
+from documents.render import TITLES
+from models.privacy import scrub
+from models.settings import get_settings
+from models.tables import User
+from states.labels import (
+    CHANNEL_LABELS,
+    DEADLINE_KIND_LABELS,
+    DEADLINE_STATUS_LABELS,
+    DISPUTE_TYPE_LABELS,
+    EVENT_LABELS,
+    PARTY_ROLE_LABELS,
+    ROLE_LABELS,
+    STATE_LABELS,
+)
+from states.table import TABLE
+from workflows.access import Actor, actor_for
+from workflows.errors import JiefenError
+
+templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+
+DOC_LABELS = dict(TITLES)
+TRIGGER_LABELS = {str(r.trigger): r.label for r in TABLE} | EVENT_LABELS
+
+
+def local_datetime(value: Any) -> str:
+    """The `dt` filter: a time as the centre's local "YYYY-MM-DD HH:MM" (naive times are UTC)."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            return value
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return value.astimezone(get_settings().tz).strftime("%Y-%m-%d %H:%M")
+    return str(value)
+
+
+templates.env.filters["dt"] = local_datetime
+templates.env.globals.update(STATE_LABELS={str(k): v for k, v in STATE_LABELS.items()},
+                             TYPE_LABELS={str(k): v for k, v in DISPUTE_TYPE_LABELS.items()},
+                             CHANNEL_LABELS=CHANNEL_LABELS, PARTY_ROLE_LABELS=PARTY_ROLE_LABELS,
+                             ROLE_LABELS=ROLE_LABELS, DOC_LABELS=DOC_LABELS, TRIGGER_LABELS=TRIGGER_LABELS,
+                             KIND_LABELS=DEADLINE_KIND_LABELS, DEADLINE_STATUS=DEADLINE_STATUS_LABELS, FIELDS=FIELDS)
+
+
+class Ctx:
+    """The signed-in user and the engine actor, for one request."""
+
+    def __init__(self, request: Request, session: SessionDep, settings: SettingsDep) -> None:
+        self.request, self.session, self.settings = request, session, settings
+        self.user: User = web_user(request, session, settings)
+        self.actor: Actor = actor_for(session, self.user)
+
+    def render(self, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+        return templates.TemplateResponse(self.request, name, {"user": self.user, "actor": self.actor,
+                                                                "csrf": self.request.state.csrf, **context},
+                                          status_code=status_code)
+
+    def refused(self, exc: JiefenError, title: str = "无法完成") -> HTMLResponse:
+        return self.render("error.html", status_code=status_for(exc), title=title, message=scrub(exc.detail))
+
+
+CtxDep = Annotated[Ctx, Depends(Ctx)]
