@@ -16,12 +16,11 @@ from models.schemas import (
     EventPublic,
 )
 from states.enums import DisputeType, State
-from workflows import intake
-from workflows.routing import replay as diversion
-from workflows.outbox import documents as documents_outbox
-from workflows import engine
-from workflows.read import queries
+from workflows import engine, intake
 from workflows.errors import PayloadInvalid
+from workflows.outbox import documents as documents_outbox
+from workflows.read import queries
+from workflows.routing import replay as diversion
 
 router = APIRouter(prefix="/api/v1/cases", tags=["cases"])
 

@@ -9,9 +9,9 @@ from sqlmodel import Session, select
 
 from models.settings import get_settings
 from models.tables import Case, Document
-from workflows.read import queries
 from workflows.access import Actor
 from workflows.errors import DocumentNotReady, NotVisible
+from workflows.read import queries
 
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 
