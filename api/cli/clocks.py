@@ -1,0 +1,98 @@
+"""The clocks: `jiefen deadline` (count a period), `jiefen sweep` (fire what is due) and
+`jiefen calendar load` (an official holiday schedule)."""
+
+from datetime import date, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from api.cli.common import open_session
+from models.settings import get_settings
+
+if TYPE_CHECKING:
+    from workflows.clocks.calendar import LegalCalendar
+
+calendar_app = typer.Typer(help="法定节假日安排", no_args_is_help=True)
+
+
+def deadline(
+    from_: Annotated[str, typer.Option("--from", help="the day the clock starts, YYYY-MM-DD (not counted)")],
+    days: Annotated[int, typer.Option("--days", min=0, max=3650, help="length of the period")],
+    working_days: Annotated[bool, typer.Option("--working-days", help="count working days (工作日)")] = False,
+) -> None:
+    """Print the last day and due_at of a period counted as in the contract (docs/contract.md §4a)."""
+    try:
+        start = date.fromisoformat(from_)
+    except ValueError:
+        typer.echo("deadline: --from must be a date YYYY-MM-DD", err=True)
+        raise typer.Exit(2) from None
+    period = _legal_calendar().add(start, days, working_days=working_days)
+    line = f"{period.last_day.isoformat()} {period.due_at(get_settings().tz).isoformat()}"
+    if period.provisional:
+        line += " provisional"
+    typer.echo(line)
+
+
+def _legal_calendar() -> "LegalCalendar":
+    """The database's legal calendar (loaded schedules included); the published one without a database."""
+    import sqlalchemy as sa
+
+    from models.db import make_engine
+    from workflows.clocks.calendar import DEFAULT_CALENDAR, calendar_for
+
+    url = sa.engine.make_url(get_settings().database_url)
+    if url.get_backend_name() == "sqlite" and url.database and not Path(url.database).exists():
+        return DEFAULT_CALENDAR  # never create a database file just to count days
+    engine = make_engine(get_settings().database_url, poolclass=sa.pool.NullPool)
+    try:
+        with engine.connect() as conn:
+            return calendar_for(conn)
+    except (sa.exc.OperationalError, sa.exc.ProgrammingError):  # no database yet, or not migrated
+        return DEFAULT_CALENDAR
+    finally:
+        engine.dispose()
+
+
+def _as_of(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        at = datetime.fromisoformat(value)
+    except ValueError:
+        typer.echo("sweep: --as-of must be an ISO-8601 date or time, e.g. 2026-12-03T00:00:00+08:00", err=True)
+        raise typer.Exit(2) from None
+    return at if at.tzinfo else at.replace(tzinfo=get_settings().tz)
+
+
+def sweep(
+    as_of: Annotated[str | None, typer.Option("--as-of", help="sweep as if the time were this (ISO-8601; default now)")] = None,
+    batch_size: Annotated[int | None, typer.Option("--batch-size", min=1, max=10_000, help="deadlines per transaction")] = None,
+) -> None:
+    """Run the deadline sweep flow once; print how many timers fired."""
+    at = _as_of(as_of)
+    with open_session() as session:
+        engine = session.get_bind()
+    from workflows.flows import run_sweep
+
+    report = run_sweep(engine, as_of=at, batch_size=batch_size)  # type: ignore[arg-type]
+    typer.echo(f"sweep: {report['timers']} timers fired ({report['fired']} transitions, {report['expired']} expired "
+               f"without one), {report['reminded']} reminders, as of {report['as_of']}")
+
+
+@calendar_app.command("load")
+def calendar_load(file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)]) -> None:
+    """Load a year's official holiday schedule (YAML: year, holidays, workdays, source) and count the
+    provisional deadlines touching it again, recording the change on each case."""
+    from workflows.clocks.calendar import ScheduleError
+    from workflows.clocks.recount import load_schedule, read_schedule_file
+
+    try:
+        schedule, source = read_schedule_file(file)
+    except ScheduleError as e:
+        typer.echo(f"calendar: {file}: {e}", err=True)
+        raise typer.Exit(2) from None
+    with open_session() as session:
+        report = load_schedule(session, schedule, source=source)
+    typer.echo(f"calendar: {report.year} loaded ({report.holidays} days off, {report.workdays} make-up working days); "
+               f"{report.deadlines} provisional deadlines counted again on {report.cases} cases")
