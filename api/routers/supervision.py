@@ -27,5 +27,5 @@ def overdue(
 @router.get("/undelivered", response_model=list[UndeliveredPublic])
 def undelivered(session: SessionDep, actor: ActorDep,
                 limit: Annotated[int, Query(ge=1, le=1000)] = 200) -> list[UndeliveredPublic]:
-    """Court webhook pushes that failed after the last retry (issue 6): never dropped, listed here."""
+    """Court webhook pushes that failed after the last retry: never dropped, listed here."""
     return [UndeliveredPublic.model_validate(x) for x in handoffs.undelivered(session, actor, limit=limit)]
