@@ -37,7 +37,7 @@ DOC_LABELS = dict(TITLES)
 TRIGGER_LABELS = {str(r.trigger): r.label for r in TABLE} | EVENT_LABELS
 
 
-def local_datetime(value: Any) -> str:
+def local_datetime(value: object) -> str:
     """The `dt` filter: a time as the centre's local "YYYY-MM-DD HH:MM" (naive times are UTC)."""
     if value is None:
         return ""
@@ -45,7 +45,7 @@ def local_datetime(value: Any) -> str:
         try:
             value = datetime.fromisoformat(value)
         except ValueError:
-            return value
+            return str(value)
     if isinstance(value, datetime):
         if value.tzinfo is None:
             value = value.replace(tzinfo=UTC)
