@@ -57,7 +57,6 @@ def status_for(exc: JiefenError) -> int:
     return 400
 
 
-_status = status_for  # the former name, still imported by tests outside api/
 
 
 def _malformed_id(error: Mapping[str, Any]) -> str | None:

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 
-from api.errors import _status
+from api.errors import status_for
 from states.enums import Role, State, Trigger
 from tests.factories import COURT, MEDIATION_ORG, T0, actor, agreement_payload, make_case
 from tests.workflows.support import picture
@@ -59,7 +59,7 @@ def _diversion_case_the_court_can_see(session):
 def test_accept_by_a_role_other_than_mediator_is_forbidden(session, username):
     case = _diversion_case_the_court_can_see(session)
     err = _attempt(session, case, T.ACCEPT, actor(session, username), {"mediator_code": "M-0010"}, Forbidden)
-    assert _status(err) == 403
+    assert status_for(err) == 403
 
 
 def test_accept_by_the_system_clock_is_forbidden(session):
@@ -71,7 +71,7 @@ def test_accept_by_a_mediator_of_another_organization_is_not_visible(session):
     case = make_case(session, state=State.DIVERSION)  # assigned to CN-ZJ-XH-CC-RTW
     for username in ("mediator2", "mediator5", "mediator6"):  # labour centre, county, community
         err = _attempt(session, case, T.ACCEPT, actor(session, username), {}, NotVisible)
-        assert _status(err) == 404
+        assert status_for(err) == 404
 
 
 def test_accept_by_the_previously_assigned_organization_after_escalation_is_not_visible(session):
@@ -153,7 +153,7 @@ def test_a_case_that_does_not_exist_is_not_visible(session):
 def test_an_unknown_trigger_is_refused_before_touching_the_case(session):
     case = make_case(session, state=State.INTAKE)
     err = _attempt(session, case, "teleport", actor(session, "window1"), {}, UnknownTrigger)
-    assert _status(err) == 404
+    assert status_for(err) == 404
 
 
 # --- stale versions -------------------------------------------------------------------------------
@@ -165,7 +165,7 @@ def test_a_stale_expected_version_is_refused(session):
     err = _attempt(session, case, T.FAIL, actor(session, "mediator1"), {"reason": "分歧过大"}, StaleVersion,
                    expected_version=2)
     assert (err.extra["expected"], err.extra["actual"]) == (2, 3)
-    assert _status(err) == 409
+    assert status_for(err) == 409
 
 
 def test_the_current_expected_version_is_accepted(session):
@@ -218,7 +218,7 @@ def test_payload_that_fails_validation_is_refused_with_the_field_named(session, 
                                                                        field):
     case = make_case(session, state=state)
     err = _attempt(session, case, trigger, actor(session, username), payload, ValidationFailed)
-    assert _status(err) == 422
+    assert status_for(err) == 422
     fields = [e["field"] for e in err.errors]
     assert any(f == field or f.startswith(field + ".") for f in fields), fields
     assert all("input" not in e and "ctx" not in e for e in err.errors), "errors must not echo the values given"
@@ -261,7 +261,7 @@ def test_payload_that_does_not_fit_the_data_is_refused_with_the_field_named(sess
     case = make_case(session, state=state)
     err = _attempt(session, case, trigger, actor(session, username), payload, PayloadInvalid)
     assert err.loc == loc
-    assert _status(err) == 422
+    assert status_for(err) == 422
 
 
 def test_signed_exactly_now_is_accepted(session):

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from api.errors import _status
+from api.errors import status_for
 from states.enums import State, Trigger
 from tests.factories import COURT, LABOUR_ARBITRATION, T0, actor, agreement_payload, make_case
 from tests.workflows.support import local, one_deadline, picture
@@ -32,7 +32,7 @@ def _refused(session, case, trigger, payload, *, now, rule, username="mediator1"
     assert [r["rule"] for r in err.extra["rules"]] == [rule]
     assert err.extra["rules"][0]["reason"] and err.extra["rules"][0]["basis"]
     assert trigger.value in err.extra["allowed"]
-    assert _status(err) == 409
+    assert status_for(err) == 409
     assert picture(session, case.id) == before
     return err
 
