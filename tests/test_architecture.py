@@ -1,0 +1,357 @@
+"""The package layering, read from the source with `ast` (nothing is imported).
+
+Imports flow one way: states → models → documents → workflows → api. A module may import only from
+its own package and those to its left (`states` imports nothing of the project). And no project
+module reaches itself again through its imports: a cycle is a cycle whether its imports run when the
+module loads or inside a function, so both count (an import inside a function hides a cycle, it does
+not remove it); so do imports under `if TYPE_CHECKING:`, should one ever appear.
+
+What one import statement depends on:
+- `import a.b.c` → the module a.b.c;
+- `from a.b import c` → the package a.b, and also the module a.b.c when a/b/c.py or a/b/c/ exists;
+- relative imports are resolved against the importing module's package first.
+Importing a module runs its parents' __init__ first; those implicit edges are left out, or every
+package whose __init__ imports one of its own modules would be a cycle. For the same reason a module
+importing only submodules from its own package (`from . import audit` in workflows/engine/transition.py,
+or `from workflows.engine import audit` there) depends on those submodules, not on the package's
+__init__, which has always started before the module runs. Importing a *name* from one's own package
+(`from workflows.engine import fire` inside workflows/engine/) does depend on the __init__, and counts.
+"""
+
+import ast
+import itertools
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+LAYERS = ("states", "models", "documents", "workflows", "api")
+
+# Known violations in the current tree, as "path imports module" (what str(Import) gives) or
+# "a -> b -> a" (what str(Cycle) gives); empty when the tree is clean. Each entry is a debt, not a
+# permission: fix the import and delete its line. A line that no longer matches anything fails too.
+KNOWN_LAYER_VIOLATIONS: frozenset[str] = frozenset()
+KNOWN_CYCLES: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True, slots=True)
+class Import:
+    source: str  # the importing module, dotted
+    target: str  # the imported module, dotted
+    path: Path  # the importing file, relative to the root
+    line: int
+
+    def __str__(self) -> str:
+        return f"{self.path} imports {self.target}"
+
+    def explain(self) -> str:
+        return f"{self.path}:{self.line} {self.source} imports {self.target}"
+
+
+def module_name(root: Path, path: Path) -> str:
+    parts = list(path.relative_to(root).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def project_files(root: Path, packages: Iterable[str] = LAYERS) -> dict[str, Path]:
+    """Every module of the packages, by dotted name."""
+    found: dict[str, Path] = {}
+    for package in packages:
+        for path in sorted((root / package).rglob("*.py")):
+            found[module_name(root, path)] = path
+    return found
+
+
+def _is_module(root: Path, dotted: str) -> bool:
+    base = root.joinpath(*dotted.split("."))
+    return base.with_suffix(".py").is_file() or (base / "__init__.py").is_file()
+
+
+def _resolve_relative(module: str, is_package: bool, level: int, name: str | None) -> str:
+    package = module.split(".") if is_package else module.split(".")[:-1]
+    if level - 1 >= len(package):
+        raise ValueError(f"relative import beyond the top-level package in {module}")
+    base = package[: len(package) - (level - 1)]
+    return ".".join([*base, *([name] if name else [])])
+
+
+def imports_of(root: Path, path: Path) -> Iterator[Import]:
+    """Every import in the file, wherever it is (module level, functions, classes, branches)."""
+    module = module_name(root, path)
+    rel = path.relative_to(root)
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                yield Import(module, alias.name, rel, node.lineno)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = _resolve_relative(module, path.name == "__init__.py", node.level, node.module)
+            else:
+                base = node.module or ""
+            submodules = [
+                f"{base}.{a.name}" for a in node.names if a.name != "*" and _is_module(root, f"{base}.{a.name}")
+            ]
+            own_package = module == base or module.startswith(base + ".")
+            if not own_package or len(submodules) < len(node.names):
+                yield Import(module, base, rel, node.lineno)
+            for submodule in submodules:
+                yield Import(module, submodule, rel, node.lineno)
+
+
+def _layer(dotted: str) -> int | None:
+    top = dotted.split(".", 1)[0]
+    return LAYERS.index(top) if top in LAYERS else None
+
+
+def project_imports(root: Path) -> list[Import]:
+    """The imports between project modules (standard library and third parties left out)."""
+    found = []
+    for path in project_files(root).values():
+        found.extend(i for i in imports_of(root, path) if _layer(i.target) is not None)
+    return found
+
+
+def layer_violations(imports: Iterable[Import]) -> list[Import]:
+    """Imports of a package to the right of the importer's own in LAYERS (`from models import db`
+    reported once, as models.db)."""
+    bad = []
+    for imp in imports:
+        source, target = _layer(imp.source), _layer(imp.target)
+        assert source is not None and target is not None
+        if target > source:
+            bad.append(imp)
+    named = {(i.path, i.line, i.target) for i in bad}
+    bad = [i for i in bad if not any(p == i.path and n == i.line and t.startswith(i.target + ".") for p, n, t in named)]
+    return sorted(bad, key=lambda i: (str(i.path), i.line, i.target))
+
+
+def _graph(imports: Iterable[Import]) -> dict[str, dict[str, Import]]:
+    """module → {imported module → the first import statement that imports it}."""
+    graph: dict[str, dict[str, Import]] = {}
+    for imp in sorted(imports, key=lambda i: (str(i.path), i.line)):
+        graph.setdefault(imp.source, {})
+        if imp.target != imp.source:
+            graph[imp.source].setdefault(imp.target, imp)
+    return graph
+
+
+def _strongly_connected(graph: Mapping[str, Mapping[str, Import]]) -> list[list[str]]:
+    """Tarjan's algorithm, iterative (a deep import chain must not hit the recursion limit)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    components: list[list[str]] = []
+    for start in sorted(graph):
+        if start in index:
+            continue
+        work = [(start, iter(sorted(graph.get(start, {}))))]
+        index[start] = low[start] = len(index)
+        stack.append(start)
+        on_stack.add(start)
+        while work:
+            node, children = work[-1]
+            child = next(children, None)
+            if child is not None:
+                if child not in index:
+                    index[child] = low[child] = len(index)
+                    stack.append(child)
+                    on_stack.add(child)
+                    work.append((child, iter(sorted(graph.get(child, {})))))
+                elif child in on_stack:
+                    low[node] = min(low[node], index[child])
+                continue
+            work.pop()
+            if work:
+                low[work[-1][0]] = min(low[work[-1][0]], low[node])
+            if low[node] == index[node]:
+                component = []
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    component.append(member)
+                    if member == node:
+                        break
+                components.append(sorted(component))
+    return components
+
+
+def _shortest_cycle(graph: Mapping[str, Mapping[str, Import]], start: str, within: set[str]) -> list[str]:
+    """The shortest path start → … → start inside one strongly connected component."""
+    previous: dict[str, str] = {}
+    frontier = [start]
+    while frontier:
+        following = []
+        for node in frontier:
+            for child in sorted(graph.get(node, {})):
+                if child not in within:
+                    continue
+                if child == start:
+                    path = [node]
+                    while path[-1] != start:
+                        path.append(previous[path[-1]])
+                    return [*reversed(path), start]
+                if child not in previous:
+                    previous[child] = node
+                    following.append(child)
+        frontier = following
+    raise AssertionError(f"{start} is in a strongly connected component but on no cycle")
+
+
+@dataclass(frozen=True, slots=True)
+class Cycle:
+    modules: tuple[str, ...]  # first == last
+    steps: tuple[Import, ...]
+
+    def __str__(self) -> str:
+        return " -> ".join(self.modules)
+
+    def explain(self) -> str:
+        return str(self) + "".join(f"\n    {s.path}:{s.line} imports {s.target}" for s in self.steps)
+
+
+def cycles(imports: Iterable[Import]) -> list[Cycle]:
+    """One cycle per group of modules that import each other, with the import that makes each step."""
+    graph = _graph(imports)
+    found = []
+    for component in _strongly_connected(graph):
+        if len(component) < 2:
+            continue
+        path = _shortest_cycle(graph, component[0], set(component))
+        steps = tuple(graph[a][b] for a, b in itertools.pairwise(path))
+        found.append(Cycle(tuple(path), steps))
+    return found
+
+
+def unexpected(found: Mapping[str, str], known: frozenset[str], what: str) -> list[str]:
+    """What the tree has that the allow-list does not (explained), and allow-list lines it no longer has."""
+    problems = [f"{what}: {found[key]}" for key in sorted(found.keys() - known)]
+    problems += [
+        f"allow-listed {what} no longer in the tree, delete its line: {key}" for key in sorted(known - found.keys())
+    ]
+    return problems
+
+
+# -- the real tree ---------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def tree_imports() -> list[Import]:
+    return project_imports(ROOT)
+
+
+def test_every_package_imports_only_from_its_left(tree_imports: list[Import]) -> None:
+    order = " → ".join(LAYERS)
+    found = {str(i): f"{i.explain()} (imports flow {order})" for i in layer_violations(tree_imports)}
+    problems = unexpected(found, KNOWN_LAYER_VIOLATIONS, "import against the layering")
+    assert not problems, "\n".join(problems)
+
+
+def test_no_import_cycles(tree_imports: list[Import]) -> None:
+    found = {str(c): c.explain() for c in cycles(tree_imports)}
+    problems = unexpected(found, KNOWN_CYCLES, "import cycle")
+    assert not problems, "\n".join(problems)
+
+
+def test_the_tree_is_read_at_all(tree_imports: list[Import]) -> None:
+    """The checks above would pass on an empty list: make sure the walk sees edges the tree has."""
+    edges = {(i.source, i.target) for i in tree_imports}
+    assert ("workflows.engine", "workflows.engine.transition") in edges
+    assert any(s.startswith("api.") and t.startswith("workflows.") for s, t in edges)
+    assert len(project_files(ROOT)) > 50
+
+
+# -- the detector itself, on a small tree that breaks every rule --------------------------------------------
+
+
+def _write(root: Path, files: Mapping[str, str]) -> None:
+    for rel, text in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+
+
+@pytest.fixture
+def broken_tree(tmp_path: Path) -> Path:
+    _write(
+        tmp_path,
+        {
+            "states/__init__.py": "",
+            "states/enums.py": "import enum\n",
+            # states may import nothing of the project, even inside a function
+            "states/table.py": "from states import enums\n\n\ndef late():\n    from models import db\n",
+            "models/__init__.py": "",
+            "models/db.py": "import sqlalchemy\nfrom states.enums import *\n",
+            # a cycle through a relative import and a function-level one: a → b → a
+            "models/a.py": "from . import b\n",
+            "models/b.py": "def f():\n    from models.a import thing\n",
+            # a name from the package's own __init__, which imports the module: documents → render → documents
+            "documents/__init__.py": "from documents.render import render\n",
+            "documents/fonts.py": "",
+            "documents/render.py": "from models import db\nfrom documents import fonts, SERIF\n",
+            "workflows/__init__.py": "",
+            "workflows/engine/__init__.py": "from workflows.engine.transition import fire\n",
+            "workflows/engine/transition.py": "from workflows.engine import audit\n",
+            "workflows/engine/audit.py": "from ..clocks import sweep\n",
+            "workflows/clocks/__init__.py": "",
+            # a longer cycle through a package __init__: engine → transition → audit → sweep → engine
+            "workflows/clocks/sweep.py": "from workflows.engine import fire\n",
+            "api/__init__.py": "",
+            "api/app.py": "import workflows.engine.transition\nfrom api import app\n",
+        },
+    )
+    return tmp_path
+
+
+def test_the_detector_resolves_imports(broken_tree: Path) -> None:
+    targets = {(i.source, i.target) for i in project_imports(broken_tree)}
+    assert ("models.a", "models.b") in targets  # from . import b
+    assert ("models.a", "models") not in targets  # its own package, a submodule only
+    assert ("documents.render", "documents") in targets  # its own package, but a name in its __init__
+    assert ("documents.render", "documents.fonts") in targets
+    assert ("workflows.clocks.sweep", "workflows.engine") in targets  # the package ...
+    assert ("workflows.clocks.sweep", "workflows.engine.fire") not in targets  # ... fire is a name in it
+    assert ("workflows.engine.transition", "workflows.engine.audit") in targets  # audit is a module
+    assert ("workflows.engine.transition", "workflows.engine") not in targets
+    assert ("workflows.engine.audit", "workflows.clocks") in targets  # from ..clocks import sweep
+    assert ("workflows.engine.audit", "workflows.clocks.sweep") in targets
+    assert ("api.app", "workflows.engine.transition") in targets  # import a.b.c
+    assert ("api.app", "workflows.engine") not in targets  # (its parents run too, but are no edge)
+    assert not any(t.startswith("sqlalchemy") for _, t in targets)
+
+
+def test_the_detector_catches_a_right_to_left_import(broken_tree: Path) -> None:
+    bad = [i.explain() for i in layer_violations(project_imports(broken_tree))]
+    assert bad == ["states/table.py:5 states.table imports models.db"]
+    with pytest.raises(AssertionError, match=r"states/table\.py:5 states\.table imports models\.db"):
+        test_every_package_imports_only_from_its_left(project_imports(broken_tree))
+
+
+def test_the_detector_catches_cycles(broken_tree: Path) -> None:
+    found = cycles(project_imports(broken_tree))
+    assert sorted(str(c) for c in found) == [
+        "documents -> documents.render -> documents",
+        "models.a -> models.b -> models.a",
+        "workflows.clocks.sweep -> workflows.engine -> workflows.engine.transition -> workflows.engine.audit"
+        " -> workflows.clocks.sweep",
+    ]
+    ab = next(c for c in found if c.modules[0] == "models.a")
+    assert (
+        ab.explain() == "models.a -> models.b -> models.a\n    models/a.py:1 imports models.b\n"
+        "    models/b.py:2 imports models.a"
+    )
+    with pytest.raises(AssertionError, match=r"models/b\.py:2 imports models\.a"):
+        test_no_import_cycles(project_imports(broken_tree))
+
+
+def test_the_allow_list_covers_exactly_what_it_names() -> None:
+    found = {"a -> b -> a": "a -> b -> a (explained)", "c -> d -> c": "c -> d -> c (explained)"}
+    assert unexpected(found, frozenset({"a -> b -> a", "gone -> x -> gone"}), "import cycle") == [
+        "import cycle: c -> d -> c (explained)",
+        "allow-listed import cycle no longer in the tree, delete its line: gone -> x -> gone",
+    ]
