@@ -14,12 +14,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-# The family the CSS names (documents/static/document.css): everything in the serif, regular and bold
-# (a third face, the sans for the running header, cost ~0.05 s of subsetting per document).
+# The family the CSS names (documents/static/document.css): everything is set in the serif, regular and
+# bold (a third face, a sans for the running header, would cost ~0.05 s of subsetting per document).
 SERIF = "Noto Serif CJK SC"
-SANS = "Noto Sans CJK SC"  # installed with it (fonts-noto-cjk) and checked by `jiefen doctor`; not embedded
-FAMILIES = (SERIF,)
-# The faces the stylesheet actually uses (documents/static/document.css).
+# The faces the stylesheet uses.
 FACES = ((SERIF, "Regular"), (SERIF, "Bold"))
 
 # Layout characters that are never drawn as glyphs.

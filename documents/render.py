@@ -25,7 +25,6 @@ TITLES: dict[str, str] = {
     "termination_notice": "终止调解告知书",
     "acceptance_notice": "案件分流受理告知书",
 }
-KINDS = tuple(TITLES)
 
 
 @lru_cache(maxsize=1)
