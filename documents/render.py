@@ -18,7 +18,7 @@ HERE = Path(__file__).resolve().parent
 TEMPLATES = HERE / "templates"
 STYLESHEET = HERE / "static" / "document.css"
 
-# Document kinds and their titles (CONTRACT §5 names).
+# Document kinds (the names of docs/contract.md §5) and their titles.
 TITLES: dict[str, str] = {
     "mediation_agreement": "人民调解协议书",
     "confirmation_application": "司法确认申请书",

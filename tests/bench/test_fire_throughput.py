@@ -61,7 +61,7 @@ ROUNDS = int(os.environ.get("JIEFEN_BENCH_ROUNDS", "3"))
 PROFILE_FIRES = int(os.environ.get("JIEFEN_BENCH_PROFILE_FIRES", "200"))
 WARMUP_CASES = 20
 PG_URL = os.environ.get("JIEFEN_TEST_POSTGRES_URL") or "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-GOAL = 0.5  # from the issue: fire ≥ 0.5 × the raw floor
+GOAL = 0.5  # fire ≥ 0.5 × the raw floor
 
 PAYLOAD = {"reason": "鉴定"}
 MEDIATOR = "mediator1"

@@ -5,7 +5,7 @@ Run: `.venv/bin/python -m pytest tests/bench/test_sweep_bench.py -p no:cacheprov
 (`make bench` runs every benchmark). Not a test: it prints a table and asserts only functional facts
 (everything due fired once, nothing else touched, the index is the one used). It never fails on a timing.
 
-The data (issue 4): PENDING pending deadlines, DUE of them due. The due ones sit on cases in
+The data: PENDING pending deadlines, DUE of them due. The due ones sit on cases in
 `mediation`, one clock each, so each fires `mediation_timeout` through the engine (lock, guards,
 effects, audit event, version) as `system:timeout`. The rest are due from 2027 to 2030 on filler
 cases. Rows are bulk-inserted with Core executemany in batches (not timed).

@@ -1,4 +1,4 @@
-"""Issue 5: "a kill during render recovers". A real process runs `render_pending` against a SQLite file
+"""A kill during render recovers. A real process runs `render_pending` against a SQLite file
 database holding pending documents and is SIGKILLed mid-way — inside WeasyPrint, or inside the store
 transaction after the event was appended but before the commit. Then `jiefen documents render` runs
 and every document ends rendered exactly once: one version, one document_generated event each, the
