@@ -9,13 +9,15 @@ case, then `resume_clock` on every case — 2N real transitions, each with its g
 clock_paused), the mediation deadline's update and a hash-chained audit event — and leaves every
 case as it found it, so passes can repeat on the same cases.
 
-- fire: `workflows.engine.transition`, one Session for the pass (a transaction per transition), as a worker uses it.
-- raw floor: the same state change in plain SQL on a DBAPI connection of the same engine, one
-  transaction per transition: BEGIN IMMEDIATE (SQLite) / SELECT … FOR UPDATE of the case row
-  (PostgreSQL), reading the audit chain's head (event_seq, event_head) from it; UPDATE the mediation
-  deadline's status (its WHERE status = … and a rowcount of 1 stand in for the guard); INSERT INTO
-  case_events with a SHA-256 computed in Python over canonical JSON; UPDATE cases (state,
-  version + 1, updated_at, chain head); COMMIT. Its events use the audit log's own hash rule, so `audit.verify` checks them as well.
+- fire: `workflows.engine.transition`, one Session for the pass (a transaction per transition), as a
+  worker uses it.
+- raw floor (tests/bench/fire_support.py): the same state change in plain SQL on a DBAPI connection
+  of the same engine, one transaction per transition: BEGIN IMMEDIATE (SQLite) / SELECT … FOR UPDATE
+  of the case row (PostgreSQL), reading the audit chain's head (event_seq, event_head) from it; UPDATE
+  the mediation deadline's status (its WHERE status = … and a rowcount of 1 stand in for the guard);
+  INSERT INTO case_events with a SHA-256 computed in Python over canonical JSON; UPDATE cases (state,
+  version + 1, updated_at, chain head); COMMIT. Its events use the audit log's own hash rule, so
+  `audit.verify` checks them as well.
 
 Both run on the same cases, interleaved in ROUNDS rounds (the order alternating each round); the
 table shows the median of the rounds.
@@ -26,34 +28,30 @@ JIEFEN_BENCH_PROFILE_FIRES (200), JIEFEN_TEST_POSTGRES_URL (default a local serv
 
 import cProfile
 import gc
-import hashlib
-import json
 import os
 import pstats
 import statistics
 import time
-import uuid
 from collections import Counter
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
-from sqlmodel import Session, func, select
+from sqlmodel import Session, select
 
-from models.db import make_engine
-from models.migrate import upgrade
-from models.tables import Case, CaseEvent, Deadline
-from states.enums import State, Trigger
-from tests.conftest import _seed, scratch_postgres
-from tests.factories import T0, actor, make_case
+from models.tables import Deadline
+from tests.bench.fire_support import (
+    Bench,
+    RawFloor,
+    build,
+    counts,
+    fire_pass,
+    timed,
+)
+from tests.conftest import scratch_postgres
 from workflows import audit
-from workflows.access import Actor
-from workflows.engine import fire
 
 N_SQLITE = int(os.environ.get("JIEFEN_BENCH_N_SQLITE", "300"))
 N_PG = int(os.environ.get("JIEFEN_BENCH_N_PG", "300"))
@@ -63,165 +61,17 @@ WARMUP_CASES = 20
 PG_URL = os.environ.get("JIEFEN_TEST_POSTGRES_URL") or "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 GOAL = 0.5  # fire ≥ 0.5 × the raw floor
 
-PAYLOAD = {"reason": "鉴定"}
-MEDIATOR = "mediator1"
-RAW_ACTOR = "bench:raw"  # the raw floor's events are told apart from fire's by their actor
-PAIR = (Trigger.PAUSE_CLOCK, Trigger.RESUME_CLOCK)
-CLOCK_STATUS = {Trigger.PAUSE_CLOCK: ("pending", "paused"), Trigger.RESUME_CLOCK: ("paused", "pending")}
-
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 PROJECT_DIRS = tuple(str(PROJECT_ROOT / d) + os.sep for d in ("workflows", "states", "models", "api", "documents"))
 
 
-# --- a deterministic clock: every transition happens 1 ms after the previous one --------------------
-
-
-class Clock:
-    def __init__(self, start: datetime) -> None:
-        self.at = start
-
-    def __call__(self) -> datetime:
-        self.at += timedelta(milliseconds=1)
-        return self.at
-
-
-# --- the raw floor ----------------------------------------------------------------------------------
-
-
-def _canonical_sha256(body: dict) -> str:
-    return hashlib.sha256(
-        json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
-    ).hexdigest()
-
-
-class RawFloor:
-    """The same transition as fire's, in plain SQL on a DBAPI connection of the same engine."""
-
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
-        self.pg = engine.dialect.name == "postgresql"
-        p = "%s" if self.pg else "?"
-        lock = " FOR UPDATE" if self.pg else ""
-        self.select_case = f"SELECT state, version, event_seq, event_head FROM cases WHERE id = {p}{lock}"
-        self.update_case = (f"UPDATE cases SET state = {p}, version = version + 1, updated_at = {p}, "
-                            f"event_seq = {p}, event_head = {p} WHERE id = {p}")
-        self.update_deadline = (f"UPDATE deadlines SET status = {p}, updated_at = {p} "
-                                f"WHERE case_id = {p} AND kind = 'mediation' AND status = {p}")
-        self.insert_event = (
-            "INSERT INTO case_events (case_id, seq, at, actor, trigger, from_state, to_state, payload, prev_hash, hash) "
-            f"VALUES ({', '.join([p] * 10)})"
-        )
-        if self.pg:
-            from psycopg.types.json import Json
-
-            self._json: Callable[[dict], object] = Json
-        else:
-            self._json = json.dumps  # what SQLAlchemy's JSON type stores on SQLite
-
-    def _key(self, case_id: uuid.UUID) -> object:
-        return case_id if self.pg else case_id.hex  # sa.Uuid: native on PostgreSQL, CHAR(32) hex on SQLite
-
-    def _ts(self, at: datetime) -> object:
-        # UTCDateTime: aware on PostgreSQL, naive UTC text on SQLite (SQLAlchemy's storage format)
-        return at if self.pg else at.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
-
-    def run_pass(self, case_ids: list[uuid.UUID], clock: Clock) -> int:
-        """pause_clock on every case, then resume_clock on every case. Returns transitions done."""
-        pooled = self.engine.raw_connection()  # same engine, same pool, same connect-time PRAGMAs
-        try:
-            dbapi = pooled.driver_connection
-            done = 0
-            for trigger in PAIR:
-                for cid in case_ids:
-                    self._transition(dbapi, cid, trigger, clock())
-                    done += 1
-            return done
-        finally:
-            pooled.close()
-
-    def _transition(self, dbapi, case_id: uuid.UUID, trigger: Trigger, now: datetime) -> None:
-        key, ts = self._key(case_id), self._ts(now)
-        before, after = CLOCK_STATUS[trigger]
-        cur = dbapi.cursor()
-        try:
-            if not self.pg:
-                cur.execute("BEGIN IMMEDIATE")  # the connect hook put sqlite3 in autocommit mode
-            cur.execute(self.select_case, (key,))
-            state, _version, last_seq, last_hash = cur.fetchone()
-            cur.execute(self.update_deadline, (after, ts, key, before))
-            if cur.rowcount != 1:
-                raise AssertionError(f"raw floor: {trigger} found no {before} mediation clock on case {case_id}")
-            seq = last_seq + 1
-            prev_hash = last_hash or audit.GENESIS
-            body = {"case_id": str(case_id), "seq": seq, "at": now.astimezone(UTC).isoformat(timespec="microseconds"),
-                    "actor": RAW_ACTOR, "trigger": trigger.value, "from_state": state, "to_state": state,
-                    "payload": PAYLOAD, "prev_hash": prev_hash}
-            digest = _canonical_sha256(body)
-            cur.execute(self.insert_event, (key, seq, ts, RAW_ACTOR, trigger.value, state, state,
-                                            self._json(PAYLOAD), prev_hash, digest))
-            cur.execute(self.update_case, (state, ts, seq, digest, key))
-            if self.pg:
-                dbapi.commit()
-            else:
-                cur.execute("COMMIT")
-        except BaseException:
-            dbapi.rollback() if self.pg else cur.execute("ROLLBACK")
-            raise
-        finally:
-            cur.close()
-
-
-# --- fire -------------------------------------------------------------------------------------------
-
-
-def fire_pass(engine: Engine, case_ids: list[uuid.UUID], mediator: Actor, clock: Clock) -> int:
-    """pause_clock on every case, then resume_clock on every case, through the engine.
-
-    One Session for the pass, as a worker (the deadline sweep) uses one for its batch, and as the
-    raw floor uses one pooled connection for its pass: a transaction each, the checkout not timed."""
-    done = 0
-    with Session(engine, expire_on_commit=False) as session:
-        for trigger in PAIR:
-            for cid in case_ids:
-                fire(session, case_id=cid, trigger=trigger, actor=mediator, payload=PAYLOAD, now=clock())
-                done += 1
-    return done
-
-
-# --- one backend ------------------------------------------------------------------------------------
-
-
-@dataclass
-class Bench:
-    name: str
-    engine: Engine | None
-    case_ids: list[uuid.UUID] = field(default_factory=list)
-    mediator: Actor | None = None
-    clock: Clock = field(default_factory=lambda: Clock(T0 + timedelta(days=1)))
-    skipped: str | None = None
-    setup_seconds: float = 0.0
-    raw_done: int = 0  # transitions, warm-up included
-    fire_done: int = 0
-
-
-def _build(name: str, url: str, n: int) -> Bench:
-    t = time.perf_counter()
-    upgrade(url)
-    engine = make_engine(url)
-    _seed(engine)
-    bench = Bench(name, engine)
-    with Session(engine, expire_on_commit=False) as session:
-        bench.mediator = actor(session, MEDIATOR)
-        for _ in range(n):
-            bench.case_ids.append(make_case(session, state=State.MEDIATION).id)
-    bench.setup_seconds = time.perf_counter() - t
-    return bench
+# --- the two backends -------------------------------------------------------------------------------
 
 
 @pytest.fixture(scope="module")
 def sqlite_bench(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bench]:
     path = tmp_path_factory.mktemp("bench") / "jiefen-bench.db"
-    bench = _build("sqlite", f"sqlite:///{path}", N_SQLITE)
+    bench = build("sqlite", f"sqlite:///{path}", N_SQLITE)
     with bench.engine.connect() as conn:  # type: ignore[union-attr]
         mode = conn.exec_driver_sql("PRAGMA journal_mode").scalar()
     assert mode == "wal", mode
@@ -243,39 +93,18 @@ def postgres_bench() -> Iterator[Bench]:
     finally:
         probe.dispose()
     with scratch_postgres(PG_URL) as url:
-        bench = _build("postgresql", url, N_PG)
+        bench = build("postgresql", url, N_PG)
         try:
             yield bench
         finally:
             bench.engine.dispose()  # type: ignore[union-attr]
 
 
-def _counts(bench: Bench) -> tuple[int, int, int, int]:
-    """(all events, raw events, fire pause/resume events, sum of versions) over the bench cases."""
-    with Session(bench.engine) as s:
-        total = s.exec(select(func.count()).select_from(CaseEvent)).one()
-        raw = s.exec(select(func.count()).select_from(CaseEvent).where(CaseEvent.actor == RAW_ACTOR)).one()
-        fired = s.exec(select(func.count()).select_from(CaseEvent).where(
-            CaseEvent.actor == MEDIATOR,
-            CaseEvent.trigger.in_([t.value for t in PAIR]),  # type: ignore[attr-defined]
-        )).one()
-        versions = s.exec(select(func.sum(Case.version)).where(Case.id.in_(bench.case_ids))).one()  # type: ignore[attr-defined]
-    return total, raw, fired, int(versions or 0)
-
-
-def _timed(fn: Callable[[], int]) -> tuple[int, float, float]:
-    """(transitions done, wall seconds, this process's CPU seconds)."""
-    gc.collect()
-    t, c = time.perf_counter(), time.process_time()
-    done = fn()
-    return done, time.perf_counter() - t, time.process_time() - c
-
-
 def _measure(bench: Bench) -> dict[str, list[float]]:
     engine, ids, clock, mediator = bench.engine, bench.case_ids, bench.clock, bench.mediator
     assert engine is not None and mediator is not None
     raw = RawFloor(engine)
-    before = _counts(bench)
+    before = counts(bench)
 
     # warm-up (not timed): caches, prepared statements, pool
     bench.raw_done += raw.run_pass(ids[:WARMUP_CASES], clock)
@@ -286,7 +115,7 @@ def _measure(bench: Bench) -> dict[str, list[float]]:
     runs = {"raw": lambda: raw.run_pass(ids, clock), "fire": lambda: fire_pass(engine, ids, mediator, clock)}
     for r in range(ROUNDS):
         for kind in (("raw", "fire") if r % 2 == 0 else ("fire", "raw")):
-            done, seconds, cpu = _timed(runs[kind])
+            done, seconds, cpu = timed(runs[kind])
             rates[kind].append(done / seconds)
             rates[f"{kind}_cpu"].append(1e6 * cpu / done)
             if kind == "raw":
@@ -298,7 +127,7 @@ def _measure(bench: Bench) -> dict[str, list[float]]:
               f"({rates['fire_cpu'][-1]:5.0f} µs client CPU/tx)")
 
     # functional facts only
-    after = _counts(bench)
+    after = counts(bench)
     assert after[0] - before[0] == bench.raw_done + bench.fire_done, "one event per transition"
     assert after[1] - before[1] == bench.raw_done
     assert after[2] - before[2] == bench.fire_done
@@ -351,7 +180,8 @@ def test_fire_throughput(sqlite_bench: Bench, postgres_bench: Bench) -> None:
         cpu_rows.append((bench.name, statistics.median(rates["raw_cpu"]), statistics.median(rates["fire_cpu"])))
 
     print("\nfire throughput, wall clock (median of rounds; pause_clock/resume_clock on cases in mediation)\n")
-    header = f"{'backend':<11}| {'raw floor tx/s':>14} | {'fire tx/s':>9} | {'ratio fire/raw':>14} | {'µs per fire':>11}"
+    header = (f"{'backend':<11}| {'raw floor tx/s':>14} | {'fire tx/s':>9} | {'ratio fire/raw':>14} | "
+              f"{'µs per fire':>11}")
     print(header)
     print("-" * len(header))
     for name, raw, fired, skipped in rows:
@@ -362,7 +192,8 @@ def test_fire_throughput(sqlite_bench: Bench, postgres_bench: Bench) -> None:
     print("\nthe same, as CPU time of this (client) process per transition — steadier on a busy machine;"
           "\nPostgreSQL's server-side time is not in it")
     for name, raw_cpu, fire_cpu in cpu_rows:
-        print(f"  {name:<11} raw {raw_cpu:6,.0f} µs   fire {fire_cpu:6,.0f} µs   fire/raw throughput ratio {raw_cpu / fire_cpu:.2f}")
+        print(f"  {name:<11} raw {raw_cpu:6,.0f} µs   fire {fire_cpu:6,.0f} µs   "
+              f"fire/raw throughput ratio {raw_cpu / fire_cpu:.2f}")
     print()
     for name, raw, fired, skipped in rows:
         if skipped:
@@ -408,9 +239,9 @@ def test_fire_profile_sqlite(sqlite_bench: Bench) -> None:
     assert bench.engine is not None and bench.mediator is not None
     ids = bench.case_ids[: max(1, PROFILE_FIRES // 2)]
     fires = 2 * len(ids)
-    before_events = _counts(bench)[0]
+    before_events = counts(bench)[0]
 
-    done, unprofiled, _ = _timed(lambda: fire_pass(bench.engine, ids, bench.mediator, bench.clock))
+    done, unprofiled, _ = timed(lambda: fire_pass(bench.engine, ids, bench.mediator, bench.clock))
     bench.fire_done += done
     profiler = cProfile.Profile()
     gc.collect()
@@ -420,7 +251,7 @@ def test_fire_profile_sqlite(sqlite_bench: Bench) -> None:
     profiler.disable()
     profiled = time.perf_counter() - t
     bench.fire_done += done
-    assert _counts(bench)[0] - before_events == 2 * fires, "one event per fire"
+    assert counts(bench)[0] - before_events == 2 * fires, "one event per fire"
 
     stats = pstats.Stats(profiler)
     raw_stats: dict = stats.stats  # type: ignore[attr-defined]
@@ -445,7 +276,7 @@ def test_fire_profile_sqlite(sqlite_bench: Bench) -> None:
     print("\ntop 15 functions overall by cumulative time (library code included)")
     overall = sorted(raw_stats.items(), key=lambda kv: kv[1][3], reverse=True)
     shown = 0
-    for key, (_cc, nc, tt, ct, _callers) in overall:
+    for key, (_cc, nc, _tt, ct, _callers) in overall:
         where = _where(key)
         if where.startswith(("tests/", "<", "cProfile")) or "disable" in where:
             continue
