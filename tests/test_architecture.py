@@ -1,21 +1,26 @@
 """The package layering, read from the source with `ast` (nothing is imported).
 
 Imports flow one way: states → models → documents → workflows → api. A module may import only from
-its own package and those to its left (`states` imports nothing of the project). And no project
-module reaches itself again through its imports: a cycle is a cycle whether its imports run when the
-module loads or inside a function, so both count (an import inside a function hides a cycle, it does
-not remove it); so do imports under `if TYPE_CHECKING:`, should one ever appear.
+its own package and those to its left (`states` imports nothing of the project).
+
+No project module reaches itself again through its imports, seen two ways:
+- as dependencies: every import statement counts, wherever it is (module level, inside a function, under
+  `if TYPE_CHECKING:`); an import inside a function hides a cycle, it does not remove it;
+- as Python runs them: the statements that run when a module is first imported (module level, not under
+  `if TYPE_CHECKING:`), and before any module of a package, that package's __init__. A cycle there is an
+  ImportError ("partially initialized module") for whoever imports the wrong module first: importing
+  workflows.engine.events ran workflows/engine/__init__.py, which imported the outbox that was importing
+  events, and `jiefen documents render` failed while every test that imported the engine first passed.
 
 What one import statement depends on:
 - `import a.b.c` → the module a.b.c;
 - `from a.b import c` → the package a.b, and also the module a.b.c when a/b/c.py or a/b/c/ exists;
 - relative imports are resolved against the importing module's package first.
-Importing a module runs its parents' __init__ first; those implicit edges are left out, or every
-package whose __init__ imports one of its own modules would be a cycle. For the same reason a module
-importing only submodules from its own package (`from . import audit` in workflows/engine/transition.py,
-or `from workflows.engine import audit` there) depends on those submodules, not on the package's
-__init__, which has always started before the module runs. Importing a *name* from one's own package
-(`from workflows.engine import fire` inside workflows/engine/) does depend on the __init__, and counts.
+A module's own packages have always started importing before the module runs: `from . import audit` (or
+`from workflows.engine import audit`) inside workflows/engine/ depends on audit only, and importing
+workflows.engine.x from inside workflows/engine/ does not run workflows/engine/__init__.py again. Importing
+a *name* from one's own package (`from workflows.engine import fire` inside workflows/engine/) does depend
+on the __init__, and counts.
 """
 
 import ast
@@ -34,6 +39,7 @@ LAYERS = ("states", "models", "documents", "workflows", "api")
 # permission: fix the import and delete its line. A line that no longer matches anything fails too.
 KNOWN_LAYER_VIOLATIONS: frozenset[str] = frozenset()
 KNOWN_CYCLES: frozenset[str] = frozenset()
+KNOWN_IMPORT_TIME_CYCLES: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,12 +48,20 @@ class Import:
     target: str  # the imported module, dotted
     path: Path  # the importing file, relative to the root
     line: int
+    on_load: bool = True  # runs when the module is first imported (module level, not under TYPE_CHECKING)
+    via: str | None = None  # for a package's __init__ run first: the module the statement imports
 
     def __str__(self) -> str:
         return f"{self.path} imports {self.target}"
 
     def explain(self) -> str:
         return f"{self.path}:{self.line} {self.source} imports {self.target}"
+
+    def step(self) -> str:
+        if self.via:
+            init = Path(*self.target.split("."), "__init__.py")
+            return f"{self.path}:{self.line} imports {self.via}, which runs {init} first"
+        return f"{self.path}:{self.line} imports {self.target}"
 
 
 def module_name(root: Path, path: Path) -> str:
@@ -79,28 +93,50 @@ def _resolve_relative(module: str, is_package: bool, level: int, name: str | Non
     return ".".join([*base, *([name] if name else [])])
 
 
+def _is_type_checking(test: ast.expr) -> bool:
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+    )
+
+
+def _import_nodes(tree: ast.Module) -> Iterator[tuple[ast.Import | ast.ImportFrom, bool]]:
+    """Every import statement, wherever it is, and whether it runs when the module is first imported."""
+    stack: list[tuple[ast.AST, bool]] = [(tree, True)]
+    while stack:
+        node, on_load = stack.pop()
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            yield node, on_load
+            continue
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
+            on_load = False
+        if isinstance(node, ast.If) and _is_type_checking(node.test):
+            stack.extend((child, False) for child in node.body)
+            stack.extend((child, on_load) for child in node.orelse)
+            stack.append((node.test, on_load))
+            continue
+        stack.extend((child, on_load) for child in ast.iter_child_nodes(node))
+
+
 def imports_of(root: Path, path: Path) -> Iterator[Import]:
     """Every import in the file, wherever it is (module level, functions, classes, branches)."""
     module = module_name(root, path)
     rel = path.relative_to(root)
     tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
-    for node in ast.walk(tree):
+    for node, on_load in sorted(_import_nodes(tree), key=lambda n: n[0].lineno):
         if isinstance(node, ast.Import):
             for alias in node.names:
-                yield Import(module, alias.name, rel, node.lineno)
-        elif isinstance(node, ast.ImportFrom):
-            if node.level:
-                base = _resolve_relative(module, path.name == "__init__.py", node.level, node.module)
-            else:
-                base = node.module or ""
-            submodules = [
-                f"{base}.{a.name}" for a in node.names if a.name != "*" and _is_module(root, f"{base}.{a.name}")
-            ]
-            own_package = module == base or module.startswith(base + ".")
-            if not own_package or len(submodules) < len(node.names):
-                yield Import(module, base, rel, node.lineno)
-            for submodule in submodules:
-                yield Import(module, submodule, rel, node.lineno)
+                yield Import(module, alias.name, rel, node.lineno, on_load)
+            continue
+        if node.level:
+            base = _resolve_relative(module, path.name == "__init__.py", node.level, node.module)
+        else:
+            base = node.module or ""
+        submodules = [f"{base}.{a.name}" for a in node.names if a.name != "*" and _is_module(root, f"{base}.{a.name}")]
+        own_package = module == base or module.startswith(base + ".")
+        if not own_package or len(submodules) < len(node.names):
+            yield Import(module, base, rel, node.lineno, on_load)
+        for submodule in submodules:
+            yield Import(module, submodule, rel, node.lineno, on_load)
 
 
 def _layer(dotted: str) -> int | None:
@@ -113,6 +149,22 @@ def project_imports(root: Path) -> list[Import]:
     found = []
     for path in project_files(root).values():
         found.extend(i for i in imports_of(root, path) if _layer(i.target) is not None)
+    return found
+
+
+def on_load(imports: Iterable[Import]) -> list[Import]:
+    """What runs when modules are first imported: their module-level imports, and before each imported
+    module the __init__ of every package above it that the importer is not itself inside."""
+    found = []
+    for imp in imports:
+        if not imp.on_load:
+            continue
+        found.append(imp)
+        parts = imp.target.split(".")
+        for n in range(1, len(parts)):
+            package = ".".join(parts[:n])
+            if not (imp.source == package or imp.source.startswith(package + ".")):
+                found.append(Import(imp.source, package, imp.path, imp.line, True, via=imp.target))
     return found
 
 
@@ -212,7 +264,7 @@ class Cycle:
         return " -> ".join(self.modules)
 
     def explain(self) -> str:
-        return str(self) + "".join(f"\n    {s.path}:{s.line} imports {s.target}" for s in self.steps)
+        return str(self) + "".join(f"\n    {s.step()}" for s in self.steps)
 
 
 def cycles(imports: Iterable[Import]) -> list[Cycle]:
@@ -255,6 +307,12 @@ def test_every_package_imports_only_from_its_left(tree_imports: list[Import]) ->
 def test_no_import_cycles(tree_imports: list[Import]) -> None:
     found = {str(c): c.explain() for c in cycles(tree_imports)}
     problems = unexpected(found, KNOWN_CYCLES, "import cycle")
+    assert not problems, "\n".join(problems)
+
+
+def test_no_import_cycles_when_python_imports_the_modules(tree_imports: list[Import]) -> None:
+    found = {str(c): c.explain() for c in cycles(on_load(tree_imports))}
+    problems = unexpected(found, KNOWN_IMPORT_TIME_CYCLES, "import-time cycle")
     assert not problems, "\n".join(problems)
 
 
@@ -347,6 +405,50 @@ def test_the_detector_catches_cycles(broken_tree: Path) -> None:
     )
     with pytest.raises(AssertionError, match=r"models/b\.py:2 imports models\.a"):
         test_no_import_cycles(project_imports(broken_tree))
+
+
+@pytest.fixture
+def package_tree(tmp_path: Path) -> Path:
+    _write(
+        tmp_path,
+        {
+            # a package whose __init__ imports a module that imports a module that imports a sibling of
+            # the first: no module names another that names it back, yet importing models.outbox first
+            # fails
+            "models/__init__.py": "",
+            "models/store/__init__.py": "from models.store.core import save\n",
+            "models/store/core.py": "from models import outbox\n",
+            "models/store/events.py": "",
+            "models/outbox.py": "from models.store.events import record\n",
+            # a package whose __init__ names its modules only for the type checker or on first use
+            "workflows/__init__.py": "",
+            "workflows/engine/__init__.py": "from typing import TYPE_CHECKING\n\nif TYPE_CHECKING:\n"
+            "    from workflows.engine.transition import fire\n\n\ndef __getattr__(name):\n"
+            "    from workflows.engine import transition\n\n    return getattr(transition, name)\n",
+            "workflows/engine/write.py": "",
+            "workflows/engine/transition.py": "from workflows.stages import base\nfrom workflows.engine import write\n",
+            "workflows/stages/__init__.py": "",
+            "workflows/stages/base.py": "from workflows.engine.write import append\n",
+        },
+    )
+    return tmp_path
+
+
+def test_the_detector_runs_package_inits_as_python_does(package_tree: Path) -> None:
+    imports = project_imports(package_tree)
+    assert {(i.source, i.target, i.on_load) for i in imports if i.source == "workflows.engine"} == {
+        ("workflows.engine", "workflows.engine.transition", False)
+    }
+    assert cycles(imports) == []
+    found = cycles(on_load(imports))
+    assert [c.explain() for c in found] == [
+        "models.outbox -> models.store -> models.store.core -> models.outbox"
+        "\n    models/outbox.py:1 imports models.store.events, which runs models/store/__init__.py first"
+        "\n    models/store/__init__.py:1 imports models.store.core"
+        "\n    models/store/core.py:1 imports models.outbox"
+    ]
+    with pytest.raises(AssertionError, match=r"import-time cycle: models\.outbox -> models\.store"):
+        test_no_import_cycles_when_python_imports_the_modules(imports)
 
 
 def test_the_allow_list_covers_exactly_what_it_names() -> None:
