@@ -21,8 +21,19 @@ from typing import Any
 log = logging.getLogger("jiefen.documents")
 
 # The tables WeasyPrint drops from embedded fonts (weasyprint/pdf/fonts.py, _harfbuzz_subset) ...
-WEASYPRINT_DROP_TABLES = (b"BASE", b"DSIG", b"EBDT", b"EBLC", b"EBSC", b"GPOS", b"GSUB", b"JSTF", b"LTSH", b"PCLT",
-                          b"SVG ")
+WEASYPRINT_DROP_TABLES = (
+    b"BASE",
+    b"DSIG",
+    b"EBDT",
+    b"EBLC",
+    b"EBSC",
+    b"GPOS",
+    b"GSUB",
+    b"JSTF",
+    b"LTSH",
+    b"PCLT",
+    b"SVG ",
+)
 # ... and the vertical metrics a horizontally set document never uses.
 VERTICAL_METRICS = (b"vhea", b"vmtx", b"VORG")
 DROP_TABLES = WEASYPRINT_DROP_TABLES + VERTICAL_METRICS
@@ -47,9 +58,11 @@ def single_pass_subset(font: Any, to_unicode: dict[int, Any], hinting: bool) -> 
     glyph_set = harfbuzz_subset.hb_subset_input_glyph_set(subset_input)
     harfbuzz.hb_set_add_sorted_array(glyph_set, ffi.new(f"hb_codepoint_t[{len(glyphs)}]", glyphs), len(glyphs))
 
-    flags = (harfbuzz_subset.HB_SUBSET_FLAGS_RETAIN_GIDS
-             | harfbuzz_subset.HB_SUBSET_FLAGS_PASSTHROUGH_UNRECOGNIZED
-             | harfbuzz_subset.HB_SUBSET_FLAGS_DESUBROUTINIZE)
+    flags = (
+        harfbuzz_subset.HB_SUBSET_FLAGS_RETAIN_GIDS
+        | harfbuzz_subset.HB_SUBSET_FLAGS_PASSTHROUGH_UNRECOGNIZED
+        | harfbuzz_subset.HB_SUBSET_FLAGS_DESUBROUTINIZE
+    )
     if not hinting:
         flags |= harfbuzz_subset.HB_SUBSET_FLAGS_NO_HINTING
     if font.missing:

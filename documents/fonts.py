@@ -51,8 +51,13 @@ class FontFace:
 
 
 def _fc_match(family: str, style: str) -> tuple[Path, int, str]:
-    out = subprocess.run(["fc-match", "--format=%{file}\n%{index}\n%{family}", f"{family}:style={style}"],
-                         capture_output=True, text=True, timeout=30, check=False).stdout.split("\n")
+    out = subprocess.run(
+        ["fc-match", "--format=%{file}\n%{index}\n%{family}", f"{family}:style={style}"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    ).stdout.split("\n")
     if len(out) < 3 or not out[0]:
         raise FontMissing(f"字体 {family} {style} 未安装（apt-get install fonts-noto-cjk）")
     return Path(out[0]), int(out[1] or 0), out[2]

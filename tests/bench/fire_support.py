@@ -19,8 +19,8 @@ from models.tables import Case, CaseEvent
 from states.enums import State, Trigger
 from tests.conftest import _seed
 from tests.factories import T0, actor, make_case
-from workflows.access import Actor
 from workflows import audit
+from workflows.access import Actor
 from workflows.engine import fire
 
 PAYLOAD = {"reason": "鉴定"}
@@ -60,10 +60,14 @@ class RawFloor:
         p = "%s" if self.pg else "?"
         lock = " FOR UPDATE" if self.pg else ""
         self.select_case = f"SELECT state, version, event_seq, event_head FROM cases WHERE id = {p}{lock}"
-        self.update_case = (f"UPDATE cases SET state = {p}, version = version + 1, updated_at = {p}, "
-                            f"event_seq = {p}, event_head = {p} WHERE id = {p}")
-        self.update_deadline = (f"UPDATE deadlines SET status = {p}, updated_at = {p} "
-                                f"WHERE case_id = {p} AND kind = 'mediation' AND status = {p}")
+        self.update_case = (
+            f"UPDATE cases SET state = {p}, version = version + 1, updated_at = {p}, "
+            f"event_seq = {p}, event_head = {p} WHERE id = {p}"
+        )
+        self.update_deadline = (
+            f"UPDATE deadlines SET status = {p}, updated_at = {p} "
+            f"WHERE case_id = {p} AND kind = 'mediation' AND status = {p}"
+        )
         self.insert_event = (
             "INSERT INTO case_events (case_id, seq, at, actor, trigger, from_state, to_state, payload, prev_hash, "
             f"hash) VALUES ({', '.join([p] * 10)})"
@@ -110,12 +114,22 @@ class RawFloor:
                 raise AssertionError(f"raw floor: {trigger} found no {before} mediation clock on case {case_id}")
             seq = last_seq + 1
             prev_hash = last_hash or audit.GENESIS
-            body = {"case_id": str(case_id), "seq": seq, "at": now.astimezone(UTC).isoformat(timespec="microseconds"),
-                    "actor": RAW_ACTOR, "trigger": trigger.value, "from_state": state, "to_state": state,
-                    "payload": PAYLOAD, "prev_hash": prev_hash}
+            body = {
+                "case_id": str(case_id),
+                "seq": seq,
+                "at": now.astimezone(UTC).isoformat(timespec="microseconds"),
+                "actor": RAW_ACTOR,
+                "trigger": trigger.value,
+                "from_state": state,
+                "to_state": state,
+                "payload": PAYLOAD,
+                "prev_hash": prev_hash,
+            }
             digest = canonical_sha256(body)
-            cur.execute(self.insert_event, (key, seq, ts, RAW_ACTOR, trigger.value, state, state,
-                                            self._json(PAYLOAD), prev_hash, digest))
+            cur.execute(
+                self.insert_event,
+                (key, seq, ts, RAW_ACTOR, trigger.value, state, state, self._json(PAYLOAD), prev_hash, digest),
+            )
             cur.execute(self.update_case, (state, ts, seq, digest, key))
             if self.pg:
                 dbapi.commit()
@@ -180,10 +194,14 @@ def counts(bench: Bench) -> tuple[int, int, int, int]:
     with Session(bench.engine) as s:
         total = s.exec(select(func.count()).select_from(CaseEvent)).one()
         raw = s.exec(select(func.count()).select_from(CaseEvent).where(CaseEvent.actor == RAW_ACTOR)).one()
-        fired = s.exec(select(func.count()).select_from(CaseEvent).where(
-            CaseEvent.actor == MEDIATOR,
-            CaseEvent.trigger.in_([t.value for t in PAIR]),  # type: ignore[attr-defined]
-        )).one()
+        fired = s.exec(
+            select(func.count())
+            .select_from(CaseEvent)
+            .where(
+                CaseEvent.actor == MEDIATOR,
+                CaseEvent.trigger.in_([t.value for t in PAIR]),  # type: ignore[attr-defined]
+            )
+        ).one()
         versions = s.exec(select(func.sum(Case.version)).where(Case.id.in_(bench.case_ids))).one()  # type: ignore[attr-defined]
     return total, raw, fired, int(versions or 0)
 

@@ -53,8 +53,7 @@ from pathlib import Path
 
 from sqlmodel import Session
 
-from documents import context as doc_context
-from documents import fontembed
+from documents import context as doc_context, fontembed
 from documents.fonts import SERIF
 from documents.render import render_html, render_pdf
 from documents.signing import sign_pdf
@@ -189,15 +188,29 @@ def soffice_convert(docx_path: Path, outdir: Path, profile: Path, soffice: str) 
     """(wall seconds, CPU seconds of soffice and its children) for one conversion."""
     r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
-    subprocess.run([soffice, f"-env:UserInstallation=file://{profile}", "--headless", "--norestore",
-                    "--convert-to", "pdf", "--outdir", str(outdir), str(docx_path)],
-                   check=True, capture_output=True, timeout=300)
+    subprocess.run(
+        [
+            soffice,
+            f"-env:UserInstallation=file://{profile}",
+            "--headless",
+            "--norestore",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(outdir),
+            str(docx_path),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
     wall = time.perf_counter() - t0
     r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
     return wall, (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)
 
 
 # --- the benchmark --------------------------------------------------------------------------------
+
 
 def test_agreement_render_time(sqlite_engine):
     _clean(sqlite_engine)
@@ -232,16 +245,20 @@ def test_agreement_render_time(sqlite_engine):
         finally:
             assert fontembed.install()
 
-    rows = [("WeasyPrint render_html+render_pdf", plain, plain_cpu),
-            ("WeasyPrint + PAdES signature", signed, signed_cpu),
-            ("  baseline: WeasyPrint's own fonts", stock, stock_cpu)]
+    rows = [
+        ("WeasyPrint render_html+render_pdf", plain, plain_cpu),
+        ("WeasyPrint + PAdES signature", signed, signed_cpu),
+        ("  baseline: WeasyPrint's own fonts", stock, stock_cpu),
+    ]
     soffice = shutil.which("soffice") or shutil.which("libreoffice")
     lo: list[float] = []
     lo_cpu: list[float] = []
     lo_note = ""
     if soffice is None:
-        lo_note = ("LibreOffice: soffice not found — LibreOffice half SKIPPED "
-                   "(apt-get install libreoffice-writer-nogui to compare)")
+        lo_note = (
+            "LibreOffice: soffice not found — LibreOffice half SKIPPED "
+            "(apt-get install libreoffice-writer-nogui to compare)"
+        )
     else:
         with tempfile.TemporaryDirectory(prefix="jiefen-bench-lo-") as tmp:
             tmpdir = Path(tmp)
@@ -261,23 +278,30 @@ def test_agreement_render_time(sqlite_engine):
                 lo_cpu.append(cpu)
             version = subprocess.run([soffice, "--version"], capture_output=True, text=True).stdout.strip()
             lo_note = f"LibreOffice: {version}; fonts in its PDF: " + ", ".join(
-                sorted({line.split()[0] for line in lo_fonts.splitlines()[2:] if line.strip()}))
+                sorted({line.split()[0] for line in lo_fonts.splitlines()[2:] if line.strip()})
+            )
         rows.append(("LibreOffice .docx → PDF (soffice)", lo, lo_cpu))
 
     print(f"\nmediation agreement: {len(pdf):,} bytes, WeasyPrint ×{RUNS}, LibreOffice ×{len(lo)}")
     print(f"{'':36}{'median s':>10}{'p90 s':>8}{'min s':>8}{'cpu median s':>14}{'runs':>6}")
     for name, xs, cpu in rows:
-        print(f"{name:36}{statistics.median(xs):10.3f}{p90(xs):8.3f}{min(xs):8.3f}{statistics.median(cpu):14.3f}"
-              f"{len(xs):6d}")
+        print(
+            f"{name:36}{statistics.median(xs):10.3f}{p90(xs):8.3f}{min(xs):8.3f}{statistics.median(cpu):14.3f}"
+            f"{len(xs):6d}"
+        )
     median = statistics.median(plain)
     print(f"goal ≤ 0.25 s per agreement: {'met' if median <= 0.25 else 'NOT met'} ({median:.3f} s)")
-    paired = statistics.median(ours / theirs for ours, theirs in zip(plain_cpu, stock_cpu))
+    paired = statistics.median(ours / theirs for ours, theirs in zip(plain_cpu, stock_cpu, strict=True))
     print(f"jiefen font embedding / WeasyPrint's own (paired CPU medians): {paired:.2f}×")
     if lo:
         ratio = statistics.median(lo) / median
         cpu_ratio = statistics.median(lo_cpu) / statistics.median(plain_cpu)
-        print(f"ratio LibreOffice / WeasyPrint (medians): {ratio:.1f}× wall, {cpu_ratio:.1f}× CPU "
-              f"(goal ≥ 5×: {'met' if ratio >= 5 else 'NOT met'})")
-    print(f"load average at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())} "
-          f"on {os.cpu_count()} CPUs (wall times on a busy machine are inflated; CPU times much less)")
+        print(
+            f"ratio LibreOffice / WeasyPrint (medians): {ratio:.1f}× wall, {cpu_ratio:.1f}× CPU "
+            f"(goal ≥ 5×: {'met' if ratio >= 5 else 'NOT met'})"
+        )
+    print(
+        f"load average at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())} "
+        f"on {os.cpu_count()} CPUs (wall times on a busy machine are inflated; CPU times much less)"
+    )
     print(lo_note)

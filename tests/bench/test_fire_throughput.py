@@ -114,7 +114,7 @@ def _measure(bench: Bench) -> dict[str, list[float]]:
     rates: dict[str, list[float]] = {"raw": [], "fire": [], "raw_cpu": [], "fire_cpu": []}
     runs = {"raw": lambda: raw.run_pass(ids, clock), "fire": lambda: fire_pass(engine, ids, mediator, clock)}
     for r in range(ROUNDS):
-        for kind in (("raw", "fire") if r % 2 == 0 else ("fire", "raw")):
+        for kind in ("raw", "fire") if r % 2 == 0 else ("fire", "raw"):
             done, seconds, cpu = timed(runs[kind])
             rates[kind].append(done / seconds)
             rates[f"{kind}_cpu"].append(1e6 * cpu / done)
@@ -122,9 +122,11 @@ def _measure(bench: Bench) -> dict[str, list[float]]:
                 bench.raw_done += done
             else:
                 bench.fire_done += done
-        print(f"  {bench.name} round {r + 1}/{ROUNDS}: raw {rates['raw'][-1]:7.0f} tx/s "
-              f"({rates['raw_cpu'][-1]:5.0f} µs client CPU/tx)   fire {rates['fire'][-1]:7.0f} tx/s "
-              f"({rates['fire_cpu'][-1]:5.0f} µs client CPU/tx)")
+        print(
+            f"  {bench.name} round {r + 1}/{ROUNDS}: raw {rates['raw'][-1]:7.0f} tx/s "
+            f"({rates['raw_cpu'][-1]:5.0f} µs client CPU/tx)   fire {rates['fire'][-1]:7.0f} tx/s "
+            f"({rates['fire_cpu'][-1]:5.0f} µs client CPU/tx)"
+        )
 
     # functional facts only
     after = counts(bench)
@@ -133,14 +135,19 @@ def _measure(bench: Bench) -> dict[str, list[float]]:
     assert after[2] - before[2] == bench.fire_done
     assert after[3] - before[3] == bench.raw_done + bench.fire_done, "one version bump per transition"
     with Session(engine) as s:
-        clocks = Counter(s.exec(select(Deadline.status).where(
-            Deadline.case_id.in_(ids), Deadline.kind == "mediation")).all())  # type: ignore[attr-defined]
+        mediation_clocks = select(Deadline.status).where(
+            Deadline.case_id.in_(ids),  # type: ignore[attr-defined]
+            Deadline.kind == "mediation",
+        )
+        clocks = Counter(s.exec(mediation_clocks).all())
         assert clocks == {"pending": len(ids)}, clocks  # every pass leaves every clock running
         checked, broken = audit.verify(s)
     assert broken is None, broken
     assert checked == after[0]
-    print(f"  {bench.name}: {bench.raw_done} raw + {bench.fire_done} fire transitions, "
-          f"{after[0] - before[0]} events written, audit.verify ok over {checked} events")
+    print(
+        f"  {bench.name}: {bench.raw_done} raw + {bench.fire_done} fire transitions, "
+        f"{after[0] - before[0]} events written, audit.verify ok over {checked} events"
+    )
     return rates
 
 
@@ -170,18 +177,23 @@ def test_fire_throughput(sqlite_bench: Bench, postgres_bench: Bench) -> None:
         if bench.skipped:
             rows.append((bench.name, None, None, bench.skipped))
             continue
-        print(f"\n{bench.name}: {len(bench.case_ids)} cases in mediation built in {bench.setup_seconds:.1f} s; "
-              f"{ROUNDS} rounds of {2 * len(bench.case_ids)} raw + {2 * len(bench.case_ids)} fire transitions")
+        print(
+            f"\n{bench.name}: {len(bench.case_ids)} cases in mediation built in {bench.setup_seconds:.1f} s; "
+            f"{ROUNDS} rounds of {2 * len(bench.case_ids)} raw + {2 * len(bench.case_ids)} fire transitions"
+        )
         rates = _measure(bench)
         sql = [s for s in _statements_per_fire(bench) if not s.upper().startswith(("BEGIN", "COMMIT"))]
-        print(f"  {bench.name}: fire sends {len(sql) / 2:.1f} SQL statements per transition, "
-              f"the raw floor 5 (BEGIN/COMMIT not counted)")
+        print(
+            f"  {bench.name}: fire sends {len(sql) / 2:.1f} SQL statements per transition, "
+            f"the raw floor 5 (BEGIN/COMMIT not counted)"
+        )
         rows.append((bench.name, statistics.median(rates["raw"]), statistics.median(rates["fire"]), None))
         cpu_rows.append((bench.name, statistics.median(rates["raw_cpu"]), statistics.median(rates["fire_cpu"])))
 
     print("\nfire throughput, wall clock (median of rounds; pause_clock/resume_clock on cases in mediation)\n")
-    header = (f"{'backend':<11}| {'raw floor tx/s':>14} | {'fire tx/s':>9} | {'ratio fire/raw':>14} | "
-              f"{'µs per fire':>11}")
+    header = (
+        f"{'backend':<11}| {'raw floor tx/s':>14} | {'fire tx/s':>9} | {'ratio fire/raw':>14} | {'µs per fire':>11}"
+    )
     print(header)
     print("-" * len(header))
     for name, raw, fired, skipped in rows:
@@ -189,11 +201,15 @@ def test_fire_throughput(sqlite_bench: Bench, postgres_bench: Bench) -> None:
             print(f"{name:<11}| {'skipped (' + skipped + ')':>14}")
             continue
         print(f"{name:<11}| {raw:>14,.0f} | {fired:>9,.0f} | {fired / raw:>14.2f} | {1e6 / fired:>11,.0f}")
-    print("\nthe same, as CPU time of this (client) process per transition — steadier on a busy machine;"
-          "\nPostgreSQL's server-side time is not in it")
+    print(
+        "\nthe same, as CPU time of this (client) process per transition — steadier on a busy machine;"
+        "\nPostgreSQL's server-side time is not in it"
+    )
     for name, raw_cpu, fire_cpu in cpu_rows:
-        print(f"  {name:<11} raw {raw_cpu:6,.0f} µs   fire {fire_cpu:6,.0f} µs   "
-              f"fire/raw throughput ratio {raw_cpu / fire_cpu:.2f}")
+        print(
+            f"  {name:<11} raw {raw_cpu:6,.0f} µs   fire {fire_cpu:6,.0f} µs   "
+            f"fire/raw throughput ratio {raw_cpu / fire_cpu:.2f}"
+        )
     print()
     for name, raw, fired, skipped in rows:
         if skipped:
@@ -201,8 +217,10 @@ def test_fire_throughput(sqlite_bench: Bench, postgres_bench: Bench) -> None:
         else:
             ratio = fired / raw
             verdict = "met" if ratio >= GOAL else "NOT met"
-            print(f"goal fire ≥ {GOAL}× raw floor on {name}: {verdict} ({ratio:.2f}×; "
-                  f"raw {1e6 / raw:,.0f} µs vs fire {1e6 / fired:,.0f} µs per transition)")
+            print(
+                f"goal fire ≥ {GOAL}× raw floor on {name}: {verdict} ({ratio:.2f}×; "
+                f"raw {1e6 / raw:,.0f} µs vs fire {1e6 / fired:,.0f} µs per transition)"
+            )
 
 
 def _where(key: tuple[str, int, str]) -> str:
@@ -226,8 +244,23 @@ def _package(key: tuple[str, int, str]) -> str:
         return "other C builtins"
     if filename.startswith(PROJECT_DIRS):
         return "project (workflows/ states/ models/)"
-    for pkg in ("sqlalchemy", "sqlmodel", "pydantic_core", "pydantic", "transitions", "json", "uuid", "enum",
-                "datetime", "zoneinfo", "chinese_calendar", "dataclasses", "typing", "logging", "threading"):
+    for pkg in (
+        "sqlalchemy",
+        "sqlmodel",
+        "pydantic_core",
+        "pydantic",
+        "transitions",
+        "json",
+        "uuid",
+        "enum",
+        "datetime",
+        "zoneinfo",
+        "chinese_calendar",
+        "dataclasses",
+        "typing",
+        "logging",
+        "threading",
+    ):
         if f"{os.sep}{pkg}{os.sep}" in filename or filename.endswith(f"{os.sep}{pkg}.py"):
             return pkg
     return "other Python"
@@ -257,12 +290,15 @@ def test_fire_profile_sqlite(sqlite_bench: Bench) -> None:
     raw_stats: dict = stats.stats  # type: ignore[attr-defined]
     total_tt = sum(v[2] for v in raw_stats.values())
 
-    print(f"\nprofile: {fires} fires on SQLite — {1e6 * unprofiled / fires:,.0f} µs per fire unprofiled, "
-          f"{1e6 * profiled / fires:,.0f} µs under cProfile; per-fire figures below are under cProfile\n")
+    print(
+        f"\nprofile: {fires} fires on SQLite — {1e6 * unprofiled / fires:,.0f} µs per fire unprofiled, "
+        f"{1e6 * profiled / fires:,.0f} µs under cProfile; per-fire figures below are under cProfile\n"
+    )
     print("top 15 project functions by cumulative time")
     print(f"{'ncalls':>8} {'tottime s':>10} {'cumtime s':>10} {'cum µs/fire':>12} {'% of fire':>9}  function")
-    project = sorted(((k, v) for k, v in raw_stats.items() if k[0].startswith(PROJECT_DIRS)),
-                     key=lambda kv: kv[1][3], reverse=True)
+    project = sorted(
+        ((k, v) for k, v in raw_stats.items() if k[0].startswith(PROJECT_DIRS)), key=lambda kv: kv[1][3], reverse=True
+    )
     for key, (_cc, nc, tt, ct, _callers) in project[:15]:
         print(f"{nc:>8} {tt:>10.4f} {ct:>10.4f} {1e6 * ct / fires:>12,.0f} {100 * ct / total_tt:>8.1f}%  {_where(key)}")
 
