@@ -1,4 +1,4 @@
-# jiefen — make setup | run | test | bench
+# jiefen — make setup | run | lint | test | bench
 # `make run` and `make test` work on a fresh Debian machine: they install what is missing first.
 
 SHELL := /bin/bash
@@ -10,11 +10,14 @@ STAMP := $(VENV)/.installed
 # Noto CJK draws Chinese; poppler-utils gives pdftotext/pdffonts for the document tests; chromium runs the
 # web interface's browser tests (Playwright drives /usr/bin/chromium; it never downloads a browser).
 APT_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk poppler-utils chromium
-# Only for `make bench`: LibreOffice, the baseline the agreement PDF is measured against (issue 5).
+# Only for `make bench`: LibreOffice, the baseline the agreement PDF is measured against.
 BENCH_APT_PACKAGES := libreoffice-writer-nogui
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+# LINT=1: `make test` runs `make lint` (ruff check, ruff format --check, mypy) before pytest and stops
+# if it fails. 0 until the whole tree has been formatted and mypy is clean; `make lint` works either way.
+LINT ?= 0
 
-.PHONY: setup system apt run test bench clean
+.PHONY: setup system apt run lint test bench clean
 
 setup: system $(STAMP)
 
@@ -38,7 +41,15 @@ run: setup
 	$(BIN)/jiefen seed models/seed/demo.yaml
 	$(BIN)/jiefen serve
 
-test: setup
+# All three run, each reporting its findings; the target fails if any of them failed.
+lint: setup
+	@status=0; \
+	$(BIN)/ruff check . || status=1; \
+	$(BIN)/ruff format --check . || status=1; \
+	$(BIN)/mypy || status=1; \
+	exit $$status
+
+test: setup $(if $(filter 1,$(LINT)),lint)
 	$(BIN)/python -m pytest
 
 bench: setup

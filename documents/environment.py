@@ -27,10 +27,16 @@ def harfbuzz_subset() -> Check:
         try:
             ctypes.CDLL(lib)
         except OSError as e:
-            return Check("HarfBuzz subsetting", False, f"{lib} does not load: {e}", "apt-get install libharfbuzz-subset0")
+            return Check(
+                "HarfBuzz subsetting", False, f"{lib} does not load: {e}", "apt-get install libharfbuzz-subset0"
+            )
         return Check("HarfBuzz subsetting", True, lib)
-    return Check("HarfBuzz subsetting", False, "libharfbuzz-subset not found (PDFs would take ~10 s each)",
-                 "apt-get install libharfbuzz-subset0")
+    return Check(
+        "HarfBuzz subsetting",
+        False,
+        "libharfbuzz-subset not found (PDFs would take ~10 s each)",
+        "apt-get install libharfbuzz-subset0",
+    )
 
 
 def cjk_font() -> Check:
@@ -48,7 +54,12 @@ def pango() -> Check:
     lib = ctypes.util.find_library("pango-1.0")
     if lib:
         return Check("Pango", True, lib)
-    return Check("Pango", False, "libpango not found (WeasyPrint cannot render)", "apt-get install libpango-1.0-0 libpangoft2-1.0-0")
+    return Check(
+        "Pango",
+        False,
+        "libpango not found (WeasyPrint cannot render)",
+        "apt-get install libpango-1.0-0 libpangoft2-1.0-0",
+    )
 
 
 def poppler() -> Check:

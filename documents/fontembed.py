@@ -1,27 +1,15 @@
-"""Embedding Noto CJK in a PDF at a fraction of WeasyPrint's cost, with the same pages.
+"""Embedding Noto CJK in a PDF for ~0.1 s less per document than WeasyPrint's own code, with the same pages.
 
-Measured on this project's three-page agreement, WeasyPrint 70 spent ~0.11 s of a ~0.38 s render on
-its two embedded fonts (Noto Serif CJK SC regular and bold, CFF, 65,535 glyphs each, in 26–27 MB
-collections), in three places:
+WeasyPrint copies a whole font collection (26 MB) into Python bytes for every font of every document,
+subsets each font twice, and keeps vertical metrics a horizontally set document never uses. Here a
+large font file is copied once per process (`shared_face_data`), each font is subset in one HarfBuzz
+pass that gives the same font (`single_pass_subset`), and vhea/vmtx/VORG are dropped (PDF viewers take
+vertical metrics from the CIDFont's /W2). tests/bench/test_document_render.py has the measurements.
 
-1. It copies the whole font collection into Python bytes for every font of every document
-   (`Font.__init__`: ~19 ms per face), to throw the copy away once the font is subset.
-   `shared_face_data` keeps one copy per font file per process (large files only) instead.
-2. It subsets each font twice: once keeping the used glyph ids (RETAIN_GIDS), then again on that
-   result, keeping every id up to the highest one used and dropping hints. With RETAIN_GIDS the first
-   result already ends at the highest used glyph, so one pass with the second pass's flags is the
-   same font, byte for byte: 16 + 28 ms per face became 19 ms (`single_pass_subset`).
-3. It keeps the vertical metrics (vmtx, vhea, VORG: a 4-byte entry for each of ~63,000 retained glyph
-   ids, a third of the subset font) that a horizontally set document never uses: PDF viewers take
-   vertical metrics from the CIDFont's /W2, not from the embedded font. Dropping them takes ~5 ms of
-   subsetting and ~6 ms of level-9 compression off each face.
-
-`install()` puts these in place once, and only where WeasyPrint has the shape they were written
-against (HarfBuzz subsetting, `Font.subset(self, to_unicode, hinting)`, the module-level
-`get_hb_object_data`); anywhere else WeasyPrint's own code stays, `installed()` says so and
-`jiefen doctor` reports it. tests/documents/test_fontembed.py renders with and without them: with
-WeasyPrint's own table list the PDF is byte for byte the same, with ours every page rasterizes to the
-same pixels.
+`install()` puts these in place only where WeasyPrint has the shape they were written against (HarfBuzz
+subsetting, `Font.subset(self, to_unicode, hinting)`, the module-level `get_hb_object_data`); elsewhere
+WeasyPrint's own code stays, and `installed()` and `jiefen doctor` say so. tests/documents/test_fontembed.py
+checks the pages are the same: byte for byte with WeasyPrint's own table list, pixel for pixel with ours.
 """
 
 import inspect
@@ -33,8 +21,19 @@ from typing import Any
 log = logging.getLogger("jiefen.documents")
 
 # The tables WeasyPrint drops from embedded fonts (weasyprint/pdf/fonts.py, _harfbuzz_subset) ...
-WEASYPRINT_DROP_TABLES = (b"BASE", b"DSIG", b"EBDT", b"EBLC", b"EBSC", b"GPOS", b"GSUB", b"JSTF", b"LTSH", b"PCLT",
-                          b"SVG ")
+WEASYPRINT_DROP_TABLES = (
+    b"BASE",
+    b"DSIG",
+    b"EBDT",
+    b"EBLC",
+    b"EBSC",
+    b"GPOS",
+    b"GSUB",
+    b"JSTF",
+    b"LTSH",
+    b"PCLT",
+    b"SVG ",
+)
 # ... and the vertical metrics a horizontally set document never uses.
 VERTICAL_METRICS = (b"vhea", b"vmtx", b"VORG")
 DROP_TABLES = WEASYPRINT_DROP_TABLES + VERTICAL_METRICS
@@ -59,9 +58,11 @@ def single_pass_subset(font: Any, to_unicode: dict[int, Any], hinting: bool) -> 
     glyph_set = harfbuzz_subset.hb_subset_input_glyph_set(subset_input)
     harfbuzz.hb_set_add_sorted_array(glyph_set, ffi.new(f"hb_codepoint_t[{len(glyphs)}]", glyphs), len(glyphs))
 
-    flags = (harfbuzz_subset.HB_SUBSET_FLAGS_RETAIN_GIDS
-             | harfbuzz_subset.HB_SUBSET_FLAGS_PASSTHROUGH_UNRECOGNIZED
-             | harfbuzz_subset.HB_SUBSET_FLAGS_DESUBROUTINIZE)
+    flags = (
+        harfbuzz_subset.HB_SUBSET_FLAGS_RETAIN_GIDS
+        | harfbuzz_subset.HB_SUBSET_FLAGS_PASSTHROUGH_UNRECOGNIZED
+        | harfbuzz_subset.HB_SUBSET_FLAGS_DESUBROUTINIZE
+    )
     if not hinting:
         flags |= harfbuzz_subset.HB_SUBSET_FLAGS_NO_HINTING
     if font.missing:

@@ -14,12 +14,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-# The family the CSS names (documents/static/document.css): everything in the serif, regular and bold
-# (a third face, the sans for the running header, cost ~0.05 s of subsetting per document).
+# The family the CSS names (documents/static/document.css): everything is set in the serif, regular and
+# bold (a third face, a sans for the running header, would cost ~0.05 s of subsetting per document).
 SERIF = "Noto Serif CJK SC"
-SANS = "Noto Sans CJK SC"  # installed with it (fonts-noto-cjk) and checked by `jiefen doctor`; not embedded
-FAMILIES = (SERIF,)
-# The faces the stylesheet actually uses (documents/static/document.css).
+# The faces the stylesheet uses.
 FACES = ((SERIF, "Regular"), (SERIF, "Bold"))
 
 # Layout characters that are never drawn as glyphs.
@@ -53,8 +51,13 @@ class FontFace:
 
 
 def _fc_match(family: str, style: str) -> tuple[Path, int, str]:
-    out = subprocess.run(["fc-match", "--format=%{file}\n%{index}\n%{family}", f"{family}:style={style}"],
-                         capture_output=True, text=True, timeout=30, check=False).stdout.split("\n")
+    out = subprocess.run(
+        ["fc-match", "--format=%{file}\n%{index}\n%{family}", f"{family}:style={style}"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    ).stdout.split("\n")
     if len(out) < 3 or not out[0]:
         raise FontMissing(f"字体 {family} {style} 未安装（apt-get install fonts-noto-cjk）")
     return Path(out[0]), int(out[1] or 0), out[2]

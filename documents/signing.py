@@ -53,16 +53,19 @@ def _write_private(path: Path, data: bytes) -> None:
 
 
 def _pem_key(key: ec.EllipticCurvePrivateKey) -> bytes:
-    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                             serialization.NoEncryption())
+    return key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
 
 
 def _name(common: str, org: str) -> x509.Name:
-    return x509.Name([
-        x509.NameAttribute(NameOID.COUNTRY_NAME, "CN"),
-        x509.NameAttribute(NameOID.ORGANIZATION_NAME, org[:64]),
-        x509.NameAttribute(NameOID.COMMON_NAME, common[:64]),
-    ])
+    return x509.Name(
+        [
+            x509.NameAttribute(NameOID.COUNTRY_NAME, "CN"),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, org[:64]),
+            x509.NameAttribute(NameOID.COMMON_NAME, common[:64]),
+        ]
+    )
 
 
 def init_ca(keys_dir: Path, *, now: datetime | None = None) -> bool:
@@ -74,13 +77,28 @@ def init_ca(keys_dir: Path, *, now: datetime | None = None) -> bool:
     key = ec.generate_private_key(ec.SECP256R1())
     name = _name("jiefen 开发用根证书（仅供测试）", "jiefen development CA")
     cert = (
-        x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(days=1)).not_valid_after(now + timedelta(days=3650))
+        .not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + timedelta(days=3650))
         .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-        .add_extension(x509.KeyUsage(digital_signature=False, content_commitment=False, key_encipherment=False,
-                                     data_encipherment=False, key_agreement=False, key_cert_sign=True,
-                                     crl_sign=True, encipher_only=False, decipher_only=False), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=False,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=True,
+                crl_sign=True,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
         .sign(key, hashes.SHA256())
     )
@@ -89,8 +107,9 @@ def init_ca(keys_dir: Path, *, now: datetime | None = None) -> bool:
     return True
 
 
-def issue_signer(keys_dir: Path, org_code: str, org_name: str, *, now: datetime | None = None,
-                 replace: bool = False) -> SignerFiles:
+def issue_signer(
+    keys_dir: Path, org_code: str, org_name: str, *, now: datetime | None = None, replace: bool = False
+) -> SignerFiles:
     """Issue an organization's signing certificate from the development CA."""
     files = signer_files(keys_dir, org_code)
     if files.cert.exists() and files.key.exists() and not replace:
@@ -102,18 +121,34 @@ def issue_signer(keys_dir: Path, org_code: str, org_name: str, *, now: datetime 
     ca_cert = x509.load_pem_x509_certificate((keys_dir / CA_CERT).read_bytes())
     key = ec.generate_private_key(ec.SECP256R1())
     cert = (
-        x509.CertificateBuilder().subject_name(_name(org_name, org_name)).issuer_name(ca_cert.subject)
-        .public_key(key.public_key()).serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(days=1)).not_valid_after(now + timedelta(days=3 * 365))
+        x509.CertificateBuilder()
+        .subject_name(_name(org_name, org_name))
+        .issuer_name(ca_cert.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + timedelta(days=3 * 365))
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(x509.KeyUsage(digital_signature=True, content_commitment=True, key_encipherment=False,
-                                     data_encipherment=False, key_agreement=False, key_cert_sign=False,
-                                     crl_sign=False, encipher_only=False, decipher_only=False), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True,
+                content_commitment=True,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=False,
+                crl_sign=False,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
         .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.EMAIL_PROTECTION]), critical=False)
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
         .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_cert.public_key()), critical=False)  # type: ignore[arg-type]
-        .add_extension(x509.SubjectAlternativeName([x509.UniformResourceIdentifier(f"urn:jiefen:org:{org_code}")]),
-                       critical=False)
+        .add_extension(
+            x509.SubjectAlternativeName([x509.UniformResourceIdentifier(f"urn:jiefen:org:{org_code}")]), critical=False
+        )
         .sign(ca_key, hashes.SHA256())  # type: ignore[arg-type]
     )
     _write_private(files.key, _pem_key(key))
@@ -133,8 +168,12 @@ def sign_pdf(pdf: bytes, files: SignerFiles, *, reason: str, location: str, name
     if signer is None:
         raise SigningKeyMissing(f"无法读取签名密钥 {files.key}")
     meta = signers.PdfSignatureMetadata(
-        field_name="OrgSeal", md_algorithm="sha256", subfilter=fields.SigSeedSubFilter.PADES,
-        reason=reason, location=location, name=name,
+        field_name="OrgSeal",
+        md_algorithm="sha256",
+        subfilter=fields.SigSeedSubFilter.PADES,
+        reason=reason,
+        location=location,
+        name=name,
     )
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
     out = signers.PdfSigner(meta, signer=signer).sign_pdf(writer)
@@ -164,5 +203,11 @@ def validate(pdf: bytes, ca_cert: Path) -> Validation:
         return Validation(False, False, False, False, "", "文书没有签名")
     root = load_cert_from_pemder(str(ca_cert))
     status = validate_pdf_signature(sigs[0], ValidationContext(trust_roots=[root]))
-    return Validation(status.intact, status.valid, status.trusted, status.bottom_line,
-                      status.signing_cert.subject.human_friendly, status.summary())
+    return Validation(
+        status.intact,
+        status.valid,
+        status.trusted,
+        status.bottom_line,
+        status.signing_cert.subject.human_friendly,
+        status.summary(),
+    )

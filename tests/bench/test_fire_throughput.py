@@ -9,13 +9,15 @@ case, then `resume_clock` on every case — 2N real transitions, each with its g
 clock_paused), the mediation deadline's update and a hash-chained audit event — and leaves every
 case as it found it, so passes can repeat on the same cases.
 
-- fire: `workflows.engine.transition`, one Session for the pass (a transaction per transition), as a worker uses it.
-- raw floor: the same state change in plain SQL on a DBAPI connection of the same engine, one
-  transaction per transition: BEGIN IMMEDIATE (SQLite) / SELECT … FOR UPDATE of the case row
-  (PostgreSQL), reading the audit chain's head (event_seq, event_head) from it; UPDATE the mediation
-  deadline's status (its WHERE status = … and a rowcount of 1 stand in for the guard); INSERT INTO
-  case_events with a SHA-256 computed in Python over canonical JSON; UPDATE cases (state,
-  version + 1, updated_at, chain head); COMMIT. Its events use the audit log's own hash rule, so `audit.verify` checks them as well.
+- fire: `workflows.engine.transition`, one Session for the pass (a transaction per transition), as a
+  worker uses it.
+- raw floor (tests/bench/fire_support.py): the same state change in plain SQL on a DBAPI connection
+  of the same engine, one transaction per transition: BEGIN IMMEDIATE (SQLite) / SELECT … FOR UPDATE
+  of the case row (PostgreSQL), reading the audit chain's head (event_seq, event_head) from it; UPDATE
+  the mediation deadline's status (its WHERE status = … and a rowcount of 1 stand in for the guard);
+  INSERT INTO case_events with a SHA-256 computed in Python over canonical JSON; UPDATE cases (state,
+  version + 1, updated_at, chain head); COMMIT. Its events use the audit log's own hash rule, so
+  `audit.verify` checks them as well.
 
 Both run on the same cases, interleaved in ROUNDS rounds (the order alternating each round); the
 table shows the median of the rounds.
@@ -26,34 +28,30 @@ JIEFEN_BENCH_PROFILE_FIRES (200), JIEFEN_TEST_POSTGRES_URL (default a local serv
 
 import cProfile
 import gc
-import hashlib
-import json
 import os
 import pstats
 import statistics
 import time
-import uuid
 from collections import Counter
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
-from sqlmodel import Session, func, select
+from sqlmodel import Session, select
 
-from models.db import make_engine
-from models.migrate import upgrade
-from models.tables import Case, CaseEvent, Deadline
-from states.enums import State, Trigger
-from tests.conftest import _seed, scratch_postgres
-from tests.factories import T0, actor, make_case
+from models.tables import Deadline
+from tests.bench.fire_support import (
+    Bench,
+    RawFloor,
+    build,
+    counts,
+    fire_pass,
+    timed,
+)
+from tests.conftest import scratch_postgres
 from workflows import audit
-from workflows.access import Actor
-from workflows.engine import fire
 
 N_SQLITE = int(os.environ.get("JIEFEN_BENCH_N_SQLITE", "300"))
 N_PG = int(os.environ.get("JIEFEN_BENCH_N_PG", "300"))
@@ -61,167 +59,19 @@ ROUNDS = int(os.environ.get("JIEFEN_BENCH_ROUNDS", "3"))
 PROFILE_FIRES = int(os.environ.get("JIEFEN_BENCH_PROFILE_FIRES", "200"))
 WARMUP_CASES = 20
 PG_URL = os.environ.get("JIEFEN_TEST_POSTGRES_URL") or "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-GOAL = 0.5  # from the issue: fire ≥ 0.5 × the raw floor
-
-PAYLOAD = {"reason": "鉴定"}
-MEDIATOR = "mediator1"
-RAW_ACTOR = "bench:raw"  # the raw floor's events are told apart from fire's by their actor
-PAIR = (Trigger.PAUSE_CLOCK, Trigger.RESUME_CLOCK)
-CLOCK_STATUS = {Trigger.PAUSE_CLOCK: ("pending", "paused"), Trigger.RESUME_CLOCK: ("paused", "pending")}
+GOAL = 0.5  # fire ≥ 0.5 × the raw floor
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 PROJECT_DIRS = tuple(str(PROJECT_ROOT / d) + os.sep for d in ("workflows", "states", "models", "api", "documents"))
 
 
-# --- a deterministic clock: every transition happens 1 ms after the previous one --------------------
-
-
-class Clock:
-    def __init__(self, start: datetime) -> None:
-        self.at = start
-
-    def __call__(self) -> datetime:
-        self.at += timedelta(milliseconds=1)
-        return self.at
-
-
-# --- the raw floor ----------------------------------------------------------------------------------
-
-
-def _canonical_sha256(body: dict) -> str:
-    return hashlib.sha256(
-        json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
-    ).hexdigest()
-
-
-class RawFloor:
-    """The same transition as fire's, in plain SQL on a DBAPI connection of the same engine."""
-
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
-        self.pg = engine.dialect.name == "postgresql"
-        p = "%s" if self.pg else "?"
-        lock = " FOR UPDATE" if self.pg else ""
-        self.select_case = f"SELECT state, version, event_seq, event_head FROM cases WHERE id = {p}{lock}"
-        self.update_case = (f"UPDATE cases SET state = {p}, version = version + 1, updated_at = {p}, "
-                            f"event_seq = {p}, event_head = {p} WHERE id = {p}")
-        self.update_deadline = (f"UPDATE deadlines SET status = {p}, updated_at = {p} "
-                                f"WHERE case_id = {p} AND kind = 'mediation' AND status = {p}")
-        self.insert_event = (
-            "INSERT INTO case_events (case_id, seq, at, actor, trigger, from_state, to_state, payload, prev_hash, hash) "
-            f"VALUES ({', '.join([p] * 10)})"
-        )
-        if self.pg:
-            from psycopg.types.json import Json
-
-            self._json: Callable[[dict], object] = Json
-        else:
-            self._json = json.dumps  # what SQLAlchemy's JSON type stores on SQLite
-
-    def _key(self, case_id: uuid.UUID) -> object:
-        return case_id if self.pg else case_id.hex  # sa.Uuid: native on PostgreSQL, CHAR(32) hex on SQLite
-
-    def _ts(self, at: datetime) -> object:
-        # UTCDateTime: aware on PostgreSQL, naive UTC text on SQLite (SQLAlchemy's storage format)
-        return at if self.pg else at.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
-
-    def run_pass(self, case_ids: list[uuid.UUID], clock: Clock) -> int:
-        """pause_clock on every case, then resume_clock on every case. Returns transitions done."""
-        pooled = self.engine.raw_connection()  # same engine, same pool, same connect-time PRAGMAs
-        try:
-            dbapi = pooled.driver_connection
-            done = 0
-            for trigger in PAIR:
-                for cid in case_ids:
-                    self._transition(dbapi, cid, trigger, clock())
-                    done += 1
-            return done
-        finally:
-            pooled.close()
-
-    def _transition(self, dbapi, case_id: uuid.UUID, trigger: Trigger, now: datetime) -> None:
-        key, ts = self._key(case_id), self._ts(now)
-        before, after = CLOCK_STATUS[trigger]
-        cur = dbapi.cursor()
-        try:
-            if not self.pg:
-                cur.execute("BEGIN IMMEDIATE")  # the connect hook put sqlite3 in autocommit mode
-            cur.execute(self.select_case, (key,))
-            state, _version, last_seq, last_hash = cur.fetchone()
-            cur.execute(self.update_deadline, (after, ts, key, before))
-            if cur.rowcount != 1:
-                raise AssertionError(f"raw floor: {trigger} found no {before} mediation clock on case {case_id}")
-            seq = last_seq + 1
-            prev_hash = last_hash or audit.GENESIS
-            body = {"case_id": str(case_id), "seq": seq, "at": now.astimezone(UTC).isoformat(timespec="microseconds"),
-                    "actor": RAW_ACTOR, "trigger": trigger.value, "from_state": state, "to_state": state,
-                    "payload": PAYLOAD, "prev_hash": prev_hash}
-            digest = _canonical_sha256(body)
-            cur.execute(self.insert_event, (key, seq, ts, RAW_ACTOR, trigger.value, state, state,
-                                            self._json(PAYLOAD), prev_hash, digest))
-            cur.execute(self.update_case, (state, ts, seq, digest, key))
-            if self.pg:
-                dbapi.commit()
-            else:
-                cur.execute("COMMIT")
-        except BaseException:
-            dbapi.rollback() if self.pg else cur.execute("ROLLBACK")
-            raise
-        finally:
-            cur.close()
-
-
-# --- fire -------------------------------------------------------------------------------------------
-
-
-def fire_pass(engine: Engine, case_ids: list[uuid.UUID], mediator: Actor, clock: Clock) -> int:
-    """pause_clock on every case, then resume_clock on every case, through the engine.
-
-    One Session for the pass, as a worker (the deadline sweep) uses one for its batch, and as the
-    raw floor uses one pooled connection for its pass: a transaction each, the checkout not timed."""
-    done = 0
-    with Session(engine, expire_on_commit=False) as session:
-        for trigger in PAIR:
-            for cid in case_ids:
-                fire(session, case_id=cid, trigger=trigger, actor=mediator, payload=PAYLOAD, now=clock())
-                done += 1
-    return done
-
-
-# --- one backend ------------------------------------------------------------------------------------
-
-
-@dataclass
-class Bench:
-    name: str
-    engine: Engine | None
-    case_ids: list[uuid.UUID] = field(default_factory=list)
-    mediator: Actor | None = None
-    clock: Clock = field(default_factory=lambda: Clock(T0 + timedelta(days=1)))
-    skipped: str | None = None
-    setup_seconds: float = 0.0
-    raw_done: int = 0  # transitions, warm-up included
-    fire_done: int = 0
-
-
-def _build(name: str, url: str, n: int) -> Bench:
-    t = time.perf_counter()
-    upgrade(url)
-    engine = make_engine(url)
-    _seed(engine)
-    bench = Bench(name, engine)
-    with Session(engine, expire_on_commit=False) as session:
-        bench.mediator = actor(session, MEDIATOR)
-        for _ in range(n):
-            bench.case_ids.append(make_case(session, state=State.MEDIATION).id)
-    bench.setup_seconds = time.perf_counter() - t
-    return bench
+# --- the two backends -------------------------------------------------------------------------------
 
 
 @pytest.fixture(scope="module")
 def sqlite_bench(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bench]:
     path = tmp_path_factory.mktemp("bench") / "jiefen-bench.db"
-    bench = _build("sqlite", f"sqlite:///{path}", N_SQLITE)
+    bench = build("sqlite", f"sqlite:///{path}", N_SQLITE)
     with bench.engine.connect() as conn:  # type: ignore[union-attr]
         mode = conn.exec_driver_sql("PRAGMA journal_mode").scalar()
     assert mode == "wal", mode
@@ -243,39 +93,18 @@ def postgres_bench() -> Iterator[Bench]:
     finally:
         probe.dispose()
     with scratch_postgres(PG_URL) as url:
-        bench = _build("postgresql", url, N_PG)
+        bench = build("postgresql", url, N_PG)
         try:
             yield bench
         finally:
             bench.engine.dispose()  # type: ignore[union-attr]
 
 
-def _counts(bench: Bench) -> tuple[int, int, int, int]:
-    """(all events, raw events, fire pause/resume events, sum of versions) over the bench cases."""
-    with Session(bench.engine) as s:
-        total = s.exec(select(func.count()).select_from(CaseEvent)).one()
-        raw = s.exec(select(func.count()).select_from(CaseEvent).where(CaseEvent.actor == RAW_ACTOR)).one()
-        fired = s.exec(select(func.count()).select_from(CaseEvent).where(
-            CaseEvent.actor == MEDIATOR,
-            CaseEvent.trigger.in_([t.value for t in PAIR]),  # type: ignore[attr-defined]
-        )).one()
-        versions = s.exec(select(func.sum(Case.version)).where(Case.id.in_(bench.case_ids))).one()  # type: ignore[attr-defined]
-    return total, raw, fired, int(versions or 0)
-
-
-def _timed(fn: Callable[[], int]) -> tuple[int, float, float]:
-    """(transitions done, wall seconds, this process's CPU seconds)."""
-    gc.collect()
-    t, c = time.perf_counter(), time.process_time()
-    done = fn()
-    return done, time.perf_counter() - t, time.process_time() - c
-
-
 def _measure(bench: Bench) -> dict[str, list[float]]:
     engine, ids, clock, mediator = bench.engine, bench.case_ids, bench.clock, bench.mediator
     assert engine is not None and mediator is not None
     raw = RawFloor(engine)
-    before = _counts(bench)
+    before = counts(bench)
 
     # warm-up (not timed): caches, prepared statements, pool
     bench.raw_done += raw.run_pass(ids[:WARMUP_CASES], clock)
@@ -285,33 +114,40 @@ def _measure(bench: Bench) -> dict[str, list[float]]:
     rates: dict[str, list[float]] = {"raw": [], "fire": [], "raw_cpu": [], "fire_cpu": []}
     runs = {"raw": lambda: raw.run_pass(ids, clock), "fire": lambda: fire_pass(engine, ids, mediator, clock)}
     for r in range(ROUNDS):
-        for kind in (("raw", "fire") if r % 2 == 0 else ("fire", "raw")):
-            done, seconds, cpu = _timed(runs[kind])
+        for kind in ("raw", "fire") if r % 2 == 0 else ("fire", "raw"):
+            done, seconds, cpu = timed(runs[kind])
             rates[kind].append(done / seconds)
             rates[f"{kind}_cpu"].append(1e6 * cpu / done)
             if kind == "raw":
                 bench.raw_done += done
             else:
                 bench.fire_done += done
-        print(f"  {bench.name} round {r + 1}/{ROUNDS}: raw {rates['raw'][-1]:7.0f} tx/s "
-              f"({rates['raw_cpu'][-1]:5.0f} µs client CPU/tx)   fire {rates['fire'][-1]:7.0f} tx/s "
-              f"({rates['fire_cpu'][-1]:5.0f} µs client CPU/tx)")
+        print(
+            f"  {bench.name} round {r + 1}/{ROUNDS}: raw {rates['raw'][-1]:7.0f} tx/s "
+            f"({rates['raw_cpu'][-1]:5.0f} µs client CPU/tx)   fire {rates['fire'][-1]:7.0f} tx/s "
+            f"({rates['fire_cpu'][-1]:5.0f} µs client CPU/tx)"
+        )
 
     # functional facts only
-    after = _counts(bench)
+    after = counts(bench)
     assert after[0] - before[0] == bench.raw_done + bench.fire_done, "one event per transition"
     assert after[1] - before[1] == bench.raw_done
     assert after[2] - before[2] == bench.fire_done
     assert after[3] - before[3] == bench.raw_done + bench.fire_done, "one version bump per transition"
     with Session(engine) as s:
-        clocks = Counter(s.exec(select(Deadline.status).where(
-            Deadline.case_id.in_(ids), Deadline.kind == "mediation")).all())  # type: ignore[attr-defined]
+        mediation_clocks = select(Deadline.status).where(
+            Deadline.case_id.in_(ids),  # type: ignore[attr-defined]
+            Deadline.kind == "mediation",
+        )
+        clocks = Counter(s.exec(mediation_clocks).all())
         assert clocks == {"pending": len(ids)}, clocks  # every pass leaves every clock running
         checked, broken = audit.verify(s)
     assert broken is None, broken
     assert checked == after[0]
-    print(f"  {bench.name}: {bench.raw_done} raw + {bench.fire_done} fire transitions, "
-          f"{after[0] - before[0]} events written, audit.verify ok over {checked} events")
+    print(
+        f"  {bench.name}: {bench.raw_done} raw + {bench.fire_done} fire transitions, "
+        f"{after[0] - before[0]} events written, audit.verify ok over {checked} events"
+    )
     return rates
 
 
@@ -341,17 +177,23 @@ def test_fire_throughput(sqlite_bench: Bench, postgres_bench: Bench) -> None:
         if bench.skipped:
             rows.append((bench.name, None, None, bench.skipped))
             continue
-        print(f"\n{bench.name}: {len(bench.case_ids)} cases in mediation built in {bench.setup_seconds:.1f} s; "
-              f"{ROUNDS} rounds of {2 * len(bench.case_ids)} raw + {2 * len(bench.case_ids)} fire transitions")
+        print(
+            f"\n{bench.name}: {len(bench.case_ids)} cases in mediation built in {bench.setup_seconds:.1f} s; "
+            f"{ROUNDS} rounds of {2 * len(bench.case_ids)} raw + {2 * len(bench.case_ids)} fire transitions"
+        )
         rates = _measure(bench)
         sql = [s for s in _statements_per_fire(bench) if not s.upper().startswith(("BEGIN", "COMMIT"))]
-        print(f"  {bench.name}: fire sends {len(sql) / 2:.1f} SQL statements per transition, "
-              f"the raw floor 5 (BEGIN/COMMIT not counted)")
+        print(
+            f"  {bench.name}: fire sends {len(sql) / 2:.1f} SQL statements per transition, "
+            f"the raw floor 5 (BEGIN/COMMIT not counted)"
+        )
         rows.append((bench.name, statistics.median(rates["raw"]), statistics.median(rates["fire"]), None))
         cpu_rows.append((bench.name, statistics.median(rates["raw_cpu"]), statistics.median(rates["fire_cpu"])))
 
     print("\nfire throughput, wall clock (median of rounds; pause_clock/resume_clock on cases in mediation)\n")
-    header = f"{'backend':<11}| {'raw floor tx/s':>14} | {'fire tx/s':>9} | {'ratio fire/raw':>14} | {'µs per fire':>11}"
+    header = (
+        f"{'backend':<11}| {'raw floor tx/s':>14} | {'fire tx/s':>9} | {'ratio fire/raw':>14} | {'µs per fire':>11}"
+    )
     print(header)
     print("-" * len(header))
     for name, raw, fired, skipped in rows:
@@ -359,10 +201,15 @@ def test_fire_throughput(sqlite_bench: Bench, postgres_bench: Bench) -> None:
             print(f"{name:<11}| {'skipped (' + skipped + ')':>14}")
             continue
         print(f"{name:<11}| {raw:>14,.0f} | {fired:>9,.0f} | {fired / raw:>14.2f} | {1e6 / fired:>11,.0f}")
-    print("\nthe same, as CPU time of this (client) process per transition — steadier on a busy machine;"
-          "\nPostgreSQL's server-side time is not in it")
+    print(
+        "\nthe same, as CPU time of this (client) process per transition — steadier on a busy machine;"
+        "\nPostgreSQL's server-side time is not in it"
+    )
     for name, raw_cpu, fire_cpu in cpu_rows:
-        print(f"  {name:<11} raw {raw_cpu:6,.0f} µs   fire {fire_cpu:6,.0f} µs   fire/raw throughput ratio {raw_cpu / fire_cpu:.2f}")
+        print(
+            f"  {name:<11} raw {raw_cpu:6,.0f} µs   fire {fire_cpu:6,.0f} µs   "
+            f"fire/raw throughput ratio {raw_cpu / fire_cpu:.2f}"
+        )
     print()
     for name, raw, fired, skipped in rows:
         if skipped:
@@ -370,8 +217,10 @@ def test_fire_throughput(sqlite_bench: Bench, postgres_bench: Bench) -> None:
         else:
             ratio = fired / raw
             verdict = "met" if ratio >= GOAL else "NOT met"
-            print(f"goal fire ≥ {GOAL}× raw floor on {name}: {verdict} ({ratio:.2f}×; "
-                  f"raw {1e6 / raw:,.0f} µs vs fire {1e6 / fired:,.0f} µs per transition)")
+            print(
+                f"goal fire ≥ {GOAL}× raw floor on {name}: {verdict} ({ratio:.2f}×; "
+                f"raw {1e6 / raw:,.0f} µs vs fire {1e6 / fired:,.0f} µs per transition)"
+            )
 
 
 def _where(key: tuple[str, int, str]) -> str:
@@ -395,8 +244,23 @@ def _package(key: tuple[str, int, str]) -> str:
         return "other C builtins"
     if filename.startswith(PROJECT_DIRS):
         return "project (workflows/ states/ models/)"
-    for pkg in ("sqlalchemy", "sqlmodel", "pydantic_core", "pydantic", "transitions", "json", "uuid", "enum",
-                "datetime", "zoneinfo", "chinese_calendar", "dataclasses", "typing", "logging", "threading"):
+    for pkg in (
+        "sqlalchemy",
+        "sqlmodel",
+        "pydantic_core",
+        "pydantic",
+        "transitions",
+        "json",
+        "uuid",
+        "enum",
+        "datetime",
+        "zoneinfo",
+        "chinese_calendar",
+        "dataclasses",
+        "typing",
+        "logging",
+        "threading",
+    ):
         if f"{os.sep}{pkg}{os.sep}" in filename or filename.endswith(f"{os.sep}{pkg}.py"):
             return pkg
     return "other Python"
@@ -408,9 +272,9 @@ def test_fire_profile_sqlite(sqlite_bench: Bench) -> None:
     assert bench.engine is not None and bench.mediator is not None
     ids = bench.case_ids[: max(1, PROFILE_FIRES // 2)]
     fires = 2 * len(ids)
-    before_events = _counts(bench)[0]
+    before_events = counts(bench)[0]
 
-    done, unprofiled, _ = _timed(lambda: fire_pass(bench.engine, ids, bench.mediator, bench.clock))
+    done, unprofiled, _ = timed(lambda: fire_pass(bench.engine, ids, bench.mediator, bench.clock))
     bench.fire_done += done
     profiler = cProfile.Profile()
     gc.collect()
@@ -420,18 +284,21 @@ def test_fire_profile_sqlite(sqlite_bench: Bench) -> None:
     profiler.disable()
     profiled = time.perf_counter() - t
     bench.fire_done += done
-    assert _counts(bench)[0] - before_events == 2 * fires, "one event per fire"
+    assert counts(bench)[0] - before_events == 2 * fires, "one event per fire"
 
     stats = pstats.Stats(profiler)
     raw_stats: dict = stats.stats  # type: ignore[attr-defined]
     total_tt = sum(v[2] for v in raw_stats.values())
 
-    print(f"\nprofile: {fires} fires on SQLite — {1e6 * unprofiled / fires:,.0f} µs per fire unprofiled, "
-          f"{1e6 * profiled / fires:,.0f} µs under cProfile; per-fire figures below are under cProfile\n")
+    print(
+        f"\nprofile: {fires} fires on SQLite — {1e6 * unprofiled / fires:,.0f} µs per fire unprofiled, "
+        f"{1e6 * profiled / fires:,.0f} µs under cProfile; per-fire figures below are under cProfile\n"
+    )
     print("top 15 project functions by cumulative time")
     print(f"{'ncalls':>8} {'tottime s':>10} {'cumtime s':>10} {'cum µs/fire':>12} {'% of fire':>9}  function")
-    project = sorted(((k, v) for k, v in raw_stats.items() if k[0].startswith(PROJECT_DIRS)),
-                     key=lambda kv: kv[1][3], reverse=True)
+    project = sorted(
+        ((k, v) for k, v in raw_stats.items() if k[0].startswith(PROJECT_DIRS)), key=lambda kv: kv[1][3], reverse=True
+    )
     for key, (_cc, nc, tt, ct, _callers) in project[:15]:
         print(f"{nc:>8} {tt:>10.4f} {ct:>10.4f} {1e6 * ct / fires:>12,.0f} {100 * ct / total_tt:>8.1f}%  {_where(key)}")
 
@@ -445,7 +312,7 @@ def test_fire_profile_sqlite(sqlite_bench: Bench) -> None:
     print("\ntop 15 functions overall by cumulative time (library code included)")
     overall = sorted(raw_stats.items(), key=lambda kv: kv[1][3], reverse=True)
     shown = 0
-    for key, (_cc, nc, tt, ct, _callers) in overall:
+    for key, (_cc, nc, _tt, ct, _callers) in overall:
         where = _where(key)
         if where.startswith(("tests/", "<", "cProfile")) or "disable" in where:
             continue

@@ -30,11 +30,28 @@ N_ORGS = 10_000
 N_RULES = 1_000
 DECISIONS = int(os.environ.get("JIEFEN_BENCH_DECISIONS", "20000"))
 ROUNDS = int(os.environ.get("JIEFEN_BENCH_ROUNDS", "3"))
-TYPES = ["labour", "land_contract", "medical", "traffic", "consumer", "property", "family", "neighbour", "contract",
-         "commercial", "other"]
-COUNTY_KINDS = [("people_mediation", TYPES), ("labour_mediation", ["labour"]), ("medical_mediation", ["medical"]),
-                ("traffic_mediation", ["traffic"]), ("consumer_mediation", ["consumer"]),
-                ("property_mediation", ["property"]), ("commercial_mediation", ["contract", "commercial"])]
+TYPES = [
+    "labour",
+    "land_contract",
+    "medical",
+    "traffic",
+    "consumer",
+    "property",
+    "family",
+    "neighbour",
+    "contract",
+    "commercial",
+    "other",
+]
+COUNTY_KINDS = [
+    ("people_mediation", TYPES),
+    ("labour_mediation", ["labour"]),
+    ("medical_mediation", ["medical"]),
+    ("traffic_mediation", ["traffic"]),
+    ("consumer_mediation", ["consumer"]),
+    ("property_mediation", ["property"]),
+    ("commercial_mediation", ["contract", "commercial"]),
+]
 STATIONING = ["resident", "rotating", "on_call"]
 
 
@@ -44,9 +61,21 @@ def build_orgs(rng: random.Random) -> tuple[list[OrgInfo], list[str]]:
 
     def add(code, kind, level, region, types, parent=None):
         st = rng.choice(STATIONING)
-        orgs.append(OrgInfo(code, code, kind, level, region, parent, frozenset(types), st,
-                            ("mon", "wed") if st == "rotating" else (), rng.choice([None, None, 5, 20, 60]),
-                            frozenset({f"C{region[:6]}"}) if level == "county" and rng.random() < 0.5 else frozenset()))
+        orgs.append(
+            OrgInfo(
+                code,
+                code,
+                kind,
+                level,
+                region,
+                parent,
+                frozenset(types),
+                st,
+                ("mon", "wed") if st == "rotating" else (),
+                rng.choice([None, None, 5, 20, 60]),
+                frozenset({f"C{region[:6]}"}) if level == "county" and rng.random() < 0.5 else frozenset(),
+            )
+        )
 
     c = 0
     while len(orgs) < N_ORGS:
@@ -56,16 +85,28 @@ def build_orgs(rng: random.Random) -> tuple[list[OrgInfo], list[str]]:
             add(f"{county}-{kind}", kind, "county", county, types)
         for t in range(1, 13):
             town = f"{county}{t:03d}"
-            add(f"{town}-people", "people_mediation", "town", town, ["neighbour", "family", "property", "contract",
-                                                                     "other", "land_contract"], f"{county}-people_mediation")
+            add(
+                f"{town}-people",
+                "people_mediation",
+                "town",
+                town,
+                ["neighbour", "family", "property", "contract", "other", "land_contract"],
+                f"{county}-people_mediation",
+            )
             add(f"{town}-labour", "labour_mediation", "town", town, ["labour"], f"{county}-labour_mediation")
             add(f"{town}-property", "property_mediation", "town", town, ["property"])
             for v in range(1, 15):
                 village = f"{town}{v:03d}"
                 villages.append(village)
                 if v <= 12:  # a few villages have no committee of their own
-                    add(f"{village}-people", "people_mediation", "village", village,
-                        ["neighbour", "family", "land_contract"], f"{town}-people")
+                    add(
+                        f"{village}-people",
+                        "people_mediation",
+                        "village",
+                        village,
+                        ["neighbour", "family", "land_contract"],
+                        f"{town}-people",
+                    )
                 if len(orgs) >= N_ORGS:
                     return orgs[:N_ORGS], villages
     return orgs[:N_ORGS], villages
@@ -78,9 +119,13 @@ def build_rules(counties: list[str], rng: random.Random) -> str:
     for i in range(N_RULES - 11):
         county = counties[i % len(counties)]
         t = TYPES[i % len(TYPES)]
-        lines += [f"  - id: local_{i:04d}", f"    reason: 本地安排{i}", "    basis: 本地规则 (U)",
-                  f"    when: {{dispute_types: [{t}], regions: ['{county}']}}",
-                  f"    target: {{kinds: [people_mediation], levels: [{rng.choice(['county', 'town'])}]}}"]
+        lines += [
+            f"  - id: local_{i:04d}",
+            f"    reason: 本地安排{i}",
+            "    basis: 本地规则 (U)",
+            f"    when: {{dispute_types: [{t}], regions: ['{county}']}}",
+            f"    target: {{kinds: [people_mediation], levels: [{rng.choice(['county', 'town'])}]}}",
+        ]
     return head + "\n".join(lines) + "\n" + shipped_rules
 
 
@@ -91,7 +136,7 @@ def test_routing_decisions_per_second():
     counties = sorted({o.region for o in orgs if o.level == "county"})
     # Overrides for counties the cases never come from (so the whole list is scanned), one in ten for real ones.
     foreign = [f"34{i // 99 + 1:02d}{i % 99 + 1:02d}" for i in range(900)]
-    rules = parse_rules(build_rules(foreign + counties[: 89], rng), "<bench>")
+    rules = parse_rules(build_rules(foreign + counties[:89], rng), "<bench>")
     assert len(rules.rules) == N_RULES and len(directory.by_code) == N_ORGS
     load = {o.code: rng.randint(0, o.capacity) for o in orgs if o.capacity is not None and rng.random() < 0.3}
 
@@ -100,10 +145,16 @@ def test_routing_decisions_per_second():
         region = rng.choice(villages)
         t = TYPES[i % len(TYPES)]
         court = rng.random() < 0.05
-        facts.append(Facts(t, "court_referral" if court else "window", region,
-                           12 if rng.random() < 0.03 else 2,
-                           Decimal(rng.choice(["500.00", "80000.00", "2000000.00"])),
-                           f"C{region[:6]}" if court else None))
+        facts.append(
+            Facts(
+                t,
+                "court_referral" if court else "window",
+                region,
+                12 if rng.random() < 0.03 else 2,
+                Decimal(rng.choice(["500.00", "80000.00", "2000000.00"])),
+                f"C{region[:6]}" if court else None,
+            )
+        )
     # The answers, computed once (not timed): the dict lookup is the floor.
     answers = {f: route(f, directory, rules, load).org_code for f in facts}
     assert sum(1 for v in answers.values() if v is None) < len(answers) * 0.05

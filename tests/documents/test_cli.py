@@ -22,15 +22,22 @@ JIEFEN = Path(sys.executable).parent / "jiefen"
 
 
 def _run(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(JIEFEN), *args], env={**os.environ, **env}, capture_output=True, text=True,
-                          timeout=180, cwd=tmp_path)
+    return subprocess.run(
+        [str(JIEFEN), *args], env={**os.environ, **env}, capture_output=True, text=True, timeout=180, cwd=tmp_path
+    )
 
 
 def test_serve_refuses_to_start_without_the_cjk_fonts(tmp_path):
     empty = tmp_path / "fonts.conf"
     empty.write_text('<?xml version="1.0"?><!DOCTYPE fontconfig SYSTEM "fonts.dtd"><fontconfig></fontconfig>')
-    out = _run(tmp_path, "serve", "--port", "9", FONTCONFIG_FILE=str(empty),
-               JIEFEN_DATABASE_URL=f"sqlite:///{tmp_path / 's.db'}")
+    out = _run(
+        tmp_path,
+        "serve",
+        "--port",
+        "9",
+        FONTCONFIG_FILE=str(empty),
+        JIEFEN_DATABASE_URL=f"sqlite:///{tmp_path / 's.db'}",
+    )
     assert out.returncode == 3, out.stdout + out.stderr
     assert "missing CJK font" in out.stderr and "fonts-noto-cjk" in out.stderr
     assert not (tmp_path / "s.db").exists()  # refused before touching anything
@@ -38,14 +45,27 @@ def test_serve_refuses_to_start_without_the_cjk_fonts(tmp_path):
 
 def test_keys_init_makes_a_key_pair_pyhanko_validates(tmp_path):
     keys = tmp_path / "keys"
-    out = _run(tmp_path, "keys", "init", "--dir", str(keys), "--org", "CN-ZJ-XH-CC-RTW",
-               JIEFEN_DATABASE_URL=f"sqlite:///{tmp_path / 'k.db'}")
+    out = _run(
+        tmp_path,
+        "keys",
+        "init",
+        "--dir",
+        str(keys),
+        "--org",
+        "CN-ZJ-XH-CC-RTW",
+        JIEFEN_DATABASE_URL=f"sqlite:///{tmp_path / 'k.db'}",
+    )
     assert out.returncode == 0, out.stderr
     files = signer_files(keys, "CN-ZJ-XH-CC-RTW")
     assert files.cert.exists() and files.key.exists() and (keys / CA_CERT).exists()
     assert oct(files.key.stat().st_mode & 0o777) == "0o600"
-    pdf = sign_pdf(render_pdf('<html lang="zh-CN"><p style="font-family: \'Noto Serif CJK SC\'">测试</p></html>'),
-                   files, reason="测试", location="杭州", name="北山街道人民调解委员会")
+    pdf = sign_pdf(
+        render_pdf('<html lang="zh-CN"><p style="font-family: \'Noto Serif CJK SC\'">测试</p></html>'),
+        files,
+        reason="测试",
+        location="杭州",
+        name="北山街道人民调解委员会",
+    )
     result = validate(pdf, keys / CA_CERT)
     assert result.bottom_line and result.intact and result.trusted
     (tmp_path / "doc.pdf").write_bytes(pdf)

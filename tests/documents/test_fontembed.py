@@ -8,8 +8,7 @@ import pytest
 from PIL import Image, ImageChops
 from sqlmodel import Session
 
-from documents import context as doc_context
-from documents import fontembed, fonts
+from documents import context as doc_context, fontembed, fonts
 from documents.render import render_html, render_pdf
 from models.settings import get_settings
 from tests.conftest import _clean
@@ -131,6 +130,7 @@ def test_install_leaves_weasyprint_alone_when_it_is_not_the_code_this_was_writte
     fontembed.uninstall()
     saved = dict(fontembed._stock)
     try:
+
         def other_subset(self, to_unicode, hinting, extra):  # noqa: ANN001 - a future WeasyPrint's shape
             raise AssertionError("not called")
 

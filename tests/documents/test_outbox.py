@@ -14,13 +14,14 @@ from tests.documents.support import documents_of
 from tests.factories import make_case
 from workflows import audit
 from workflows.outbox import documents as documents_outbox
-from workflows.outbox.documents import produce, render_pending, reissue, retry_failed
+from workflows.outbox.documents import produce, reissue, render_pending, retry_failed
 
 
 def _events(session, case_id, trigger="document_generated"):
     session.expire_all()
-    return session.exec(select(CaseEvent).where(CaseEvent.case_id == case_id, CaseEvent.trigger == trigger)
-                        .order_by(CaseEvent.seq)).all()
+    return session.exec(
+        select(CaseEvent).where(CaseEvent.case_id == case_id, CaseEvent.trigger == trigger).order_by(CaseEvent.seq)
+    ).all()
 
 
 def test_a_transition_registers_pending_documents_in_its_own_transaction(session):
@@ -173,8 +174,14 @@ def test_a_mediation_timeout_produces_a_termination_notice_saying_the_period_exp
     from workflows.engine import fire
 
     case = make_case(session, state=State.MEDIATION)
-    fire(session, case_id=case.id, trigger="mediation_timeout", actor=SYSTEM_TIMEOUT, payload={},
-         now=T0 + timedelta(days=60))
+    fire(
+        session,
+        case_id=case.id,
+        trigger="mediation_timeout",
+        actor=SYSTEM_TIMEOUT,
+        payload={},
+        now=T0 + timedelta(days=60),
+    )
     report = render_pending(session)
     assert report.failed == []
     notice = rendered(documents_of(session, case.id)["termination_notice"])

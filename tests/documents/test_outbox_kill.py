@@ -1,4 +1,4 @@
-"""Issue 5: "a kill during render recovers". A real process runs `render_pending` against a SQLite file
+"""A kill during render recovers. A real process runs `render_pending` against a SQLite file
 database holding pending documents and is SIGKILLed mid-way — inside WeasyPrint, or inside the store
 transaction after the event was appended but before the commit. Then `jiefen documents render` runs
 and every document ends rendered exactly once: one version, one document_generated event each, the
@@ -29,8 +29,14 @@ JIEFEN = Path(sys.executable).parent / "jiefen"
 
 def _killed_at_ready(args: list[str], env: dict[str, str], timeout: float = 180) -> str:
     """Start the victim, wait for its "ready", SIGKILL it there. Returns what it printed."""
-    proc = subprocess.Popen([sys.executable, "-m", "tests.documents.render_victim", *args], cwd=ROOT, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tests.documents.render_victim", *args],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     guard = threading.Timer(timeout, proc.kill)  # never hang the suite if "ready" does not come
     guard.start()
     try:
@@ -50,8 +56,10 @@ def _state(engine):  # type: ignore[no-untyped-def]
     with Session(engine) as s:
         docs = s.exec(select(Document).order_by(Document.created_at, Document.id)).all()
         events = s.exec(select(CaseEvent).where(CaseEvent.trigger == "document_generated")).all()
-        return ([(d.id, d.case_id, d.kind, d.version, d.status, d.sha256, d.content is not None) for d in docs],
-                [e.payload for e in events])
+        return (
+            [(d.id, d.case_id, d.kind, d.version, d.status, d.sha256, d.content is not None) for d in docs],
+            [e.payload for e in events],
+        )
 
 
 @pytest.mark.parametrize("stop_at", ["render", "store"])
@@ -80,8 +88,9 @@ def test_a_kill_during_render_recovers(tmp_path, stop_at):
     with Session(engine) as s:
         assert audit.verify(s)[1] is None  # the killed transaction left no half-written event
 
-    out = subprocess.run([str(JIEFEN), "documents", "render"], env=env, capture_output=True, text=True,
-                         timeout=300, cwd=tmp_path)
+    out = subprocess.run(
+        [str(JIEFEN), "documents", "render"], env=env, capture_output=True, text=True, timeout=300, cwd=tmp_path
+    )
     assert out.returncode == 0, out.stdout + out.stderr
     assert "3 rendered, 0 failed" in out.stdout, out.stdout + out.stderr
 
@@ -97,8 +106,9 @@ def test_a_kill_during_render_recovers(tmp_path, stop_at):
         checked, broken = audit.verify(s)
         assert broken is None and checked > 0
 
-    again = subprocess.run([str(JIEFEN), "documents", "render"], env=env, capture_output=True, text=True,
-                           timeout=300, cwd=tmp_path)
+    again = subprocess.run(
+        [str(JIEFEN), "documents", "render"], env=env, capture_output=True, text=True, timeout=300, cwd=tmp_path
+    )
     assert again.returncode == 0 and "0 rendered, 0 failed" in again.stdout, again.stdout + again.stderr
     assert _state(engine) == (docs, events)  # idempotent: nothing re-rendered
     engine.dispose()

@@ -11,10 +11,21 @@ from sqlmodel import Session
 from documents.signing import CA_CERT, validate
 from states.enums import State, Trigger
 from tests.conftest import _clean
-from tests.documents.support import PARTIES, Rendered, agreement_case, documents_of, keys_dir, page_png, pdf_tool, pdftotext, flat, rendered
+from tests.documents.support import (
+    PARTIES,
+    Rendered,
+    agreement_case,
+    documents_of,
+    flat,
+    keys_dir,
+    page_png,
+    pdf_tool,
+    pdftotext,
+    rendered,
+)
 from tests.factories import ID_A, ID_B, T0, USCC_A, actor, make_case
-from workflows.outbox.documents import render_pending
 from workflows.engine import fire
+from workflows.outbox.documents import render_pending
 
 
 @pytest.fixture(scope="module")
@@ -22,10 +33,17 @@ def docs(sqlite_engine) -> dict[str, Rendered]:
     _clean(sqlite_engine)
     with Session(sqlite_engine, expire_on_commit=False) as s:
         agreed = agreement_case(s)
-        failed = make_case(s, state=State.MEDIATION, dispute_type="labour", parties=PARTIES[:2],
-                           now=T0 + timedelta(minutes=5))
-        failed = fire(s, case_id=failed.id, trigger=Trigger.FAIL, actor=actor(s, "mediator1"),
-                      payload={"reason": "被申请人明确拒绝继续调解"}, now=T0 + timedelta(hours=5))
+        failed = make_case(
+            s, state=State.MEDIATION, dispute_type="labour", parties=PARTIES[:2], now=T0 + timedelta(minutes=5)
+        )
+        failed = fire(
+            s,
+            case_id=failed.id,
+            trigger=Trigger.FAIL,
+            actor=actor(s, "mediator1"),
+            payload={"reason": "被申请人明确拒绝继续调解"},
+            now=T0 + timedelta(hours=5),
+        )
         report = render_pending(s)
         assert report.failed == [], report.failed
         by_case = documents_of(s, agreed.id)
@@ -44,24 +62,52 @@ def test_every_kind_is_produced_by_its_transition(docs):
 def test_the_mediation_agreement_carries_everything_the_law_lists(docs):
     t = docs["mediation_agreement"].flat
     for item in (
-        "人民调解协议书", docs["mediation_agreement"].case_no,
-        "北山街道人民调解委员会", "王丽",  # organization and mediator
+        "人民调解协议书",
+        docs["mediation_agreement"].case_no,
+        "北山街道人民调解委员会",
+        "王丽",  # organization and mediator
         # each party: role, name, full identity number or credit code, address, phone
-        "申请人", "王堃", ID_A, "杭州市西湖区北山街道宝石一弄1号", "13812345678",
-        "被申请人", "陈赟喆", ID_B, "杭州市西湖区学院路刘䶮巷2号", "13987654321",
-        "第三人", "杭州𠮷野家餐饮有限公司", "统一社会信用代码", USCC_A, "057188886666",
+        "申请人",
+        "王堃",
+        ID_A,
+        "杭州市西湖区北山街道宝石一弄1号",
+        "13812345678",
+        "被申请人",
+        "陈赟喆",
+        ID_B,
+        "杭州市西湖区学院路刘䶮巷2号",
+        "13987654321",
+        "第三人",
+        "杭州𠮷野家餐饮有限公司",
+        "统一社会信用代码",
+        USCC_A,
+        "057188886666",
         # facts, disputed matters, liability
-        "陈赟喆承租王堃位于宝石一弄1号的房屋", "楼上漏水导致楼下天花板受损", "对拖欠租金承担全部责任",
+        "陈赟喆承租王堃位于宝石一弄1号的房屋",
+        "楼上漏水导致楼下天花板受损",
+        "对拖欠租金承担全部责任",
         # obligations: obligor, obligee, what, amount in figures and capitals, due date, place
-        "陈赟喆（义务人）向王堃（权利人）支付拖欠的房屋租金", "人民币85,000.00元", "人民币捌万伍仟元整",
-        "于2026年12月31日前履行完毕", "履行地点：北山街道人民调解委员会",
-        "杭州𠮷野家餐饮有限公司（义务人）向王堃（权利人）赔偿装修损失", "人民币壹万贰仟叁佰肆拾伍元陆角柒分",
-        "于2027年1月15日前履行完毕", "王堃（义务人）向陈赟喆（权利人）退还房屋押金条原件", "本协议生效后即时履行",
+        "陈赟喆（义务人）向王堃（权利人）支付拖欠的房屋租金",
+        "人民币85,000.00元",
+        "人民币捌万伍仟元整",
+        "于2026年12月31日前履行完毕",
+        "履行地点：北山街道人民调解委员会",
+        "杭州𠮷野家餐饮有限公司（义务人）向王堃（权利人）赔偿装修损失",
+        "人民币壹万贰仟叁佰肆拾伍元陆角柒分",
+        "于2027年1月15日前履行完毕",
+        "王堃（义务人）向陈赟喆（权利人）退还房屋押金条原件",
+        "本协议生效后即时履行",
         "合计人民币97,345.67元（人民币玖万柒仟叁佰肆拾伍元陆角柒分）",
         # the effective clause, the confirmation notice, signature / fingerprint / seal blocks
-        "人民调解员签名并加盖北山街道人民调解委员会印章之日起生效", "第二十九条",
-        "可以自本协议生效之日起三十日内共同向有管辖权的人民法院申请司法确认", "第三十三条",
-        "签名（盖章）", "按指印", "人民调解员：王丽", "（盖章）", "协议达成日期：2026年11月2日",
+        "人民调解员签名并加盖北山街道人民调解委员会印章之日起生效",
+        "第二十九条",
+        "可以自本协议生效之日起三十日内共同向有管辖权的人民法院申请司法确认",
+        "第三十三条",
+        "签名（盖章）",
+        "按指印",
+        "人民调解员：王丽",
+        "（盖章）",
+        "协议达成日期：2026年11月2日",
         "本协议一式四份",
         "（以下无正文）",
     ):
@@ -71,10 +117,23 @@ def test_the_mediation_agreement_carries_everything_the_law_lists(docs):
 def test_the_confirmation_application_names_applicants_court_jurisdiction_date_and_materials(docs):
     t = docs["confirmation_application"].flat
     for item in (
-        "司法确认申请书", "申请人", "王堃", ID_A, "陈赟喆", ID_B,
-        "杭州市西湖区人民法院", "第二百零五条第（二）项", "调解组织所在地基层人民法院",
-        "自2026年11月2日起生效", "人民币捌万伍仟元整",
-        "附送材料", "《人民调解协议书》", "主持调解的证明材料", "身份证明", "财产权利证明", "授权委托书",
+        "司法确认申请书",
+        "申请人",
+        "王堃",
+        ID_A,
+        "陈赟喆",
+        ID_B,
+        "杭州市西湖区人民法院",
+        "第二百零五条第（二）项",
+        "调解组织所在地基层人民法院",
+        "自2026年11月2日起生效",
+        "人民币捌万伍仟元整",
+        "附送材料",
+        "《人民调解协议书》",
+        "主持调解的证明材料",
+        "身份证明",
+        "财产权利证明",
+        "授权委托书",
         "此致",
     ):
         assert flat(item) in t, item
@@ -82,21 +141,38 @@ def test_the_confirmation_application_names_applicants_court_jurisdiction_date_a
 
 def test_the_termination_notice_says_why_and_which_routes_remain(docs):
     t = docs["termination_notice"].flat
-    for item in ("终止调解告知书", "被申请人明确拒绝继续调解", "第二十六条", "劳动争议", "劳动人事争议仲裁委员会",
-                 "劳动争议须先经仲裁", "行政机关依法处理", "人民法院提起诉讼", "诉讼时效"):
+    for item in (
+        "终止调解告知书",
+        "被申请人明确拒绝继续调解",
+        "第二十六条",
+        "劳动争议",
+        "劳动人事争议仲裁委员会",
+        "劳动争议须先经仲裁",
+        "行政机关依法处理",
+        "人民法院提起诉讼",
+        "诉讼时效",
+    ):
         assert flat(item) in t, item
 
 
 def test_the_acceptance_notice_names_the_body_and_its_clock(docs):
     t = docs["acceptance_notice"].flat
     # divert at 2026-11-02 11:00 (Mon) + 3 working days → Thursday 2026-11-05, due 24:00
-    for item in ("案件分流受理告知书", "北山街道人民调解委员会", "3个工作日", "2026年11月5日24时前",
-                 "2026-11-0600:00", "期限依据", "西湖区社会治理中心"):
+    for item in (
+        "案件分流受理告知书",
+        "北山街道人民调解委员会",
+        "3个工作日",
+        "2026年11月5日24时前",
+        "2026-11-0600:00",
+        "期限依据",
+        "西湖区社会治理中心",
+    ):
         assert flat(item) in t, item
 
 
-@pytest.mark.parametrize("kind", ["mediation_agreement", "confirmation_application", "termination_notice",
-                                  "acceptance_notice"])
+@pytest.mark.parametrize(
+    "kind", ["mediation_agreement", "confirmation_application", "termination_notice", "acceptance_notice"]
+)
 def test_fonts_are_embedded_subset_noto_cjk_only(docs, kind):
     rows = pdf_tool("pdffonts", docs[kind].pdf).splitlines()[2:]
     assert rows
@@ -107,8 +183,9 @@ def test_fonts_are_embedded_subset_noto_cjk_only(docs, kind):
         assert (emb, sub) == ("yes", "yes"), row
 
 
-@pytest.mark.parametrize("kind", ["mediation_agreement", "confirmation_application", "termination_notice",
-                                  "acceptance_notice"])
+@pytest.mark.parametrize(
+    "kind", ["mediation_agreement", "confirmation_application", "termination_notice", "acceptance_notice"]
+)
 def test_every_page_has_the_case_number_in_the_header_and_page_n_of_m_in_the_footer(docs, kind):
     r = docs[kind]
     assert r.pages >= (2 if kind == "mediation_agreement" else 1)
@@ -153,7 +230,7 @@ def test_the_signature_validates_with_pyhanko_and_fails_after_one_changed_byte(d
     assert "北山街道人民调解委员会" in ok.signer
     # change one byte inside the signed range (a content stream, well before the signature)
     at = len(pdf) // 3
-    tampered = pdf[:at] + bytes([pdf[at] ^ 0x01]) + pdf[at + 1:]
+    tampered = pdf[:at] + bytes([pdf[at] ^ 0x01]) + pdf[at + 1 :]
     try:
         bad = validate(tampered, ca)
     except Exception:  # noqa: BLE001 - a validator that cannot even parse it has refused it too

@@ -43,16 +43,24 @@ def test_render_html_refuses_the_context_before_any_template_is_rendered():
 
 def test_an_ext_b_ideograph_outside_noto_cjk_is_refused_too():
     # Noto CJK covers only part of Ext-B: find one it lacks and check it is refused, named.
-    missing = next(c for c in range(0x20000, 0x2A6E0) if c not in fonts.coverage()
-                   and unicodedata.category(chr(c)) == "Lo")
+    missing = next(
+        c for c in range(0x20000, 0x2A6E0) if c not in fonts.coverage() and unicodedata.category(chr(c)) == "Lo"
+    )
     with pytest.raises(fonts.UndrawableCharacter, match=f"U\\+{missing:04X}"):
         fonts.check_text(chr(missing))
 
 
-@pytest.mark.parametrize(("amount", "capitals"), [
-    ("85000", "人民币捌万伍仟元整"), ("85000.00", "人民币捌万伍仟元整"), ("12345.67", "人民币壹万贰仟叁佰肆拾伍元陆角柒分"),
-    ("1000001.01", "人民币壹佰万零壹元零壹分"), ("10", "人民币壹拾元整"), ("0", "人民币零元整"),
-])
+@pytest.mark.parametrize(
+    ("amount", "capitals"),
+    [
+        ("85000", "人民币捌万伍仟元整"),
+        ("85000.00", "人民币捌万伍仟元整"),
+        ("12345.67", "人民币壹万贰仟叁佰肆拾伍元陆角柒分"),
+        ("1000001.01", "人民币壹佰万零壹元零壹分"),
+        ("10", "人民币壹拾元整"),
+        ("0", "人民币零元整"),
+    ],
+)
 def test_amounts_in_capitals(amount, capitals):
     assert in_capitals(amount) == capitals
 
