@@ -40,14 +40,15 @@ class Verdict:
 
 
 Guard = Callable[[CaseSnapshot, Mapping[str, Any], datetime], Verdict]
+GuardBody = Callable[[CaseSnapshot, Mapping[str, Any], datetime], str | None]
 
 GUARDS: dict[str, Guard] = {}
 
 
-def guard(basis: str) -> Callable[[Callable[..., Verdict | str | None]], Guard]:
+def guard(basis: str) -> Callable[[GuardBody], Guard]:
     """Register a guard. The body returns None when the rule is met, or the reason it is not."""
 
-    def wrap(fn: Callable[..., str | None]) -> Guard:
+    def wrap(fn: GuardBody) -> Guard:
         name = fn.__name__
 
         def run(case: CaseSnapshot, payload: Mapping[str, Any], now: datetime) -> Verdict:
