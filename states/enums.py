@@ -98,14 +98,14 @@ class OrgKind(StrEnum):
     AGENCY = "agency"
 
 
-# The kinds a case can be diverted to, and the kinds that arbitrate, each in OrgKind's order.
-MEDIATION_KINDS: tuple[OrgKind, ...] = (
+# The kinds a case can be diverted to (mediation bodies), and the kinds that arbitrate.
+MEDIATION_KINDS: frozenset[OrgKind] = frozenset({
     OrgKind.PEOPLE_MEDIATION, OrgKind.LABOUR_MEDIATION, OrgKind.MEDICAL_MEDIATION, OrgKind.TRAFFIC_MEDIATION,
     OrgKind.CONSUMER_MEDIATION, OrgKind.PROPERTY_MEDIATION, OrgKind.COMMERCIAL_MEDIATION,
-)
-ARBITRATION_KINDS: tuple[OrgKind, ...] = (
+})
+ARBITRATION_KINDS: frozenset[OrgKind] = frozenset({
     OrgKind.LABOUR_ARBITRATION, OrgKind.LAND_ARBITRATION, OrgKind.COMMERCIAL_ARBITRATION,
-)
+})
 
 
 class Level(StrEnum):
