@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
 from models.types import UTCDateTime, utcnow
+from states.enums import CourtLevel, Stationing
 
 
 def _ts(**kw: Any) -> Any:
@@ -30,7 +31,7 @@ class Organization(SQLModel, table=True):
     region: str = Field(max_length=12, index=True)
     parent_code: str | None = Field(default=None, max_length=64, index=True)
     dispute_types: list[str] = _json(default_factory=list)
-    stationing: str = Field(default="resident", max_length=16)
+    stationing: str = Field(default=Stationing.RESIDENT.value, max_length=16)
     duty_days: list[str] = _json(default_factory=list)
     capacity: int | None = None
     created_at: datetime = _ts()
@@ -39,7 +40,8 @@ class Organization(SQLModel, table=True):
     invited_by: list[str] = _json(default_factory=list, sa_column_kwargs={"server_default": "[]"})
     # Courts (issue 6, migration 0006): the level that hears judicial confirmation (民事诉讼法 第205条),
     # and the webhook a court that prefers push receives its hand-offs at (the secret is never returned).
-    court_level: str = Field(default="basic", max_length=16, sa_column_kwargs={"server_default": "basic"})
+    court_level: str = Field(default=CourtLevel.BASIC.value, max_length=16,
+                             sa_column_kwargs={"server_default": CourtLevel.BASIC.value})
     webhook_url: str | None = Field(default=None, max_length=500)
     webhook_secret: str | None = Field(default=None, max_length=200)
 

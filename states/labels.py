@@ -102,5 +102,8 @@ ARBITRATION_BODY_LABELS: dict[str, str] = {
     OrgKind.COMMERCIAL_ARBITRATION: "仲裁委员会",
 }
 
+OBLIGATION_FIELD_LABELS: dict[str, str] = {"amount": "金额", "due_date": "履行期限"}
+"""Fields of an agreement's obligation, as a court's pre-screen names what is missing."""
+
 EVENT_LABELS: dict[str, str] = {"open": "受理登记", "document_generated": "生成文书"}
 """Audit events that are not transitions (those are in TRIGGER_LABELS)."""

@@ -10,8 +10,8 @@ from states.enums import (
     Level,
     OrgKind,
     PartyRole,
-    Stationing,
     State,
+    Stationing,
     Weekday,
 )
 from states.labels import (
