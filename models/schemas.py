@@ -138,7 +138,7 @@ class DeadlinePublic(BaseModel):
 
 
 class DuplicatePublic(BaseModel):
-    """An open case that may be the same dispute (issue 3): same type, a party with the same identity
+    """An open case that may be the same dispute: same type, a party with the same identity
     number or credit code, opened within the window. The clerk decides."""
 
     id: uuid.UUID
@@ -176,7 +176,7 @@ class CasePublic(BaseModel):
     deadlines: list[DeadlinePublic]
     created_at: LocalDateTime
     updated_at: LocalDateTime
-    # Diversion (issue 3): a rotating organization's next duty day when it is off duty today; and,
+    # Diversion: a rotating organization's next duty day when it is off duty today; and,
     # on the intake response, open cases that may be the same dispute.
     next_duty_day: date | None = None
     possible_duplicates: list[DuplicatePublic] | None = None
@@ -242,7 +242,7 @@ class ActionPublic(BaseModel):
     required: list[str]
     optional: list[str]
     basis: str
-    # Other destinations and the condition choosing each (issue 3: decline goes up a level while there
+    # Other destinations and the condition choosing each (decline goes up a level while there
     # is one; escalate and diversion_timeout come back to intake from the top).
     alternatives: list[dict[str, str]] = []
 
@@ -270,7 +270,7 @@ class HandoffPublic(BaseModel):
     created_at: LocalDateTime
     accepted_at: LocalDateTime | None
     decided_at: LocalDateTime | None
-    ruling_no: str | None = None  # issue 6: the court's ruling (裁定书号) once decided
+    ruling_no: str | None = None  # the court's ruling (裁定书号) once decided
     outcome: str | None = None  # confirmed | rejected
 
 
