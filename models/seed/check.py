@@ -51,17 +51,15 @@ class OrgSpec:
 
     @property
     def kind(self) -> str:
-        return str(self.values["kind"])
+        return self.values["kind"]
 
     @property
     def parent(self) -> str | None:
-        parent: str | None = self.values["parent_code"]
-        return parent
+        return self.values["parent_code"]
 
     @property
     def invited_by(self) -> list[str]:
-        courts: list[str] = self.values["invited_by"]
-        return courts
+        return self.values["invited_by"]
 
 
 @dataclass(frozen=True, slots=True)
