@@ -20,7 +20,7 @@ from documents.render import TITLES
 from models.tables import Case, CaseEvent, Deadline, Document, Mediator, Organization, Party, User
 from states.enums import DisputeType
 from states.labels import ARBITRATION_BODY_LABELS, DISPUTE_TYPE_LABELS, PARTY_ROLE_LABELS
-from states.routes import ROUTES, ArbitrationRoute
+from states.remedies import REMEDIES, ArbitrationRemedy
 
 
 
@@ -126,26 +126,26 @@ def _total(obligations: list[dict[str, Any]]) -> str | None:
 
 
 def _routes(case: Case) -> list[dict[str, str]]:
-    """Where the parties may still go (人民调解法 第26条), per dispute type, from states/routes.py."""
-    route = ROUTES[DisputeType(case.dispute_type)]
+    """Where the parties may still go (人民调解法 第26条), per dispute type, from states/remedies.py."""
+    route = REMEDIES[DisputeType(case.dispute_type)]
     body = ARBITRATION_BODY_LABELS.get(route.arbitration_body_kind or "", "仲裁机构")
     out: list[dict[str, str]] = []
     match route.arbitration:
-        case ArbitrationRoute.MANDATORY:
+        case ArbitrationRemedy.MANDATORY:
             out.append({"route": "仲裁", "text": f"向有管辖权的{body}申请仲裁；劳动争议须先经仲裁，对仲裁裁决不服的，方可向人民法院提起诉讼。",
                         "basis": route.arbitration_basis})
-        case ArbitrationRoute.OPTIONAL:
+        case ArbitrationRemedy.OPTIONAL:
             out.append({"route": "仲裁", "text": f"向{body}申请仲裁，也可以直接向人民法院提起诉讼。",
                         "basis": route.arbitration_basis})
-        case ArbitrationRoute.AGREEMENT:
+        case ArbitrationRemedy.AGREEMENT:
             text = (f"双方已有书面仲裁协议的，可依该协议向约定的{body}申请仲裁。" if case.arbitration_agreement
                     else f"双方达成书面仲裁协议的，可向约定的{body}申请仲裁；没有仲裁协议的，不能申请仲裁。")
             out.append({"route": "仲裁", "text": text, "basis": route.arbitration_basis})
-        case ArbitrationRoute.NEVER:
+        case ArbitrationRemedy.NEVER:
             out.append({"route": "仲裁", "text": "本类纠纷依法不能申请仲裁。", "basis": route.arbitration_basis})
     out.append({"route": "行政途径", "text": "属于行政机关职权范围的事项，可以请求有关行政机关依法处理。",
                 "basis": "人民调解法 第26条"})
-    litigation = ("对仲裁裁决不服的，可以依法向人民法院提起诉讼。" if route.arbitration is ArbitrationRoute.MANDATORY
+    litigation = ("对仲裁裁决不服的，可以依法向人民法院提起诉讼。" if route.arbitration is ArbitrationRemedy.MANDATORY
                   else "可以依法向有管辖权的人民法院提起诉讼。")
     out.append({"route": "司法途径", "text": litigation, "basis": "人民调解法 第26条；民事诉讼法 第122条"})
     return out

@@ -5,13 +5,15 @@ SQLite runs in WAL mode with a busy timeout; a write transaction is opened with 
 concurrency). PostgreSQL runs through psycopg 3; the engine locks rows with SELECT … FOR UPDATE.
 """
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import event
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection, Dialect, Engine
 from sqlmodel import Session
 
 from models.settings import get_settings
@@ -19,7 +21,7 @@ from models.settings import get_settings
 WRITE_OPTION = "jiefen_write"
 
 
-def make_engine(url: str, **kwargs) -> Engine:
+def make_engine(url: str, **kwargs: Any) -> Engine:
     if url.startswith("sqlite"):
         engine = sa.create_engine(
             url,
@@ -37,7 +39,7 @@ def make_engine(url: str, **kwargs) -> Engine:
 
 def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_conn, _record) -> None:  # pragma: no cover - exercised by every test
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:  # pragma: no cover - exercised by every test
         # Let SQLAlchemy's "begin" event emit BEGIN itself, so writes can say IMMEDIATE.
         dbapi_conn.isolation_level = None
         cur = dbapi_conn.cursor()
@@ -51,16 +53,38 @@ def _configure_sqlite(engine: Engine) -> None:
         cur.close()
 
     @event.listens_for(engine, "begin")
-    def _on_begin(conn) -> None:
+    def _on_begin(conn: Connection) -> None:
         if conn.get_execution_options().get(WRITE_OPTION):
             conn.exec_driver_sql("BEGIN IMMEDIATE")
         else:
             conn.exec_driver_sql("BEGIN")
 
 
-def is_sqlite(session_or_engine) -> bool:
-    bind = session_or_engine.get_bind() if isinstance(session_or_engine, Session) else session_or_engine
-    return bind.dialect.name == "sqlite"
+# --- which database: SQLite or PostgreSQL ----------------------------------------------------------------
+
+Bind = Session | Connection | Engine | Dialect
+
+
+def dialect_of(bind: Bind) -> Dialect:
+    """The dialect of a session, connection or engine (a dialect is its own)."""
+    if isinstance(bind, Dialect):
+        return bind
+    if isinstance(bind, Session):
+        return bind.get_bind().dialect
+    return bind.dialect
+
+
+def is_sqlite(bind: Bind) -> bool:
+    return dialect_of(bind).name == "sqlite"
+
+
+def is_postgresql(bind: Bind) -> bool:
+    return dialect_of(bind).name == "postgresql"
+
+
+def insert_for(bind: Bind) -> Callable[[Any], sqlite.Insert | postgresql.Insert]:
+    """The dialect's own INSERT, the one with on_conflict_do_nothing / on_conflict_do_update."""
+    return sqlite.insert if is_sqlite(bind) else postgresql.insert
 
 
 @contextmanager

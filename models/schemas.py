@@ -1,131 +1,42 @@
-"""API schemas (STYLE §6): CaseCreate / CasePublic / CasesPublic, trigger payloads, and the rest.
+"""API schemas (STYLE §6) for cases: CaseCreate / CasePublic / CasesPublic, what hangs off a case
+(parties, deadlines, events, documents, actions, hand-offs) and supervision.
 
-Validation messages name the rule and never echo an identity number or phone back.
+Field types and their validators are in models/fields.py; organizations and a case's routing record
+in models/org_schemas.py.
 """
 
-import re
-import unicodedata
 import uuid
 from datetime import date, datetime
-from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-import phonenumbers
 from pydantic import (
     AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
-    PlainSerializer,
     StrictBool,
     StringConstraints,
     field_validator,
     model_validator,
 )
-from stdnum import exceptions as stdnum_errors
-from stdnum.cn import ric, uscc
 
+from models.fields import (
+    Code,
+    LocalDateTime,
+    Money,
+    RegionCode,
+    ShortText,
+    Text,
+    printable,
+    validate_id_number,
+    validate_phone,
+    validate_uscc,
+)
+from models.org_schemas import OrganizationPublic as OrganizationPublic  # re-exported for api/routers/organizations.py and api/routers/misc.py; remove when they import from models.org_schemas
 from models.privacy import mask_id_number, mask_phone
 from models.settings import get_settings
-from states.enums import Channel, DisputeType, State
+from states.enums import Channel, DisputeType, PartyKind, PartyRole, State
 from states.labels import STATE_LABELS
-
-
-def _local_iso(dt: datetime) -> str:
-    return dt.astimezone(get_settings().tz).isoformat()
-
-
-LocalDateTime = Annotated[datetime, PlainSerializer(_local_iso, return_type=str, when_used="json")]
-
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
-def _printable(v: str) -> str:
-    """No NUL or other control characters (PostgreSQL refuses NUL; none belongs in a record)."""
-    if _CONTROL.search(v):
-        raise ValueError("含有不允许的控制字符（如 NUL）")
-    return v
-
-
-def _nfkc(v: str) -> str:
-    """Full-width digits and letters typed with a Chinese IME (１２３Ｘ) become their ASCII forms."""
-    return unicodedata.normalize("NFKC", v)
-
-
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=5000), AfterValidator(_printable)]
-ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
-                      AfterValidator(_printable)]
-Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64), AfterValidator(_printable)]
-
-
-def _region(v: str) -> str:
-    v = _nfkc(v).strip()
-    if not re.fullmatch(r"[0-9]{6}([0-9]{3}([0-9]{3})?)?", v):
-        raise ValueError("行政区划代码应为6位（县级）、9位（乡镇级）或12位（村级）数字")
-    return v
-
-
-RegionCode = Annotated[str, AfterValidator(_region)]
-
-
-def _money(v: Decimal) -> Decimal:
-    if not v.is_finite():
-        raise ValueError("金额必须是有限数值")
-    if v < 0:
-        raise ValueError("金额不能为负数")
-    if v.as_tuple().exponent < -2:  # type: ignore[operator]
-        raise ValueError("金额最多保留两位小数（元、角、分）")
-    if v >= Decimal("1e13"):
-        raise ValueError("金额超出可登记范围")
-    return v
-
-
-Money = Annotated[Decimal, AfterValidator(_money), PlainSerializer(lambda d: f"{d:.2f}", return_type=str)]
-
-
-def validate_id_number(v: str) -> str:
-    v = _nfkc(v).strip().upper()
-    try:
-        v = ric.validate(v)
-    except stdnum_errors.InvalidLength:
-        raise ValueError("居民身份证号应为18位") from None
-    except stdnum_errors.InvalidFormat:
-        raise ValueError("居民身份证号格式不正确：前17位应为数字，末位为数字或X") from None
-    except stdnum_errors.InvalidChecksum:
-        raise ValueError("居民身份证号校验位错误（GB 11643）") from None
-    except stdnum_errors.InvalidComponent:
-        raise ValueError("居民身份证号中的出生日期不是真实日期") from None
-    except stdnum_errors.ValidationError:
-        raise ValueError("居民身份证号无效") from None
-    if ric.get_birth_date(v) > datetime.now(get_settings().tz).date():
-        raise ValueError("居民身份证号中的出生日期晚于今天")
-    return v
-
-
-def validate_uscc(v: str) -> str:
-    v = _nfkc(v).strip().upper()
-    try:
-        return uscc.validate(v)
-    except stdnum_errors.InvalidLength:
-        raise ValueError("统一社会信用代码应为18位") from None
-    except stdnum_errors.InvalidChecksum:
-        raise ValueError("统一社会信用代码校验码错误（GB 32100）") from None
-    except stdnum_errors.ValidationError:
-        raise ValueError("统一社会信用代码格式不正确（GB 32100）") from None
-
-
-def validate_phone(v: str) -> str:
-    raw = _nfkc(v).strip()
-    if not raw or len(raw) > 24:
-        raise ValueError("电话号码格式不正确")
-    try:
-        number = phonenumbers.parse(raw, "CN")
-    except phonenumbers.NumberParseException:
-        raise ValueError("电话号码格式不正确") from None
-    if number.country_code != 86 or not phonenumbers.is_valid_number(number):
-        raise ValueError("不是有效的中国大陆手机或固定电话号码")
-    return re.sub(r"\D", "", phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL))
-
 
 # --- intake -----------------------------------------------------------------------------------
 
@@ -133,13 +44,13 @@ def validate_phone(v: str) -> str:
 class PartyCreate(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
-    role: Literal["applicant", "respondent", "third_party"]
-    kind: Literal["person", "organization"]
+    role: PartyRole
+    kind: PartyKind
     name: ShortText
     id_number: str | None = None
     uscc: str | None = None
     phone: str | None = None
-    address: Annotated[str, StringConstraints(strip_whitespace=True, max_length=300), AfterValidator(_printable)] | None = None
+    address: Annotated[str, StringConstraints(strip_whitespace=True, max_length=300), AfterValidator(printable)] | None = None
 
     _id = field_validator("id_number")(lambda cls, v: None if v in (None, "") else validate_id_number(v))
     _uscc = field_validator("uscc")(lambda cls, v: None if v in (None, "") else validate_uscc(v))
@@ -147,9 +58,9 @@ class PartyCreate(BaseModel):
 
     @model_validator(mode="after")
     def _identity_matches_kind(self) -> "PartyCreate":
-        if self.kind == "person" and self.uscc:
+        if self.kind is PartyKind.PERSON and self.uscc:
             raise ValueError("自然人当事人应填写居民身份证号（id_number），不能填写统一社会信用代码（uscc）")
-        if self.kind == "organization" and self.id_number:
+        if self.kind is PartyKind.ORGANIZATION and self.id_number:
             raise ValueError("单位当事人应填写统一社会信用代码（uscc），不能填写居民身份证号（id_number）")
         return self
 
@@ -181,7 +92,7 @@ class CaseCreate(BaseModel):
     @classmethod
     def _both_sides(cls, parties: list[PartyCreate]) -> list[PartyCreate]:
         roles = {p.role for p in parties}
-        if "applicant" not in roles or "respondent" not in roles:
+        if PartyRole.APPLICANT not in roles or PartyRole.RESPONDENT not in roles:
             raise ValueError("至少需要一名申请人（applicant）和一名被申请人（respondent）")
         return parties
 
@@ -227,7 +138,7 @@ class DeadlinePublic(BaseModel):
 
 
 class DuplicatePublic(BaseModel):
-    """An open case that may be the same dispute (issue 3): same type, a party with the same identity
+    """An open case that may be the same dispute: same type, a party with the same identity
     number or credit code, opened within the window. The clerk decides."""
 
     id: uuid.UUID
@@ -265,7 +176,7 @@ class CasePublic(BaseModel):
     deadlines: list[DeadlinePublic]
     created_at: LocalDateTime
     updated_at: LocalDateTime
-    # Diversion (issue 3): a rotating organization's next duty day when it is off duty today; and,
+    # Diversion: a rotating organization's next duty day when it is off duty today; and,
     # on the intake response, open cases that may be the same dispute.
     next_duty_day: date | None = None
     possible_duplicates: list[DuplicatePublic] | None = None
@@ -331,7 +242,7 @@ class ActionPublic(BaseModel):
     required: list[str]
     optional: list[str]
     basis: str
-    # Other destinations and the condition choosing each (issue 3: decline goes up a level while there
+    # Other destinations and the condition choosing each (decline goes up a level while there
     # is one; escalate and diversion_timeout come back to intake from the top).
     alternatives: list[dict[str, str]] = []
 
@@ -339,22 +250,6 @@ class ActionPublic(BaseModel):
 class ActionsPublic(BaseModel):
     allowed: list[str]
     data: list[ActionPublic]
-
-
-class OrganizationPublic(BaseModel):
-    code: str
-    name: str
-    kind: str
-    level: str
-    region: str
-    parent_code: str | None
-    dispute_types: list[str]
-    stationing: str
-    duty_days: list[str]
-    capacity: int | None
-    invited_by: list[str] = []  # courts that invited it as a 特邀调解组织 (issue 3)
-    court_level: str = "basic"  # courts (issue 6): basic | intermediate
-    webhook_url: str | None = None  # courts: where hand-offs are pushed (the secret is never returned)
 
 
 class MediatorPublic(BaseModel):
@@ -375,7 +270,7 @@ class HandoffPublic(BaseModel):
     created_at: LocalDateTime
     accepted_at: LocalDateTime | None
     decided_at: LocalDateTime | None
-    ruling_no: str | None = None  # issue 6: the court's ruling (裁定书号) once decided
+    ruling_no: str | None = None  # the court's ruling (裁定书号) once decided
     outcome: str | None = None  # confirmed | rejected
 
 

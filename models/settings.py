@@ -19,7 +19,7 @@ class Settings(BaseSettings):
     timezone: str = "Asia/Shanghai"
     token_minutes: int = Field(default=480, ge=5, le=24 * 60)
     sweep_seconds: int = Field(default=30, ge=1)
-    # People's mediation has no statutory period; 30 days is the CONTRACT default (人民调解工作若干规定
+    # People's mediation has no statutory period; 30 days is the contract's default (docs/contract.md) (人民调解工作若干规定
     # 第33条 "一般在一个月内调结"). Local rules differ, so it is configurable.
     mediation_default_days: int = Field(default=30, ge=1, le=365)
     # Diversion acceptance: no national figure (legal-reference §6, U); 3 working days by default.
@@ -34,7 +34,7 @@ class Settings(BaseSettings):
     sweep_batch_size: int = Field(default=500, ge=1, le=10_000)
     # Where a request comes from behind a proxy is not trusted for anything; kept for logs only.
     log_level: str = "INFO"
-    # Documents (issue 5): signing keys (`jiefen keys init`), the address the QR code points to,
+    # Documents: signing keys (`jiefen keys init`), the address the QR code points to,
     # whether the API renders right after a transition (otherwise `jiefen documents render` does),
     # and how often a failing render is retried before the row is marked failed.
     keys_dir: str = "./.jiefen/keys"

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
 from models.types import UTCDateTime, utcnow
+from states.enums import CourtLevel, Stationing
 
 
 def _ts(**kw: Any) -> Any:
@@ -30,16 +31,17 @@ class Organization(SQLModel, table=True):
     region: str = Field(max_length=12, index=True)
     parent_code: str | None = Field(default=None, max_length=64, index=True)
     dispute_types: list[str] = _json(default_factory=list)
-    stationing: str = Field(default="resident", max_length=16)
+    stationing: str = Field(default=Stationing.RESIDENT.value, max_length=16)
     duty_days: list[str] = _json(default_factory=list)
     capacity: int | None = None
     created_at: datetime = _ts()
     updated_at: datetime = _ts()
     # Courts (their codes) that have invited this organization as a 特邀调解组织 (特邀调解规定 第3条、第8条).
     invited_by: list[str] = _json(default_factory=list, sa_column_kwargs={"server_default": "[]"})
-    # Courts (issue 6, migration 0006): the level that hears judicial confirmation (民事诉讼法 第205条),
+    # Courts: the level that hears judicial confirmation (民事诉讼法 第205条),
     # and the webhook a court that prefers push receives its hand-offs at (the secret is never returned).
-    court_level: str = Field(default="basic", max_length=16, sa_column_kwargs={"server_default": "basic"})
+    court_level: str = Field(default=CourtLevel.BASIC.value, max_length=16,
+                             sa_column_kwargs={"server_default": CourtLevel.BASIC.value})
     webhook_url: str | None = Field(default=None, max_length=500)
     webhook_secret: str | None = Field(default=None, max_length=200)
 
@@ -167,7 +169,7 @@ class Deadline(SQLModel, table=True):
     remaining_seconds: int | None = None  # while paused
     created_at: datetime = _ts()
     updated_at: datetime = _ts()
-    # Reminders (issue 4): when to remind (due_at - the profile's lead time; NULL once reminded, or
+    # Reminders: when to remind (due_at - the profile's lead time; NULL once reminded, or
     # when the profile has none), and when the reminder went to the outbox.
     reminder_lead_seconds: int | None = None
     remind_at: datetime | None = Field(default=None, sa_type=UTCDateTime())
@@ -186,7 +188,7 @@ class Document(SQLModel, table=True):
     replaces_id: uuid.UUID | None = Field(default=None, foreign_key="documents.id")
     source_event_seq: int | None = None
     created_at: datetime = _ts()
-    # Issue 5 (migration 0005): corrections count up from 1; the rendering outbox's retries (index
+    # Documents: corrections count up from 1; the rendering outbox's retries (index
     # ix_documents_status_next on status, next_attempt_at); the code the QR prints.
     version: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
     attempts: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
@@ -210,7 +212,7 @@ class CourtHandoff(SQLModel, table=True):
     created_at: datetime = _ts()
     accepted_at: datetime | None = Field(default=None, sa_type=UTCDateTime())
     decided_at: datetime | None = Field(default=None, sa_type=UTCDateTime())
-    # Issue 6 (migration 0006): the ruling (裁定书号) and its outcome, confirmed | rejected.
+    # The court's ruling (裁定书号) and its outcome, confirmed | rejected.
     ruling_no: str | None = Field(default=None, max_length=100)
     outcome: str | None = Field(default=None, max_length=16)
 

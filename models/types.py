@@ -5,6 +5,8 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from sqlalchemy.types import TypeDecorator
 
+from models.db import is_sqlite
+
 
 class UTCDateTime(TypeDecorator[datetime]):
     impl = sa.DateTime(timezone=True)
@@ -16,7 +18,7 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value.tzinfo is None:
             raise ValueError("naive datetime given to a UTCDateTime column")
         value = value.astimezone(UTC)
-        if dialect.name == "sqlite":
+        if is_sqlite(dialect):
             return value.replace(tzinfo=None)
         return value
 

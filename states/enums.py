@@ -1,5 +1,7 @@
-"""The vocabulary of the lifecycle: states are nouns, triggers are verbs, roles are who acts."""
+"""The vocabulary: states are nouns, triggers are verbs, roles are who acts; then the words that
+describe cases, parties and organizations. Values are what the API, the seed file and the database hold."""
 
+from datetime import date
 from enum import StrEnum
 
 
@@ -76,3 +78,91 @@ class Channel(StrEnum):
     COURT_REFERRAL = "court_referral"
     POLICE = "police"
     PETITION = "petition"
+
+
+class OrgKind(StrEnum):
+    """What an organization is: a mediation body of some field, a court, an arbitration body, or the
+    centre's own agency."""
+
+    PEOPLE_MEDIATION = "people_mediation"
+    LABOUR_MEDIATION = "labour_mediation"
+    MEDICAL_MEDIATION = "medical_mediation"
+    TRAFFIC_MEDIATION = "traffic_mediation"
+    CONSUMER_MEDIATION = "consumer_mediation"
+    PROPERTY_MEDIATION = "property_mediation"
+    COMMERCIAL_MEDIATION = "commercial_mediation"
+    COURT = "court"
+    LABOUR_ARBITRATION = "labour_arbitration"
+    LAND_ARBITRATION = "land_arbitration"
+    COMMERCIAL_ARBITRATION = "commercial_arbitration"
+    AGENCY = "agency"
+
+
+# The kinds a case can be diverted to (mediation bodies), and the kinds that arbitrate.
+MEDIATION_KINDS: frozenset[OrgKind] = frozenset({
+    OrgKind.PEOPLE_MEDIATION, OrgKind.LABOUR_MEDIATION, OrgKind.MEDICAL_MEDIATION, OrgKind.TRAFFIC_MEDIATION,
+    OrgKind.CONSUMER_MEDIATION, OrgKind.PROPERTY_MEDIATION, OrgKind.COMMERCIAL_MEDIATION,
+})
+ARBITRATION_KINDS: frozenset[OrgKind] = frozenset({
+    OrgKind.LABOUR_ARBITRATION, OrgKind.LAND_ARBITRATION, OrgKind.COMMERCIAL_ARBITRATION,
+})
+
+
+class Level(StrEnum):
+    """Where an organization sits in the administrative hierarchy, lowest first."""
+
+    VILLAGE = "village"
+    TOWN = "town"
+    COUNTY = "county"
+    CITY = "city"
+
+    @property
+    def rank(self) -> int:
+        """0 for a village … 3 for a city: a parent ranks above its children."""
+        return _LEVEL_ORDER.index(self)
+
+
+_LEVEL_ORDER: tuple[Level, ...] = tuple(Level)
+
+
+class Stationing(StrEnum):
+    """How an organization sits at the centre: 常驻, 轮驻 (on its duty days), 随叫随驻 (called out)."""
+
+    RESIDENT = "resident"
+    ROTATING = "rotating"
+    ON_CALL = "on_call"
+
+
+class Weekday(StrEnum):
+    MON = "mon"
+    TUE = "tue"
+    WED = "wed"
+    THU = "thu"
+    FRI = "fri"
+    SAT = "sat"
+    SUN = "sun"
+
+    @classmethod
+    def of(cls, day: date) -> "Weekday":
+        return _WEEKDAY_ORDER[day.weekday()]
+
+
+_WEEKDAY_ORDER: tuple[Weekday, ...] = tuple(Weekday)
+
+
+class CourtLevel(StrEnum):
+    """The level of a court that hears judicial confirmation (民事诉讼法 第205条)."""
+
+    BASIC = "basic"
+    INTERMEDIATE = "intermediate"
+
+
+class PartyRole(StrEnum):
+    APPLICANT = "applicant"
+    RESPONDENT = "respondent"
+    THIRD_PARTY = "third_party"
+
+
+class PartyKind(StrEnum):
+    PERSON = "person"
+    ORGANIZATION = "organization"

@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from states.enums import DisputeType, State
-from states.routes import ROUTES, ArbitrationRoute
+from states.remedies import REMEDIES, ArbitrationRemedy
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,14 +40,15 @@ class Verdict:
 
 
 Guard = Callable[[CaseSnapshot, Mapping[str, Any], datetime], Verdict]
+GuardBody = Callable[[CaseSnapshot, Mapping[str, Any], datetime], str | None]
 
 GUARDS: dict[str, Guard] = {}
 
 
-def guard(basis: str) -> Callable[[Callable[..., Verdict | str | None]], Guard]:
+def guard(basis: str) -> Callable[[GuardBody], Guard]:
     """Register a guard. The body returns None when the rule is met, or the reason it is not."""
 
-    def wrap(fn: Callable[..., str | None]) -> Guard:
+    def wrap(fn: GuardBody) -> Guard:
         name = fn.__name__
 
         def run(case: CaseSnapshot, payload: Mapping[str, Any], now: datetime) -> Verdict:
@@ -82,7 +83,7 @@ def within_confirmation_window(case: CaseSnapshot, payload: Mapping[str, Any], n
 @guard("民诉法解释 第355条第1款第3项：涉及婚姻关系、亲子关系、收养关系等身份关系的调解协议不予受理")
 def not_a_status_matter(case: CaseSnapshot, payload: Mapping[str, Any], now: datetime) -> str | None:
     """Agreements on marriage, parent-child or adoption status cannot be judicially confirmed."""
-    if ROUTES[case.dispute_type].status_matters_unconfirmable and case.status_matter:
+    if REMEDIES[case.dispute_type].status_matters_unconfirmable and case.status_matter:
         return "该调解协议涉及身份关系，不能申请司法确认"
     return None
 
@@ -128,18 +129,18 @@ def not_an_ownership_confirmation(case: CaseSnapshot, payload: Mapping[str, Any]
 @guard("仲裁法 第3条、第4条；劳动争议调解仲裁法 第5条；农村土地承包经营纠纷调解仲裁法 第4条")
 def arbitrable(case: CaseSnapshot, payload: Mapping[str, Any], now: datetime) -> str | None:
     """Whether this dispute type may go to arbitration at all, and on what condition."""
-    route = ROUTES[case.dispute_type]
-    if route.arbitration is ArbitrationRoute.NEVER:
-        return f"该类纠纷不能仲裁：{route.arbitration_basis}"
-    if route.arbitration is ArbitrationRoute.AGREEMENT and not case.arbitration_agreement:
-        return f"当事人之间没有书面仲裁协议，不能申请仲裁：{route.arbitration_basis}"
+    remedies = REMEDIES[case.dispute_type]
+    if remedies.arbitration is ArbitrationRemedy.NEVER:
+        return f"该类纠纷不能仲裁：{remedies.arbitration_basis}"
+    if remedies.arbitration is ArbitrationRemedy.AGREEMENT and not case.arbitration_agreement:
+        return f"当事人之间没有书面仲裁协议，不能申请仲裁：{remedies.arbitration_basis}"
     return None
 
 
 @guard("劳动争议调解仲裁法 第5条；农村土地承包经营纠纷调解仲裁法 第2条；仲裁法 第10条")
 def arbitration_body_competent(case: CaseSnapshot, payload: Mapping[str, Any], now: datetime) -> str | None:
     """The named body must be the kind of arbitration body that hears this type of dispute."""
-    expected = ROUTES[case.dispute_type].arbitration_body_kind
+    expected = REMEDIES[case.dispute_type].arbitration_body_kind
     got = case.refs.get("body_kind")
     if expected is not None and got != expected:
         return f"仲裁机构类型不符：该类纠纷应由 {expected} 受理，所选机构为 {got}"
@@ -149,8 +150,8 @@ def arbitration_body_competent(case: CaseSnapshot, payload: Mapping[str, Any], n
 @guard("劳动争议调解仲裁法 第5条、第50条；劳动法 第79条：劳动争议须先经劳动争议仲裁委员会仲裁")
 def arbitration_first_for_labour(case: CaseSnapshot, payload: Mapping[str, Any], now: datetime) -> str | None:
     """A labour dispute goes to court only after labour arbitration."""
-    route = ROUTES[case.dispute_type]
-    if route.arbitration is ArbitrationRoute.MANDATORY and not (case.arbitrated or case.state is State.ARBITRATION):
+    remedies = REMEDIES[case.dispute_type]
+    if remedies.arbitration is ArbitrationRemedy.MANDATORY and not (case.arbitrated or case.state is State.ARBITRATION):
         return "劳动争议未经仲裁，不能直接起诉"
     return None
 

@@ -1,6 +1,6 @@
 """Every Chinese label staff and parties read, in one place (keys are the enums' values)."""
 
-from states.enums import DisputeType, Role, State
+from states.enums import Channel, DisputeType, Level, OrgKind, PartyRole, Role, Stationing, State, Trigger
 
 STATE_LABELS: dict[State, str] = {
     State.INTAKE: "受理登记",
@@ -15,6 +15,35 @@ STATE_LABELS: dict[State, str] = {
     State.LITIGATION: "诉讼中",
     State.CLOSED: "已结案",
 }
+
+TRIGGER_LABELS: dict[Trigger, str] = {
+    Trigger.DIVERT: "分流交办",
+    Trigger.ACCEPT: "受理调解",
+    Trigger.DECLINE: "退回",
+    Trigger.ESCALATE: "上报上级",
+    Trigger.REJECT: "不予受理",
+    Trigger.TRANSFER_OUT: "移交其他机关",
+    Trigger.WITHDRAW: "撤回申请",
+    Trigger.EXTEND: "延长调解期限",
+    Trigger.PAUSE_CLOCK: "暂停计时",
+    Trigger.RESUME_CLOCK: "恢复计时",
+    Trigger.REACH_AGREEMENT: "达成调解协议",
+    Trigger.FAIL: "调解终止",
+    Trigger.REQUEST_CONFIRMATION: "申请司法确认",
+    Trigger.COURT_CONFIRM: "裁定确认有效",
+    Trigger.COURT_REJECT: "裁定驳回",
+    Trigger.RESUME_MEDIATION: "重新调解",
+    Trigger.REFER_ARBITRATION: "引导仲裁",
+    Trigger.REFER_LITIGATION: "引导诉讼",
+    Trigger.RECORD_OUTCOME: "登记处理结果",
+    Trigger.RECORD_FULFILMENT: "登记履行完毕",
+    Trigger.CLOSE: "结案",
+    Trigger.RECORD_FOLLOWUP: "回访",
+    Trigger.DIVERSION_TIMEOUT: "分流超时上报",
+    Trigger.MEDIATION_TIMEOUT: "调解期满",
+    Trigger.COURT_OVERDUE: "法院逾期督办",
+}
+"""What staff see on each action; the table's rows read it as `Transition.label`."""
 
 DISPUTE_TYPE_LABELS: dict[DisputeType, str] = {
     DisputeType.LABOUR: "劳动争议",
@@ -37,11 +66,13 @@ ROLE_LABELS: dict[str, str] = {
 }
 
 CHANNEL_LABELS: dict[str, str] = {
-    "window": "窗口来访", "grid": "网格员上报", "hotline": "热线来电", "online": "网上申请",
-    "court_referral": "法院委派/委托", "police": "公安移送", "petition": "信访转办",
+    Channel.WINDOW: "窗口来访", Channel.GRID: "网格员上报", Channel.HOTLINE: "热线来电", Channel.ONLINE: "网上申请",
+    Channel.COURT_REFERRAL: "法院委派/委托", Channel.POLICE: "公安移送", Channel.PETITION: "信访转办",
 }
 
-PARTY_ROLE_LABELS: dict[str, str] = {"applicant": "申请人", "respondent": "被申请人", "third_party": "第三人"}
+PARTY_ROLE_LABELS: dict[str, str] = {
+    PartyRole.APPLICANT: "申请人", PartyRole.RESPONDENT: "被申请人", PartyRole.THIRD_PARTY: "第三人",
+}
 
 DEADLINE_KIND_LABELS: dict[str, str] = {
     "diversion_acceptance": "分流受理时限",
@@ -57,15 +88,22 @@ DEADLINE_STATUS_LABELS: dict[str, str] = {
     "pending": "计时中", "paused": "已暂停", "fired": "已到期", "cancelled": "已取消", "met": "已完成",
 }
 
-LEVEL_LABELS: dict[str, str] = {"village": "村（社区）级", "town": "乡镇（街道）级", "county": "县（区）级", "city": "市级"}
-
-STATIONING_LABELS: dict[str, str] = {"resident": "常驻", "rotating": "轮驻", "on_call": "随叫随驻"}
-
-ARBITRATION_BODY_LABELS: dict[str, str] = {
-    "labour_arbitration": "劳动人事争议仲裁委员会",
-    "land_arbitration": "农村土地承包经营纠纷仲裁委员会",
-    "commercial_arbitration": "仲裁委员会",
+LEVEL_LABELS: dict[str, str] = {
+    Level.VILLAGE: "村（社区）级", Level.TOWN: "乡镇（街道）级", Level.COUNTY: "县（区）级", Level.CITY: "市级",
 }
 
+STATIONING_LABELS: dict[str, str] = {
+    Stationing.RESIDENT: "常驻", Stationing.ROTATING: "轮驻", Stationing.ON_CALL: "随叫随驻",
+}
+
+ARBITRATION_BODY_LABELS: dict[str, str] = {
+    OrgKind.LABOUR_ARBITRATION: "劳动人事争议仲裁委员会",
+    OrgKind.LAND_ARBITRATION: "农村土地承包经营纠纷仲裁委员会",
+    OrgKind.COMMERCIAL_ARBITRATION: "仲裁委员会",
+}
+
+OBLIGATION_FIELD_LABELS: dict[str, str] = {"amount": "金额", "due_date": "履行期限"}
+"""Fields of an agreement's obligation, as a court's pre-screen names what is missing."""
+
 EVENT_LABELS: dict[str, str] = {"open": "受理登记", "document_generated": "生成文书"}
-"""Audit events that are not transitions (transitions are labelled in the table)."""
+"""Audit events that are not transitions (those are in TRIGGER_LABELS)."""

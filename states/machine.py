@@ -4,9 +4,9 @@ The machine is never bound to a database row and never holds a case (STYLE §3):
 snapshot in a `CaseAdapter` and triggers the event on it directly.
 """
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from transitions import EventData, Machine
 
@@ -28,9 +28,9 @@ class CaseAdapter:
         self.verdicts: list[Verdict] = []
 
 
-def _guard_condition(row: Transition):
+def _guard_condition(row: Transition) -> Callable[[EventData], bool]:
     def check(event: EventData) -> bool:
-        model: CaseAdapter = event.model
+        model = cast(CaseAdapter, event.model)
         model.verdicts = evaluate(row.guards, model.snapshot, model.payload, model.now)
         return all(v.ok for v in model.verdicts)
 
@@ -38,9 +38,9 @@ def _guard_condition(row: Transition):
     return check
 
 
-def _alternative(name: str):
+def _alternative(name: str) -> Callable[[EventData], bool]:
     def check(event: EventData) -> bool:
-        return CONDITIONS[name](event.model.snapshot)
+        return CONDITIONS[name](cast(CaseAdapter, event.model).snapshot)
 
     check.__name__ = name
     return check

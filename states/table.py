@@ -1,4 +1,4 @@
-"""The lifecycle as one table (CONTRACT.md §4).
+"""The lifecycle as one table (the contract, docs/contract.md §4).
 
 The `transitions` machine, the role checks, the `/actions` answer, the README diagram and the
 exhaustive tests are all derived from TABLE. Nothing else decides legality.
@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from types import MappingProxyType
 
 from states.enums import Role, State, Trigger
-from states.guards import CONDITIONS, GUARDS, CaseSnapshot
+from states.guards import CONDITIONS, GUARDS
+from states.labels import TRIGGER_LABELS
 
 S = State
 T = Trigger
@@ -25,7 +26,6 @@ class Transition:
     guards: tuple[str, ...] = ()
     required: tuple[str, ...] = ()  # payload fields that must be present
     optional: tuple[str, ...] = ()
-    label: str = ""  # Chinese wording for staff
     # Other destinations, each with the condition (states.guards.CONDITIONS) that chooses it; checked
     # in order before `dest`, which is the destination the contract names.
     alternatives: tuple[tuple[str, State], ...] = ()
@@ -34,93 +34,91 @@ class Transition:
     def dests(self) -> tuple[State, ...]:
         return (self.dest, *(d for _, d in self.alternatives))
 
-    def dest_for(self, case: CaseSnapshot) -> State:
-        for name, dest in self.alternatives:
-            if CONDITIONS[name](case):
-                return dest
-        return self.dest
+    @property
+    def label(self) -> str:
+        """The Chinese wording staff see for this action (states/labels.py)."""
+        return TRIGGER_LABELS[self.trigger]
 
 
 TABLE: tuple[Transition, ...] = (
     Transition(T.DIVERT, (S.INTAKE,), S.DIVERSION, (R.INTAKE, R.SUPERVISOR),
                "人民调解法 第17条、第18条；信访工作条例 第31条（分流转办）",
-               optional=("org_code",), label="分流交办"),
+               optional=("org_code",)),
     Transition(T.ACCEPT, (S.DIVERSION,), S.MEDIATION, (R.MEDIATOR,),
                "人民调解法 第17条（调解委员会受理调解申请）",
-               optional=("mediator_code",), label="受理调解"),
+               optional=("mediator_code",)),
     Transition(T.DECLINE, (S.DIVERSION,), S.INTAKE, (R.MEDIATOR,),
                "人民调解法 第17条（不属于本组织受理范围的退回）",
-               required=("reason",), label="退回",
+               required=("reason",),
                alternatives=(("next_level_found", S.DIVERSION),)),
     Transition(T.ESCALATE, (S.DIVERSION, S.MEDIATION), S.DIVERSION, (R.MEDIATOR, R.SUPERVISOR),
                "人民调解法 第18条；一站式矛调中心 小事不出村、大事不出镇、矛盾不上交",
-               required=("reason",), optional=("org_code",), label="上报上级",
+               required=("reason",), optional=("org_code",),
                alternatives=(("escalation_exhausted", S.INTAKE),)),
     Transition(T.REJECT, (S.INTAKE,), S.CLOSED, (R.INTAKE,),
                "人民调解法 第17条（不予受理）",
-               required=("reason",), label="不予受理"),
+               required=("reason",)),
     Transition(T.TRANSFER_OUT, (S.INTAKE, S.DIVERSION), S.CLOSED, (R.INTAKE, R.SUPERVISOR),
                "信访工作条例 第31条（依法应当通过诉讼、仲裁、行政复议等途径解决的，导入相应程序）",
-               required=("agency", "reason"), label="移交其他机关"),
+               required=("agency", "reason")),
     Transition(T.WITHDRAW, (S.INTAKE, S.DIVERSION, S.MEDIATION, S.FAILED), S.CLOSED, (R.INTAKE, R.MEDIATOR),
                "人民调解法 第23条第2项（当事人可以要求终止调解）",
-               required=("reason",), label="撤回申请"),
+               required=("reason",)),
     Transition(T.EXTEND, (S.MEDIATION,), S.MEDIATION, (R.MEDIATOR,),
                "特邀调解规定 第27条；医疗纠纷预防和处理条例 第38条（经双方同意可以延长）",
-               guards=("mediation_clock_exists",), required=("days", "reason", "consent"), label="延长调解期限"),
+               guards=("mediation_clock_exists",), required=("days", "reason", "consent")),
     Transition(T.PAUSE_CLOCK, (S.MEDIATION,), S.MEDIATION, (R.MEDIATOR,),
                "医疗纠纷预防和处理条例 第38条；人民法院在线调解规则 第26条（鉴定期间不计入）",
-               guards=("clock_running",), required=("reason",), label="暂停计时"),
+               guards=("clock_running",), required=("reason",)),
     Transition(T.RESUME_CLOCK, (S.MEDIATION,), S.MEDIATION, (R.MEDIATOR,),
                "医疗纠纷预防和处理条例 第38条；人民法院在线调解规则 第26条（鉴定期间不计入）",
-               guards=("clock_paused",), required=("reason",), label="恢复计时"),
+               guards=("clock_paused",), required=("reason",)),
     Transition(T.REACH_AGREEMENT, (S.MEDIATION,), S.AGREEMENT, (R.MEDIATOR,),
                "人民调解法 第28条、第29条、第30条（调解协议）",
-               required=("facts", "liability", "obligations", "signed_at"), optional=("form", "ownership_confirmation"), label="达成调解协议"),
+               required=("facts", "liability", "obligations", "signed_at"), optional=("form", "ownership_confirmation")),
     Transition(T.FAIL, (S.MEDIATION,), S.FAILED, (R.MEDIATOR,),
                "人民调解法 第26条（调解不成的，应当终止调解并告知其他途径）",
-               required=("reason",), label="调解终止"),
+               required=("reason",)),
     Transition(T.REQUEST_CONFIRMATION, (S.AGREEMENT,), S.JUDICIAL_CONFIRMATION, (R.MEDIATOR, R.INTAKE),
                "人民调解法 第33条；民事诉讼法 第205条（申请司法确认）",
                guards=("within_confirmation_window", "not_a_status_matter", "written_agreement",
                        "not_an_ownership_confirmation", "court_has_jurisdiction"),
-               required=("court_code",), label="申请司法确认"),
+               required=("court_code",)),
     Transition(T.COURT_CONFIRM, (S.JUDICIAL_CONFIRMATION,), S.CONFIRMED, (R.COURT,),
                "民事诉讼法 第206条（裁定调解协议有效）",
-               required=("ruling_no",), label="裁定确认有效"),
+               required=("ruling_no",)),
     Transition(T.COURT_REJECT, (S.JUDICIAL_CONFIRMATION,), S.CONFIRMATION_REJECTED, (R.COURT,),
                "民事诉讼法 第206条；民诉法解释 第358条（裁定驳回申请）",
-               required=("ruling_no", "reason"), label="裁定驳回"),
+               required=("ruling_no", "reason")),
     Transition(T.RESUME_MEDIATION, (S.FAILED, S.CONFIRMATION_REJECTED), S.MEDIATION, (R.MEDIATOR,),
                "人民调解法 第33条第3款；民事诉讼法 第206条（变更原调解协议或达成新的调解协议）",
-               optional=("reason",), label="重新调解"),
+               optional=("reason",)),
     Transition(T.REFER_ARBITRATION, (S.FAILED, S.CONFIRMATION_REJECTED), S.ARBITRATION, (R.MEDIATOR, R.INTAKE),
                "人民调解法 第26条；仲裁法 第4条；劳动争议调解仲裁法 第14条",
-               guards=("arbitrable", "arbitration_body_competent"), required=("body_code",), label="引导仲裁"),
+               guards=("arbitrable", "arbitration_body_competent"), required=("body_code",)),
     Transition(T.REFER_LITIGATION, (S.FAILED, S.CONFIRMATION_REJECTED, S.AGREEMENT, S.ARBITRATION), S.LITIGATION,
                (R.MEDIATOR, R.INTAKE),
                "人民调解法 第26条、第32条；民事诉讼法 第206条",
-               guards=("arbitration_first_for_labour",), required=("court_code",), label="引导诉讼"),
+               guards=("arbitration_first_for_labour",), required=("court_code",)),
     Transition(T.RECORD_OUTCOME, (S.ARBITRATION, S.LITIGATION), S.CLOSED, (R.MEDIATOR, R.INTAKE, R.COURT),
                "一站式矛调中心 办结反馈",
-               required=("outcome", "reference"), label="登记处理结果"),
+               required=("outcome", "reference")),
     Transition(T.RECORD_FULFILMENT, (S.AGREEMENT, S.CONFIRMED), S.CLOSED, (R.MEDIATOR,),
                "人民调解法 第31条第2款（人民调解委员会应当对调解协议的履行情况进行监督）",
-               optional=("note",), label="登记履行完毕"),
+               optional=("note",)),
     Transition(T.CLOSE, (S.FAILED,), S.CLOSED, (R.MEDIATOR, R.SUPERVISOR),
                "人民调解法 第26条、第27条（终止调解，立卷归档）",
-               required=("reason",), label="结案"),
+               required=("reason",)),
     Transition(T.RECORD_FOLLOWUP, (S.CLOSED,), S.CLOSED, (R.MEDIATOR, R.INTAKE),
                "人民调解法 第31条第2款；人民调解工作若干规定（回访）",
-               required=("satisfaction", "performed"), optional=("note",), label="回访"),
+               required=("satisfaction", "performed"), optional=("note",)),
     Transition(T.DIVERSION_TIMEOUT, (S.DIVERSION,), S.DIVERSION, (R.SYSTEM,),
-               "一站式矛调中心 分流时限（3个工作日内未受理的，逐级上报）", label="分流超时上报",
+               "一站式矛调中心 分流时限（3个工作日内未受理的，逐级上报）",
                alternatives=(("escalation_exhausted", S.INTAKE),)),
     Transition(T.MEDIATION_TIMEOUT, (S.MEDIATION,), S.FAILED, (R.SYSTEM,),
-               "医疗纠纷预防和处理条例 第38条；劳动争议调解仲裁法 第14条；特邀调解规定 第27条（期满未达成协议的视为调解不成）",
-               label="调解期满"),
+               "医疗纠纷预防和处理条例 第38条；劳动争议调解仲裁法 第14条；特邀调解规定 第27条（期满未达成协议的视为调解不成）"),
     Transition(T.COURT_OVERDUE, (S.JUDICIAL_CONFIRMATION,), S.JUDICIAL_CONFIRMATION, (R.SYSTEM,),
-               "民事诉讼法 第187条（特别程序案件应当在立案之日起三十日内审结）", label="法院逾期督办"),
+               "民事诉讼法 第187条（特别程序案件应当在立案之日起三十日内审结）"),
 )
 
 

@@ -13,17 +13,14 @@ import sqlalchemy as sa
 from sqlmodel import Session, func, select
 
 from models.db import write_transaction
-from models.org_schemas import OrganizationCreate, OrganizationPatch
-from models.schemas import OrganizationPublic
-from models.seed.loader import LEVEL_RANK, MEDIATION_ORG_KINDS
+from models.org_schemas import OrganizationCreate, OrganizationPatch, OrganizationPublic
 from models.tables import Case, Mediator, Organization, User
-from states.enums import Role
+from states.enums import MEDIATION_KINDS, CourtLevel, Level, OrgKind, Role, Stationing
+from states.labels import LEVEL_LABELS
 from workflows.access import Actor, in_region
 from workflows.errors import Conflict, Forbidden, NotVisible, PayloadInvalid
 
-FIELDS = ("name", "kind", "level", "region", "parent_code", "dispute_types", "stationing", "duty_days", "capacity",
-          "invited_by", "court_level", "webhook_url", "webhook_secret")
-LEVEL_NAMES = {"village": "村（社区）级", "town": "乡镇（街道）级", "county": "县（区）级", "city": "市级"}
+FIELDS = tuple(OrganizationPatch.model_fields)  # every field an admin sets, the code aside
 
 
 def _admin(actor: Actor) -> None:
@@ -44,22 +41,22 @@ def get_org(session: Session, *, code: str) -> Organization:
 
 def _check(session: Session, code: str, v: dict[str, Any]) -> None:
     """The hierarchy rules for one organization's values `v` (its code: `code`)."""
-    if v["stationing"] == "rotating" and not v["duty_days"]:
+    if v["stationing"] == Stationing.ROTATING and not v["duty_days"]:
         raise PayloadInvalid("duty_days", "duty_days：轮驻（rotating）组织须列明驻点值班日（mon … sun）")
-    if v["stationing"] != "rotating" and v["duty_days"]:
+    if v["stationing"] != Stationing.ROTATING and v["duty_days"]:
         raise PayloadInvalid("duty_days", f"duty_days：只有轮驻（rotating）组织有值班日，本组织为 {v['stationing']}")
     if v["invited_by"]:
-        if v["kind"] not in MEDIATION_ORG_KINDS:
+        if v["kind"] not in MEDIATION_KINDS:
             raise PayloadInvalid("invited_by", "invited_by：只有调解组织可以作为法院的特邀调解组织")
         courts = set(session.exec(select(Organization.code).where(
-            Organization.code.in_(v["invited_by"]), Organization.kind == "court")).all())  # type: ignore[attr-defined]
+            Organization.code.in_(v["invited_by"]), Organization.kind == OrgKind.COURT)).all())  # type: ignore[attr-defined]
         missing = [c for c in v["invited_by"] if c not in courts]
         if missing:
             raise PayloadInvalid("invited_by", f"invited_by：{missing[0]} 不是已登记的人民法院")
-    if v.get("kind") != "court" and (v.get("court_level") not in (None, "basic") or v.get("webhook_url")
-                                     or v.get("webhook_secret")):
+    if v.get("kind") != OrgKind.COURT and (v.get("court_level") not in (None, CourtLevel.BASIC) or v.get("webhook_url")
+                                           or v.get("webhook_secret")):
         field = next(f for f in ("webhook_url", "webhook_secret", "court_level")
-                     if v.get(f) not in (None, "basic" if f == "court_level" else None))
+                     if v.get(f) not in (None, CourtLevel.BASIC if f == "court_level" else None))
         raise PayloadInvalid(field, f"{field}：只有人民法院可以设置法院层级和推送地址")
     if bool(v.get("webhook_url")) != bool(v.get("webhook_secret")):
         field = "webhook_secret" if v.get("webhook_url") else "webhook_url"
@@ -71,9 +68,9 @@ def _check(session: Session, code: str, v: dict[str, Any]) -> None:
         parent = session.exec(select(Organization).where(Organization.code == parent_code)).first()
         if parent is None:
             raise PayloadInvalid("parent_code", f"parent_code：上级组织 {parent_code} 不存在")
-        if LEVEL_RANK[parent.level] <= LEVEL_RANK[v["level"]]:
-            raise PayloadInvalid("parent_code", f"parent_code：上级组织 {parent.name} 为{LEVEL_NAMES[parent.level]}，"
-                                                f"应高于本组织的{LEVEL_NAMES[v['level']]}")
+        if Level(parent.level).rank <= Level(v["level"]).rank:
+            raise PayloadInvalid("parent_code", f"parent_code：上级组织 {parent.name} 为{LEVEL_LABELS[parent.level]}，"
+                                                f"应高于本组织的{LEVEL_LABELS[v['level']]}")
         if not in_region(v["region"], parent.region):
             raise PayloadInvalid("region", f"region：{v['region']} 不在上级组织 {parent.name} 的辖区（{parent.region}）内")
         seen, up = {code}, parent
@@ -83,16 +80,15 @@ def _check(session: Session, code: str, v: dict[str, Any]) -> None:
             seen.add(up.code)
             up = session.exec(select(Organization).where(Organization.code == up.parent_code)).first()
     for child in session.exec(select(Organization).where(Organization.parent_code == code)).all():
-        if LEVEL_RANK[child.level] >= LEVEL_RANK[v["level"]]:
-            raise PayloadInvalid("level", f"level：下级组织 {child.name} 为{LEVEL_NAMES[child.level]}，本组织层级应高于它")
+        if Level(child.level).rank >= Level(v["level"]).rank:
+            raise PayloadInvalid("level", f"level：下级组织 {child.name} 为{LEVEL_LABELS[child.level]}，本组织层级应高于它")
         if not in_region(child.region, v["region"]):
             raise PayloadInvalid("region", f"region：下级组织 {child.name} 的辖区（{child.region}）须在本组织辖区内")
 
 
 def _values(data: OrganizationCreate) -> dict[str, Any]:
-    v = data.model_dump(include=set(FIELDS))
-    v["dispute_types"] = [str(t) for t in v["dispute_types"]]
-    return v
+    """The columns to store, as plain JSON values (the enums' values)."""
+    return data.model_dump(mode="json", include=set(FIELDS))
 
 
 def create_org(session: Session, *, actor: Actor, data: OrganizationCreate, now: datetime | None = None
@@ -124,13 +120,11 @@ def replace_org(session: Session, *, actor: Actor, code: str, data: Organization
 def patch_org(session: Session, *, actor: Actor, code: str, data: OrganizationPatch,
               now: datetime | None = None) -> Organization:
     _admin(actor)
-    given = data.model_dump(include=data.model_fields_set & set(FIELDS))
+    given = data.model_dump(mode="json", include=data.model_fields_set & set(FIELDS))
     for key in ("name", "kind", "level", "region", "stationing", "dispute_types", "duty_days", "invited_by",
                 "court_level"):
         if key in given and given[key] is None:
             raise PayloadInvalid(key, f"{key}：不能为空")
-    if "dispute_types" in given:
-        given["dispute_types"] = [str(t) for t in given["dispute_types"]]
     return _write(session, code, given, now, partial=True)
 
 
@@ -140,7 +134,7 @@ def _write(session: Session, code: str, given: dict[str, Any], now: datetime | N
     with write_transaction(session):
         org = get_org(session, code=code)
         v = {k: getattr(org, k) for k in FIELDS} | given if partial else given
-        if partial and given.get("stationing") not in (None, "rotating") and "duty_days" not in given:
+        if partial and given.get("stationing") not in (None, Stationing.ROTATING) and "duty_days" not in given:
             v["duty_days"] = []  # leaving rotating stationing drops the duty days
         _check(session, code, v)
         changed = False

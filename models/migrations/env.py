@@ -3,7 +3,7 @@ from sqlalchemy import pool
 from sqlmodel import SQLModel
 
 import models.tables  # noqa: F401  (registers the tables)
-from models.db import make_engine
+from models.db import is_postgresql, is_sqlite, make_engine
 
 target_metadata = SQLModel.metadata
 MIGRATION_LOCK_ID = 0x6A696566  # "jief"
@@ -21,9 +21,9 @@ def run_migrations_online() -> None:
     engine = make_engine(url, poolclass=pool.NullPool)
     with engine.connect() as connection:
         context.configure(connection=connection, target_metadata=target_metadata,
-                          render_as_batch=connection.dialect.name == "sqlite")
+                          render_as_batch=is_sqlite(connection))
         with context.begin_transaction():
-            if connection.dialect.name == "postgresql":
+            if is_postgresql(connection):
                 # Several API processes may start at once: one migrates, the others wait and find
                 # the schema current.
                 connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK_ID})")

@@ -1,4 +1,4 @@
-"""Seed data: the loader for seed files (CONTRACT §2) and the demo centre shipped with the package."""
+"""Seed data: the loader for seed files (the contract, docs/contract.md §2) and the demo centre shipped with the package."""
 
 from pathlib import Path
 

@@ -5,7 +5,8 @@ from decimal import Decimal
 
 import pytest
 
-from workflows.routing.decide import Directory, Facts, OrgInfo, choose_mediator, MediatorInfo, next_level, route
+from workflows.routing.decide import Facts, choose_mediator, next_level, route
+from workflows.routing.directory import Directory, MediatorInfo, OrgInfo
 from workflows.routing.rules import DEFAULT_RULES, RulesError, active_rules, load_rules_file, parse_rules
 
 SHIPPED = load_rules_file(DEFAULT_RULES)

@@ -1,11 +1,12 @@
 """Choosing the competent organization for a case (分流), its mediator, and the next level up.
 
-The decisions are pure functions over an in-memory `Directory` of organizations, the rules profile
-(workflows/routing_rules.py) and the open-case counts; the engine gathers those from the database
-inside its transaction and records the explanation in the audit event.
+The decisions are pure functions over the in-memory `Directory` of organizations
+(workflows/routing/directory.py), the rules profile (workflows/routing/rules.py) and the open-case
+counts; `decide` gathers those from the database inside the caller's transaction, and the engine
+records the explanation in the audit event.
 """
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
@@ -14,16 +15,15 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from models.seed.loader import LEVELS, MEDIATION_ORG_KINDS, WEEKDAYS
-from models.tables import Case, Mediator, Organization, Party
-from states.enums import DisputeType
+from models.tables import Party
+from states.enums import ARBITRATION_KINDS as ARBITRATION_KINDS  # re-exported for workflows/engine/transition.py; remove when it imports from states.enums
+from states.enums import MEDIATION_KINDS, Channel, DisputeType, Level, Weekday
 from states.labels import DISPUTE_TYPE_LABELS, LEVEL_LABELS, STATIONING_LABELS
 from workflows.access import region_prefix
-from workflows.routing.rules import Condition, Rule, RuleSet
+from workflows.routing.directory import Directory, MediatorInfo, OrgInfo, load_directory, open_counts
+from workflows.routing.directory import mediators_of as mediators_of  # re-exported for workflows/engine/transition.py; remove when it imports from workflows.routing.directory
+from workflows.routing.rules import Rule, RuleCondition, RuleSet
 
-MEDIATION_KINDS = frozenset(MEDIATION_ORG_KINDS)
-ARBITRATION_KINDS = frozenset({"labour_arbitration", "land_arbitration", "commercial_arbitration"})
-LEVEL_DEPTH = {"village": 3, "town": 2, "county": 1, "city": 0}
 MAX_EXPLAINED = 40  # entries of an explanation kept in the audit event
 
 
@@ -32,62 +32,6 @@ def _type_label(t: str) -> str:
         return DISPUTE_TYPE_LABELS[DisputeType(t)]
     except ValueError:
         return t
-
-
-# --- the directory ---------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class OrgInfo:
-    code: str
-    name: str
-    kind: str
-    level: str
-    region: str
-    parent_code: str | None
-    dispute_types: frozenset[str]
-    stationing: str
-    duty_days: tuple[str, ...]
-    capacity: int | None
-    invited_by: frozenset[str]
-
-    @classmethod
-    def of(cls, o: Any) -> "OrgInfo":
-        return cls(o.code, o.name, o.kind, o.level, o.region, o.parent_code, frozenset(o.dispute_types or ()),
-                   o.stationing, tuple(o.duty_days or ()), o.capacity, frozenset(getattr(o, "invited_by", None) or ()))
-
-
-class Directory:
-    """Organizations indexed for routing: by code, by the area they serve, by inviting court."""
-
-    __slots__ = ("by_code", "by_prefix", "invited")
-
-    def __init__(self, orgs: Iterable[OrgInfo]) -> None:
-        self.by_code: dict[str, OrgInfo] = {}
-        self.by_prefix: dict[str, list[OrgInfo]] = {}
-        self.invited: dict[str, list[OrgInfo]] = {}
-        for o in orgs:
-            self.by_code[o.code] = o
-            if o.kind not in MEDIATION_KINDS:
-                continue
-            self.by_prefix.setdefault(region_prefix(o.region), []).append(o)
-            for court in o.invited_by:
-                self.invited.setdefault(court, []).append(o)
-
-    def covering(self, region: str) -> list[OrgInfo]:
-        """Mediation organizations whose area contains `region`, widest area first."""
-        out: list[OrgInfo] = []
-        for n in (2, 4, 6, 9, 12):
-            if n <= len(region):
-                out.extend(self.by_prefix.get(region[:n], ()))
-        return out
-
-    def relevant(self, facts: "Facts") -> list[OrgInfo]:
-        """Every organization a decision for `facts` may look at (for the open-case counts)."""
-        out = self.covering(facts.region)
-        if facts.referral_court:
-            out = out + [o for o in self.invited.get(facts.referral_court, ()) if o not in out]
-        return out
 
 
 # --- facts and decisions -----------------------------------------------------------------------------
@@ -115,7 +59,7 @@ class Decision:
     explanation: dict[str, Any] = field(default_factory=dict)
 
 
-def _condition_failure(c: Condition, f: Facts) -> str | None:
+def _condition_failure(c: RuleCondition, f: Facts) -> str | None:
     """None when the condition holds, else why not (Chinese, for staff)."""
     if c.dispute_types is not None and f.dispute_type not in c.dispute_types:
         return f"纠纷类型不符（本规则适用于：{'、'.join(_type_label(t) for t in sorted(c.dispute_types))}）"
@@ -143,7 +87,7 @@ def _rank(order: Sequence[str] | None, value: str, default: Sequence[str]) -> in
         return len(seq)
 
 
-_NEAREST_FIRST = ("village", "town", "county", "city")
+_NEAREST_FIRST: tuple[str, ...] = tuple(Level)
 
 
 def _candidate_failure(rule: Rule, o: OrgInfo, f: Facts, load: Mapping[str, int]) -> str | None:
@@ -279,7 +223,7 @@ def parent_chain(current: str | None, directory: Directory) -> list[str]:
 
 def is_duty_day(day: date, duty_days: Sequence[str]) -> bool:
     """A rotating organization sits at the centre on its duty weekdays, except public holidays."""
-    if WEEKDAYS[day.weekday()] not in duty_days:
+    if Weekday.of(day) not in duty_days:
         return False
     if day.weekday() >= 5:
         return True  # a weekend duty day is one by the organization's own choice
@@ -301,19 +245,6 @@ def next_duty_day(today: date, duty_days: Sequence[str]) -> date | None:
 
 
 # --- mediator choice -------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class MediatorInfo:
-    code: str
-    name: str
-    specialties: frozenset[str]
-    part_time: bool
-    capacity: int | None
-
-    @classmethod
-    def of(cls, m: Any) -> "MediatorInfo":
-        return cls(m.code, m.name, frozenset(m.specialties or ()), bool(m.part_time), m.capacity)
 
 
 def choose_mediator(mediators: Sequence[MediatorInfo], dispute_type: str, load: Mapping[str, int], *,
@@ -354,47 +285,7 @@ def choose_mediator(mediators: Sequence[MediatorInfo], dispute_type: str, load: 
                   "considered": considered[:MAX_EXPLAINED]}
 
 
-# --- database side (read-only, inside the caller's transaction) ------------------------------------------------
-
-_DIRECTORY: dict[Any, tuple[Any, Directory]] = {}
-ORGS = Organization.__table__  # type: ignore[attr-defined]
-
-
-def load_directory(session: Session) -> Directory:
-    """All organizations, cached per database until one is added, changed or removed."""
-    conn = session.connection()
-    key = id(conn.engine)
-    generation = tuple(conn.execute(sa.select(sa.func.count(), sa.func.max(ORGS.c.updated_at))).one())
-    cached = _DIRECTORY.get(key)
-    if cached is not None and cached[0] == generation:
-        return cached[1]
-    directory = Directory(OrgInfo.of(r) for r in conn.execute(sa.select(ORGS)).mappings().all()
-                          for r in [_Row(r)])
-    _DIRECTORY[key] = (generation, directory)
-    return directory
-
-
-class _Row:
-    __slots__ = ("_m",)
-
-    def __init__(self, m: Mapping[str, Any]) -> None:
-        self._m = m
-
-    def __getattr__(self, name: str) -> Any:
-        return self._m[name]
-
-
-def open_counts(session: Session, codes: Iterable[str], open_states: Sequence[str], *, column: str = "org_code",
-                exclude_case: Any = None) -> dict[str, int]:
-    codes = sorted(set(codes))
-    if not codes:
-        return {}
-    col = Case.org_code if column == "org_code" else Case.mediator_code
-    q = (select(col, sa.func.count()).where(col.in_(codes), Case.state.in_(list(open_states)))  # type: ignore[union-attr,attr-defined]
-         .group_by(col))
-    if exclude_case is not None:
-        q = q.where(Case.id != exclude_case)
-    return {code: int(n) for code, n in session.exec(q).all()}  # type: ignore[call-overload]
+# --- against the database (read-only, inside the caller's transaction) -------------------------------------
 
 
 def facts_of(session: Session, case: Any) -> Facts:
@@ -403,7 +294,7 @@ def facts_of(session: Session, case: Any) -> Facts:
     return Facts(
         dispute_type=case.dispute_type, channel=case.channel, region=case.region, parties=int(parties),
         claim_amount=Decimal(case.claim_amount) if case.claim_amount is not None else None,
-        referral_court=referral.get("court_code") if case.channel == "court_referral" else None,
+        referral_court=referral.get("court_code") if case.channel == Channel.COURT_REFERRAL else None,
         passed=frozenset(case.passed_org_codes or ()),
     )
 
@@ -412,17 +303,13 @@ def decide(session: Session, case: Any, rules: RuleSet, *, exclude_self: bool = 
     """Route one case against the database as it is now (inside the caller's transaction)."""
     directory = load_directory(session)
     facts = facts_of(session, case)
-    load = open_counts(session, (o.code for o in directory.relevant(facts)), rules.settings.open_states,
+    relevant = directory.relevant(facts.region, facts.referral_court)
+    load = open_counts(session, (o.code for o in relevant), rules.settings.open_states,
                        exclude_case=case.id if exclude_self else None)
     return route(facts, directory, rules, load)
 
 
-def mediators_of(session: Session, org_code: str) -> list[MediatorInfo]:
-    rows = session.exec(select(Mediator).where(Mediator.org_code == org_code).order_by(Mediator.code)).all()
-    return [MediatorInfo.of(m) for m in rows]
-
-
 __all__ = [
-    "ARBITRATION_KINDS", "LEVELS", "MEDIATION_KINDS", "Decision", "Directory", "Facts", "OrgInfo", "choose_mediator",
-    "decide", "load_directory", "next_duty_day", "next_level", "open_counts", "route",
+    "ARBITRATION_KINDS", "MEDIATION_KINDS", "Decision", "Directory", "Facts", "OrgInfo", "choose_mediator", "decide",
+    "facts_of", "load_directory", "mediators_of", "next_duty_day", "next_level", "open_counts", "parent_chain", "route",
 ]

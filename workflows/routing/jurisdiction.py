@@ -22,6 +22,8 @@ from typing import Any
 from sqlmodel import Session, select
 
 from models.tables import Organization, Party
+from states.enums import Channel, CourtLevel, OrgKind
+from states.labels import OBLIGATION_FIELD_LABELS
 
 COUNTY_DIGITS = 6
 CITY_DIGITS = 4
@@ -67,18 +69,18 @@ def intermediate(case: Any) -> IntermediateRule | None:
 def competent_courts(session: Session, case: Any) -> tuple[list[tuple[str, str]], dict[str, Any]]:
     """[(code, name), …] of the courts competent to confirm this case's agreement, and why."""
     referral = case.referral or {}
-    if case.channel == "court_referral" and referral.get("court_code"):
+    if case.channel == Channel.COURT_REFERRAL and referral.get("court_code"):
         code = referral["court_code"]
         court = session.exec(select(Organization).where(Organization.code == code)).first()
         return [(code, court.name if court else code)], {"ground": "inviting_court", "court_code": code}
     regions = connecting_regions(session, case)
     rule = intermediate(case)
-    level, digits = ("intermediate", CITY_DIGITS) if rule else ("basic", COUNTY_DIGITS)
+    level, digits = (CourtLevel.INTERMEDIATE, CITY_DIGITS) if rule else (CourtLevel.BASIC, COUNTY_DIGITS)
     wanted = {d for codes in regions.values() for c in codes if (d := _digits(c, digits))}
-    courts = session.exec(select(Organization).where(Organization.kind == "court").order_by(Organization.code)).all()
+    courts = session.exec(select(Organization).where(Organization.kind == OrgKind.COURT).order_by(Organization.code)).all()
     right = [(c.code, c.name) for c in courts
-             if (c.court_level or "basic") == level and _digits(c.region, digits) in wanted]
-    why: dict[str, Any] = {"ground": "regions", "court_level": level, "regions": regions}
+             if (c.court_level or CourtLevel.BASIC) == level and _digits(c.region, digits) in wanted]
+    why: dict[str, Any] = {"ground": "regions", "court_level": level.value, "regions": regions}
     if rule:
         why["intermediate_basis"] = rule.basis
     return right, why
@@ -108,6 +110,6 @@ def warnings(agreement: dict[str, Any] | None) -> list[dict[str, Any]]:
         missing = [f for f in ("amount", "due_date") if not o.get(f)]
         if missing:
             out.append({"obligation": i, "missing": missing,
-                        "message": f"第{i + 1}项给付义务未载明{'、'.join({'amount': '金额', 'due_date': '履行期限'}[f] for f in missing)}，"
+                        "message": f"第{i + 1}项给付义务未载明{'、'.join(OBLIGATION_FIELD_LABELS[f] for f in missing)}，"
                                    "可能因内容不明确被驳回（民诉法解释 第358条第5项）"})
     return out

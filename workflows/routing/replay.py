@@ -3,7 +3,7 @@ and the replay of a rules file over the existing cases (which changes nothing)."
 
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -15,7 +15,8 @@ from models.schemas import DuplicatePublic
 from models.tables import Case, CaseEvent, Party
 from states.enums import State, Trigger
 from workflows.access import Actor, get_visible_case, visible_clause
-from workflows.routing.decide import Directory, facts_of, load_directory, open_counts, route
+from workflows.routing.decide import facts_of, route
+from workflows.routing.directory import Directory, load_directory, open_counts
 from workflows.routing.rules import RuleSet, active_rules
 
 ROUTING_TRIGGERS = (Trigger.DIVERT, Trigger.DECLINE, Trigger.ESCALATE, Trigger.DIVERSION_TIMEOUT, Trigger.ACCEPT)
@@ -169,9 +170,9 @@ def replay(session: Session, rules: RuleSet, *, batch: int = 500) -> Iterator[Re
                 firsts.setdefault(e.case_id, e.payload or {})
             for c in cases:
                 facts = facts_of(session, c)
-                facts = type(facts)(**{**{f: getattr(facts, f) for f in facts.__slots__}, "passed": frozenset()})
-                load = open_counts(session, (o.code for o in directory.relevant(facts)), rules.settings.open_states,
-                                   exclude_case=c.id)
+                facts = replace(facts, passed=frozenset())
+                load = open_counts(session, (o.code for o in directory.relevant(facts.region, facts.referral_court)),
+                                   rules.settings.open_states, exclude_case=c.id)
                 decision = route(facts, directory, rules, load)
                 first = firsts.get(c.id)
                 routing = (first or {}).get("routing") or {}

@@ -15,8 +15,7 @@ from typing import Any, NoReturn
 
 import yaml
 
-from models.seed.loader import LEVELS, MEDIATION_ORG_KINDS
-from states.enums import Channel, DisputeType, State
+from states.enums import MEDIATION_KINDS, Channel, DisputeType, Level, OrgKind, State
 
 DEFAULT_RULES = Path(__file__).resolve().parents[1] / "rules" / "routing.yaml"
 ENV_VAR = "JIEFEN_ROUTING_RULES"
@@ -24,6 +23,8 @@ ENV_VAR = "JIEFEN_ROUTING_RULES"
 DISPUTE_TYPES = tuple(t.value for t in DisputeType)
 CHANNELS = tuple(c.value for c in Channel)
 STATES = tuple(s.value for s in State)
+LEVELS = tuple(level.value for level in Level)
+MEDIATION_KIND_NAMES = tuple(k.value for k in OrgKind if k in MEDIATION_KINDS)  # a target's kinds
 AREAS = ("case", "any")
 INVITED = ("referring_court",)
 _ID = re.compile(r"[a-z0-9][a-z0-9_.\-]{0,63}")
@@ -47,13 +48,15 @@ class RulesError(ValueError):
 
 
 @dataclass(frozen=True, slots=True)
-class Condition:
+class RuleCondition:
+    """When a rule applies: every condition given holds (and one of `any_of`, if any)."""
+
     dispute_types: frozenset[str] | None = None
     channels: frozenset[str] | None = None
     regions: tuple[str, ...] | None = None  # region prefixes
     min_parties: int | None = None
     claim_above: Decimal | None = None
-    any_of: tuple["Condition", ...] = ()
+    any_of: tuple["RuleCondition", ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,14 +72,17 @@ class Rule:
     id: str
     reason: str
     basis: str
-    when: Condition
+    when: RuleCondition
     target: Target
     line: int
 
 
 @dataclass(frozen=True, slots=True)
-class Settings:
-    open_states: tuple[str, ...] = ("diversion", "mediation")
+class RoutingSettings:
+    """The profile's `settings:`: which states count as open (for capacities), the default cap of a
+    part-time mediator, and how far back intake looks for possible duplicates."""
+
+    open_states: tuple[str, ...] = (State.DIVERSION, State.MEDIATION)
     part_time_capacity: int = 5
     duplicate_window_days: int = 90
 
@@ -88,7 +94,7 @@ class RuleSet:
     source: str
     sha256: str
     rules: tuple[Rule, ...]
-    settings: Settings = field(default_factory=Settings)
+    settings: RoutingSettings = field(default_factory=RoutingSettings)
     # dispute type -> positions of the rules that may apply to it, in order (rules without a
     # dispute-type condition are in every list): a decision looks only at these.
     by_type: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
@@ -192,7 +198,7 @@ class _Checker:
         return value
 
 
-def _condition(c: _Checker, raw: Any, line: int, where: str) -> Condition:
+def _condition(c: _Checker, raw: Any, line: int, where: str) -> RuleCondition:
     m = c.mapping(raw, line, where, WHEN_KEYS)
     claim = None
     if m.get("claim_above") is not None:
@@ -219,7 +225,7 @@ def _condition(c: _Checker, raw: Any, line: int, where: str) -> Condition:
                 c.fail(value.lines[i], where, f"region {v!r} must be an administrative code of 6, 9 or 12 digits")
             out.append(region_prefix(text))
         regions = tuple(out)
-    any_of: list[Condition] = []
+    any_of: list[RuleCondition] = []
     if m.get("any") is not None:
         value = m["any"]
         if not isinstance(value, list) or not value:
@@ -227,7 +233,7 @@ def _condition(c: _Checker, raw: Any, line: int, where: str) -> Condition:
         any_of = [_condition(c, v, value.lines[i], f"{where}.any[{i}]") for i, v in enumerate(value)]
     types = c.choices(m, "dispute_types", where, DISPUTE_TYPES, "dispute type")
     channels = c.choices(m, "channels", where, CHANNELS, "channel")
-    return Condition(
+    return RuleCondition(
         dispute_types=frozenset(types) if types else None, channels=frozenset(channels) if channels else None,
         regions=regions, min_parties=c.whole(m, "min_parties", where, minimum=2), claim_above=claim,
         any_of=tuple(any_of),
@@ -243,7 +249,7 @@ def _target(c: _Checker, raw: Any, line: int, where: str) -> Target:
     if invited is not None and invited not in INVITED:
         c.fail(c.line_of(m, "invited_by"), where,
                f"unknown invited_by {invited!r} (expected one of: {', '.join(INVITED)})")
-    return Target(kinds=c.choices(m, "kinds", where, MEDIATION_ORG_KINDS, "kind"),
+    return Target(kinds=c.choices(m, "kinds", where, MEDIATION_KIND_NAMES, "kind"),
                   levels=c.choices(m, "levels", where, LEVELS, "level"), area=area,
                   invited_by_referring_court=invited == "referring_court")
 
@@ -267,10 +273,10 @@ def parse_rules(text: str, source: str = "<rules>") -> RuleSet:
     if version is None:
         c.fail(top.line, "", "version is required")
 
-    settings = Settings()
+    settings = RoutingSettings()
     if top.get("settings") is not None:
         s = c.mapping(top["settings"], c.line_of(top, "settings"), "settings", SETTINGS_KEYS)
-        settings = Settings(
+        settings = RoutingSettings(
             open_states=c.choices(s, "open_states", "settings", STATES, "state") or settings.open_states,
             part_time_capacity=c.whole(s, "part_time_capacity", "settings", minimum=1) or settings.part_time_capacity,
             duplicate_window_days=c.whole(s, "duplicate_window_days", "settings", minimum=1)
@@ -301,7 +307,7 @@ def parse_rules(text: str, source: str = "<rules>") -> RuleSet:
         if m.get("target") is None:
             c.fail(m.line, where, "target is required")
         target = _target(c, m["target"], c.line_of(m, "target"), f"{where}.target")
-        if target.invited_by_referring_court and (when.channels is None or when.channels != {"court_referral"}):
+        if target.invited_by_referring_court and (when.channels is None or when.channels != {Channel.COURT_REFERRAL}):
             c.fail(c.line_of(m, "target"), where,
                    "target invited_by: referring_court needs when.channels: [court_referral]")
         rules.append(Rule(rid, reason, basis, when, target, line))

@@ -1,4 +1,4 @@
-"""routing (diversion issue)
+"""routing (diversion)
 
 Organizations invited by courts (特邀调解), the next duty day of a rotating organization on a case,
 and the organizations that have passed a case on (a case never bounces between the same two bodies).

@@ -1,4 +1,4 @@
-"""statutory clocks (deadlines issue): reminder columns on deadlines
+"""statutory clocks: reminder columns on deadlines
 
 Revision ID: 0004
 Revises: 0003

@@ -1,4 +1,4 @@
-"""documents (issue 5): versions, the rendering outbox's attempts and error, verification code
+"""documents: versions, the rendering outbox's attempts and error, verification code
 
 A document row is registered `pending` in the transaction of its transition and rendered after
 commit; `attempts`/`last_error`/`next_attempt_at` drive the retries, `verify_code` is what the QR

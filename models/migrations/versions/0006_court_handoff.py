@@ -1,4 +1,4 @@
-"""court hand-off (issue 6): court level and webhook of a court; the ruling on a hand-off
+"""court hand-off: court level and webhook of a court; the ruling on a hand-off
 
 - organizations.court_level: basic | intermediate (民事诉讼法 第205条: the court level that hears
   the application); default basic.

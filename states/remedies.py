@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from enum import StrEnum
 from types import MappingProxyType
 
-from states.enums import DisputeType
+from states.enums import DisputeType, OrgKind
 
 
-class ArbitrationRoute(StrEnum):
+class ArbitrationRemedy(StrEnum):
     MANDATORY = "mandatory"  # must be arbitrated before any suit
     OPTIONAL = "optional"  # may arbitrate or sue directly
     AGREEMENT = "agreement"  # only with a written arbitration agreement
@@ -18,11 +18,11 @@ class ArbitrationRoute(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
-class DisputeRoute:
+class DisputeRemedies:
     dispute_type: DisputeType
-    arbitration: ArbitrationRoute
+    arbitration: ArbitrationRemedy
     arbitration_basis: str
-    arbitration_body_kind: str | None  # organization kind competent to arbitrate
+    arbitration_body_kind: OrgKind | None  # the kind of body competent to arbitrate
     # Judicial confirmation is refused for status matters of this type (民诉法解释 第355条).
     status_matters_unconfirmable: bool = False
 
@@ -30,27 +30,27 @@ class DisputeRoute:
 _AGREEMENT_BASIS = "仲裁法 第4条（当事人采用仲裁方式解决纠纷，应当双方自愿，达成仲裁协议）"
 
 
-def _agreement(t: DisputeType) -> DisputeRoute:
-    return DisputeRoute(t, ArbitrationRoute.AGREEMENT, _AGREEMENT_BASIS, "commercial_arbitration")
+def _agreement(t: DisputeType) -> DisputeRemedies:
+    return DisputeRemedies(t, ArbitrationRemedy.AGREEMENT, _AGREEMENT_BASIS, OrgKind.COMMERCIAL_ARBITRATION)
 
 
-ROUTES: MappingProxyType[DisputeType, DisputeRoute] = MappingProxyType(
+REMEDIES: MappingProxyType[DisputeType, DisputeRemedies] = MappingProxyType(
     {
-        DisputeType.LABOUR: DisputeRoute(
+        DisputeType.LABOUR: DisputeRemedies(
             DisputeType.LABOUR,
-            ArbitrationRoute.MANDATORY,
+            ArbitrationRemedy.MANDATORY,
             "劳动争议调解仲裁法 第5条；劳动法 第79条（劳动争议仲裁前置）",
-            "labour_arbitration",
+            OrgKind.LABOUR_ARBITRATION,
         ),
-        DisputeType.LAND_CONTRACT: DisputeRoute(
+        DisputeType.LAND_CONTRACT: DisputeRemedies(
             DisputeType.LAND_CONTRACT,
-            ArbitrationRoute.OPTIONAL,
+            ArbitrationRemedy.OPTIONAL,
             "农村土地承包经营纠纷调解仲裁法 第4条；农村土地承包法 第55条",
-            "land_arbitration",
+            OrgKind.LAND_ARBITRATION,
         ),
-        DisputeType.FAMILY: DisputeRoute(
+        DisputeType.FAMILY: DisputeRemedies(
             DisputeType.FAMILY,
-            ArbitrationRoute.NEVER,
+            ArbitrationRemedy.NEVER,
             "仲裁法 第3条（婚姻、收养、监护、扶养、继承纠纷不能仲裁）",
             None,
             status_matters_unconfirmable=True,
@@ -71,4 +71,4 @@ ROUTES: MappingProxyType[DisputeType, DisputeRoute] = MappingProxyType(
     }
 )
 
-assert set(ROUTES) == set(DisputeType), "every dispute type needs a route"
+assert set(REMEDIES) == set(DisputeType), "every dispute type needs its remedies"

@@ -1,0 +1,114 @@
+"""Field types the API schemas share: text without control characters, codes, region codes, amounts
+of money, identity numbers, credit codes and phone numbers, and timestamps shown in local time.
+
+Validation messages name the rule and never echo an identity number or phone back.
+"""
+
+import re
+import unicodedata
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated
+
+import phonenumbers
+from pydantic import AfterValidator, PlainSerializer, StringConstraints
+from stdnum import exceptions as stdnum_errors
+from stdnum.cn import ric, uscc
+
+from models.settings import get_settings
+
+
+def _local_iso(dt: datetime) -> str:
+    return dt.astimezone(get_settings().tz).isoformat()
+
+
+LocalDateTime = Annotated[datetime, PlainSerializer(_local_iso, return_type=str, when_used="json")]
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def printable(v: str) -> str:
+    """No NUL or other control characters (PostgreSQL refuses NUL; none belongs in a record)."""
+    if _CONTROL.search(v):
+        raise ValueError("含有不允许的控制字符（如 NUL）")
+    return v
+
+
+def _nfkc(v: str) -> str:
+    """Full-width digits and letters typed with a Chinese IME (１２３Ｘ) become their ASCII forms."""
+    return unicodedata.normalize("NFKC", v)
+
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=5000), AfterValidator(printable)]
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
+                      AfterValidator(printable)]
+Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64), AfterValidator(printable)]
+
+
+def _region(v: str) -> str:
+    v = _nfkc(v).strip()
+    if not re.fullmatch(r"[0-9]{6}([0-9]{3}([0-9]{3})?)?", v):
+        raise ValueError("行政区划代码应为6位（县级）、9位（乡镇级）或12位（村级）数字")
+    return v
+
+
+RegionCode = Annotated[str, AfterValidator(_region)]
+
+
+def _money(v: Decimal) -> Decimal:
+    if not v.is_finite():
+        raise ValueError("金额必须是有限数值")
+    if v < 0:
+        raise ValueError("金额不能为负数")
+    if v.as_tuple().exponent < -2:  # type: ignore[operator]
+        raise ValueError("金额最多保留两位小数（元、角、分）")
+    if v >= Decimal("1e13"):
+        raise ValueError("金额超出可登记范围")
+    return v
+
+
+Money = Annotated[Decimal, AfterValidator(_money), PlainSerializer(lambda d: f"{d:.2f}", return_type=str)]
+
+
+def validate_id_number(v: str) -> str:
+    v = _nfkc(v).strip().upper()
+    try:
+        v = ric.validate(v)
+    except stdnum_errors.InvalidLength:
+        raise ValueError("居民身份证号应为18位") from None
+    except stdnum_errors.InvalidFormat:
+        raise ValueError("居民身份证号格式不正确：前17位应为数字，末位为数字或X") from None
+    except stdnum_errors.InvalidChecksum:
+        raise ValueError("居民身份证号校验位错误（GB 11643）") from None
+    except stdnum_errors.InvalidComponent:
+        raise ValueError("居民身份证号中的出生日期不是真实日期") from None
+    except stdnum_errors.ValidationError:
+        raise ValueError("居民身份证号无效") from None
+    if ric.get_birth_date(v) > datetime.now(get_settings().tz).date():
+        raise ValueError("居民身份证号中的出生日期晚于今天")
+    return v
+
+
+def validate_uscc(v: str) -> str:
+    v = _nfkc(v).strip().upper()
+    try:
+        return uscc.validate(v)
+    except stdnum_errors.InvalidLength:
+        raise ValueError("统一社会信用代码应为18位") from None
+    except stdnum_errors.InvalidChecksum:
+        raise ValueError("统一社会信用代码校验码错误（GB 32100）") from None
+    except stdnum_errors.ValidationError:
+        raise ValueError("统一社会信用代码格式不正确（GB 32100）") from None
+
+
+def validate_phone(v: str) -> str:
+    raw = _nfkc(v).strip()
+    if not raw or len(raw) > 24:
+        raise ValueError("电话号码格式不正确")
+    try:
+        number = phonenumbers.parse(raw, "CN")
+    except phonenumbers.NumberParseException:
+        raise ValueError("电话号码格式不正确") from None
+    if number.country_code != 86 or not phonenumbers.is_valid_number(number):
+        raise ValueError("不是有效的中国大陆手机或固定电话号码")
+    return re.sub(r"\D", "", phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL))

@@ -1,0 +1,133 @@
+"""What routing knows of organizations and mediators: an in-memory `Directory` of organizations,
+indexed by the area they serve and the court that invited them, and the reads from the database that
+feed the decisions (read-only, inside the caller's transaction).
+"""
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from models.tables import Case, Mediator, Organization
+from states.enums import MEDIATION_KINDS
+from workflows.access import region_prefix
+
+
+# --- the directory ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class OrgInfo:
+    code: str
+    name: str
+    kind: str
+    level: str
+    region: str
+    parent_code: str | None
+    dispute_types: frozenset[str]
+    stationing: str
+    duty_days: tuple[str, ...]
+    capacity: int | None
+    invited_by: frozenset[str]
+
+    @classmethod
+    def of(cls, o: Any) -> "OrgInfo":
+        return cls(o.code, o.name, o.kind, o.level, o.region, o.parent_code, frozenset(o.dispute_types or ()),
+                   o.stationing, tuple(o.duty_days or ()), o.capacity, frozenset(getattr(o, "invited_by", None) or ()))
+
+
+class Directory:
+    """Organizations indexed for routing: by code, by the area they serve, by inviting court."""
+
+    __slots__ = ("by_code", "by_prefix", "invited")
+
+    def __init__(self, orgs: Iterable[OrgInfo]) -> None:
+        self.by_code: dict[str, OrgInfo] = {}
+        self.by_prefix: dict[str, list[OrgInfo]] = {}
+        self.invited: dict[str, list[OrgInfo]] = {}
+        for o in orgs:
+            self.by_code[o.code] = o
+            if o.kind not in MEDIATION_KINDS:
+                continue
+            self.by_prefix.setdefault(region_prefix(o.region), []).append(o)
+            for court in o.invited_by:
+                self.invited.setdefault(court, []).append(o)
+
+    def covering(self, region: str) -> list[OrgInfo]:
+        """Mediation organizations whose area contains `region`, widest area first."""
+        out: list[OrgInfo] = []
+        for n in (2, 4, 6, 9, 12):
+            if n <= len(region):
+                out.extend(self.by_prefix.get(region[:n], ()))
+        return out
+
+    def relevant(self, region: str, referral_court: str | None = None) -> list[OrgInfo]:
+        """Every organization a decision for a case in `region` (referred by `referral_court`) may
+        look at (for the open-case counts)."""
+        out = self.covering(region)
+        if referral_court:
+            out = out + [o for o in self.invited.get(referral_court, ()) if o not in out]
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class MediatorInfo:
+    code: str
+    name: str
+    specialties: frozenset[str]
+    part_time: bool
+    capacity: int | None
+
+    @classmethod
+    def of(cls, m: Any) -> "MediatorInfo":
+        return cls(m.code, m.name, frozenset(m.specialties or ()), bool(m.part_time), m.capacity)
+
+
+# --- from the database -----------------------------------------------------------------------------------
+
+_DIRECTORY: dict[Any, tuple[Any, Directory]] = {}
+ORGS = Organization.__table__  # type: ignore[attr-defined]
+
+
+def load_directory(session: Session) -> Directory:
+    """All organizations, cached per database until one is added, changed or removed."""
+    conn = session.connection()
+    key = id(conn.engine)
+    generation = tuple(conn.execute(sa.select(sa.func.count(), sa.func.max(ORGS.c.updated_at))).one())
+    cached = _DIRECTORY.get(key)
+    if cached is not None and cached[0] == generation:
+        return cached[1]
+    directory = Directory(OrgInfo.of(r) for r in conn.execute(sa.select(ORGS)).mappings().all()
+                          for r in [_Row(r)])
+    _DIRECTORY[key] = (generation, directory)
+    return directory
+
+
+class _Row:
+    __slots__ = ("_m",)
+
+    def __init__(self, m: Mapping[str, Any]) -> None:
+        self._m = m
+
+    def __getattr__(self, name: str) -> Any:
+        return self._m[name]
+
+
+def open_counts(session: Session, codes: Iterable[str], open_states: Sequence[str], *, column: str = "org_code",
+                exclude_case: Any = None) -> dict[str, int]:
+    codes = sorted(set(codes))
+    if not codes:
+        return {}
+    col = Case.org_code if column == "org_code" else Case.mediator_code
+    q = (select(col, sa.func.count()).where(col.in_(codes), Case.state.in_(list(open_states)))  # type: ignore[union-attr,attr-defined]
+         .group_by(col))
+    if exclude_case is not None:
+        q = q.where(Case.id != exclude_case)
+    return {code: int(n) for code, n in session.exec(q).all()}  # type: ignore[call-overload]
+
+
+def mediators_of(session: Session, org_code: str) -> list[MediatorInfo]:
+    rows = session.exec(select(Mediator).where(Mediator.org_code == org_code).order_by(Mediator.code)).all()
+    return [MediatorInfo.of(m) for m in rows]
