@@ -32,7 +32,6 @@ from models.fields import (
     validate_phone,
     validate_uscc,
 )
-from models.org_schemas import OrganizationPublic as OrganizationPublic  # re-exported for api/routers/organizations.py and api/routers/misc.py; remove when they import from models.org_schemas
 from models.privacy import mask_id_number, mask_phone
 from models.settings import get_settings
 from states.enums import Channel, DisputeType, PartyKind, PartyRole, State

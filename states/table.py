@@ -142,7 +142,6 @@ BY_SOURCE_TRIGGER = _index()
 TRIGGER_ROLES: MappingProxyType[Trigger, frozenset[Role]] = MappingProxyType(
     {t: frozenset(r for row in TABLE if row.trigger is t for r in row.roles) for t in Trigger}
 )
-SYSTEM_TRIGGERS = frozenset(t for t, roles in TRIGGER_ROLES.items() if roles == {Role.SYSTEM})
 
 
 def row_for(state: State, trigger: Trigger) -> Transition | None:

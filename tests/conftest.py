@@ -27,7 +27,7 @@ import sqlalchemy as sa  # noqa: E402
 from sqlalchemy.engine import Engine  # noqa: E402
 from sqlmodel import Session  # noqa: E402
 
-from models.db import make_engine  # noqa: E402
+from models.db import is_postgresql, make_engine  # noqa: E402
 from models.migrate import upgrade  # noqa: E402
 from models.settings import get_settings  # noqa: E402
 
@@ -107,7 +107,7 @@ def postgres_engine(postgres_url: str) -> Iterator[Engine]:
 
 def _clean(engine: Engine) -> None:
     with engine.begin() as conn:
-        if engine.dialect.name == "postgresql":
+        if is_postgresql(engine):
             conn.exec_driver_sql(f"TRUNCATE {', '.join(CASE_TABLES)} CASCADE")
         else:
             for t in CASE_TABLES:

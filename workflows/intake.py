@@ -3,11 +3,10 @@
 import uuid
 from datetime import UTC, datetime
 
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from models.db import is_sqlite, write_transaction
+from models.db import insert_for, write_transaction
 from models.privacy import mask_id_number, mask_phone
 from models.schemas import CaseCreate
 from models.settings import get_settings
@@ -31,9 +30,8 @@ def format_case_no(year: int, region: str, seq: int) -> str:
 
 def next_case_seq(session: Session, region: str, year: int) -> int:
     """Gap-free per (region, year): an atomic upsert that holds the counter row until commit."""
-    dialect = sqlite if is_sqlite(session) else postgresql
     stmt = (
-        dialect.insert(CaseCounter)
+        insert_for(session)(CaseCounter)
         .values(region=region, year=year, last=1)
         .on_conflict_do_update(index_elements=["region", "year"], set_={"last": CaseCounter.last + 1})
         .returning(CaseCounter.last)

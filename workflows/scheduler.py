@@ -22,6 +22,7 @@ import sqlalchemy as sa
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy.engine import Connection, Engine
 
+from models.db import is_postgresql
 from workflows.outbox.documents import render_due
 from workflows.outbox.handoffs import deliver as deliver_webhooks
 from workflows.flows import run_sweep
@@ -42,7 +43,7 @@ class ProcessLock:
         self.path: Path | None = None
 
     def acquire(self) -> bool:
-        if self.engine.dialect.name == "postgresql":
+        if is_postgresql(self.engine):
             conn = self.engine.connect()
             got = conn.execute(sa.text("SELECT pg_try_advisory_lock(:k)"), {"k": ADVISORY_LOCK_ID}).scalar()
             conn.commit()

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Path, Response, status
 from api.deps import ActorDep, SessionDep
 from api.ids import RecordId
 from models.org_schemas import OrganizationCreate, OrganizationPatch, RoutingPublic
-from models.schemas import OrganizationPublic
+from models.org_schemas import OrganizationPublic
 from workflows import organizations
 from workflows.routing import replay as diversion
 

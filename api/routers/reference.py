@@ -5,7 +5,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from api.deps import ActorDep, SessionDep
-from models.schemas import MediatorPublic, OrganizationPublic
+from models.org_schemas import OrganizationPublic
+from models.schemas import MediatorPublic
 from workflows.read import reference
 
 router = APIRouter(prefix="/api/v1", tags=["reference"])

@@ -8,7 +8,7 @@ from typing import Any
 
 from starlette.datastructures import FormData
 
-from models.schemas import validate_id_number, validate_phone, validate_uscc
+from models.fields import validate_id_number, validate_phone, validate_uscc
 from states.table import TABLE
 from workflows.errors import JiefenError
 

@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, func, select
 
-from models.db import make_engine
+from models.db import is_postgresql, make_engine
 from models.migrate import upgrade
 from models.tables import Case, CaseEvent
 from states.enums import State, Trigger
@@ -56,7 +56,7 @@ class RawFloor:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        self.pg = engine.dialect.name == "postgresql"
+        self.pg = is_postgresql(engine)
         p = "%s" if self.pg else "?"
         lock = " FOR UPDATE" if self.pg else ""
         self.select_case = f"SELECT state, version, event_seq, event_head FROM cases WHERE id = {p}{lock}"

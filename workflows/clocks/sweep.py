@@ -21,12 +21,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session
 
-from models.db import write_transaction
+from models.db import insert_for, is_postgresql, write_transaction
 from states.labels import DEADLINE_KIND_LABELS
 from models.settings import get_settings
 from models.tables import Case, Deadline, Notification
@@ -160,8 +158,7 @@ def _insert_notices(conn: Connection, rows: list[dict[str, Any]]) -> None:
     """Insert outbox rows; a notice already there (same dedupe_key) is left alone."""
     if not rows:
         return
-    insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
-    conn.execute(insert(NOTIFICATIONS).on_conflict_do_nothing(index_elements=["dedupe_key"]), rows)
+    conn.execute(insert_for(conn)(NOTIFICATIONS).on_conflict_do_nothing(index_elements=["dedupe_key"]), rows)
 
 
 def _notice(kind: str, *, case_id: uuid.UUID, org_code: str | None, dedupe_key: str, at: datetime,
@@ -196,7 +193,7 @@ def sweep_once(session: Session, *, as_of: datetime, batch_size: int) -> tuple[l
 
     The batch's cases and their open deadlines are read in two statements under the batch's lock
     (BEGIN IMMEDIATE on SQLite; FOR UPDATE OF cases SKIP LOCKED on PostgreSQL) instead of two per case."""
-    postgres = session.get_bind().dialect.name == "postgresql"
+    postgres = is_postgresql(session)
     with write_transaction(session) as conn:
         found = conn.execute(due_query(skip_locked=postgres), {"as_of": as_of, "n": batch_size}).all()
         firsts: dict[uuid.UUID, uuid.UUID] = {}
@@ -223,7 +220,7 @@ def sweep_once(session: Session, *, as_of: datetime, batch_size: int) -> tuple[l
 
 def remind_once(session: Session, *, as_of: datetime, batch_size: int) -> int:
     """One batch of reminders: a notice each, and remind_at cleared, in one transaction."""
-    postgres = session.get_bind().dialect.name == "postgresql"
+    postgres = is_postgresql(session)
     query = _REMIND_BASE.with_for_update(of=DEADLINES, skip_locked=True) if postgres else _REMIND_BASE
     tz = get_settings().tz
     with write_transaction(session) as conn:

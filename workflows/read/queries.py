@@ -24,7 +24,6 @@ from states.table import TABLE
 from workflows.access import Actor, get_visible_case, visible_clause
 from workflows.errors import Forbidden, NotVisible
 
-OPEN_DEADLINE = ("pending", "paused")
 
 
 @dataclass(frozen=True, slots=True)

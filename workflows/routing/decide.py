@@ -16,12 +16,10 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from models.tables import Party
-from states.enums import ARBITRATION_KINDS as ARBITRATION_KINDS  # re-exported for workflows/engine/transition.py; remove when it imports from states.enums
 from states.enums import MEDIATION_KINDS, Channel, DisputeType, Level, Weekday
 from states.labels import DISPUTE_TYPE_LABELS, LEVEL_LABELS, STATIONING_LABELS
 from workflows.access import region_prefix
 from workflows.routing.directory import Directory, MediatorInfo, OrgInfo, load_directory, open_counts
-from workflows.routing.directory import mediators_of as mediators_of  # re-exported for workflows/engine/transition.py; remove when it imports from workflows.routing.directory
 from workflows.routing.rules import Rule, RuleCondition, RuleSet
 
 MAX_EXPLAINED = 40  # entries of an explanation kept in the audit event

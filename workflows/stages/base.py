@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy.engine import Connection
 from sqlmodel import Session, select
 
-from models.schemas import Text
+from models.fields import Text
 from models.settings import get_settings
 from models.tables import Organization
 from states.enums import Trigger

@@ -4,7 +4,7 @@ and the court's ruling or its overdue flag."""
 import uuid
 from datetime import date
 
-from models.schemas import Code, ShortText
+from models.fields import Code, ShortText
 from models.tables import Organization
 from states.enums import Trigger
 from workflows.clocks.deadlines import DeadlineKind as K

@@ -5,26 +5,16 @@ from typing import Any
 
 from sqlmodel import select
 
-from models.schemas import Code, ShortText
+from models.fields import Code, ShortText
 from models.settings import get_settings
 from models.tables import Mediator, Notification, Organization
-from states.enums import Trigger
+from states.enums import MEDIATION_KINDS, Trigger
 from states.labels import STATIONING_LABELS
 from workflows.clocks.deadlines import DeadlineKind as K
 from workflows.clocks.deadlines import DeadlineStatus
 from workflows.errors import PayloadInvalid
-from workflows.routing.decide import (
-    MEDIATION_KINDS,
-    choose_mediator,
-    decide,
-    facts_of,
-    load_directory,
-    mediators_of,
-    next_duty_day,
-    next_level,
-    open_counts,
-    parent_chain,
-)
+from workflows.routing.decide import choose_mediator, decide, facts_of, next_duty_day, next_level, parent_chain
+from workflows.routing.directory import load_directory, mediators_of, open_counts
 from workflows.routing.rules import active_rules
 from workflows.stages.base import Context, Empty, Payload, Reason, Stage, find_org, flag, unflag
 

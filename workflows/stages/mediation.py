@@ -7,7 +7,7 @@ from typing import Annotated
 from pydantic import Field, StrictBool, field_validator, model_validator
 from sqlmodel import select
 
-from models.schemas import Money, ShortText, Text
+from models.fields import Money, ShortText, Text
 from models.tables import Party
 from states.enums import Trigger
 from workflows.clocks.deadlines import DeadlineKind as K

@@ -1,10 +1,9 @@
 """When mediation does not settle it: arbitration or litigation, their outcome, or mediation again."""
 
-from models.schemas import Code, ShortText, Text
-from states.enums import Trigger
+from models.fields import Code, ShortText, Text
+from states.enums import ARBITRATION_KINDS, Trigger
 from workflows.clocks.deadlines import DeadlineKind as K
 from workflows.clocks.deadlines import DeadlineStatus
-from workflows.routing.decide import ARBITRATION_KINDS
 from workflows.stages.base import Context, OptionalReason, Payload, Stage, find_org
 from workflows.stages.confirmation import COURT_KINDS
 
