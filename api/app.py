@@ -33,8 +33,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             app.state.scheduler = None
 
 
-def create_app(settings: Settings | None = None, engine: Engine | None = None, *,
-               scheduler: bool = False) -> FastAPI:
+def create_app(settings: Settings | None = None, engine: Engine | None = None, *, scheduler: bool = False) -> FastAPI:
     settings = settings or get_settings()
     app = FastAPI(
         title="解纷 jiefen",
@@ -55,13 +54,20 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, *
         is still checked by the `current_user` dependency."""
         path = request.url.path
         # Document verification (the QR code on every document) answers without login.
-        if path.startswith("/api/v1/") and path != "/api/v1/auth/token" \
-                and not path.startswith("/api/v1/documents/verify/"):
+        if (
+            path.startswith("/api/v1/")
+            and path != "/api/v1/auth/token"
+            and not path.startswith("/api/v1/documents/verify/")
+        ):
             scheme, _, token = request.headers.get("authorization", "").partition(" ")
             if scheme.lower() != "bearer" or read_token(settings, token.strip()) is None:
-                return JSONResponse({"detail": "未登录或登录已失效，请重新登录"}, status_code=401,
-                                    headers={"WWW-Authenticate": "Bearer"})
+                return JSONResponse(
+                    {"detail": "未登录或登录已失效，请重新登录"},
+                    status_code=401,
+                    headers={"WWW-Authenticate": "Bearer"},
+                )
         return await call_next(request)
+
     app.include_router(auth.router)
     app.include_router(cases.router)
     app.include_router(documents.router)

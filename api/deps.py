@@ -40,8 +40,7 @@ _UNAUTHORIZED = HTTPException(
 )
 
 
-def current_user(session: SessionDep, settings: SettingsDep,
-                 token: Annotated[str | None, Depends(oauth2)]) -> User:
+def current_user(session: SessionDep, settings: SettingsDep, token: Annotated[str | None, Depends(oauth2)]) -> User:
     if not token:
         raise _UNAUTHORIZED
     username = read_token(settings, token)

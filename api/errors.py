@@ -57,8 +57,6 @@ def status_for(exc: JiefenError) -> int:
     return 400
 
 
-
-
 def _malformed_id(error: Mapping[str, Any]) -> str | None:
     """The detail for a validation error on a UUID path id, or None for any other error."""
     loc = error.get("loc", ())
@@ -74,8 +72,14 @@ def install(app: FastAPI) -> None:
             return JSONResponse({"detail": exc.errors}, status_code=422)
         if isinstance(exc, PayloadInvalid):
             field = ".".join(str(p) for p in exc.loc if p not in ("body", "header"))
-            body = [{"loc": ["body", *exc.loc] if exc.loc[0] != "header" else exc.loc, "field": field,
-                     "msg": scrub(exc.msg), "type": "value_error"}]
+            body = [
+                {
+                    "loc": ["body", *exc.loc] if exc.loc[0] != "header" else exc.loc,
+                    "field": field,
+                    "msg": scrub(exc.msg),
+                    "type": "value_error",
+                }
+            ]
             return JSONResponse({"detail": body}, status_code=422)
         return JSONResponse({"detail": scrub(exc.detail), **exc.extra}, status_code=status_for(exc))
 
@@ -97,12 +101,22 @@ def install(app: FastAPI) -> None:
     @app.middleware("http")
     async def refuse_nul(request: Request, call_next):  # type: ignore[no-untyped-def]
         if "%00" in request.url.query or "\x00" in request.url.path or "%00" in request.url.path:
-            return JSONResponse({"detail": [{"loc": ["query"], "field": "query", "msg": "请求地址含有不允许的控制字符（NUL）",
-                                             "type": "value_error"}]}, status_code=422)
+            return JSONResponse(
+                {
+                    "detail": [
+                        {
+                            "loc": ["query"],
+                            "field": "query",
+                            "msg": "请求地址含有不允许的控制字符（NUL）",
+                            "type": "value_error",
+                        }
+                    ]
+                },
+                status_code=422,
+            )
         return await call_next(request)
 
     @app.exception_handler(OperationalError)
     async def database_busy(_: Request, exc: OperationalError) -> JSONResponse:
         log.error("database error: %s", scrub(str(exc.orig))[:500])
-        return JSONResponse({"detail": "数据库暂时繁忙，请稍后重试"}, status_code=503,
-                            headers={"Retry-After": "1"})
+        return JSONResponse({"detail": "数据库暂时繁忙，请稍后重试"}, status_code=503, headers={"Retry-After": "1"})

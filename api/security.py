@@ -30,7 +30,10 @@ def verify_login(session: Session, username: str, password: str) -> User | None:
 def issue_token(settings: Settings, *, username: str, role: str, now: datetime | None = None) -> str:
     now = now or datetime.now(UTC)
     claims = {
-        "sub": username, "role": role, "aud": AUDIENCE, "iat": now,
+        "sub": username,
+        "role": role,
+        "aud": AUDIENCE,
+        "iat": now,
         "exp": now + timedelta(minutes=settings.token_minutes),
     }
     return jwt.encode(claims, settings.secret_key.get_secret_value(), algorithm=ALGORITHM)
@@ -40,7 +43,10 @@ def read_token(settings: Settings, token: str) -> str | None:
     """The username a valid token names, or None."""
     try:
         claims = jwt.decode(
-            token, settings.secret_key.get_secret_value(), algorithms=[ALGORITHM], audience=AUDIENCE,
+            token,
+            settings.secret_key.get_secret_value(),
+            algorithms=[ALGORITHM],
+            audience=AUDIENCE,
             options={"require": ["sub", "exp", "iat"]},
         )
     except jwt.PyJWTError:

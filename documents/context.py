@@ -23,7 +23,6 @@ from states.labels import ARBITRATION_BODY_LABELS, DISPUTE_TYPE_LABELS, PARTY_RO
 from states.remedies import REMEDIES, ArbitrationRemedy
 
 
-
 class DocumentSourceMissing(LookupError):
     pass
 
@@ -74,8 +73,8 @@ def _org_public(org: Organization | None, code: str | None) -> dict[str, str]:
 
 def _agreement_event(session: Session, case_id: uuid.UUID, before_seq: int) -> CaseEvent:
     ev = session.exec(
-        select(CaseEvent).where(CaseEvent.case_id == case_id, CaseEvent.trigger == "reach_agreement",
-                                CaseEvent.seq <= before_seq)
+        select(CaseEvent)
+        .where(CaseEvent.case_id == case_id, CaseEvent.trigger == "reach_agreement", CaseEvent.seq <= before_seq)
         .order_by(CaseEvent.seq.desc())  # type: ignore[attr-defined]
     ).first()
     if ev is None:
@@ -90,17 +89,23 @@ def _agreement(session: Session, case: Case, ev: CaseEvent, parties: list[Party]
     obligations = []
     for i, ob in enumerate(p.get("obligations", []), start=1):
         amount = ob.get("amount")
-        obligations.append({
-            "n": i,
-            "obligor": names.get(ob["obligor"], f"当事人{ob['obligor']}"),
-            "obligee": names.get(ob["obligee"], f"当事人{ob['obligee']}"),
-            "description": ob["description"],
-            "amount_figures": in_figures(amount) if amount is not None else None,
-            "amount_capitals": in_capitals(amount) if amount is not None else None,
-            "due_date": cn_date(date.fromisoformat(ob["due_date"])) if ob.get("due_date") else None,
-            "place": ob.get("place"),
-        })
-    agreed_org = (case.agreement or {}).get("org_code") if (case.agreement or {}).get("signed_at") == signed.isoformat() else None
+        obligations.append(
+            {
+                "n": i,
+                "obligor": names.get(ob["obligor"], f"当事人{ob['obligor']}"),
+                "obligee": names.get(ob["obligee"], f"当事人{ob['obligee']}"),
+                "description": ob["description"],
+                "amount_figures": in_figures(amount) if amount is not None else None,
+                "amount_capitals": in_capitals(amount) if amount is not None else None,
+                "due_date": cn_date(date.fromisoformat(ob["due_date"])) if ob.get("due_date") else None,
+                "place": ob.get("place"),
+            }
+        )
+    agreed_org = (
+        (case.agreement or {}).get("org_code")
+        if (case.agreement or {}).get("signed_at") == signed.isoformat()
+        else None
+    )
     org_code = agreed_org or case.org_code
     mediator_code = (case.agreement or {}).get("mediator_code") or case.mediator_code
     mediator = session.exec(select(Mediator).where(Mediator.code == mediator_code)).first() if mediator_code else None
@@ -132,21 +137,42 @@ def _routes(case: Case) -> list[dict[str, str]]:
     out: list[dict[str, str]] = []
     match route.arbitration:
         case ArbitrationRemedy.MANDATORY:
-            out.append({"route": "仲裁", "text": f"向有管辖权的{body}申请仲裁；劳动争议须先经仲裁，对仲裁裁决不服的，方可向人民法院提起诉讼。",
-                        "basis": route.arbitration_basis})
+            out.append(
+                {
+                    "route": "仲裁",
+                    "text": f"向有管辖权的{body}申请仲裁；劳动争议须先经仲裁，对仲裁裁决不服的，方可向人民法院提起诉讼。",
+                    "basis": route.arbitration_basis,
+                }
+            )
         case ArbitrationRemedy.OPTIONAL:
-            out.append({"route": "仲裁", "text": f"向{body}申请仲裁，也可以直接向人民法院提起诉讼。",
-                        "basis": route.arbitration_basis})
+            out.append(
+                {
+                    "route": "仲裁",
+                    "text": f"向{body}申请仲裁，也可以直接向人民法院提起诉讼。",
+                    "basis": route.arbitration_basis,
+                }
+            )
         case ArbitrationRemedy.AGREEMENT:
-            text = (f"双方已有书面仲裁协议的，可依该协议向约定的{body}申请仲裁。" if case.arbitration_agreement
-                    else f"双方达成书面仲裁协议的，可向约定的{body}申请仲裁；没有仲裁协议的，不能申请仲裁。")
+            text = (
+                f"双方已有书面仲裁协议的，可依该协议向约定的{body}申请仲裁。"
+                if case.arbitration_agreement
+                else f"双方达成书面仲裁协议的，可向约定的{body}申请仲裁；没有仲裁协议的，不能申请仲裁。"
+            )
             out.append({"route": "仲裁", "text": text, "basis": route.arbitration_basis})
         case ArbitrationRemedy.NEVER:
             out.append({"route": "仲裁", "text": "本类纠纷依法不能申请仲裁。", "basis": route.arbitration_basis})
-    out.append({"route": "行政途径", "text": "属于行政机关职权范围的事项，可以请求有关行政机关依法处理。",
-                "basis": "人民调解法 第26条"})
-    litigation = ("对仲裁裁决不服的，可以依法向人民法院提起诉讼。" if route.arbitration is ArbitrationRemedy.MANDATORY
-                  else "可以依法向有管辖权的人民法院提起诉讼。")
+    out.append(
+        {
+            "route": "行政途径",
+            "text": "属于行政机关职权范围的事项，可以请求有关行政机关依法处理。",
+            "basis": "人民调解法 第26条",
+        }
+    )
+    litigation = (
+        "对仲裁裁决不服的，可以依法向人民法院提起诉讼。"
+        if route.arbitration is ArbitrationRemedy.MANDATORY
+        else "可以依法向有管辖权的人民法院提起诉讼。"
+    )
     out.append({"route": "司法途径", "text": litigation, "basis": "人民调解法 第26条；民事诉讼法 第122条"})
     return out
 
@@ -184,17 +210,24 @@ def build(session: Session, doc: Document, *, tz: ZoneInfo, public_url: str) -> 
             ctx["court"] = _org_public(_org(session, court_code), court_code)
             ctx["org"] = ctx["agreement"]["org"]
             if case.channel == "court_referral":
-                ctx["jurisdiction"] = (f"本案系{ctx['court']['name']}委派调解的案件，依照《中华人民共和国民事诉讼法》"
-                                       "第二百零五条第（一）项，由作出委派的人民法院管辖。")
+                ctx["jurisdiction"] = (
+                    f"本案系{ctx['court']['name']}委派调解的案件，依照《中华人民共和国民事诉讼法》"
+                    "第二百零五条第（一）项，由作出委派的人民法院管辖。"
+                )
             else:
-                ctx["jurisdiction"] = (f"本调解协议由{ctx['org']['name']}主持达成，{ctx['court']['name']}为该调解组织所在地"
-                                       "基层人民法院，依照《中华人民共和国民事诉讼法》第二百零五条第（二）项，贵院对本申请有管辖权。")
+                ctx["jurisdiction"] = (
+                    f"本调解协议由{ctx['org']['name']}主持达成，{ctx['court']['name']}为该调解组织所在地"
+                    "基层人民法院，依照《中华人民共和国民事诉讼法》第二百零五条第（二）项，贵院对本申请有管辖权。"
+                )
         case "termination_notice":
             ctx["org"] = _org_public(_org(session, case.org_code), case.org_code)
             if ev.trigger == "mediation_timeout":
                 ctx["reason"] = "调解期限届满，双方仍未达成调解协议，依法视为调解不成。"
-                dl = session.exec(select(Deadline).where(Deadline.case_id == case.id, Deadline.kind == "mediation")
-                                  .order_by(Deadline.created_at.desc())).first()  # type: ignore[attr-defined]
+                dl = session.exec(
+                    select(Deadline)
+                    .where(Deadline.case_id == case.id, Deadline.kind == "mediation")
+                    .order_by(Deadline.created_at.desc())
+                ).first()  # type: ignore[attr-defined]
                 ctx["reason_basis"] = dl.basis if dl else ""
             else:
                 ctx["reason"] = ev.payload.get("reason", "调解不成")
@@ -206,24 +239,33 @@ def build(session: Session, doc: Document, *, tz: ZoneInfo, public_url: str) -> 
             ctx["org"] = _org_public(_org(session, org_code), org_code)
             ctx["routing_reason"] = (ev.payload.get("routing") or {}).get("reason", "")
             dl = session.exec(
-                select(Deadline).where(Deadline.case_id == case.id, Deadline.kind == "diversion_acceptance",
-                                       Deadline.created_at <= ev.at)
+                select(Deadline)
+                .where(
+                    Deadline.case_id == case.id, Deadline.kind == "diversion_acceptance", Deadline.created_at <= ev.at
+                )
                 .order_by(Deadline.created_at.desc())  # type: ignore[attr-defined]
             ).first()
             issuer = None
             user = session.exec(select(User).where(User.username == ev.actor)).first()
             if user is not None and user.org_code:
                 issuer = _org(session, user.org_code)
-            ctx["signer"] = _org_public(issuer, issuer.code if issuer else "") if issuer else \
-                {"code": "", "name": "一站式矛盾纠纷调解中心"}
-            ctx["clock"] = None if dl is None else {
-                "days": dl.days,
-                "unit": "个工作日" if dl.working_days else "日",
-                "last_day": cn_date(dl.last_day),
-                "due_at": dl.due_at.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
-                "basis": dl.basis,
-                "provisional": dl.provisional,
-            }
+            ctx["signer"] = (
+                _org_public(issuer, issuer.code if issuer else "")
+                if issuer
+                else {"code": "", "name": "一站式矛盾纠纷调解中心"}
+            )
+            ctx["clock"] = (
+                None
+                if dl is None
+                else {
+                    "days": dl.days,
+                    "unit": "个工作日" if dl.working_days else "日",
+                    "last_day": cn_date(dl.last_day),
+                    "due_at": dl.due_at.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
+                    "basis": dl.basis,
+                    "provisional": dl.provisional,
+                }
+            )
         case _:
             raise DocumentSourceMissing(f"未知的文书种类 {doc.kind}")
     ctx.setdefault("signer", ctx["org"])

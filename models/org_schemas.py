@@ -34,8 +34,7 @@ class _OrganizationRules(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    _u = field_validator("dispute_types", "duty_days", "invited_by", check_fields=False)(
-        lambda cls, v: _unique(v))
+    _u = field_validator("dispute_types", "duty_days", "invited_by", check_fields=False)(lambda cls, v: _unique(v))
 
 
 class OrganizationBase(_OrganizationRules):
@@ -96,6 +95,7 @@ class OrganizationPublic(OrganizationBase):
 
 
 # --- the routing record of a case (GET /api/v1/cases/{id}/routing) ------------------------------------
+
 
 class RoutingStepPublic(BaseModel):
     """One diversion step from the audit log: who moved the case where, by which rule, and why."""

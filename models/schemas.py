@@ -49,7 +49,9 @@ class PartyCreate(BaseModel):
     id_number: str | None = None
     uscc: str | None = None
     phone: str | None = None
-    address: Annotated[str, StringConstraints(strip_whitespace=True, max_length=300), AfterValidator(printable)] | None = None
+    address: (
+        Annotated[str, StringConstraints(strip_whitespace=True, max_length=300), AfterValidator(printable)] | None
+    ) = None
 
     _id = field_validator("id_number")(lambda cls, v: None if v in (None, "") else validate_id_number(v))
     _uscc = field_validator("uscc")(lambda cls, v: None if v in (None, "") else validate_uscc(v))
@@ -116,8 +118,13 @@ class PartyPublic(BaseModel):
     @classmethod
     def masked(cls, p: Any) -> "PartyPublic":
         return cls(
-            position=p.position, role=p.role, kind=p.kind, name=p.name,
-            id_number=mask_id_number(p.id_number), uscc=p.uscc, phone=mask_phone(p.phone),
+            position=p.position,
+            role=p.role,
+            kind=p.kind,
+            name=p.name,
+            id_number=mask_id_number(p.id_number),
+            uscc=p.uscc,
+            phone=mask_phone(p.phone),
             address=p.address,
         )
 
@@ -183,16 +190,30 @@ class CasePublic(BaseModel):
     @classmethod
     def of(cls, case: Any, parties: list[Any], deadlines: list[Any]) -> "CasePublic":
         return cls(
-            id=case.id, case_no=case.case_no, state=State(case.state), state_label=STATE_LABELS[State(case.state)],
-            version=case.version, dispute_type=case.dispute_type, channel=case.channel, region=case.region,
-            summary=case.summary, parties=[PartyPublic.masked(p) for p in parties],
-            org_code=case.org_code, mediator_code=case.mediator_code, court_code=case.court_code,
-            arbitration_body_code=case.arbitration_body_code, claim_amount=case.claim_amount,
-            occurred_on=case.occurred_on, arbitration_agreement=case.arbitration_agreement,
-            status_matter=case.status_matter, referral=case.referral, agreement=case.agreement,
+            id=case.id,
+            case_no=case.case_no,
+            state=State(case.state),
+            state_label=STATE_LABELS[State(case.state)],
+            version=case.version,
+            dispute_type=case.dispute_type,
+            channel=case.channel,
+            region=case.region,
+            summary=case.summary,
+            parties=[PartyPublic.masked(p) for p in parties],
+            org_code=case.org_code,
+            mediator_code=case.mediator_code,
+            court_code=case.court_code,
+            arbitration_body_code=case.arbitration_body_code,
+            claim_amount=case.claim_amount,
+            occurred_on=case.occurred_on,
+            arbitration_agreement=case.arbitration_agreement,
+            status_matter=case.status_matter,
+            referral=case.referral,
+            agreement=case.agreement,
             flags=list(case.flags or []),
             deadlines=[DeadlinePublic.model_validate(d, from_attributes=True) for d in deadlines],
-            created_at=case.created_at, updated_at=case.updated_at,
+            created_at=case.created_at,
+            updated_at=case.updated_at,
             next_duty_day=getattr(case, "next_duty_day", None),
         )
 

@@ -40,8 +40,9 @@ class Organization(SQLModel, table=True):
     invited_by: list[str] = _json(default_factory=list, sa_column_kwargs={"server_default": "[]"})
     # Courts: the level that hears judicial confirmation (民事诉讼法 第205条),
     # and the webhook a court that prefers push receives its hand-offs at (the secret is never returned).
-    court_level: str = Field(default=CourtLevel.BASIC.value, max_length=16,
-                             sa_column_kwargs={"server_default": CourtLevel.BASIC.value})
+    court_level: str = Field(
+        default=CourtLevel.BASIC.value, max_length=16, sa_column_kwargs={"server_default": CourtLevel.BASIC.value}
+    )
     webhook_url: str | None = Field(default=None, max_length=500)
     webhook_secret: str | None = Field(default=None, max_length=200)
 
@@ -150,8 +151,10 @@ class CaseEvent(SQLModel, table=True):
 
 class Deadline(SQLModel, table=True):
     __tablename__ = "deadlines"
-    __table_args__ = (sa.Index("ix_deadlines_status_due", "status", "due_at"),
-                      sa.Index("ix_deadlines_status_remind", "status", "remind_at"))
+    __table_args__ = (
+        sa.Index("ix_deadlines_status_due", "status", "due_at"),
+        sa.Index("ix_deadlines_status_remind", "status", "remind_at"),
+    )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     case_id: uuid.UUID = Field(foreign_key="cases.id", index=True)

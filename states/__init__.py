@@ -5,6 +5,16 @@ from states.guards import GUARDS, CaseSnapshot, Verdict
 from states.table import TABLE, Transition, row_for, triggers_from
 
 __all__ = [
-    "GUARDS", "TABLE", "CaseSnapshot", "Channel", "DisputeType", "Role", "State", "Transition",
-    "Trigger", "Verdict", "row_for", "triggers_from",
+    "GUARDS",
+    "TABLE",
+    "CaseSnapshot",
+    "Channel",
+    "DisputeType",
+    "Role",
+    "State",
+    "Transition",
+    "Trigger",
+    "Verdict",
+    "row_for",
+    "triggers_from",
 ]

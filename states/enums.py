@@ -99,13 +99,24 @@ class OrgKind(StrEnum):
 
 
 # The kinds a case can be diverted to (mediation bodies), and the kinds that arbitrate.
-MEDIATION_KINDS: frozenset[OrgKind] = frozenset({
-    OrgKind.PEOPLE_MEDIATION, OrgKind.LABOUR_MEDIATION, OrgKind.MEDICAL_MEDIATION, OrgKind.TRAFFIC_MEDIATION,
-    OrgKind.CONSUMER_MEDIATION, OrgKind.PROPERTY_MEDIATION, OrgKind.COMMERCIAL_MEDIATION,
-})
-ARBITRATION_KINDS: frozenset[OrgKind] = frozenset({
-    OrgKind.LABOUR_ARBITRATION, OrgKind.LAND_ARBITRATION, OrgKind.COMMERCIAL_ARBITRATION,
-})
+MEDIATION_KINDS: frozenset[OrgKind] = frozenset(
+    {
+        OrgKind.PEOPLE_MEDIATION,
+        OrgKind.LABOUR_MEDIATION,
+        OrgKind.MEDICAL_MEDIATION,
+        OrgKind.TRAFFIC_MEDIATION,
+        OrgKind.CONSUMER_MEDIATION,
+        OrgKind.PROPERTY_MEDIATION,
+        OrgKind.COMMERCIAL_MEDIATION,
+    }
+)
+ARBITRATION_KINDS: frozenset[OrgKind] = frozenset(
+    {
+        OrgKind.LABOUR_ARBITRATION,
+        OrgKind.LAND_ARBITRATION,
+        OrgKind.COMMERCIAL_ARBITRATION,
+    }
+)
 
 
 class Level(StrEnum):

@@ -96,8 +96,10 @@ def written_agreement(case: CaseSnapshot, payload: Mapping[str, Any], now: datet
     return None
 
 
-@guard("民事诉讼法 第205条：委派调解的向作出邀请的人民法院提出；其他向当事人住所地、标的物所在地、调解组织所在地的基层人民法院提出"
-       "（纠纷应由中级人民法院管辖的，向相应的中级人民法院提出）")
+@guard(
+    "民事诉讼法 第205条：委派调解的向作出邀请的人民法院提出；其他向当事人住所地、标的物所在地、调解组织所在地的基层人民法院提出"
+    "（纠纷应由中级人民法院管辖的，向相应的中级人民法院提出）"
+)
 def court_has_jurisdiction(case: CaseSnapshot, payload: Mapping[str, Any], now: datetime) -> str | None:
     """The named court must be one of the competent courts the engine resolved (refs["competent_courts"]:
     [(code, name), …], computed by workflows.jurisdiction from the case, its parties and its organization)."""

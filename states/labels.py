@@ -1,6 +1,6 @@
 """Every Chinese label staff and parties read, in one place (keys are the enums' values)."""
 
-from states.enums import Channel, DisputeType, Level, OrgKind, PartyRole, Role, Stationing, State, Trigger
+from states.enums import Channel, DisputeType, Level, OrgKind, PartyRole, Role, State, Stationing, Trigger
 
 STATE_LABELS: dict[State, str] = {
     State.INTAKE: "受理登记",
@@ -61,17 +61,27 @@ DISPUTE_TYPE_LABELS: dict[DisputeType, str] = {
 
 
 ROLE_LABELS: dict[str, str] = {
-    Role.INTAKE: "窗口受理", Role.MEDIATOR: "调解员", Role.COURT: "人民法院", Role.SUPERVISOR: "督办",
+    Role.INTAKE: "窗口受理",
+    Role.MEDIATOR: "调解员",
+    Role.COURT: "人民法院",
+    Role.SUPERVISOR: "督办",
     Role.ADMIN: "系统管理",
 }
 
 CHANNEL_LABELS: dict[str, str] = {
-    Channel.WINDOW: "窗口来访", Channel.GRID: "网格员上报", Channel.HOTLINE: "热线来电", Channel.ONLINE: "网上申请",
-    Channel.COURT_REFERRAL: "法院委派/委托", Channel.POLICE: "公安移送", Channel.PETITION: "信访转办",
+    Channel.WINDOW: "窗口来访",
+    Channel.GRID: "网格员上报",
+    Channel.HOTLINE: "热线来电",
+    Channel.ONLINE: "网上申请",
+    Channel.COURT_REFERRAL: "法院委派/委托",
+    Channel.POLICE: "公安移送",
+    Channel.PETITION: "信访转办",
 }
 
 PARTY_ROLE_LABELS: dict[str, str] = {
-    PartyRole.APPLICANT: "申请人", PartyRole.RESPONDENT: "被申请人", PartyRole.THIRD_PARTY: "第三人",
+    PartyRole.APPLICANT: "申请人",
+    PartyRole.RESPONDENT: "被申请人",
+    PartyRole.THIRD_PARTY: "第三人",
 }
 
 DEADLINE_KIND_LABELS: dict[str, str] = {
@@ -85,15 +95,24 @@ DEADLINE_KIND_LABELS: dict[str, str] = {
 }
 
 DEADLINE_STATUS_LABELS: dict[str, str] = {
-    "pending": "计时中", "paused": "已暂停", "fired": "已到期", "cancelled": "已取消", "met": "已完成",
+    "pending": "计时中",
+    "paused": "已暂停",
+    "fired": "已到期",
+    "cancelled": "已取消",
+    "met": "已完成",
 }
 
 LEVEL_LABELS: dict[str, str] = {
-    Level.VILLAGE: "村（社区）级", Level.TOWN: "乡镇（街道）级", Level.COUNTY: "县（区）级", Level.CITY: "市级",
+    Level.VILLAGE: "村（社区）级",
+    Level.TOWN: "乡镇（街道）级",
+    Level.COUNTY: "县（区）级",
+    Level.CITY: "市级",
 }
 
 STATIONING_LABELS: dict[str, str] = {
-    Stationing.RESIDENT: "常驻", Stationing.ROTATING: "轮驻", Stationing.ON_CALL: "随叫随驻",
+    Stationing.RESIDENT: "常驻",
+    Stationing.ROTATING: "轮驻",
+    Stationing.ON_CALL: "随叫随驻",
 }
 
 ARBITRATION_BODY_LABELS: dict[str, str] = {

@@ -18,7 +18,7 @@ from states.table import TABLE, Transition
 class CaseAdapter:
     """What the machine sees of one case during one firing."""
 
-    __slots__ = ("state", "snapshot", "payload", "now", "verdicts")
+    __slots__ = ("now", "payload", "snapshot", "state", "verdicts")
 
     def __init__(self, snapshot: CaseSnapshot, payload: Mapping[str, Any], now: datetime) -> None:
         self.state: State = snapshot.state
@@ -52,10 +52,15 @@ def _build() -> Machine:
         guards = [_guard_condition(row)] if row.guards else []
         # Alternatives first: `transitions` takes the first transition of a trigger whose conditions pass.
         for name, dest in row.alternatives:
-            specs.append({"trigger": row.trigger.value, "source": list(row.source), "dest": dest,
-                          "conditions": [*guards, _alternative(name)]})
-        specs.append({"trigger": row.trigger.value, "source": list(row.source), "dest": row.dest,
-                      "conditions": guards})
+            specs.append(
+                {
+                    "trigger": row.trigger.value,
+                    "source": list(row.source),
+                    "dest": dest,
+                    "conditions": [*guards, _alternative(name)],
+                }
+            )
+        specs.append({"trigger": row.trigger.value, "source": list(row.source), "dest": row.dest, "conditions": guards})
     return Machine(
         model=None,
         states=State,

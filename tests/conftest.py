@@ -17,19 +17,19 @@ os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("JIEFEN_RENDER_IN_PROCESS", "false")
 os.environ.setdefault("JIEFEN_KEYS_DIR", os.path.join(tempfile.mkdtemp(prefix="jiefen-keys-"), "keys"))
 
-import uuid  # noqa: E402
-from collections.abc import Iterator  # noqa: E402
-from contextlib import contextmanager  # noqa: E402
-from pathlib import Path  # noqa: E402
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
-import pytest  # noqa: E402
-import sqlalchemy as sa  # noqa: E402
-from sqlalchemy.engine import Engine  # noqa: E402
-from sqlmodel import Session  # noqa: E402
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
 
-from models.db import is_postgresql, make_engine  # noqa: E402
-from models.migrate import upgrade  # noqa: E402
-from models.settings import get_settings  # noqa: E402
+from models.db import is_postgresql, make_engine
+from models.migrate import upgrade
+from models.settings import get_settings
 
 get_settings.cache_clear()
 
@@ -37,8 +37,17 @@ PG_URL = os.environ.get("JIEFEN_TEST_POSTGRES_URL")
 DEMO_SEED = Path(__file__).resolve().parent.parent / "models" / "seed" / "demo.yaml"
 
 # Tables holding case data, children first: emptied between tests. Organizations and users stay.
-CASE_TABLES = ("notifications", "court_handoffs", "documents", "deadlines", "case_events", "idempotency_keys", "parties", "cases",
-               "case_counters")
+CASE_TABLES = (
+    "notifications",
+    "court_handoffs",
+    "documents",
+    "deadlines",
+    "case_events",
+    "idempotency_keys",
+    "parties",
+    "cases",
+    "case_counters",
+)
 
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 

@@ -39,8 +39,14 @@ def case_payload(dispute_type: str = "neighbour", **over: Any) -> dict[str, Any]
         "channel": "window",
         "region": VILLAGE_REGION,
         "parties": [
-            {"role": "applicant", "kind": "person", "name": "张三", "id_number": ID_A, "phone": "13812345678",
-             "address": "杭州市西湖区北山街道1号"},
+            {
+                "role": "applicant",
+                "kind": "person",
+                "name": "张三",
+                "id_number": ID_A,
+                "phone": "13812345678",
+                "address": "杭州市西湖区北山街道1号",
+            },
             {"role": "respondent", "kind": "person", "name": "李四", "id_number": ID_B, "phone": "13987654321"},
         ],
         "claim_amount": "8500.00",
@@ -53,8 +59,16 @@ def agreement_payload(signed_at: datetime | None = None) -> dict[str, Any]:
     return {
         "facts": "2026年10月，李四家卫生间漏水致张三家天花板受损。",
         "liability": "李四承担全部维修责任。",
-        "obligations": [{"obligor": 1, "obligee": 0, "description": "赔偿维修费用", "amount": "8500.00",
-                         "due_date": "2026-12-31", "place": "北山街道人民调解委员会"}],
+        "obligations": [
+            {
+                "obligor": 1,
+                "obligee": 0,
+                "description": "赔偿维修费用",
+                "amount": "8500.00",
+                "due_date": "2026-12-31",
+                "place": "北山街道人民调解委员会",
+            }
+        ],
         "signed_at": (signed_at or T0 + timedelta(hours=2, minutes=30)).isoformat(),
     }
 
@@ -73,26 +87,55 @@ def _steps(dispute_type: str) -> dict[State, list[tuple[Trigger, str, dict[str, 
         State.AGREEMENT: [divert, accept, agree],
         State.FAILED: [divert, accept, fail],
         State.JUDICIAL_CONFIRMATION: [divert, accept, agree, confirm_req],
-        State.CONFIRMED: [divert, accept, agree, confirm_req, (Trigger.COURT_CONFIRM, "court1", {"ruling_no": "（2026）浙0106民特1号"})],
-        State.CONFIRMATION_REJECTED: [divert, accept, agree, confirm_req,
-                                      (Trigger.COURT_REJECT, "court1", {"ruling_no": "（2026）浙0106民特2号", "reason": "协议内容不明确"})],
-        State.ARBITRATION: [divert, accept, fail, (Trigger.REFER_ARBITRATION, "mediator1",
-                                                   {"body_code": LABOUR_ARBITRATION if dispute_type == "labour" else "CN-HZ-ZCW"})],
+        State.CONFIRMED: [
+            divert,
+            accept,
+            agree,
+            confirm_req,
+            (Trigger.COURT_CONFIRM, "court1", {"ruling_no": "（2026）浙0106民特1号"}),
+        ],
+        State.CONFIRMATION_REJECTED: [
+            divert,
+            accept,
+            agree,
+            confirm_req,
+            (Trigger.COURT_REJECT, "court1", {"ruling_no": "（2026）浙0106民特2号", "reason": "协议内容不明确"}),
+        ],
+        State.ARBITRATION: [
+            divert,
+            accept,
+            fail,
+            (
+                Trigger.REFER_ARBITRATION,
+                "mediator1",
+                {"body_code": LABOUR_ARBITRATION if dispute_type == "labour" else "CN-HZ-ZCW"},
+            ),
+        ],
         State.LITIGATION: [divert, accept, fail, (Trigger.REFER_LITIGATION, "mediator1", {"court_code": COURT})]
-        if dispute_type != "labour" else
-        [divert, accept, fail, (Trigger.REFER_ARBITRATION, "mediator1", {"body_code": LABOUR_ARBITRATION}),
-         (Trigger.REFER_LITIGATION, "mediator1", {"court_code": COURT})],
+        if dispute_type != "labour"
+        else [
+            divert,
+            accept,
+            fail,
+            (Trigger.REFER_ARBITRATION, "mediator1", {"body_code": LABOUR_ARBITRATION}),
+            (Trigger.REFER_LITIGATION, "mediator1", {"court_code": COURT}),
+        ],
         State.CLOSED: [divert, accept, fail, (Trigger.CLOSE, "mediator1", {"reason": "当事人不再主张"})],
     }
 
 
-def make_case(session: Session, *, state: State = State.INTAKE, dispute_type: str = "neighbour",
-              now: datetime = T0, **over: Any) -> Case:
+def make_case(
+    session: Session, *, state: State = State.INTAKE, dispute_type: str = "neighbour", now: datetime = T0, **over: Any
+) -> Case:
     """A case in `state`, reached through the real engine one hour per step from `now`."""
     if dispute_type in ("contract", "commercial", "consumer", "traffic", "medical", "property", "neighbour", "other"):
         over.setdefault("arbitration_agreement", True)
-    case, _ = open_case(session, data=CaseCreate.model_validate(case_payload(dispute_type, **over)),
-                        actor=actor(session, "window1"), now=now)
+    case, _ = open_case(
+        session,
+        data=CaseCreate.model_validate(case_payload(dispute_type, **over)),
+        actor=actor(session, "window1"),
+        now=now,
+    )
     at = now
     for trigger, username, payload in _steps(dispute_type)[state]:
         at = at + timedelta(hours=1)

@@ -1,8 +1,8 @@
 """Who may see what (docs/contract.md §3): the one place that scopes cases by role and organization."""
 
 import uuid
-from typing import Protocol
 from dataclasses import dataclass
+from typing import Protocol
 
 import sqlalchemy as sa
 from sqlalchemy.sql.elements import ColumnElement

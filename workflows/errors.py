@@ -29,7 +29,9 @@ class Forbidden(JiefenError):
 
 class StaleVersion(JiefenError):
     def __init__(self, expected: int, actual: int) -> None:
-        super().__init__(f"案件已被他人修改：请求的版本为 {expected}，当前版本为 {actual}", expected=expected, actual=actual)
+        super().__init__(
+            f"案件已被他人修改：请求的版本为 {expected}，当前版本为 {actual}", expected=expected, actual=actual
+        )
 
 
 class IllegalTransition(JiefenError):

@@ -12,9 +12,9 @@ from models.schemas import CaseCreate
 from models.settings import get_settings
 from models.tables import Case, CaseCounter, IdempotencyKey, Party
 from states.enums import Role, State
+from workflows.access import Actor, in_region
 from workflows.engine.rows import CaseRow
 from workflows.engine.write import append_event
-from workflows.access import Actor, in_region
 from workflows.errors import Forbidden, PayloadInvalid
 
 OPENING_ROLES = frozenset({Role.INTAKE, Role.SUPERVISOR})
@@ -79,31 +79,72 @@ def open_case(
                     return existing, False
             seq = next_case_seq(session, county, year)
             draft = Case(
-                id=uuid.uuid4(), case_no=format_case_no(year, county, seq), region=data.region,
-                dispute_type=data.dispute_type, channel=data.channel, summary=data.summary, state=State.INTAKE,
-                version=1, claim_amount=data.claim_amount, occurred_on=data.occurred_on,
-                arbitration_agreement=data.arbitration_agreement, status_matter=data.status_matter,
+                id=uuid.uuid4(),
+                case_no=format_case_no(year, county, seq),
+                region=data.region,
+                dispute_type=data.dispute_type,
+                channel=data.channel,
+                summary=data.summary,
+                state=State.INTAKE,
+                version=1,
+                claim_amount=data.claim_amount,
+                occurred_on=data.occurred_on,
+                arbitration_agreement=data.arbitration_agreement,
+                status_matter=data.status_matter,
                 referral=data.referral.model_dump(mode="json", exclude_none=True) if data.referral else None,
-                created_by=actor.name, created_at=now, updated_at=now,
+                created_by=actor.name,
+                created_at=now,
+                updated_at=now,
             )
             case = CaseRow(draft.model_dump(), new=True)
-            append_event(conn, case, actor=actor.name, event=OPEN_TRIGGER, at=now, payload={
-                "case_no": case.case_no, "dispute_type": data.dispute_type, "channel": data.channel,
-                "region": data.region, "summary": data.summary,
-                "parties": [
-                    {"role": p.role, "kind": p.kind, "name": p.name, "id_number": mask_id_number(p.id_number),
-                     "uscc": p.uscc, "phone": mask_phone(p.phone)}
-                    for p in data.parties
+            append_event(
+                conn,
+                case,
+                actor=actor.name,
+                event=OPEN_TRIGGER,
+                at=now,
+                payload={
+                    "case_no": case.case_no,
+                    "dispute_type": data.dispute_type,
+                    "channel": data.channel,
+                    "region": data.region,
+                    "summary": data.summary,
+                    "parties": [
+                        {
+                            "role": p.role,
+                            "kind": p.kind,
+                            "name": p.name,
+                            "id_number": mask_id_number(p.id_number),
+                            "uscc": p.uscc,
+                            "phone": mask_phone(p.phone),
+                        }
+                        for p in data.parties
+                    ],
+                },
+            )
+            conn.execute(
+                PARTIES.insert(),
+                [
+                    {
+                        "id": uuid.uuid4(),
+                        "case_id": case.id,
+                        "position": i,
+                        "role": p.role,
+                        "kind": p.kind,
+                        "name": p.name,
+                        "id_number": p.id_number,
+                        "uscc": p.uscc,
+                        "phone": p.phone,
+                        "address": p.address,
+                    }
+                    for i, p in enumerate(data.parties)
                 ],
-            })
-            conn.execute(PARTIES.insert(), [
-                {"id": uuid.uuid4(), "case_id": case.id, "position": i, "role": p.role, "kind": p.kind,
-                 "name": p.name, "id_number": p.id_number, "uscc": p.uscc, "phone": p.phone, "address": p.address}
-                for i, p in enumerate(data.parties)
-            ])
+            )
             if idempotency_key is not None:
-                conn.execute(KEYS.insert(), {"actor": actor.name, "key": idempotency_key.strip(), "case_id": case.id,
-                                             "created_at": now})
+                conn.execute(
+                    KEYS.insert(),
+                    {"actor": actor.name, "key": idempotency_key.strip(), "case_id": case.id, "created_at": now},
+                )
     except IntegrityError:
         if idempotency_key is None:
             raise
@@ -116,5 +157,3 @@ def open_case(
     opened = session.get(Case, case.id)
     assert opened is not None
     return opened, True
-
-

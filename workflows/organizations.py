@@ -48,15 +48,24 @@ def _check(session: Session, code: str, v: dict[str, Any]) -> None:
     if v["invited_by"]:
         if v["kind"] not in MEDIATION_KINDS:
             raise PayloadInvalid("invited_by", "invited_by：只有调解组织可以作为法院的特邀调解组织")
-        courts = set(session.exec(select(Organization.code).where(
-            Organization.code.in_(v["invited_by"]), Organization.kind == OrgKind.COURT)).all())  # type: ignore[attr-defined]
+        courts = set(
+            session.exec(
+                select(Organization.code).where(
+                    Organization.code.in_(v["invited_by"]), Organization.kind == OrgKind.COURT
+                )
+            ).all()
+        )  # type: ignore[attr-defined]
         missing = [c for c in v["invited_by"] if c not in courts]
         if missing:
             raise PayloadInvalid("invited_by", f"invited_by：{missing[0]} 不是已登记的人民法院")
-    if v.get("kind") != OrgKind.COURT and (v.get("court_level") not in (None, CourtLevel.BASIC) or v.get("webhook_url")
-                                           or v.get("webhook_secret")):
-        field = next(f for f in ("webhook_url", "webhook_secret", "court_level")
-                     if v.get(f) not in (None, CourtLevel.BASIC if f == "court_level" else None))
+    if v.get("kind") != OrgKind.COURT and (
+        v.get("court_level") not in (None, CourtLevel.BASIC) or v.get("webhook_url") or v.get("webhook_secret")
+    ):
+        field = next(
+            f
+            for f in ("webhook_url", "webhook_secret", "court_level")
+            if v.get(f) not in (None, CourtLevel.BASIC if f == "court_level" else None)
+        )
         raise PayloadInvalid(field, f"{field}：只有人民法院可以设置法院层级和推送地址")
     if bool(v.get("webhook_url")) != bool(v.get("webhook_secret")):
         field = "webhook_secret" if v.get("webhook_url") else "webhook_url"
@@ -69,10 +78,15 @@ def _check(session: Session, code: str, v: dict[str, Any]) -> None:
         if parent is None:
             raise PayloadInvalid("parent_code", f"parent_code：上级组织 {parent_code} 不存在")
         if Level(parent.level).rank <= Level(v["level"]).rank:
-            raise PayloadInvalid("parent_code", f"parent_code：上级组织 {parent.name} 为{LEVEL_LABELS[parent.level]}，"
-                                                f"应高于本组织的{LEVEL_LABELS[v['level']]}")
+            raise PayloadInvalid(
+                "parent_code",
+                f"parent_code：上级组织 {parent.name} 为{LEVEL_LABELS[parent.level]}，"
+                f"应高于本组织的{LEVEL_LABELS[v['level']]}",
+            )
         if not in_region(v["region"], parent.region):
-            raise PayloadInvalid("region", f"region：{v['region']} 不在上级组织 {parent.name} 的辖区（{parent.region}）内")
+            raise PayloadInvalid(
+                "region", f"region：{v['region']} 不在上级组织 {parent.name} 的辖区（{parent.region}）内"
+            )
         seen, up = {code}, parent
         while up is not None and up.parent_code:
             if up.parent_code in seen or up.parent_code == code:
@@ -81,7 +95,9 @@ def _check(session: Session, code: str, v: dict[str, Any]) -> None:
             up = session.exec(select(Organization).where(Organization.code == up.parent_code)).first()
     for child in session.exec(select(Organization).where(Organization.parent_code == code)).all():
         if Level(child.level).rank >= Level(v["level"]).rank:
-            raise PayloadInvalid("level", f"level：下级组织 {child.name} 为{LEVEL_LABELS[child.level]}，本组织层级应高于它")
+            raise PayloadInvalid(
+                "level", f"level：下级组织 {child.name} 为{LEVEL_LABELS[child.level]}，本组织层级应高于它"
+            )
         if not in_region(child.region, v["region"]):
             raise PayloadInvalid("region", f"region：下级组织 {child.name} 的辖区（{child.region}）须在本组织辖区内")
 
@@ -91,8 +107,9 @@ def _values(data: OrganizationCreate) -> dict[str, Any]:
     return data.model_dump(mode="json", include=set(FIELDS))
 
 
-def create_org(session: Session, *, actor: Actor, data: OrganizationCreate, now: datetime | None = None
-               ) -> Organization:
+def create_org(
+    session: Session, *, actor: Actor, data: OrganizationCreate, now: datetime | None = None
+) -> Organization:
     _admin(actor)
     if not data.code:
         raise PayloadInvalid("code", "code：请填写组织代码")
@@ -109,27 +126,39 @@ def create_org(session: Session, *, actor: Actor, data: OrganizationCreate, now:
     return org
 
 
-def replace_org(session: Session, *, actor: Actor, code: str, data: OrganizationCreate,
-                now: datetime | None = None) -> Organization:
+def replace_org(
+    session: Session, *, actor: Actor, code: str, data: OrganizationCreate, now: datetime | None = None
+) -> Organization:
     _admin(actor)
     if data.code is not None and data.code != code:
         raise PayloadInvalid("code", "code：组织代码不可修改（应与地址中的代码一致）")
     return _write(session, code, _values(data), now)
 
 
-def patch_org(session: Session, *, actor: Actor, code: str, data: OrganizationPatch,
-              now: datetime | None = None) -> Organization:
+def patch_org(
+    session: Session, *, actor: Actor, code: str, data: OrganizationPatch, now: datetime | None = None
+) -> Organization:
     _admin(actor)
     given = data.model_dump(mode="json", include=data.model_fields_set & set(FIELDS))
-    for key in ("name", "kind", "level", "region", "stationing", "dispute_types", "duty_days", "invited_by",
-                "court_level"):
+    for key in (
+        "name",
+        "kind",
+        "level",
+        "region",
+        "stationing",
+        "dispute_types",
+        "duty_days",
+        "invited_by",
+        "court_level",
+    ):
         if key in given and given[key] is None:
             raise PayloadInvalid(key, f"{key}：不能为空")
     return _write(session, code, given, now, partial=True)
 
 
-def _write(session: Session, code: str, given: dict[str, Any], now: datetime | None, *, partial: bool = False
-           ) -> Organization:
+def _write(
+    session: Session, code: str, given: dict[str, Any], now: datetime | None, *, partial: bool = False
+) -> Organization:
     now = now or datetime.now(UTC)
     with write_transaction(session):
         org = get_org(session, code=code)
@@ -156,8 +185,12 @@ def delete_org(session: Session, *, actor: Actor, code: str) -> None:
             ("下级组织", select(func.count()).select_from(Organization).where(Organization.parent_code == code)),
             ("调解员", select(func.count()).select_from(Mediator).where(Mediator.org_code == code)),
             ("用户", select(func.count()).select_from(User).where(User.org_code == code)),
-            ("案件", select(func.count()).select_from(Case).where(sa.or_(
-                Case.org_code == code, Case.court_code == code, Case.arbitration_body_code == code))),
+            (
+                "案件",
+                select(func.count())
+                .select_from(Case)
+                .where(sa.or_(Case.org_code == code, Case.court_code == code, Case.arbitration_body_code == code)),
+            ),
         ]
         for what, query in uses:
             n = session.exec(query).one()

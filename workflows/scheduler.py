@@ -23,9 +23,9 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy.engine import Connection, Engine
 
 from models.db import is_postgresql
+from workflows.flows import run_sweep
 from workflows.outbox.documents import render_due
 from workflows.outbox.handoffs import deliver as deliver_webhooks
-from workflows.flows import run_sweep
 
 log = logging.getLogger("jiefen.scheduler")
 
@@ -121,8 +121,15 @@ class SweepScheduler:
                 timezone=UTC,
                 job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
             )
-            scheduler.add_job(self._tick, "interval", seconds=self.seconds, id=JOB_ID, name="sweep_deadlines",
-                              next_run_time=datetime.now(UTC), replace_existing=True)
+            scheduler.add_job(
+                self._tick,
+                "interval",
+                seconds=self.seconds,
+                id=JOB_ID,
+                name="sweep_deadlines",
+                next_run_time=datetime.now(UTC),
+                replace_existing=True,
+            )
             scheduler.start()
             self.scheduler = scheduler
             SweepScheduler._active = self

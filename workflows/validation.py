@@ -17,7 +17,7 @@ def scrub_errors(errors: Iterable[Any], prefix: Sequence[str | int] = ()) -> lis
         msg = str(e.get("msg", ""))
         for p in _PREFIXES:
             if msg.startswith(p):
-                msg = msg[len(p):]
+                msg = msg[len(p) :]
         field = ".".join(str(p) for p in loc if p not in _LOCATIONS)
         out.append({"loc": loc, "field": field, "msg": msg, "type": e.get("type", "value_error")})
     return out

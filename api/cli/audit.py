@@ -11,7 +11,9 @@ app = typer.Typer(help="审计日志", no_args_is_help=True)
 
 
 @app.command("verify")
-def audit_verify(case: Annotated[str | None, typer.Option("--case", help="case id (UUID) or case number")] = None) -> None:
+def audit_verify(
+    case: Annotated[str | None, typer.Option("--case", help="case id (UUID) or case number")] = None,
+) -> None:
     """Recompute the hash chain of the audit log; exit 1 naming the first broken case and seq."""
     from sqlmodel import select
 
@@ -31,6 +33,8 @@ def audit_verify(case: Annotated[str | None, typer.Option("--case", help="case i
                 case_id = found
         checked, broken = verify(session, case_id=case_id)
     if broken is not None:
-        typer.echo(f"audit: BROKEN case {broken.case_no} ({broken.case_id}) seq {broken.seq}: {broken.problem}", err=True)
+        typer.echo(
+            f"audit: BROKEN case {broken.case_no} ({broken.case_id}) seq {broken.seq}: {broken.problem}", err=True
+        )
         raise typer.Exit(1)
     typer.echo(f"audit: intact ({checked} events checked)")

@@ -66,8 +66,12 @@ def _as_of(value: str | None) -> datetime | None:
 
 
 def sweep(
-    as_of: Annotated[str | None, typer.Option("--as-of", help="sweep as if the time were this (ISO-8601; default now)")] = None,
-    batch_size: Annotated[int | None, typer.Option("--batch-size", min=1, max=10_000, help="deadlines per transaction")] = None,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="sweep as if the time were this (ISO-8601; default now)")
+    ] = None,
+    batch_size: Annotated[
+        int | None, typer.Option("--batch-size", min=1, max=10_000, help="deadlines per transaction")
+    ] = None,
 ) -> None:
     """Run the deadline sweep flow once; print how many timers fired."""
     at = _as_of(as_of)
@@ -76,8 +80,10 @@ def sweep(
     from workflows.flows import run_sweep
 
     report = run_sweep(engine, as_of=at, batch_size=batch_size)  # type: ignore[arg-type]
-    typer.echo(f"sweep: {report['timers']} timers fired ({report['fired']} transitions, {report['expired']} expired "
-               f"without one), {report['reminded']} reminders, as of {report['as_of']}")
+    typer.echo(
+        f"sweep: {report['timers']} timers fired ({report['fired']} transitions, {report['expired']} expired "
+        f"without one), {report['reminded']} reminders, as of {report['as_of']}"
+    )
 
 
 @calendar_app.command("load")
@@ -94,5 +100,7 @@ def calendar_load(file: Annotated[Path, typer.Argument(exists=True, dir_okay=Fal
         raise typer.Exit(2) from None
     with open_session() as session:
         report = load_schedule(session, schedule, source=source)
-    typer.echo(f"calendar: {report.year} loaded ({report.holidays} days off, {report.workdays} make-up working days); "
-               f"{report.deadlines} provisional deadlines counted again on {report.cases} cases")
+    typer.echo(
+        f"calendar: {report.year} loaded ({report.holidays} days off, {report.workdays} make-up working days); "
+        f"{report.deadlines} provisional deadlines counted again on {report.cases} cases"
+    )

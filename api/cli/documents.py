@@ -19,8 +19,7 @@ def documents_render(
     retry_failed: Annotated[bool, typer.Option("--retry-failed", help="queue failed documents again first")] = False,
 ) -> None:
     """Render the pending documents (the outbox); safe to run at any time, and again."""
-    from workflows.outbox.documents import render_pending
-    from workflows.outbox.documents import retry_failed as requeue
+    from workflows.outbox.documents import render_pending, retry_failed as requeue
 
     with open_session() as session:
         if retry_failed:
@@ -28,7 +27,9 @@ def documents_render(
         report = render_pending(session, limit=limit)
     for doc_id, error in report.failed:
         typer.echo(f"documents: FAILED {doc_id}: {error}", err=True)
-    typer.echo(f"documents: {len(report.rendered)} rendered, {len(report.failed)} failed, {len(report.skipped)} skipped")
+    typer.echo(
+        f"documents: {len(report.rendered)} rendered, {len(report.failed)} failed, {len(report.skipped)} skipped"
+    )
     if report.failed:
         raise typer.Exit(1)
 
@@ -53,16 +54,22 @@ def documents_verify(file: Annotated[Path, typer.Argument(exists=True, dir_okay=
     from documents.signing import CA_CERT, validate
 
     result = validate(file.read_bytes(), Path(get_settings().keys_dir) / CA_CERT)
-    typer.echo(f"documents: signer {result.signer}: intact={result.intact} valid={result.valid} "
-               f"trusted={result.trusted} ({result.summary})")
+    typer.echo(
+        f"documents: signer {result.signer}: intact={result.intact} valid={result.valid} "
+        f"trusted={result.trusted} ({result.summary})"
+    )
     if not result.bottom_line:
         raise typer.Exit(1)
 
 
 @keys_app.command("init")
 def keys_init(
-    directory: Annotated[Path | None, typer.Option("--dir", help="keys directory (default JIEFEN_KEYS_DIR, ./.jiefen/keys)")] = None,
-    org: Annotated[list[str] | None, typer.Option("--org", help="organization code (repeatable; default: every organization)")] = None,
+    directory: Annotated[
+        Path | None, typer.Option("--dir", help="keys directory (default JIEFEN_KEYS_DIR, ./.jiefen/keys)")
+    ] = None,
+    org: Annotated[
+        list[str] | None, typer.Option("--org", help="organization code (repeatable; default: every organization)")
+    ] = None,
 ) -> None:
     """Make a development key pair: a self-signed CA and a signing certificate per organization."""
     from sqlmodel import select

@@ -6,13 +6,23 @@ import typer
 
 
 def deploy(
-    flow: Annotated[str, typer.Option("--flow", help="sweep_deadlines | handoffs_deliver | documents_render")] = "sweep_deadlines",
-    name: Annotated[str | None, typer.Option(help="deployment name (default: the flow's, e.g. sweep-deadlines)")] = None,
-    interval: Annotated[int | None, typer.Option(min=1, help="seconds between runs (default JIEFEN_SWEEP_SECONDS)")] = None,
+    flow: Annotated[
+        str, typer.Option("--flow", help="sweep_deadlines | handoffs_deliver | documents_render")
+    ] = "sweep_deadlines",
+    name: Annotated[
+        str | None, typer.Option(help="deployment name (default: the flow's, e.g. sweep-deadlines)")
+    ] = None,
+    interval: Annotated[
+        int | None, typer.Option(min=1, help="seconds between runs (default JIEFEN_SWEEP_SECONDS)")
+    ] = None,
     limit: Annotated[int, typer.Option(min=1, max=16, help="concurrent runs allowed (extra runs are cancelled)")] = 1,
     work_pool: Annotated[str | None, typer.Option("--work-pool", help="register for this work pool's workers")] = None,
-    serve_: Annotated[bool, typer.Option("--serve", help="register and serve it from this process (no work pool)")] = False,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="print what would be registered; contact no server")] = False,
+    serve_: Annotated[
+        bool, typer.Option("--serve", help="register and serve it from this process (no work pool)")
+    ] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="print what would be registered; contact no server")
+    ] = False,
 ) -> None:
     """Distributed mode: register a flow (the deadline sweep by default) as a Prefect deployment on an
     interval schedule. Run it once per flow: sweep_deadlines, handoffs_deliver, documents_render."""
@@ -26,8 +36,11 @@ def deploy(
         raise typer.Exit(2)
 
     if not dry_run and not os.environ.get("PREFECT_API_URL"):
-        typer.echo("deploy: PREFECT_API_URL is not set; point it at your Prefect server "
-                   "(e.g. http://prefect.internal:4200/api)", err=True)
+        typer.echo(
+            "deploy: PREFECT_API_URL is not set; point it at your Prefect server "
+            "(e.g. http://prefect.internal:4200/api)",
+            err=True,
+        )
         raise typer.Exit(2)
     spec = deployment_spec(flow=flow, name=name, interval=interval, limit=limit, work_pool=work_pool)
     if dry_run:
@@ -43,5 +56,7 @@ def deploy(
         typer.echo("deploy: --work-pool is required (or --serve to run it from this process)", err=True)
         raise typer.Exit(2)
     deployment_id = to_deployment(spec).apply(work_pool_name=work_pool)
-    typer.echo(f"deploy: registered {spec['flow']}/{spec['name']} ({deployment_id}) every {spec['interval_seconds']} s, "
-               f"concurrency limit {limit}, work pool {work_pool}")
+    typer.echo(
+        f"deploy: registered {spec['flow']}/{spec['name']} ({deployment_id}) every {spec['interval_seconds']} s, "
+        f"concurrency limit {limit}, work pool {work_pool}"
+    )

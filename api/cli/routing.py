@@ -56,8 +56,12 @@ def routing_replay(
                 continue
             mark = {"same": " ", "differs": "*", "not_diverted": "+"}[row.outcome]
             old = f"{row.old_rule} → {row.old_org}" if row.old_rule else "（未分流）"
-            typer.echo(f"{mark}{row.case_no:<23} {row.dispute_type:<13} {row.state:<22} {old:<48} "
-                       f"{row.new_rule} → {row.new_org or '（无可接收组织）'}")
-    summary = (f"replay: {sum(counts.values())} cases: {counts['same']} same, {counts['differs']} would go elsewhere, "
-               f"{counts['not_diverted']} not diverted yet; nothing was changed")
+            typer.echo(
+                f"{mark}{row.case_no:<23} {row.dispute_type:<13} {row.state:<22} {old:<48} "
+                f"{row.new_rule} → {row.new_org or '（无可接收组织）'}"
+            )
+    summary = (
+        f"replay: {sum(counts.values())} cases: {counts['same']} same, {counts['differs']} would go elsewhere, "
+        f"{counts['not_diverted']} not diverted yet; nothing was changed"
+    )
     typer.echo(summary, err=as_json)

@@ -10,7 +10,9 @@ from models.settings import get_settings
 def serve(
     host: Annotated[str, typer.Option(help="listen address")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="listen port")] = 8000,
-    no_scheduler: Annotated[bool, typer.Option("--no-scheduler", help="run without the embedded deadline scheduler")] = False,
+    no_scheduler: Annotated[
+        bool, typer.Option("--no-scheduler", help="run without the embedded deadline scheduler")
+    ] = False,
 ) -> None:
     """Serve the API and the web UI."""
     import uvicorn
@@ -22,8 +24,9 @@ def serve(
     missing = rendering_missing()  # the legal documents could not be produced: refuse to start
     if missing:
         for c in missing:
-            typer.echo(f"jiefen serve: missing {c.name}: {c.detail}" + (f"  -> {c.remedy}" if c.remedy else ""),
-                       err=True)
+            typer.echo(
+                f"jiefen serve: missing {c.name}: {c.detail}" + (f"  -> {c.remedy}" if c.remedy else ""), err=True
+            )
         raise typer.Exit(3)
     settings = get_settings()
     upgrade(settings.database_url)
@@ -32,8 +35,13 @@ def serve(
     typer.echo(f"jiefen serving on http://{host}:{port}  (database: {settings.database_url.split('@')[-1]})")
     from api.logs import log_config
 
-    uvicorn.run(application, host=host, port=port, log_level=settings.log_level.lower(),
-                log_config=log_config(settings.log_level))
+    uvicorn.run(
+        application,
+        host=host,
+        port=port,
+        log_level=settings.log_level.lower(),
+        log_config=log_config(settings.log_level),
+    )
 
 
 def doctor() -> None:
@@ -53,8 +61,9 @@ def doctor() -> None:
         engine.dispose()
         results.append(Check("database", True, settings.database_url.split("@")[-1]))
     except Exception as e:  # noqa: BLE001 - any failure to connect is the finding itself
-        results.append(Check("database", False, f"{type(e).__name__}: {str(e).splitlines()[0][:200]}",
-                             "check JIEFEN_DATABASE_URL"))
+        results.append(
+            Check("database", False, f"{type(e).__name__}: {str(e).splitlines()[0][:200]}", "check JIEFEN_DATABASE_URL")
+        )
     try:
         import prefect
 

@@ -36,7 +36,10 @@ def _version(if_match: str | None) -> int | None:
 
 @router.post("", response_model=CasePublic, status_code=status.HTTP_201_CREATED)
 def create_case(
-    data: CaseCreate, session: SessionDep, actor: ActorDep, response: Response,
+    data: CaseCreate,
+    session: SessionDep,
+    actor: ActorDep,
+    response: Response,
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
 ) -> CasePublic:
     case, created = intake.open_case(session, data=data, actor=actor, idempotency_key=idempotency_key)
@@ -52,7 +55,8 @@ def create_case(
 
 @router.get("", response_model=CasesPublic)
 def list_cases(
-    session: SessionDep, actor: ActorDep,
+    session: SessionDep,
+    actor: ActorDep,
     state: State | None = None,
     dispute_type: DisputeType | None = None,
     org_code: Annotated[str | None, Query(max_length=64)] = None,
@@ -62,8 +66,16 @@ def list_cases(
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> CasesPublic:
-    filters = queries.CaseFilters(state=state, dispute_type=dispute_type, org_code=org_code, overdue=overdue,
-                                  q=q or None, offset=offset, limit=limit, flag=flag)
+    filters = queries.CaseFilters(
+        state=state,
+        dispute_type=dispute_type,
+        org_code=org_code,
+        overdue=overdue,
+        q=q or None,
+        offset=offset,
+        limit=limit,
+        flag=flag,
+    )
     return queries.list_cases(session, actor, filters)
 
 
@@ -81,17 +93,33 @@ def list_actions(case_id: RecordId, session: SessionDep, actor: ActorDep) -> Act
 
 @router.post("/{case_id}/actions/{trigger}", response_model=CasePublic)
 def fire_action(
-    case_id: RecordId, trigger: str, session: SessionDep, actor: ActorDep, response: Response,
-    request: Request, background: BackgroundTasks,
+    case_id: RecordId,
+    trigger: str,
+    session: SessionDep,
+    actor: ActorDep,
+    response: Response,
+    request: Request,
+    background: BackgroundTasks,
     payload: Annotated[dict[str, Any] | None, Body()] = None,
     if_match: Annotated[str | None, Header(alias="If-Match")] = None,
 ) -> CasePublic:
-    case = engine.fire(session, case_id=case_id, trigger=trigger, actor=actor, payload=payload or {},
-                       expected_version=_version(if_match))
+    case = engine.fire(
+        session,
+        case_id=case_id,
+        trigger=trigger,
+        actor=actor,
+        payload=payload or {},
+        expected_version=_version(if_match),
+    )
     response.headers["ETag"] = f'"{case.version}"'
     if request.app.state.settings.render_in_process:  # the documents the transition registered, after commit
-        background.add_task(documents_outbox.render_after, request.app.state.engine, case_id=case.id,
-                            trigger=trigger, settings=request.app.state.settings)
+        background.add_task(
+            documents_outbox.render_after,
+            request.app.state.engine,
+            case_id=case.id,
+            trigger=trigger,
+            settings=request.app.state.settings,
+        )
     return queries.case_public(session, case)
 
 

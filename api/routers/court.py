@@ -16,7 +16,8 @@ router = APIRouter(prefix="/api/v1/court", tags=["court"])
 
 @router.get("/confirmations", response_model=list[HandoffPublic])
 def court_confirmations(
-    session: SessionDep, actor: ActorDep,
+    session: SessionDep,
+    actor: ActorDep,
     status: Literal["pending", "accepted", "decided"] | None = None,
     offset: Annotated[int, Query(ge=0)] = 0,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
@@ -26,9 +27,19 @@ def court_confirmations(
 
 def _handoff_public(pair: tuple[CourtHandoff, str]) -> HandoffPublic:
     h, case_no = pair
-    return HandoffPublic(id=h.id, case_id=h.case_id, case_no=case_no, court_code=h.court_code, status=h.status,
-                         package=h.package, created_at=h.created_at, accepted_at=h.accepted_at,
-                         decided_at=h.decided_at, ruling_no=h.ruling_no, outcome=h.outcome)
+    return HandoffPublic(
+        id=h.id,
+        case_id=h.case_id,
+        case_no=case_no,
+        court_code=h.court_code,
+        status=h.status,
+        package=h.package,
+        created_at=h.created_at,
+        accepted_at=h.accepted_at,
+        decided_at=h.decided_at,
+        ruling_no=h.ruling_no,
+        outcome=h.outcome,
+    )
 
 
 @router.get("/confirmations/{handoff_id}", response_model=HandoffPublic)

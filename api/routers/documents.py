@@ -5,8 +5,7 @@ from fastapi import APIRouter, Response
 from api.deps import ActorDep, SessionDep
 from api.ids import RecordId
 from models.schemas import DocumentPublic, DocumentVerification
-from workflows.read import documents as document_queries
-from workflows.read import queries
+from workflows.read import documents as document_queries, queries
 
 router = APIRouter(prefix="/api/v1/documents", tags=["documents"])
 
@@ -27,5 +26,8 @@ def get_document(doc_id: RecordId, session: SessionDep, actor: ActorDep) -> Docu
 @router.get("/{doc_id}/pdf", response_class=Response, responses={200: {"content": {"application/pdf": {}}}})
 def get_document_pdf(doc_id: RecordId, session: SessionDep, actor: ActorDep) -> Response:
     doc = document_queries.document_pdf(session, actor, doc_id)  # 404 unless visible, 409 until rendered
-    return Response(doc.content, media_type="application/pdf",
-                    headers={"Content-Disposition": f'inline; filename="{doc.kind}-{doc.id}.pdf"'})
+    return Response(
+        doc.content,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="{doc.kind}-{doc.id}.pdf"'},
+    )

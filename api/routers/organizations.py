@@ -6,8 +6,7 @@ from fastapi import APIRouter, Path, Response, status
 
 from api.deps import ActorDep, SessionDep
 from api.ids import RecordId
-from models.org_schemas import OrganizationCreate, OrganizationPatch, RoutingPublic
-from models.org_schemas import OrganizationPublic
+from models.org_schemas import OrganizationCreate, OrganizationPatch, OrganizationPublic, RoutingPublic
 from workflows import organizations
 from workflows.routing import replay as diversion
 
@@ -16,8 +15,9 @@ OrgCode = Annotated[str, Path(min_length=1, max_length=64)]
 
 
 @router.post("/organizations", response_model=OrganizationPublic, status_code=status.HTTP_201_CREATED)
-def create_organization(data: OrganizationCreate, session: SessionDep, actor: ActorDep,
-                        response: Response) -> OrganizationPublic:
+def create_organization(
+    data: OrganizationCreate, session: SessionDep, actor: ActorDep, response: Response
+) -> OrganizationPublic:
     org = organizations.create_org(session, actor=actor, data=data)
     response.headers["Location"] = f"/api/v1/organizations/{org.code}"
     return organizations.public(org)
@@ -29,14 +29,16 @@ def get_organization(code: OrgCode, session: SessionDep, actor: ActorDep) -> Org
 
 
 @router.put("/organizations/{code}", response_model=OrganizationPublic)
-def replace_organization(code: OrgCode, data: OrganizationCreate, session: SessionDep,
-                         actor: ActorDep) -> OrganizationPublic:
+def replace_organization(
+    code: OrgCode, data: OrganizationCreate, session: SessionDep, actor: ActorDep
+) -> OrganizationPublic:
     return organizations.public(organizations.replace_org(session, actor=actor, code=code, data=data))
 
 
 @router.patch("/organizations/{code}", response_model=OrganizationPublic)
-def patch_organization(code: OrgCode, data: OrganizationPatch, session: SessionDep,
-                       actor: ActorDep) -> OrganizationPublic:
+def patch_organization(
+    code: OrgCode, data: OrganizationPatch, session: SessionDep, actor: ActorDep
+) -> OrganizationPublic:
     return organizations.public(organizations.patch_org(session, actor=actor, code=code, data=data))
 
 

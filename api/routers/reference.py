@@ -18,7 +18,9 @@ def organizations(session: SessionDep, actor: ActorDep) -> list[OrganizationPubl
 
 
 @router.get("/mediators", response_model=list[MediatorPublic])
-def mediators(session: SessionDep, actor: ActorDep, org_code: Annotated[str | None, Query(max_length=64)] = None
-              ) -> list[MediatorPublic]:
-    return [MediatorPublic.model_validate(m, from_attributes=True)
-            for m in reference.mediators(session, org_code or None)]
+def mediators(
+    session: SessionDep, actor: ActorDep, org_code: Annotated[str | None, Query(max_length=64)] = None
+) -> list[MediatorPublic]:
+    return [
+        MediatorPublic.model_validate(m, from_attributes=True) for m in reference.mediators(session, org_code or None)
+    ]

@@ -15,7 +15,8 @@ router = APIRouter(prefix="/api/v1/supervision", tags=["supervision"])
 
 @router.get("/overdue", response_model=SupervisionPublic)
 def overdue(
-    session: SessionDep, actor: ActorDep,
+    session: SessionDep,
+    actor: ActorDep,
     within_days: Annotated[int, Query(ge=0, le=60, description="also list clocks due within this many days")] = 3,
     org_code: Annotated[str | None, Query(max_length=64)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 500,
@@ -25,7 +26,8 @@ def overdue(
 
 
 @router.get("/undelivered", response_model=list[UndeliveredPublic])
-def undelivered(session: SessionDep, actor: ActorDep,
-                limit: Annotated[int, Query(ge=1, le=1000)] = 200) -> list[UndeliveredPublic]:
+def undelivered(
+    session: SessionDep, actor: ActorDep, limit: Annotated[int, Query(ge=1, le=1000)] = 200
+) -> list[UndeliveredPublic]:
     """Court webhook pushes that failed after the last retry: never dropped, listed here."""
     return [UndeliveredPublic.model_validate(x) for x in handoffs.undelivered(session, actor, limit=limit)]

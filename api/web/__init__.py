@@ -33,9 +33,15 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(CsrfRefused)
     async def csrf_refused(request: Request, _: CsrfRefused) -> HTMLResponse:
         return templates.TemplateResponse(
-            request, "error.html", {"user": None, "title": "请求已被拒绝",
-                                    "message": "表单已过期或来源不明（CSRF 校验未通过），请返回页面刷新后重试。"},
-            status_code=403)
+            request,
+            "error.html",
+            {
+                "user": None,
+                "title": "请求已被拒绝",
+                "message": "表单已过期或来源不明（CSRF 校验未通过），请返回页面刷新后重试。",
+            },
+            status_code=403,
+        )
 
 
 __all__ = ["install", "router"]

@@ -12,8 +12,13 @@ from api.web.session import COOKIE, LOGIN_CSRF, check_csrf, check_login_csrf, ne
 
 router = APIRouter(include_in_schema=False)
 
-HOME = {"intake": "/cases", "mediator": "/workbench", "court": "/court", "supervisor": "/supervision",
-        "admin": "/supervision"}
+HOME = {
+    "intake": "/cases",
+    "mediator": "/workbench",
+    "court": "/court",
+    "supervisor": "/supervision",
+    "admin": "/supervision",
+}
 
 
 def _safe_next(target: str) -> str:
@@ -24,24 +29,40 @@ def _safe_next(target: str) -> str:
 @router.get("/login", response_class=HTMLResponse)
 def login_page(request: Request, next: str = "/", error: str | None = None) -> HTMLResponse:
     token = new_login_csrf()
-    resp = templates.TemplateResponse(request, "login.html", {"user": None, "csrf": token, "next": _safe_next(next),
-                                                               "error": error}, status_code=401 if error else 200)
+    resp = templates.TemplateResponse(
+        request,
+        "login.html",
+        {"user": None, "csrf": token, "next": _safe_next(next), "error": error},
+        status_code=401 if error else 200,
+    )
     resp.set_cookie(LOGIN_CSRF, token, httponly=True, samesite="lax", path="/login")
     return resp
 
 
 @router.post("/login")
-def login(request: Request, session: SessionDep, settings: SettingsDep,
-          username: Annotated[str, Form(max_length=100)] = "", password: Annotated[str, Form(max_length=200)] = "",
-          csrf: Annotated[str, Form(max_length=100)] = "", next: Annotated[str, Form(max_length=300)] = "/",
-          ) -> Response:
+def login(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    username: Annotated[str, Form(max_length=100)] = "",
+    password: Annotated[str, Form(max_length=200)] = "",
+    csrf: Annotated[str, Form(max_length=100)] = "",
+    next: Annotated[str, Form(max_length=300)] = "/",
+) -> Response:
     check_login_csrf(request, csrf)
     user = verify_login(session, username.strip(), password)
     if user is None:
         return login_page(request, next=next, error="用户名或密码错误")
     resp = RedirectResponse(_safe_next(next), status_code=303)
-    resp.set_cookie(COOKIE, session_token(settings, user), httponly=True, samesite="lax", path="/",
-                    max_age=settings.token_minutes * 60, secure=request.url.scheme == "https")
+    resp.set_cookie(
+        COOKIE,
+        session_token(settings, user),
+        httponly=True,
+        samesite="lax",
+        path="/",
+        max_age=settings.token_minutes * 60,
+        secure=request.url.scheme == "https",
+    )
     resp.delete_cookie(LOGIN_CSRF, path="/login")
     return resp
 

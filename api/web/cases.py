@@ -16,8 +16,7 @@ from states.enums import State
 from workflows import engine
 from workflows.errors import JiefenError
 from workflows.outbox import documents as documents_outbox
-from workflows.read import documents as document_queries
-from workflows.read import queries, screens
+from workflows.read import documents as document_queries, queries, screens
 
 router = APIRouter(include_in_schema=False)
 
@@ -25,25 +24,48 @@ router = APIRouter(include_in_schema=False)
 @router.get("/cases", response_class=HTMLResponse)
 def case_list(ctx: CtxDep, q: str = "", state: str = "", overdue: bool = False) -> HTMLResponse:
     st = state if state in {str(s) for s in State} else None
-    result = queries.list_cases(ctx.session, ctx.actor, queries.CaseFilters(q=q.strip()[:100] or None, state=st,
-                                                                            overdue=overdue, limit=100))
-    return ctx.render("cases.html", cases=result.data, count=result.count, q=q, state=st or "", overdue=overdue,
-                      now=datetime.now(UTC))
+    result = queries.list_cases(
+        ctx.session, ctx.actor, queries.CaseFilters(q=q.strip()[:100] or None, state=st, overdue=overdue, limit=100)
+    )
+    return ctx.render(
+        "cases.html", cases=result.data, count=result.count, q=q, state=st or "", overdue=overdue, now=datetime.now(UTC)
+    )
 
 
-def _case_page(ctx: Ctx, case_id: str, *, status_code: int = 200, refusal: dict[str, Any] | None = None,
-               new: bool = False, form_values: dict[str, Any] | None = None) -> HTMLResponse:
+def _case_page(
+    ctx: Ctx,
+    case_id: str,
+    *,
+    status_code: int = 200,
+    refusal: dict[str, Any] | None = None,
+    new: bool = False,
+    form_values: dict[str, Any] | None = None,
+) -> HTMLResponse:
     try:
-        screen = screens.case_screen(ctx.session, ctx.actor, case_id, new=new, now=datetime.now(UTC),
-                                     today=datetime.now(ctx.settings.tz).date())
+        screen = screens.case_screen(
+            ctx.session, ctx.actor, case_id, new=new, now=datetime.now(UTC), today=datetime.now(ctx.settings.tz).date()
+        )
     except JiefenError as exc:
         return ctx.refused(exc, "案件不存在或无权查看")
-    return ctx.render("case.html", status_code=status_code, case=screen.case, parties=screen.parties,
-                      events=screen.events, documents=screen.documents, actions=screen.actions,
-                      deadlines=screen.deadlines, refusal=refusal, duplicates=screen.duplicates,
-                      suggestion=screen.suggestion, new=new, orgs=screen.orgs, org_names=screen.org_names,
-                      mediators=screen.mediators, form_values=form_values or {},
-                      now_local=datetime.now(ctx.settings.tz).strftime("%Y-%m-%dT%H:%M"))
+    return ctx.render(
+        "case.html",
+        status_code=status_code,
+        case=screen.case,
+        parties=screen.parties,
+        events=screen.events,
+        documents=screen.documents,
+        actions=screen.actions,
+        deadlines=screen.deadlines,
+        refusal=refusal,
+        duplicates=screen.duplicates,
+        suggestion=screen.suggestion,
+        new=new,
+        orgs=screen.orgs,
+        org_names=screen.org_names,
+        mediators=screen.mediators,
+        form_values=form_values or {},
+        now_local=datetime.now(ctx.settings.tz).strftime("%Y-%m-%dT%H:%M"),
+    )
 
 
 @router.get("/cases/{case_id}", response_class=HTMLResponse)
@@ -58,16 +80,31 @@ async def fire_action(case_id: str, trigger: str, ctx: CtxDep, background: Backg
     payload = action_payload(action_fields(trigger), raw, ctx.settings.tz)
     version = str(raw.get("version", ""))
     try:
-        case = engine.fire(ctx.session, case_id=case_id, trigger=trigger, actor=ctx.actor, payload=payload,
-                           expected_version=int(version) if version.isdigit() else None)
+        case = engine.fire(
+            ctx.session,
+            case_id=case_id,
+            trigger=trigger,
+            actor=ctx.actor,
+            payload=payload,
+            expected_version=int(version) if version.isdigit() else None,
+        )
     except JiefenError as exc:
-        refusal = {"trigger": trigger, "label": TRIGGER_LABELS.get(trigger, trigger),
-                   "detail": scrub(refusal_detail(exc)), "status": status_for(exc),
-                   "rules": exc.extra.get("rules", [])}
+        refusal = {
+            "trigger": trigger,
+            "label": TRIGGER_LABELS.get(trigger, trigger),
+            "detail": scrub(refusal_detail(exc)),
+            "status": status_for(exc),
+            "rules": exc.extra.get("rules", []),
+        }
         return _case_page(ctx, case_id, status_code=status_for(exc), refusal=refusal, form_values=dict(raw))
     if ctx.settings.render_in_process:
-        background.add_task(documents_outbox.render_after, ctx.request.app.state.engine, case_id=case.id,
-                            trigger=trigger, settings=ctx.settings)
+        background.add_task(
+            documents_outbox.render_after,
+            ctx.request.app.state.engine,
+            case_id=case.id,
+            trigger=trigger,
+            settings=ctx.settings,
+        )
     return RedirectResponse(f"/cases/{case.id}?done={quote(trigger)}", status_code=303)
 
 
@@ -77,5 +114,8 @@ def document_pdf(doc_id: str, ctx: CtxDep) -> Response:
         doc = document_queries.document_pdf(ctx.session, ctx.actor, doc_id)
     except JiefenError as exc:
         return ctx.refused(exc, "文书暂不可查看")
-    return Response(doc.content, media_type="application/pdf",
-                    headers={"Content-Disposition": f'inline; filename="{doc.kind}-{doc.id}.pdf"'})
+    return Response(
+        doc.content,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="{doc.kind}-{doc.id}.pdf"'},
+    )

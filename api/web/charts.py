@@ -26,5 +26,7 @@ def bars(stats: Statistics) -> dict[str, Any]:
         months.append({"m": m, "x": 50 + i * 70, "stack": stack, "total": totals[m]})
     med = list(stats.median_days.items())
     med_top = max([v or 0 for _, v in med] + [1])
-    stages = [{"s": s, "v": v, "w": round(300 * (v or 0) / med_top, 1), "y": 10 + i * 34} for i, (s, v) in enumerate(med)]
+    stages = [
+        {"s": s, "v": v, "w": round(300 * (v or 0) / med_top, 1), "y": 10 + i * 34} for i, (s, v) in enumerate(med)
+    ]
     return {"types": types, "colors": colors, "months": months, "top": top, "stages": stages}

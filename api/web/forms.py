@@ -14,25 +14,52 @@ from workflows.errors import JiefenError
 
 # How each payload field is asked for on a form: (label, input kind). Presentation only.
 FIELDS: dict[str, tuple[str, str]] = {
-    "org_code": ("调解组织", "org"), "mediator_code": ("承办调解员", "mediator"), "reason": ("理由", "textarea"),
-    "agency": ("移交机关", "text"), "days": ("延长天数", "number"), "consent": ("当事人同意延长", "checkbox"),
-    "facts": ("纠纷事实", "textarea"), "liability": ("责任认定", "textarea"), "obligations": ("履行义务", "obligations"),
-    "signed_at": ("签订时间", "datetime"), "form": ("协议形式", "form"),
-    "ownership_confirmation": ("协议内容涉及物权或知识产权确权", "checkbox"), "court_code": ("人民法院", "court"),
-    "ruling_no": ("裁定书文号", "text"), "body_code": ("仲裁机构代码", "text"), "outcome": ("处理结果", "text"),
-    "reference": ("文书编号", "text"), "note": ("备注", "textarea"), "satisfaction": ("满意度（1–5）", "number"),
+    "org_code": ("调解组织", "org"),
+    "mediator_code": ("承办调解员", "mediator"),
+    "reason": ("理由", "textarea"),
+    "agency": ("移交机关", "text"),
+    "days": ("延长天数", "number"),
+    "consent": ("当事人同意延长", "checkbox"),
+    "facts": ("纠纷事实", "textarea"),
+    "liability": ("责任认定", "textarea"),
+    "obligations": ("履行义务", "obligations"),
+    "signed_at": ("签订时间", "datetime"),
+    "form": ("协议形式", "form"),
+    "ownership_confirmation": ("协议内容涉及物权或知识产权确权", "checkbox"),
+    "court_code": ("人民法院", "court"),
+    "ruling_no": ("裁定书文号", "text"),
+    "body_code": ("仲裁机构代码", "text"),
+    "outcome": ("处理结果", "text"),
+    "reference": ("文书编号", "text"),
+    "note": ("备注", "textarea"),
+    "satisfaction": ("满意度（1–5）", "number"),
     "performed": ("协议已履行", "checkbox"),
 }
 
 # The validators a field is checked by as it is typed: the same ones the API applies.
-CHECKS: dict[str, Callable[[str], str]] = {"id_number": validate_id_number, "uscc": validate_uscc,
-                                            "phone": validate_phone}
+CHECKS: dict[str, Callable[[str], str]] = {
+    "id_number": validate_id_number,
+    "uscc": validate_uscc,
+    "phone": validate_phone,
+}
 
 # The names of intake fields in error messages.
-NAMES = {"dispute_type": "纠纷类型", "channel": "来源渠道", "region": "行政区划代码", "summary": "纠纷简要情况",
-         "claim_amount": "标的金额", "occurred_on": "发生日期", "parties": "当事人", "name": "姓名/名称",
-         "id_number": "身份证号", "uscc": "统一社会信用代码", "phone": "联系电话", "address": "地址",
-         "role": "身份", "kind": "类别"}
+NAMES = {
+    "dispute_type": "纠纷类型",
+    "channel": "来源渠道",
+    "region": "行政区划代码",
+    "summary": "纠纷简要情况",
+    "claim_amount": "标的金额",
+    "occurred_on": "发生日期",
+    "parties": "当事人",
+    "name": "姓名/名称",
+    "id_number": "身份证号",
+    "uscc": "统一社会信用代码",
+    "phone": "联系电话",
+    "address": "地址",
+    "role": "身份",
+    "kind": "类别",
+}
 
 PARTY_FIELDS = ("role", "kind", "name", "ident", "phone", "address")
 MAX_PARTIES = 200
@@ -69,9 +96,18 @@ def blank_party(role: str) -> dict[str, str]:
 
 def blank_case(region: str) -> dict[str, Any]:
     """The new-case form as first shown: an applicant and a respondent, and a fresh idempotency key."""
-    return {"dispute_type": "", "channel": "window", "region": region, "summary": "",
-            "claim_amount": "", "occurred_on": "", "arbitration_agreement": False, "status_matter": False,
-            "parties": [blank_party("applicant"), blank_party("respondent")], "key": str(uuid.uuid4())}
+    return {
+        "dispute_type": "",
+        "channel": "window",
+        "region": region,
+        "summary": "",
+        "claim_amount": "",
+        "occurred_on": "",
+        "arbitration_agreement": False,
+        "status_matter": False,
+        "parties": [blank_party("applicant"), blank_party("respondent")],
+        "key": str(uuid.uuid4()),
+    }
 
 
 def posted_case(raw: FormData) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -81,10 +117,15 @@ def posted_case(raw: FormData) -> tuple[dict[str, Any], dict[str, Any]]:
         if f"p{i}_name" not in raw:
             continue
         parties.append({k: str(raw.get(f"p{i}_{k}", "")).strip() for k in PARTY_FIELDS})
-    form: dict[str, Any] = {k: str(raw.get(k, "")).strip() for k in ("dispute_type", "channel", "region", "summary",
-                                                                       "claim_amount", "occurred_on", "key")}
-    form |= {"arbitration_agreement": raw.get("arbitration_agreement") == "on",
-             "status_matter": raw.get("status_matter") == "on", "parties": parties}
+    form: dict[str, Any] = {
+        k: str(raw.get(k, "")).strip()
+        for k in ("dispute_type", "channel", "region", "summary", "claim_amount", "occurred_on", "key")
+    }
+    form |= {
+        "arbitration_agreement": raw.get("arbitration_agreement") == "on",
+        "status_matter": raw.get("status_matter") == "on",
+        "parties": parties,
+    }
     body: dict[str, Any] = {k: form[k] for k in ("dispute_type", "channel", "region", "summary") if form[k]}
     for k in ("claim_amount", "occurred_on"):
         if form[k]:
@@ -113,7 +154,8 @@ def typed_identities(raw: FormData) -> tuple[list[str], list[str]]:
             continue
         try:
             (usccs if kind == "organization" else ids).append(
-                (validate_uscc if kind == "organization" else validate_id_number)(value))
+                (validate_uscc if kind == "organization" else validate_id_number)(value)
+            )
         except ValueError:
             continue
     return ids, usccs

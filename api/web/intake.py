@@ -22,8 +22,12 @@ router = APIRouter(include_in_schema=False)
 
 
 @router.post("/check/{kind}")
-def check_value(kind: str, ctx: CtxDep, value: Annotated[str, Form(max_length=100)] = "",
-                csrf: Annotated[str, Form(max_length=100)] = "") -> JSONResponse:
+def check_value(
+    kind: str,
+    ctx: CtxDep,
+    value: Annotated[str, Form(max_length=100)] = "",
+    csrf: Annotated[str, Form(max_length=100)] = "",
+) -> JSONResponse:
     """One field checked by the validator the API uses. POST, so that an identity number never lands
     in a URL or an access log."""
     check_csrf(ctx.request, ctx.settings, csrf)
@@ -46,8 +50,13 @@ async def check_duplicates(ctx: CtxDep) -> HTMLResponse:
     check_csrf(ctx.request, ctx.settings, str(raw.get("csrf", "")))
     ids, usccs = typed_identities(raw)
     dispute_type = str(raw.get("dispute_type", ""))
-    found = [] if dispute_type not in {str(t) for t in DisputeType} else diversion.duplicates_before_intake(
-        ctx.session, actor=ctx.actor, dispute_type=dispute_type, id_numbers=ids, usccs=usccs)
+    found = (
+        []
+        if dispute_type not in {str(t) for t in DisputeType}
+        else diversion.duplicates_before_intake(
+            ctx.session, actor=ctx.actor, dispute_type=dispute_type, id_numbers=ids, usccs=usccs
+        )
+    )
     return ctx.render("_duplicates.html", duplicates=found)
 
 

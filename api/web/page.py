@@ -54,11 +54,18 @@ def local_datetime(value: object) -> str:
 
 
 templates.env.filters["dt"] = local_datetime
-templates.env.globals.update(STATE_LABELS={str(k): v for k, v in STATE_LABELS.items()},
-                             TYPE_LABELS={str(k): v for k, v in DISPUTE_TYPE_LABELS.items()},
-                             CHANNEL_LABELS=CHANNEL_LABELS, PARTY_ROLE_LABELS=PARTY_ROLE_LABELS,
-                             ROLE_LABELS=ROLE_LABELS, DOC_LABELS=DOC_LABELS, TRIGGER_LABELS=TRIGGER_LABELS,
-                             KIND_LABELS=DEADLINE_KIND_LABELS, DEADLINE_STATUS=DEADLINE_STATUS_LABELS, FIELDS=FIELDS)
+templates.env.globals.update(
+    STATE_LABELS={str(k): v for k, v in STATE_LABELS.items()},
+    TYPE_LABELS={str(k): v for k, v in DISPUTE_TYPE_LABELS.items()},
+    CHANNEL_LABELS=CHANNEL_LABELS,
+    PARTY_ROLE_LABELS=PARTY_ROLE_LABELS,
+    ROLE_LABELS=ROLE_LABELS,
+    DOC_LABELS=DOC_LABELS,
+    TRIGGER_LABELS=TRIGGER_LABELS,
+    KIND_LABELS=DEADLINE_KIND_LABELS,
+    DEADLINE_STATUS=DEADLINE_STATUS_LABELS,
+    FIELDS=FIELDS,
+)
 
 
 class Ctx:
@@ -70,9 +77,12 @@ class Ctx:
         self.actor: Actor = actor_for(session, self.user)
 
     def render(self, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
-        return templates.TemplateResponse(self.request, name, {"user": self.user, "actor": self.actor,
-                                                                "csrf": self.request.state.csrf, **context},
-                                          status_code=status_code)
+        return templates.TemplateResponse(
+            self.request,
+            name,
+            {"user": self.user, "actor": self.actor, "csrf": self.request.state.csrf, **context},
+            status_code=status_code,
+        )
 
     def refused(self, exc: JiefenError, title: str = "无法完成") -> HTMLResponse:
         return self.render("error.html", status_code=status_for(exc), title=title, message=scrub(exc.detail))

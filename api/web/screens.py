@@ -18,8 +18,7 @@ router = APIRouter(include_in_schema=False)
 def workbench(ctx: CtxDep) -> HTMLResponse:
     if ctx.actor.role is not Role.MEDIATOR:
         return ctx.render("error.html", status_code=403, title="无权访问", message="调解员工作台仅供调解员使用")
-    rows = screens.workbench(ctx.session, ctx.actor, now=datetime.now(UTC),
-                             today=datetime.now(ctx.settings.tz).date())
+    rows = screens.workbench(ctx.session, ctx.actor, now=datetime.now(UTC), today=datetime.now(ctx.settings.tz).date())
     return ctx.render("workbench.html", rows=rows)
 
 
@@ -42,5 +41,13 @@ def supervision_page(ctx: CtxDep, within_days: int = 3) -> HTMLResponse:
     overdue_n = sum(g.overdue for g in board.data)
     soon_n = sum(g.soon_due for g in board.data)
     rate = stats.resolution_rate
-    return ctx.render("supervision.html", board=board, stats=stats, chart=bars(stats), overdue_n=overdue_n,
-                      soon_n=soon_n, rate=rate, rate_deg=None if rate is None else round(rate * 360, 1))
+    return ctx.render(
+        "supervision.html",
+        board=board,
+        stats=stats,
+        chart=bars(stats),
+        overdue_n=overdue_n,
+        soon_n=soon_n,
+        rate=rate,
+        rate_deg=None if rate is None else round(rate * 360, 1),
+    )

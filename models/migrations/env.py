@@ -10,8 +10,12 @@ MIGRATION_LOCK_ID = 0x6A696566  # "jief"
 
 
 def run_migrations_offline() -> None:
-    context.configure(url=context.config.get_main_option("sqlalchemy.url"), target_metadata=target_metadata,
-                      literal_binds=True, render_as_batch=True)
+    context.configure(
+        url=context.config.get_main_option("sqlalchemy.url"),
+        target_metadata=target_metadata,
+        literal_binds=True,
+        render_as_batch=True,
+    )
     with context.begin_transaction():
         context.run_migrations()
 
@@ -20,8 +24,7 @@ def run_migrations_online() -> None:
     url = context.config.get_main_option("sqlalchemy.url")
     engine = make_engine(url, poolclass=pool.NullPool)
     with engine.connect() as connection:
-        context.configure(connection=connection, target_metadata=target_metadata,
-                          render_as_batch=is_sqlite(connection))
+        context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=is_sqlite(connection))
         with context.begin_transaction():
             if is_postgresql(connection):
                 # Several API processes may start at once: one migrates, the others wait and find

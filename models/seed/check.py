@@ -234,7 +234,9 @@ def _parse_org(section: str, index: int, raw: Any) -> OrgSpec:
     if section == "courts":
         kind = OrgKind.COURT.value if raw.get("kind") is None else raw["kind"]
         if kind != OrgKind.COURT:
-            e.fail(f"kind {kind!r} in courts: entries there are courts (leave kind out or put them under organizations)")
+            e.fail(
+                f"kind {kind!r} in courts: entries there are courts (leave kind out or put them under organizations)"
+            )
     else:
         kind = e.choice("kind", ORG_KINDS)
     level = e.choice("level", LEVELS)
@@ -253,10 +255,23 @@ def _parse_org(section: str, index: int, raw: Any) -> OrgSpec:
     if invited_by and kind not in MEDIATION_KINDS:
         e.fail(f"invited_by is for mediation organizations (特邀调解组织), not kind {kind!r}")
     assert code is not None and name is not None
-    return OrgSpec(label=e.label, section=section, code=code, values={
-        "name": name, "kind": kind, "level": level, "region": region, "parent_code": parent,
-        "dispute_types": dispute_types, "stationing": stationing, "duty_days": duty_days,
-        "capacity": e.count("capacity"), "invited_by": invited_by})
+    return OrgSpec(
+        label=e.label,
+        section=section,
+        code=code,
+        values={
+            "name": name,
+            "kind": kind,
+            "level": level,
+            "region": region,
+            "parent_code": parent,
+            "dispute_types": dispute_types,
+            "stationing": stationing,
+            "duty_days": duty_days,
+            "capacity": e.count("capacity"),
+            "invited_by": invited_by,
+        },
+    )
 
 
 def _parse_mediator(index: int, raw: Any) -> MediatorSpec:
@@ -265,9 +280,18 @@ def _parse_mediator(index: int, raw: Any) -> MediatorSpec:
     name = e.text("name", max_len=100)
     org = e.code("org")
     assert code is not None and name is not None and org is not None
-    return MediatorSpec(label=e.label, code=code, org=org, values={
-        "name": name, "org_code": org, "specialties": e.choices("specialties", DISPUTE_TYPES, item="dispute type"),
-        "part_time": e.flag("part_time"), "capacity": e.count("capacity")})
+    return MediatorSpec(
+        label=e.label,
+        code=code,
+        org=org,
+        values={
+            "name": name,
+            "org_code": org,
+            "specialties": e.choices("specialties", DISPUTE_TYPES, item="dispute type"),
+            "part_time": e.flag("part_time"),
+            "capacity": e.count("capacity"),
+        },
+    )
 
 
 def _parse_user(index: int, raw: Any) -> UserSpec:
@@ -286,9 +310,20 @@ def _parse_user(index: int, raw: Any) -> UserSpec:
     if role != Role.MEDIATOR and mediator is not None:
         e.fail(f"mediator is for mediator users only, not role {role!r}")
     assert username is not None
-    return UserSpec(label=e.label, username=username, password=password, role=role, org=org, mediator=mediator,
-                    values={"role": role, "org_code": org, "mediator_code": mediator,
-                            "display_name": e.text("display_name", max_len=100, required=False)})
+    return UserSpec(
+        label=e.label,
+        username=username,
+        password=password,
+        role=role,
+        org=org,
+        mediator=mediator,
+        values={
+            "role": role,
+            "org_code": org,
+            "mediator_code": mediator,
+            "display_name": e.text("display_name", max_len=100, required=False),
+        },
+    )
 
 
 def parse(data: Any) -> Plan:
@@ -324,6 +359,7 @@ def _no_duplicates(items: Iterable[tuple[str, str]], what: str) -> None:
 def check_references(plan: Plan, db_orgs: Mapping[str, Organization], db_mediators: Mapping[str, Mediator]) -> None:
     """Parents, inviting courts, organizations and mediators named by the file exist, in it or in the
     database; parent chains do not loop; court users belong to courts, mediator users to their mediator's org."""
+
     def fail(label: str, message: str) -> NoReturn:
         raise SeedError(f"{label}: {message}", entry=label)
 
@@ -360,5 +396,7 @@ def check_references(plan: Plan, db_orgs: Mapping[str, Organization], db_mediato
             if u.mediator not in med_orgs:
                 fail(u.label, f"unknown mediator {u.mediator!r} (neither in this file nor in the database)")
             if med_orgs[u.mediator] != u.org:
-                fail(u.label, f"mediator {u.mediator!r} belongs to {med_orgs[u.mediator]!r}, not to the user's org {u.org!r}")
-
+                fail(
+                    u.label,
+                    f"mediator {u.mediator!r} belongs to {med_orgs[u.mediator]!r}, not to the user's org {u.org!r}",
+                )

@@ -20,8 +20,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from models.db import write_transaction
-from models.seed.check import SECTIONS, Plan, SeedError, check_references, parse
 from models.security import hash_password, needs_rehash, verify_password
+from models.seed.check import SECTIONS, Plan, SeedError, check_references, parse
 from models.tables import Mediator, Organization, User
 from models.types import utcnow
 
@@ -78,12 +78,14 @@ def _apply(session: Session, plan: Plan) -> SeedReport:
     med_codes = {m.code for m in plan.mediators} | {u.mediator for u in plan.users if u.mediator}
     db_mediators = (
         {m.code: m for m in session.exec(select(Mediator).where(Mediator.code.in_(sorted(med_codes)))).all()}  # type: ignore[attr-defined]
-        if med_codes else {}
+        if med_codes
+        else {}
     )
     usernames = sorted(u.username for u in plan.users)
     db_users = (
         {u.username: u for u in session.exec(select(User).where(User.username.in_(usernames))).all()}  # type: ignore[attr-defined]
-        if usernames else {}
+        if usernames
+        else {}
     )
     check_references(plan, db_orgs, db_mediators)
 
@@ -115,8 +117,9 @@ def _apply(session: Session, plan: Plan) -> SeedReport:
     for spec in plan.users:
         user = db_users.get(spec.username)
         if user is None:
-            session.add(User(username=spec.username, password_hash=hash_password(spec.password), created_at=now,
-                             **spec.values))
+            session.add(
+                User(username=spec.username, password_hash=hash_password(spec.password), created_at=now, **spec.values)
+            )
             report.users.created += 1
             continue
         changed = _update(user, spec.values)

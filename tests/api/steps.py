@@ -30,14 +30,18 @@ def open_case(client: TestClient, headers: dict[str, str], **over: Any) -> dict[
     return r.json()
 
 
-def fire(client: TestClient, headers: dict[str, str], case_id: str, trigger: str,
-         payload: Any = None, **kw: Any) -> httpx2.Response:
-    return client.post(f"/api/v1/cases/{case_id}/actions/{trigger}", json=payload if payload is not None else {},
-                       headers={**headers, **kw.pop("extra_headers", {})}, **kw)
+def fire(
+    client: TestClient, headers: dict[str, str], case_id: str, trigger: str, payload: Any = None, **kw: Any
+) -> httpx2.Response:
+    return client.post(
+        f"/api/v1/cases/{case_id}/actions/{trigger}",
+        json=payload if payload is not None else {},
+        headers={**headers, **kw.pop("extra_headers", {})},
+        **kw,
+    )
 
 
-def act(client: TestClient, headers: dict[str, str], case_id: str, trigger: str,
-        payload: Any = None) -> dict[str, Any]:
+def act(client: TestClient, headers: dict[str, str], case_id: str, trigger: str, payload: Any = None) -> dict[str, Any]:
     r = fire(client, headers, case_id, trigger, payload)
     assert r.status_code == 200, f"{trigger}: {r.status_code} {r.text}"
     return r.json()
@@ -54,8 +58,9 @@ def agreement_signed_now() -> dict[str, Any]:
     return body
 
 
-def case_in(client: TestClient, login: Login, state: str, dispute_type: str = "neighbour",
-            **over: Any) -> dict[str, Any]:
+def case_in(
+    client: TestClient, login: Login, state: str, dispute_type: str = "neighbour", **over: Any
+) -> dict[str, Any]:
     """A case walked through HTTP to `state` (intake, diversion, mediation, agreement, failed,
     judicial_confirmation) by window1 → mediator1 → court addressed CN-ZJ-XH-FY."""
     window, mediator = login("window1"), login("mediator1")

@@ -87,8 +87,9 @@ def test_intake_outside_the_centres_region_is_422_naming_region(client, login):
 
 def test_a_case_of_another_centres_region_is_404_to_this_centres_window(client, login, session):
     other_centre = Actor("window-gongshu", Role.INTAKE, "CN-ZJ-GS-ZZZX", "330105")
-    case, _ = open_case_in_service(session, data=CaseCreate.model_validate(case_payload(region="330105001")),
-                                   actor=other_centre)
+    case, _ = open_case_in_service(
+        session, data=CaseCreate.model_validate(case_payload(region="330105001")), actor=other_centre
+    )
 
     for who in ("window1", "super1"):
         headers = login(who)
@@ -177,8 +178,11 @@ def test_a_family_status_agreement_cannot_go_to_judicial_confirmation(client, lo
 def test_an_oral_agreement_cannot_go_to_judicial_confirmation(client, login):
     mediator = login("mediator1")
     case = case_in(client, login, "mediation")
-    oral = {**agreement_payload(), "form": "oral",
-            "signed_at": (datetime.now(get_settings().tz) - timedelta(hours=1)).isoformat()}
+    oral = {
+        **agreement_payload(),
+        "form": "oral",
+        "signed_at": (datetime.now(get_settings().tz) - timedelta(hours=1)).isoformat(),
+    }
     act(client, mediator, case["id"], "reach_agreement", oral)
 
     r = fire(client, mediator, case["id"], "request_confirmation", {"court_code": COURT})
@@ -266,22 +270,25 @@ def _fields(r) -> list[str]:
     return [e["field"] for e in detail]
 
 
-@pytest.mark.parametrize("state, username, trigger, payload, field", [
-    ("diversion", "mediator1", "decline", {}, "reason"),
-    ("diversion", "mediator1", "decline", {"reason": "   "}, "reason"),
-    ("mediation", "mediator1", "fail", {"reason": None}, "reason"),
-    ("mediation", "mediator1", "extend", {"days": 15, "reason": "等待鉴定", "consent": False}, "consent"),
-    ("mediation", "mediator1", "extend", {"days": 15, "reason": "等待鉴定", "consent": "true"}, "consent"),
-    ("mediation", "mediator1", "extend", {"days": 0, "reason": "等待鉴定", "consent": True}, "days"),
-    ("mediation", "mediator1", "extend", {"days": "15", "reason": "等待鉴定", "consent": True}, "days"),
-    ("intake", "window1", "divert", {"org_code": "CN-NOWHERE"}, "org_code"),
-    ("intake", "window1", "divert", {"org_code": "CN-ZJ-XH-FY"}, "org_code"),
-    ("intake", "window1", "transfer_out", {"reason": "属行政争议"}, "agency"),
-    ("diversion", "mediator1", "accept", {"mediator_code": "M-0004"}, "mediator_code"),
-    ("diversion", "mediator1", "accept", {"mediator_code": "M-9999"}, "mediator_code"),
-    ("agreement", "mediator1", "request_confirmation", {}, "court_code"),
-    ("agreement", "mediator1", "request_confirmation", {"court_code": MEDIATION_ORG}, "court_code"),
-])
+@pytest.mark.parametrize(
+    "state, username, trigger, payload, field",
+    [
+        ("diversion", "mediator1", "decline", {}, "reason"),
+        ("diversion", "mediator1", "decline", {"reason": "   "}, "reason"),
+        ("mediation", "mediator1", "fail", {"reason": None}, "reason"),
+        ("mediation", "mediator1", "extend", {"days": 15, "reason": "等待鉴定", "consent": False}, "consent"),
+        ("mediation", "mediator1", "extend", {"days": 15, "reason": "等待鉴定", "consent": "true"}, "consent"),
+        ("mediation", "mediator1", "extend", {"days": 0, "reason": "等待鉴定", "consent": True}, "days"),
+        ("mediation", "mediator1", "extend", {"days": "15", "reason": "等待鉴定", "consent": True}, "days"),
+        ("intake", "window1", "divert", {"org_code": "CN-NOWHERE"}, "org_code"),
+        ("intake", "window1", "divert", {"org_code": "CN-ZJ-XH-FY"}, "org_code"),
+        ("intake", "window1", "transfer_out", {"reason": "属行政争议"}, "agency"),
+        ("diversion", "mediator1", "accept", {"mediator_code": "M-0004"}, "mediator_code"),
+        ("diversion", "mediator1", "accept", {"mediator_code": "M-9999"}, "mediator_code"),
+        ("agreement", "mediator1", "request_confirmation", {}, "court_code"),
+        ("agreement", "mediator1", "request_confirmation", {"court_code": MEDIATION_ORG}, "court_code"),
+    ],
+)
 def test_a_bad_payload_is_422_naming_the_field(client, login, engine, state, username, trigger, payload, field):
     case = case_in(client, login, state)
 
@@ -291,21 +298,33 @@ def test_a_bad_payload_is_422_naming_the_field(client, login, engine, state, use
     assert _version(engine, case["id"]) == case["version"]
 
 
-@pytest.mark.parametrize("change, field", [
-    ({"obligations": [{"obligor": 2, "obligee": 0, "description": "赔偿"}]}, "obligations.0.obligor"),
-    ({"obligations": [{"obligor": 1, "obligee": 0, "description": "赔偿"},
-                      {"obligor": 1, "obligee": 5, "description": "道歉"}]}, "obligations.1.obligee"),
-    ({"obligations": [{"obligor": -1, "obligee": 0, "description": "赔偿"}]}, "obligations.0.obligor"),
-    ({"obligations": [{"obligor": "1", "obligee": 0, "description": "赔偿"}]}, "obligations.0.obligor"),
-    ({"obligations": [{"obligor": 1, "obligee": 0, "description": "赔偿", "amount": "1.005"}]},
-     "obligations.0.amount"),
-    ({"obligations": []}, "obligations"),
-    ({"obligations": None}, "obligations"),
-    ({"facts": ""}, "facts"),
-    ({"signed_at": "2026-02-30T10:00:00+08:00"}, "signed_at"),
-    ({"signed_at": "2999-01-01T10:00:00+08:00"}, "signed_at"),
-    ({"form": "telepathic"}, "form"),
-])
+@pytest.mark.parametrize(
+    "change, field",
+    [
+        ({"obligations": [{"obligor": 2, "obligee": 0, "description": "赔偿"}]}, "obligations.0.obligor"),
+        (
+            {
+                "obligations": [
+                    {"obligor": 1, "obligee": 0, "description": "赔偿"},
+                    {"obligor": 1, "obligee": 5, "description": "道歉"},
+                ]
+            },
+            "obligations.1.obligee",
+        ),
+        ({"obligations": [{"obligor": -1, "obligee": 0, "description": "赔偿"}]}, "obligations.0.obligor"),
+        ({"obligations": [{"obligor": "1", "obligee": 0, "description": "赔偿"}]}, "obligations.0.obligor"),
+        (
+            {"obligations": [{"obligor": 1, "obligee": 0, "description": "赔偿", "amount": "1.005"}]},
+            "obligations.0.amount",
+        ),
+        ({"obligations": []}, "obligations"),
+        ({"obligations": None}, "obligations"),
+        ({"facts": ""}, "facts"),
+        ({"signed_at": "2026-02-30T10:00:00+08:00"}, "signed_at"),
+        ({"signed_at": "2999-01-01T10:00:00+08:00"}, "signed_at"),
+        ({"form": "telepathic"}, "form"),
+    ],
+)
 def test_a_bad_agreement_is_422_naming_the_field(client, login, session, change, field):
     case = make_case(session, state=State.MEDIATION)
     body = {**agreement_payload(), **change}
@@ -325,14 +344,17 @@ def test_an_obligor_who_is_also_the_obligee_is_422_naming_the_obligation(client,
     assert "obligor" in r.json()["detail"][0]["msg"]
 
 
-@pytest.mark.parametrize("payload, field", [
-    ({"satisfaction": 0, "performed": True}, "satisfaction"),
-    ({"satisfaction": 6, "performed": True}, "satisfaction"),
-    ({"satisfaction": 4.5, "performed": True}, "satisfaction"),
-    ({"satisfaction": "5", "performed": True}, "satisfaction"),
-    ({"satisfaction": 5, "performed": "yes"}, "performed"),
-    ({"satisfaction": 5}, "performed"),
-])
+@pytest.mark.parametrize(
+    "payload, field",
+    [
+        ({"satisfaction": 0, "performed": True}, "satisfaction"),
+        ({"satisfaction": 6, "performed": True}, "satisfaction"),
+        ({"satisfaction": 4.5, "performed": True}, "satisfaction"),
+        ({"satisfaction": "5", "performed": True}, "satisfaction"),
+        ({"satisfaction": 5, "performed": "yes"}, "performed"),
+        ({"satisfaction": 5}, "performed"),
+    ],
+)
 def test_a_followup_outside_one_to_five_or_without_a_boolean_is_422(client, login, session, payload, field):
     case = make_case(session, state=State.CLOSED)
 
@@ -345,8 +367,9 @@ def test_a_followup_outside_one_to_five_or_without_a_boolean_is_422(client, logi
 def test_a_followup_at_either_end_of_the_scale_is_recorded(client, login, session, satisfaction):
     case = make_case(session, state=State.CLOSED)
 
-    body = act(client, login("mediator1"), str(case.id), "record_followup",
-               {"satisfaction": satisfaction, "performed": False})
+    body = act(
+        client, login("mediator1"), str(case.id), "record_followup", {"satisfaction": satisfaction, "performed": False}
+    )
 
     assert body["state"] == "closed"
 

@@ -25,8 +25,7 @@ def test_every_demo_user_gets_a_bearer_token_that_names_them(client, login, user
     # Argon2 verification costs ~0.4 s a login).
     token = login(user["username"])["Authorization"].removeprefix("Bearer ")
 
-    claims = jwt.decode(token, get_settings().secret_key.get_secret_value(), algorithms=[ALGORITHM],
-                        audience=AUDIENCE)
+    claims = jwt.decode(token, get_settings().secret_key.get_secret_value(), algorithms=[ALGORITHM], audience=AUDIENCE)
     assert claims["sub"] == user["username"]
     assert claims["role"] == user["role"]
     assert claims["exp"] > claims["iat"]
@@ -42,11 +41,14 @@ def test_the_token_endpoint_answers_the_oauth2_shape(client):
     assert r.json()["token_type"] == "bearer"
 
 
-@pytest.mark.parametrize("username, password", [
-    ("window1", "wrong-password"),
-    ("nobody", "jiefen-demo-2026"),
-    ("WINDOW1", "jiefen-demo-2026"),
-])
+@pytest.mark.parametrize(
+    "username, password",
+    [
+        ("window1", "wrong-password"),
+        ("nobody", "jiefen-demo-2026"),
+        ("WINDOW1", "jiefen-demo-2026"),
+    ],
+)
 def test_wrong_credentials_are_refused_with_401(client, username, password):
     r = client.post(TOKEN_URL, data={"username": username, "password": password})
 
@@ -66,8 +68,9 @@ def test_token_request_without_a_password_is_422_naming_it(client, form):
 
 def _expired_token() -> str:
     s = get_settings()
-    return issue_token(s, username="window1", role="intake",
-                       now=datetime.now(UTC) - timedelta(minutes=s.token_minutes + 1))
+    return issue_token(
+        s, username="window1", role="intake", now=datetime.now(UTC) - timedelta(minutes=s.token_minutes + 1)
+    )
 
 
 def _token_signed_with(secret: str, **claims) -> str:
@@ -90,8 +93,8 @@ BAD_AUTHORIZATIONS = {
     "other_secret": "Bearer " + _token_signed_with("a-completely-different-secret-of-enough-length-42"),
     "wrong_audience": "Bearer " + _token_signed_with(_own_secret(), aud="someone-else"),
     "unknown_user": "Bearer " + _token_signed_with(_own_secret(), sub="ghost"),
-    "unsigned_alg_none": "Bearer " + jwt.encode({"sub": "window1", "aud": AUDIENCE, "iat": 1, "exp": 4102444800},
-                                                key=None, algorithm="none"),
+    "unsigned_alg_none": "Bearer "
+    + jwt.encode({"sub": "window1", "aud": AUDIENCE, "iat": 1, "exp": 4102444800}, key=None, algorithm="none"),
 }
 
 
@@ -114,10 +117,18 @@ def test_the_route_table_covers_every_contract_endpoint(app):
     paths = {p for _, p in _api_calls(app)}
     some = str(uuid.UUID(int=7))
     assert paths >= {
-        "/api/v1/cases", f"/api/v1/cases/{some}", f"/api/v1/cases/{some}/actions",
-        f"/api/v1/cases/{some}/actions/divert", f"/api/v1/cases/{some}/events", f"/api/v1/cases/{some}/deadlines",
-        f"/api/v1/cases/{some}/documents", f"/api/v1/documents/{some}", f"/api/v1/documents/{some}/pdf",
-        "/api/v1/court/confirmations", "/api/v1/organizations", "/api/v1/mediators",
+        "/api/v1/cases",
+        f"/api/v1/cases/{some}",
+        f"/api/v1/cases/{some}/actions",
+        f"/api/v1/cases/{some}/actions/divert",
+        f"/api/v1/cases/{some}/events",
+        f"/api/v1/cases/{some}/deadlines",
+        f"/api/v1/cases/{some}/documents",
+        f"/api/v1/documents/{some}",
+        f"/api/v1/documents/{some}/pdf",
+        "/api/v1/court/confirmations",
+        "/api/v1/organizations",
+        "/api/v1/mediators",
     }
 
 

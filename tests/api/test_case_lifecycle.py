@@ -1,6 +1,7 @@
 """A whole case through HTTP (CONTRACT §4, §5): intake → diversion → mediation → agreement →
 judicial confirmation → confirmed → closed → follow-up, with its audit chain and its deadlines."""
 
+import itertools
 import re
 import uuid
 from datetime import UTC, datetime
@@ -15,8 +16,14 @@ from workflows.audit import GENESIS, event_hash
 from workflows.clocks.calendar import DEFAULT_CALENDAR
 
 OBLIGATIONS = [
-    {"obligor": 1, "obligee": 0, "description": "赔偿天花板维修费用", "amount": "8500.00",
-     "due_date": "2026-12-31", "place": "北山街道人民调解委员会"},
+    {
+        "obligor": 1,
+        "obligee": 0,
+        "description": "赔偿天花板维修费用",
+        "amount": "8500.00",
+        "due_date": "2026-12-31",
+        "place": "北山街道人民调解委员会",
+    },
     {"obligor": 0, "obligee": 1, "description": "配合李四入户查看漏水点"},
 ]
 
@@ -29,15 +36,29 @@ def test_a_neighbour_dispute_runs_from_intake_to_followup(client, login):
     window, mediator, court = login("window1"), login("mediator1"), login("court1")
 
     # 受理登记
-    r = client.post("/api/v1/cases", json={
-        "dispute_type": "neighbour", "summary": "楼上漏水导致楼下天花板受损，双方就维修费用协商未果",
-        "channel": "window", "region": "330106001001", "claim_amount": "8500.00", "occurred_on": "2026-10-20",
-        "parties": [
-            {"role": "applicant", "kind": "person", "name": "张三", "id_number": ID_A, "phone": "13812345678",
-             "address": "杭州市西湖区北山街道1号"},
-            {"role": "respondent", "kind": "person", "name": "李四", "id_number": ID_B, "phone": "139 8765 4321"},
-        ],
-    }, headers=window)
+    r = client.post(
+        "/api/v1/cases",
+        json={
+            "dispute_type": "neighbour",
+            "summary": "楼上漏水导致楼下天花板受损，双方就维修费用协商未果",
+            "channel": "window",
+            "region": "330106001001",
+            "claim_amount": "8500.00",
+            "occurred_on": "2026-10-20",
+            "parties": [
+                {
+                    "role": "applicant",
+                    "kind": "person",
+                    "name": "张三",
+                    "id_number": ID_A,
+                    "phone": "13812345678",
+                    "address": "杭州市西湖区北山街道1号",
+                },
+                {"role": "respondent", "kind": "person", "name": "李四", "id_number": ID_B, "phone": "139 8765 4321"},
+            ],
+        },
+        headers=window,
+    )
     assert r.status_code == 201, r.text
     case = r.json()
     year = _local_now().year
@@ -70,10 +91,18 @@ def test_a_neighbour_dispute_runs_from_intake_to_followup(client, login):
     case = act(client, mediator, cid, "accept", {"mediator_code": "M-0001"})
     assert (case["state"], case["mediator_code"]) == ("mediation", "M-0001")
     signed_at = _local_now().replace(microsecond=0).isoformat()
-    case = act(client, mediator, cid, "reach_agreement", {
-        "facts": "2026年10月，李四家卫生间漏水致张三家天花板受损。", "liability": "李四承担全部维修责任。",
-        "obligations": OBLIGATIONS, "signed_at": signed_at,
-    })
+    case = act(
+        client,
+        mediator,
+        cid,
+        "reach_agreement",
+        {
+            "facts": "2026年10月，李四家卫生间漏水致张三家天花板受损。",
+            "liability": "李四承担全部维修责任。",
+            "obligations": OBLIGATIONS,
+            "signed_at": signed_at,
+        },
+    )
     assert case["state"] == "agreement"
     assert case["agreement"]["obligations"][0] == OBLIGATIONS[0]
     assert case["agreement"]["form"] == "written"
@@ -86,7 +115,11 @@ def test_a_neighbour_dispute_runs_from_intake_to_followup(client, login):
     assert r.status_code == 200
     [handoff] = r.json()
     assert (handoff["case_id"], handoff["case_no"], handoff["court_code"], handoff["status"]) == (
-        cid, case["case_no"], COURT, "pending")
+        cid,
+        case["case_no"],
+        COURT,
+        "pending",
+    )
     package = handoff["package"]
     assert package["case_no"] == case["case_no"]
     assert [p["name"] for p in package["applicants"]] == ["张三", "李四"]
@@ -95,7 +128,9 @@ def test_a_neighbour_dispute_runs_from_intake_to_followup(client, login):
     assert package["mediator_code"] == "M-0001"
     assert client.get(f"/api/v1/cases/{cid}", headers=court).status_code == 200
     assert set(client.get(f"/api/v1/cases/{cid}/actions", headers=court).json()["allowed"]) == {
-        "court_confirm", "court_reject"}
+        "court_confirm",
+        "court_reject",
+    }
 
     # 裁定确认有效: the hand-off leaves the pending inbox
     case = act(client, court, cid, "court_confirm", {"ruling_no": "（2026）浙0106民特1号"})
@@ -118,26 +153,56 @@ def test_a_neighbour_dispute_runs_from_intake_to_followup(client, login):
     # the transitions (other events, e.g. about documents, may come between them)
     transitions = [e for e in events if e["trigger"] in {"open", *Trigger}]
     assert [e["trigger"] for e in transitions] == [
-        "open", "divert", "accept", "reach_agreement", "request_confirmation", "court_confirm",
-        "record_fulfilment", "record_followup"]
-    assert [e["actor"] for e in transitions] == ["window1", "window1", "mediator1", "mediator1", "mediator1",
-                                                 "court1", "mediator1", "mediator1"]
-    assert [e["to_state"] for e in transitions] == ["intake", "diversion", "mediation", "agreement",
-                                                    "judicial_confirmation", "confirmed", "closed", "closed"]
-    for before, after in zip(transitions, transitions[1:], strict=False):
+        "open",
+        "divert",
+        "accept",
+        "reach_agreement",
+        "request_confirmation",
+        "court_confirm",
+        "record_fulfilment",
+        "record_followup",
+    ]
+    assert [e["actor"] for e in transitions] == [
+        "window1",
+        "window1",
+        "mediator1",
+        "mediator1",
+        "mediator1",
+        "court1",
+        "mediator1",
+        "mediator1",
+    ]
+    assert [e["to_state"] for e in transitions] == [
+        "intake",
+        "diversion",
+        "mediation",
+        "agreement",
+        "judicial_confirmation",
+        "confirmed",
+        "closed",
+        "closed",
+    ]
+    for before, after in itertools.pairwise(transitions):
         assert after["from_state"] == before["to_state"]
     assert [e["seq"] for e in events] == list(range(1, len(events) + 1))
     assert events[0]["prev_hash"] == GENESIS and events[0]["from_state"] is None
-    for before, after in zip(events, events[1:], strict=False):
+    for before, after in itertools.pairwise(events):
         assert after["prev_hash"] == before["hash"]
         assert datetime.fromisoformat(after["at"]) >= datetime.fromisoformat(before["at"])
     assert len({e["hash"] for e in events}) == len(events)
     for e in events:
         assert re.fullmatch(r"[0-9a-f]{64}", e["hash"])
         assert e["hash"] == event_hash(
-            case_id=uuid.UUID(cid), seq=e["seq"], at=datetime.fromisoformat(e["at"]), actor=e["actor"],
-            trigger=e["trigger"], from_state=e["from_state"], to_state=e["to_state"], payload=e["payload"],
-            prev_hash=e["prev_hash"])
+            case_id=uuid.UUID(cid),
+            seq=e["seq"],
+            at=datetime.fromisoformat(e["at"]),
+            actor=e["actor"],
+            trigger=e["trigger"],
+            from_state=e["from_state"],
+            to_state=e["to_state"],
+            payload=e["payload"],
+            prev_hash=e["prev_hash"],
+        )
     assert events[1]["payload"]["org_code"] == MEDIATION_ORG
     opened = events[0]["payload"]
     assert [p["id_number"] for p in opened["parties"]] == ["110105********002X", "110105********0016"]
@@ -148,8 +213,13 @@ def test_a_neighbour_dispute_runs_from_intake_to_followup(client, login):
     assert r.status_code == 200
     deadlines = {d["kind"]: d for d in r.json()}
     # issue 6: court_confirm opens the enforcement clock (民事诉讼法 第250条); record_fulfilment meets it
-    assert set(deadlines) == {"diversion_acceptance", "mediation", "confirmation_window", "court_decision",
-                              "enforcement"}
+    assert set(deadlines) == {
+        "diversion_acceptance",
+        "mediation",
+        "confirmation_window",
+        "court_decision",
+        "enforcement",
+    }
     assert {d["status"] for d in deadlines.values()} == {"met"}
     for d in deadlines.values():
         assert d["due_at"].endswith("T00:00:00+08:00"), d
@@ -193,13 +263,17 @@ def test_diversion_acceptance_skips_national_day_and_counts_the_tiaoxiu_saturday
     assert (d["last_day"], d["due_at"]) == ("2026-10-10", "2026-10-11T00:00:00+08:00")
 
 
-@pytest.mark.parametrize("dispute_type, channel, days, last_day, basis", [
-    ("neighbour", "window", 30, "2026-12-02", "人民调解工作若干规定"),
-    ("labour", "window", 15, "2026-11-17", "劳动争议调解仲裁法 第14条"),
-    ("contract", "court_referral", 30, "2026-12-02", "特邀调解的规定 第27条"),
-])
-def test_mediation_deadline_follows_the_dispute_profile(client, login, session, dispute_type, channel, days,
-                                                        last_day, basis):
+@pytest.mark.parametrize(
+    "dispute_type, channel, days, last_day, basis",
+    [
+        ("neighbour", "window", 30, "2026-12-02", "人民调解工作若干规定"),
+        ("labour", "window", 15, "2026-11-17", "劳动争议调解仲裁法 第14条"),
+        ("contract", "court_referral", 30, "2026-12-02", "特邀调解的规定 第27条"),
+    ],
+)
+def test_mediation_deadline_follows_the_dispute_profile(
+    client, login, session, dispute_type, channel, days, last_day, basis
+):
     case = make_case(session, state=State.MEDIATION, dispute_type=dispute_type, channel=channel)
 
     d = _deadlines(client, login("mediator1"), case.id)

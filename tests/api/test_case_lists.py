@@ -24,8 +24,9 @@ def docket(client, login, session) -> dict[str, dict]:
     """
     window = login("window1")
     cases = {"fresh": open_case(client, window, summary="新登记：邻里噪音纠纷")}
-    contract = open_case(client, window, dispute_type="contract", summary="建材买卖合同货款纠纷",
-                         parties=[WANG_WU, ZHAO_LIU])
+    contract = open_case(
+        client, window, dispute_type="contract", summary="建材买卖合同货款纠纷", parties=[WANG_WU, ZHAO_LIU]
+    )
     cases["contract"] = act(client, window, contract["id"], "divert", {"org_code": MEDIATION_ORG})
     stale = make_case(session, state=State.DIVERSION, now=datetime(2026, 11, 2, 2, 0, tzinfo=UTC))
     cases["stale"] = client.get(f"/api/v1/cases/{stale.id}", headers=window).json()
@@ -107,11 +108,19 @@ def test_pages_cover_the_list_once_and_count_is_the_total(client, login, docket)
     assert (len(filtered["data"]), filtered["count"]) == (1, 3)
 
 
-@pytest.mark.parametrize("params, field", [
-    ({"limit": 0}, "limit"), ({"limit": 201}, "limit"), ({"offset": -1}, "offset"), ({"limit": "ten"}, "limit"),
-    ({"state": "archived"}, "state"), ({"dispute_type": "divorce"}, "dispute_type"), ({"overdue": "maybe"}, "overdue"),
-    ({"q": "张" * 101}, "q"),
-])
+@pytest.mark.parametrize(
+    "params, field",
+    [
+        ({"limit": 0}, "limit"),
+        ({"limit": 201}, "limit"),
+        ({"offset": -1}, "offset"),
+        ({"limit": "ten"}, "limit"),
+        ({"state": "archived"}, "state"),
+        ({"dispute_type": "divorce"}, "dispute_type"),
+        ({"overdue": "maybe"}, "overdue"),
+        ({"q": "张" * 101}, "q"),
+    ],
+)
 def test_bad_list_parameters_are_422_naming_them(client, login, params, field):
     r = client.get("/api/v1/cases", params=params, headers=login("window1"))
 

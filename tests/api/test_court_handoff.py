@@ -46,10 +46,21 @@ def traffic_agreement() -> dict[str, Any]:
         "facts": "2026年10月5日，李四驾驶小型轿车在西湖区北山街与张三驾驶的电动自行车相撞，致张三受伤、车辆损坏。",
         "liability": "经交警部门认定，李四负事故全部责任。",
         "obligations": [
-            {"obligor": 1, "obligee": 0, "description": "赔偿医疗费、误工费、护理费及车辆损失", "amount": "60000.00",
-             "due_date": "2026-12-31", "place": "西湖区道路交通事故纠纷人民调解委员会"},
-            {"obligor": 1, "obligee": 0, "description": "赔偿后续治疗费", "amount": "25000.00",
-             "due_date": "2027-03-31"},
+            {
+                "obligor": 1,
+                "obligee": 0,
+                "description": "赔偿医疗费、误工费、护理费及车辆损失",
+                "amount": "60000.00",
+                "due_date": "2026-12-31",
+                "place": "西湖区道路交通事故纠纷人民调解委员会",
+            },
+            {
+                "obligor": 1,
+                "obligee": 0,
+                "description": "赔偿后续治疗费",
+                "amount": "25000.00",
+                "due_date": "2027-03-31",
+            },
         ],
         "signed_at": signed_a_moment_ago(),
     }
@@ -64,8 +75,9 @@ def traffic_case_in_agreement(client: TestClient, login: Login, **over: Any) -> 
     return act(client, mediator, case["id"], "reach_agreement", traffic_agreement())
 
 
-def test_a_traffic_agreement_is_filed_received_confirmed_and_fulfilled(client: TestClient, login: Login,
-                                                                       courts: None) -> None:
+def test_a_traffic_agreement_is_filed_received_confirmed_and_fulfilled(
+    client: TestClient, login: Login, courts: None
+) -> None:
     mediator, court = login("mediator4"), login("court1")
     case = traffic_case_in_agreement(client, login)
     cid = case["id"]
@@ -85,7 +97,9 @@ def test_a_traffic_agreement_is_filed_received_confirmed_and_fulfilled(client: T
     assert (h["status"], h["court_code"], h["accepted_at"], h["decided_at"]) == ("pending", COURT, None, None)
     pkg = h["package"]
     assert [(a["name"], a["id_number"], a["phone"]) for a in pkg["applicants"]] == [
-        ("张三", "11010519491231002X", "13812345678"), ("李四", "110105198001010016", "13987654321")]
+        ("张三", "11010519491231002X", "13812345678"),
+        ("李四", "110105198001010016", "13987654321"),
+    ]
     assert pkg["agreement"]["obligations"][1]["amount"] == "25000.00"
     assert pkg["agreement"]["liability"].startswith("经交警部门认定")
     assert pkg["mediation_organization"]["code"] == TRAFFIC_ORG
@@ -96,7 +110,9 @@ def test_a_traffic_agreement_is_filed_received_confirmed_and_fulfilled(client: T
     assert pkg["warnings"] == []
     kinds = {d["kind"]: d for d in pkg["documents"]}
     assert set(kinds) == {"mediation_agreement", "confirmation_application"}
-    assert kinds["confirmation_application"]["pdf"] == f"/api/v1/documents/{kinds['confirmation_application']['id']}/pdf"
+    assert (
+        kinds["confirmation_application"]["pdf"] == f"/api/v1/documents/{kinds['confirmation_application']['id']}/pdf"
+    )
     r = client.get(f"/api/v1/cases/{cid}/documents", headers=mediator)
     assert {d["id"] for d in r.json()} >= {d["id"] for d in pkg["documents"]}
 
@@ -107,10 +123,12 @@ def test_a_traffic_agreement_is_filed_received_confirmed_and_fulfilled(client: T
     assert first["status"] == "accepted" and first["accepted_at"]
     r = client.post(f"/api/v1/court/confirmations/{hid}/receive", headers=court)
     assert r.status_code == 200 and r.json()["accepted_at"] == first["accepted_at"]
-    assert [h["id"] for h in client.get("/api/v1/court/confirmations", params={"status": "pending"},
-                                        headers=court).json()] == []
-    assert [h["id"] for h in client.get("/api/v1/court/confirmations", params={"status": "accepted"},
-                                        headers=court).json()] == [hid]
+    assert [
+        h["id"] for h in client.get("/api/v1/court/confirmations", params={"status": "pending"}, headers=court).json()
+    ] == []
+    assert [
+        h["id"] for h in client.get("/api/v1/court/confirmations", params={"status": "accepted"}, headers=court).json()
+    ] == [hid]
     events = client.get(f"/api/v1/cases/{cid}/events", headers=mediator).json()
     received = [e for e in events if e["trigger"] == "court_received"]
     assert len(received) == 1 and received[0]["actor"] == "court1"
@@ -138,12 +156,14 @@ def test_a_traffic_agreement_is_filed_received_confirmed_and_fulfilled(client: T
     assert case["state"] == "closed"
     deadlines = {d["kind"]: d for d in client.get(f"/api/v1/cases/{cid}/deadlines", headers=mediator).json()}
     assert deadlines["enforcement"]["status"] == "met"
-    assert [h["id"] for h in client.get("/api/v1/court/confirmations", params={"status": "decided"},
-                                        headers=court).json()] == [hid]
+    assert [
+        h["id"] for h in client.get("/api/v1/court/confirmations", params={"status": "decided"}, headers=court).json()
+    ] == [hid]
 
 
-def test_the_wrong_court_is_refused_naming_article_205_and_the_right_court(client: TestClient, login: Login,
-                                                                          courts: None) -> None:
+def test_the_wrong_court_is_refused_naming_article_205_and_the_right_court(
+    client: TestClient, login: Login, courts: None
+) -> None:
     mediator = login("mediator4")
     case = traffic_case_in_agreement(client, login)
     r = fire(client, mediator, case["id"], "request_confirmation", {"court_code": OTHER_COURT})
@@ -160,13 +180,24 @@ def test_the_wrong_court_is_refused_naming_article_205_and_the_right_court(clien
 
 
 def test_a_party_domiciled_in_another_county_gives_that_county_s_court_jurisdiction(
-        client: TestClient, login: Login, courts: None) -> None:
+    client: TestClient, login: Login, courts: None
+) -> None:
     mediator = login("mediator4")
     parties = [
-        {"role": "applicant", "kind": "person", "name": "王五", "id_number": "330105199001010011",
-         "phone": "13812345678"},
-        {"role": "respondent", "kind": "person", "name": "李四", "id_number": "110105198001010016",
-         "phone": "13987654321"},
+        {
+            "role": "applicant",
+            "kind": "person",
+            "name": "王五",
+            "id_number": "330105199001010011",
+            "phone": "13812345678",
+        },
+        {
+            "role": "respondent",
+            "kind": "person",
+            "name": "李四",
+            "id_number": "110105198001010016",
+            "phone": "13987654321",
+        },
     ]
     case = traffic_case_in_agreement(client, login, parties=parties)
     case = act(client, mediator, case["id"], "request_confirmation", {"court_code": OTHER_COURT})
@@ -187,8 +218,14 @@ def test_a_dispute_for_the_intermediate_court_goes_there(client: TestClient, log
 
 def test_a_family_status_agreement_is_refused(client: TestClient, login: Login) -> None:
     mediator = login("mediator1")
-    case = case_in(client, login, "agreement", dispute_type="family", status_matter=True,
-                   summary="双方协议解除婚姻关系并约定子女抚养")
+    case = case_in(
+        client,
+        login,
+        "agreement",
+        dispute_type="family",
+        status_matter=True,
+        summary="双方协议解除婚姻关系并约定子女抚养",
+    )
     r = fire(client, mediator, case["id"], "request_confirmation", {"court_code": COURT})
     assert r.status_code == 409
     body = r.json()
@@ -227,8 +264,11 @@ def test_a_payment_without_due_date_is_filed_with_a_warning(client: TestClient, 
     [h] = client.get("/api/v1/court/confirmations", headers=login("court1")).json()
     [warning] = h["package"]["warnings"]
     assert warning["obligation"] == 0 and warning["missing"] == ["due_date"] and "第358条" in warning["message"]
-    event = [e for e in client.get(f"/api/v1/cases/{case['id']}/events", headers=mediator).json()
-             if e["trigger"] == "request_confirmation"][0]
+    event = next(
+        e
+        for e in client.get(f"/api/v1/cases/{case['id']}/events", headers=mediator).json()
+        if e["trigger"] == "request_confirmation"
+    )
     assert event["payload"]["warnings"] == [warning]
 
 
@@ -265,9 +305,12 @@ def test_a_rejected_agreement_may_be_mediated_again(client: TestClient, login: L
 
 def test_a_court_referral_goes_back_to_the_inviting_court(client: TestClient, login: Login, courts: None) -> None:
     mediator = login("mediator4")
-    case = traffic_case_in_agreement(client, login, channel="court_referral",
-                                     referral={"court_code": OTHER_COURT, "kind": "pre_filing",
-                                               "reference": "（2026）浙0105民诉前调1号"})
+    case = traffic_case_in_agreement(
+        client,
+        login,
+        channel="court_referral",
+        referral={"court_code": OTHER_COURT, "kind": "pre_filing", "reference": "（2026）浙0105民诉前调1号"},
+    )
     r = fire(client, mediator, case["id"], "request_confirmation", {"court_code": COURT})
     assert r.status_code == 409 and OTHER_COURT in r.json()["detail"] and "第205条" in r.json()["detail"]
     case = act(client, mediator, case["id"], "request_confirmation", {"court_code": OTHER_COURT})

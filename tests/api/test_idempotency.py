@@ -32,8 +32,9 @@ def test_a_repeat_with_a_different_body_still_returns_the_first_case(client, log
     window = {**login("window1"), "Idempotency-Key": "retry-after-timeout"}
 
     first = client.post("/api/v1/cases", json=case_payload(), headers=window)
-    second = client.post("/api/v1/cases", json=case_payload(summary="换了一个描述", dispute_type="contract"),
-                         headers=window)
+    second = client.post(
+        "/api/v1/cases", json=case_payload(summary="换了一个描述", dispute_type="contract"), headers=window
+    )
 
     assert second.status_code == 200
     assert second.json()["summary"] == first.json()["summary"]
@@ -66,8 +67,9 @@ def test_different_keys_open_different_cases(client, login):
 def test_a_replay_after_the_case_moved_on_returns_it_as_it_is_now(client, login):
     window = {**login("window1"), "Idempotency-Key": "moved-on"}
     first = client.post("/api/v1/cases", json=case_payload(), headers=window).json()
-    client.post(f"/api/v1/cases/{first['id']}/actions/divert", json={"org_code": "CN-ZJ-XH-CC-RTW"},
-                headers=login("window1"))
+    client.post(
+        f"/api/v1/cases/{first['id']}/actions/divert", json={"org_code": "CN-ZJ-XH-CC-RTW"}, headers=login("window1")
+    )
 
     again = client.post("/api/v1/cases", json=case_payload(), headers=window)
 

@@ -7,8 +7,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 from sqlalchemy.engine import Engine
 
 from api.app import create_app
@@ -23,8 +22,12 @@ VALID_PHONES = ["13812345678", "+86 139 8765 4321", "0571-87654321"]
 INVALID_PHONES = ["1381234567", "+1 202 555 0143", "phone", "0" * 30]
 
 junk = st.one_of(
-    st.none(), st.booleans(), st.integers(min_value=-10**20, max_value=10**20),
-    st.floats(allow_nan=False), st.text(max_size=30), st.lists(st.integers(), max_size=3),
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(10**20), max_value=10**20),
+    st.floats(allow_nan=False),
+    st.text(max_size=30),
+    st.lists(st.integers(), max_size=3),
     st.dictionaries(st.text(max_size=5), st.integers(), max_size=2),
 )
 
@@ -64,10 +67,13 @@ OPTIONAL_FIELDS = {
     "occurred_on": st.sampled_from(["2026-01-15", "2025-02-29", "2999-01-01", "yesterday"]),
     "arbitration_agreement": st.booleans(),
     "status_matter": st.booleans(),
-    "referral": st.fixed_dictionaries({}, optional={
-        "kind": maybe(st.sampled_from(["pre_filing", "post_filing"])),
-        "received_on": maybe(st.just("2026-10-01")),
-    }),
+    "referral": st.fixed_dictionaries(
+        {},
+        optional={
+            "kind": maybe(st.sampled_from(["pre_filing", "post_filing"])),
+            "received_on": maybe(st.just("2026-10-01")),
+        },
+    ),
 }
 
 # Anything goes: each field mostly plausible, sometimes junk; parties in any number and mix.
@@ -85,8 +91,11 @@ mixed_intake = st.fixed_dictionaries(
 # Well-formed: an applicant and a respondent with valid identities, plus any third parties.
 valid_person = st.fixed_dictionaries(
     {"kind": st.just("person"), "name": st.sampled_from(["张三", "李四", "王五"])},
-    optional={"id_number": st.sampled_from(VALID_IDS), "phone": st.sampled_from(VALID_PHONES),
-              "address": st.text(max_size=40)},
+    optional={
+        "id_number": st.sampled_from(VALID_IDS),
+        "phone": st.sampled_from(VALID_PHONES),
+        "address": st.text(max_size=40),
+    },
 )
 valid_company = st.fixed_dictionaries(
     {"kind": st.just("organization"), "name": st.just("杭州某物业管理有限公司")},
@@ -98,8 +107,10 @@ valid_party = st.one_of(valid_person, valid_company)
 @st.composite
 def valid_parties(draw: st.DrawFn) -> list[dict[str, Any]]:
     sides = [{**draw(valid_party), "role": "applicant"}, {**draw(valid_party), "role": "respondent"}]
-    sides += [{**p, "role": draw(st.sampled_from(["applicant", "respondent", "third_party"]))}
-              for p in draw(st.lists(valid_party, max_size=3))]
+    sides += [
+        {**p, "role": draw(st.sampled_from(["applicant", "respondent", "third_party"]))}
+        for p in draw(st.lists(valid_party, max_size=3))
+    ]
     return draw(st.permutations(sides))
 
 
@@ -111,8 +122,11 @@ valid_intake = st.fixed_dictionaries(
         "region": st.sampled_from(["330106", "330106001", "330106001001"]),
         "parties": valid_parties(),
     },
-    optional={"arbitration_agreement": st.booleans(), "status_matter": st.booleans(),
-              "claim_amount": st.decimals(min_value=0, max_value=10**6, places=2).map(str)},
+    optional={
+        "arbitration_agreement": st.booleans(),
+        "status_matter": st.booleans(),
+        "claim_amount": st.decimals(min_value=0, max_value=10**6, places=2).map(str),
+    },
 )
 
 intake = st.one_of(valid_intake, mixed_intake)
@@ -130,8 +144,9 @@ def _census(engine: Engine) -> dict[str, int]:
         return {
             "cases": q("SELECT count(*) FROM cases").scalar_one(),
             "parties": q("SELECT count(*) FROM parties").scalar_one(),
-            "orphan_parties": q("SELECT count(*) FROM parties p WHERE NOT EXISTS "
-                                "(SELECT 1 FROM cases c WHERE c.id = p.case_id)").scalar_one(),
+            "orphan_parties": q(
+                "SELECT count(*) FROM parties p WHERE NOT EXISTS (SELECT 1 FROM cases c WHERE c.id = p.case_id)"
+            ).scalar_one(),
             "cases_without_two_sides": q(
                 "SELECT count(*) FROM cases c WHERE "
                 "NOT EXISTS (SELECT 1 FROM parties p WHERE p.case_id = c.id AND p.role = 'applicant') OR "
@@ -150,8 +165,13 @@ def test_intake_answers_201_or_422_and_stores_a_case_whole_or_not_at_all(sqlite_
     seen: set[int] = set()
 
     # derandomize: the same 150 examples every run (STYLE §12: failures must be repeatable).
-    @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture],
-              derandomize=True, database=None)
+    @settings(
+        max_examples=150,
+        deadline=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture],
+        derandomize=True,
+        database=None,
+    )
     @given(body=intake)
     def post(body: dict[str, Any]) -> None:
         before = _census(sqlite_only)

@@ -35,12 +35,24 @@ INVALID: list[tuple[str, dict[str, Any], str, str | None]] = [
     ("id_number_bad_check_digit", _with_applicant(id_number=BAD_CHECK_DIGIT), "parties.0.id_number", BAD_CHECK_DIGIT),
     ("id_number_born_on_feb_30", _with_applicant(id_number=FEB_30), "parties.0.id_number", FEB_30),
     ("id_number_17_digits", _with_applicant(id_number=ID_A[:17]), "parties.0.id_number", ID_A[:17]),
-    ("id_number_with_letters", _with_applicant(id_number="11010519491231ABCX"), "parties.0.id_number",
-     "11010519491231ABCX"),
-    ("id_number_as_a_number", _with_applicant(id_number=110105198001010016), "parties.0.id_number",
-     "110105198001010016"),
-    ("organization_with_id_number", {"parties": [APPLICANT, {**COMPANY, "uscc": None, "id_number": ID_B}]},
-     "parties.1", ID_B),
+    (
+        "id_number_with_letters",
+        _with_applicant(id_number="11010519491231ABCX"),
+        "parties.0.id_number",
+        "11010519491231ABCX",
+    ),
+    (
+        "id_number_as_a_number",
+        _with_applicant(id_number=110105198001010016),
+        "parties.0.id_number",
+        "110105198001010016",
+    ),
+    (
+        "organization_with_id_number",
+        {"parties": [APPLICANT, {**COMPANY, "uscc": None, "id_number": ID_B}]},
+        "parties.1",
+        ID_B,
+    ),
     ("person_with_uscc", _with_applicant(id_number=..., uscc=USCC_A), "parties.0", None),
     ("uscc_bad_check_digit", {"parties": [APPLICANT, {**COMPANY, "uscc": BAD_USCC}]}, "parties.1.uscc", BAD_USCC),
     ("uscc_too_short", {"parties": [APPLICANT, {**COMPANY, "uscc": USCC_A[:15]}]}, "parties.1.uscc", None),
@@ -55,8 +67,12 @@ INVALID: list[tuple[str, dict[str, Any], str, str | None]] = [
     ("region_with_letters", {"region": "33010a"}, "region", None),
     ("region_as_a_number", {"region": 330106}, "region", None),
     ("only_applicants", {"parties": [APPLICANT, {**RESPONDENT, "role": "applicant"}]}, "parties", None),
-    ("only_respondent_and_third_party",
-     {"parties": [{**APPLICANT, "role": "third_party"}, RESPONDENT]}, "parties", None),
+    (
+        "only_respondent_and_third_party",
+        {"parties": [{**APPLICANT, "role": "third_party"}, RESPONDENT]},
+        "parties",
+        None,
+    ),
     ("one_party", {"parties": [APPLICANT]}, "parties", ID_A),
     ("no_parties", {"parties": []}, "parties", None),
     ("parties_not_a_list", {"parties": {"0": APPLICANT}}, "parties", ID_A),
@@ -80,13 +96,16 @@ INVALID: list[tuple[str, dict[str, Any], str, str | None]] = [
 
 def _counts(engine) -> tuple[int, int]:
     with Session(engine) as s:
-        return (s.exec(select(func.count()).select_from(Case)).one(),
-                s.exec(select(func.count()).select_from(Party)).one())
+        return (
+            s.exec(select(func.count()).select_from(Case)).one(),
+            s.exec(select(func.count()).select_from(Party)).one(),
+        )
 
 
 @pytest.mark.parametrize("changes, field, raw", [case[1:] for case in INVALID], ids=[case[0] for case in INVALID])
-def test_invalid_intake_is_422_naming_the_field_without_echoing_personal_data(client, login, engine, changes, field,
-                                                                               raw):
+def test_invalid_intake_is_422_naming_the_field_without_echoing_personal_data(
+    client, login, engine, changes, field, raw
+):
     r = client.post("/api/v1/cases", json=case_payload(**changes), headers=login("window1"))
 
     assert r.status_code == 422, r.text
@@ -101,17 +120,24 @@ def test_invalid_intake_is_422_naming_the_field_without_echoing_personal_data(cl
 
 
 def test_the_kind_mismatch_message_names_the_identity_field_to_use(client, login):
-    r = client.post("/api/v1/cases", json=case_payload(parties=[APPLICANT, {**COMPANY, "uscc": None,
-                                                                             "id_number": ID_B}]),
-                    headers=login("window1"))
+    r = client.post(
+        "/api/v1/cases",
+        json=case_payload(parties=[APPLICANT, {**COMPANY, "uscc": None, "id_number": ID_B}]),
+        headers=login("window1"),
+    )
 
     [error] = r.json()["detail"]
     assert "uscc" in error["msg"] and "id_number" in error["msg"]
 
 
 def test_every_bad_field_is_reported_at_once(client, login):
-    body = case_payload(dispute_type="divorce", channel="fax", region="1", claim_amount="-1",
-                        parties=[{**APPLICANT, "id_number": BAD_CHECK_DIGIT, "phone": "12345"}, RESPONDENT])
+    body = case_payload(
+        dispute_type="divorce",
+        channel="fax",
+        region="1",
+        claim_amount="-1",
+        parties=[{**APPLICANT, "id_number": BAD_CHECK_DIGIT, "phone": "12345"}, RESPONDENT],
+    )
 
     r = client.post("/api/v1/cases", json=body, headers=login("window1"))
 
@@ -132,9 +158,15 @@ def test_a_required_field_left_out_is_422_naming_it(client, login, missing):
     assert [e["field"] for e in r.json()["detail"]] == [missing]
 
 
-@pytest.mark.parametrize("number", [
-    ID_A, ID_B, ID_C, ID_D,  # Regression: ID_C once carried a wrong check digit
-])
+@pytest.mark.parametrize(
+    "number",
+    [
+        ID_A,
+        ID_B,
+        ID_C,
+        ID_D,  # Regression: ID_C once carried a wrong check digit
+    ],
+)
 def test_the_identity_numbers_the_tests_rely_on_are_accepted(client, login, number):
     r = client.post("/api/v1/cases", json=case_payload(**_with_applicant(id_number=number)), headers=login("window1"))
 
@@ -184,8 +216,11 @@ def test_occurred_today_and_zero_claim_are_accepted(client, login):
 
 
 def test_unknown_fields_are_ignored_and_cannot_set_the_state(client, login):
-    r = client.post("/api/v1/cases", json=case_payload(state="closed", version=99, org_code="CN-ZJ-XH-CC-RTW"),
-                    headers=login("window1"))
+    r = client.post(
+        "/api/v1/cases",
+        json=case_payload(state="closed", version=99, org_code="CN-ZJ-XH-CC-RTW"),
+        headers=login("window1"),
+    )
 
     assert r.status_code == 201
     assert (r.json()["state"], r.json()["version"], r.json()["org_code"]) == ("intake", 1, None)
@@ -227,8 +262,9 @@ def test_a_region_with_non_ascii_digits_is_refused_or_stored_in_ascii(client, lo
 def test_an_identity_number_born_in_the_future_is_refused(client, login):
     born_2099 = "110105209912310010"  # check digit correct
 
-    r = client.post("/api/v1/cases", json=case_payload(**_with_applicant(id_number=born_2099)),
-                    headers=login("window1"))
+    r = client.post(
+        "/api/v1/cases", json=case_payload(**_with_applicant(id_number=born_2099)), headers=login("window1")
+    )
 
     assert r.status_code == 422
     assert [e["field"] for e in r.json()["detail"]] == ["parties.0.id_number"]
@@ -238,8 +274,9 @@ def test_an_identity_number_born_in_the_future_is_refused(client, login):
 def test_an_identity_number_typed_in_full_width_digits_is_stored_in_ascii(client, login, engine):
     typed_with_ime = "１１０１０５１９８００１０１００１６"  # ID_B as a Chinese IME may produce it
 
-    r = client.post("/api/v1/cases", json=case_payload(**_with_applicant(id_number=typed_with_ime)),
-                    headers=login("window1"))
+    r = client.post(
+        "/api/v1/cases", json=case_payload(**_with_applicant(id_number=typed_with_ime)), headers=login("window1")
+    )
 
     assert r.status_code == 201, r.text
     with Session(engine) as s:

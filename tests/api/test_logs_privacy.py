@@ -6,9 +6,15 @@ from api.logs import ScrubFilter, log_config
 
 
 def test_scrub_filter_masks_identity_numbers_and_phones_in_access_lines():
-    record = logging.LogRecord("uvicorn.access", logging.INFO, __file__, 1, '%s - "%s %s HTTP/%s" %d',
-                               ("127.0.0.1:5000", "GET", "/api/v1/cases?q=11010519491231002X&p=13812345678", "1.1", 200),
-                               None)
+    record = logging.LogRecord(
+        "uvicorn.access",
+        logging.INFO,
+        __file__,
+        1,
+        '%s - "%s %s HTTP/%s" %d',
+        ("127.0.0.1:5000", "GET", "/api/v1/cases?q=11010519491231002X&p=13812345678", "1.1", 200),
+        None,
+    )
     assert ScrubFilter().filter(record)
     line = record.getMessage()
     assert "11010519491231002X" not in line and "13812345678" not in line

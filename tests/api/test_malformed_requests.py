@@ -79,8 +79,9 @@ def test_undecodable_or_absurdly_nested_bodies_are_refused_without_5xx(lenient, 
 def test_a_trigger_body_that_is_not_a_json_object_is_422_and_fires_nothing(lenient, client, login, engine, name):
     case = case_in(client, login, "diversion")
 
-    r = lenient.post(f"/api/v1/cases/{case['id']}/actions/decline", content=BAD_BODIES[name],
-                     headers={**login("mediator1"), **JSON})
+    r = lenient.post(
+        f"/api/v1/cases/{case['id']}/actions/decline", content=BAD_BODIES[name], headers={**login("mediator1"), **JSON}
+    )
 
     _json_error(r, 422)
     assert _event_count(engine, case["id"]) == 2
@@ -90,8 +91,9 @@ def test_a_trigger_body_that_is_not_a_json_object_is_422_and_fires_nothing(lenie
 def test_an_empty_trigger_body_is_an_empty_payload(lenient, client, login, body):
     case = case_in(client, login, "diversion")
 
-    r = lenient.post(f"/api/v1/cases/{case['id']}/actions/decline", content=body,
-                     headers={**login("mediator1"), **JSON})
+    r = lenient.post(
+        f"/api/v1/cases/{case['id']}/actions/decline", content=body, headers={**login("mediator1"), **JSON}
+    )
 
     assert [e["field"] for e in _json_error(r, 422)] == ["reason"]
 
@@ -99,8 +101,11 @@ def test_an_empty_trigger_body_is_an_empty_payload(lenient, client, login, body)
 def test_a_text_plain_trigger_body_is_422(lenient, client, login):
     case = case_in(client, login, "diversion")
 
-    r = lenient.post(f"/api/v1/cases/{case['id']}/actions/decline", content="不属于本调委会受理范围".encode(),
-                     headers={**login("mediator1"), "Content-Type": "text/plain; charset=utf-8"})
+    r = lenient.post(
+        f"/api/v1/cases/{case['id']}/actions/decline",
+        content="不属于本调委会受理范围".encode(),
+        headers={**login("mediator1"), "Content-Type": "text/plain; charset=utf-8"},
+    )
 
     _json_error(r, 422)
 
@@ -134,8 +139,9 @@ def test_if_match_with_superscript_digits_is_422_not_500(app, client, login, eng
     window = login("window1")
     case = open_case(client, window)
 
-    r = _post_raw_header(app, f"/api/v1/cases/{case['id']}/actions/divert", {**window, "If-Match": if_match},
-                         {"org_code": MEDIATION_ORG})
+    r = _post_raw_header(
+        app, f"/api/v1/cases/{case['id']}/actions/divert", {**window, "If-Match": if_match}, {"org_code": MEDIATION_ORG}
+    )
 
     assert r.status_code == 422, r.text
     assert r.json()["detail"][0]["field"] == "If-Match"
@@ -144,11 +150,21 @@ def test_if_match_with_superscript_digits_is_422_not_500(app, client, login, eng
 
 # Regression: text fields accept NUL (U+0000): SQLite stores it, PostgreSQL refuses it with DataError → 500
 #  (models/schemas.py Text/ShortText/Code)
-@pytest.mark.parametrize("changes, field", [
-    ({"summary": "楼上漏水\x00"}, "summary"),
-    ({"parties": [{"role": "applicant", "kind": "person", "name": "张\x00三"},
-                  {"role": "respondent", "kind": "person", "name": "李四"}]}, "parties.0.name"),
-])
+@pytest.mark.parametrize(
+    "changes, field",
+    [
+        ({"summary": "楼上漏水\x00"}, "summary"),
+        (
+            {
+                "parties": [
+                    {"role": "applicant", "kind": "person", "name": "张\x00三"},
+                    {"role": "respondent", "kind": "person", "name": "李四"},
+                ]
+            },
+            "parties.0.name",
+        ),
+    ],
+)
 def test_a_nul_byte_in_intake_text_is_422_naming_the_field(lenient, login, engine, changes, field):
     r = lenient.post("/api/v1/cases", json=case_payload(**changes), headers=login("window1"))
 

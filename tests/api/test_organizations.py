@@ -22,17 +22,33 @@ def scratch(engine):
 
 
 def county(**over):
-    body = {"code": "T4-CTY", "name": "试验县人民调解委员会", "kind": "people_mediation", "level": "county",
-            "region": "330112", "dispute_types": ["neighbour", "family", "other"], "stationing": "resident",
-            "capacity": 50, "invited_by": ["CN-ZJ-XH-FY"]}
+    body = {
+        "code": "T4-CTY",
+        "name": "试验县人民调解委员会",
+        "kind": "people_mediation",
+        "level": "county",
+        "region": "330112",
+        "dispute_types": ["neighbour", "family", "other"],
+        "stationing": "resident",
+        "capacity": 50,
+        "invited_by": ["CN-ZJ-XH-FY"],
+    }
     body.update(over)
     return body
 
 
 def town(**over):
-    body = {"code": "T4-TWN", "name": "试验镇人民调解委员会", "kind": "people_mediation", "level": "town",
-            "region": "330112001", "parent_code": "T4-CTY", "dispute_types": ["neighbour"],
-            "stationing": "rotating", "duty_days": ["tue"]}
+    body = {
+        "code": "T4-TWN",
+        "name": "试验镇人民调解委员会",
+        "kind": "people_mediation",
+        "level": "town",
+        "region": "330112001",
+        "parent_code": "T4-CTY",
+        "dispute_types": ["neighbour"],
+        "stationing": "rotating",
+        "duty_days": ["tue"],
+    }
     body.update(over)
     return body
 
@@ -59,7 +75,11 @@ def test_put_replaces_and_patch_changes_only_what_is_given(client, login, scratc
     assert (r.json()["stationing"], r.json()["duty_days"], r.json()["dispute_types"]) == ("on_call", [], ["neighbour"])
     r = client.put(f"{BASE}/T4-TWN", json=town(name="试验镇人民调解委员会（新）", capacity=5), headers=admin)
     assert r.status_code == 200, r.text
-    assert (r.json()["name"], r.json()["capacity"], r.json()["stationing"]) == ("试验镇人民调解委员会（新）", 5, "rotating")
+    assert (r.json()["name"], r.json()["capacity"], r.json()["stationing"]) == (
+        "试验镇人民调解委员会（新）",
+        5,
+        "rotating",
+    )
     r = client.patch(f"{BASE}/T4-TWN", json={"capacity": None}, headers=admin)
     assert r.json()["capacity"] is None
 

@@ -18,11 +18,15 @@ def test_organizations_list_the_demo_centre_committees_arbitration_bodies_and_co
     assert {o["code"] for o in SEED["organizations"] + SEED["courts"]} <= set(orgs)
     street = orgs["CN-ZJ-XH-CC-RTW"]
     assert (street["name"], street["kind"], street["level"], street["region"], street["parent_code"]) == (
-        "北山街道人民调解委员会", "people_mediation", "town", "330106001", "CN-ZJ-XH-RTW")
+        "北山街道人民调解委员会",
+        "people_mediation",
+        "town",
+        "330106001",
+        "CN-ZJ-XH-RTW",
+    )
     assert street["dispute_types"] == ["neighbour", "family", "property", "contract", "other"]
     assert (street["stationing"], street["capacity"]) == ("resident", 30)
-    assert (orgs["CN-ZJ-XH-XX-RTW"]["stationing"], orgs["CN-ZJ-XH-XX-RTW"]["duty_days"]) == ("rotating",
-                                                                                           ["mon", "wed"])
+    assert (orgs["CN-ZJ-XH-XX-RTW"]["stationing"], orgs["CN-ZJ-XH-XX-RTW"]["duty_days"]) == ("rotating", ["mon", "wed"])
     assert orgs["CN-ZJ-XH-FY"]["kind"] == "court"
     assert orgs["CN-ZJ-XH-LDZC"]["kind"] == "labour_arbitration"
     assert orgs["CN-ZJ-XH-RTW"]["parent_code"] is None
@@ -35,8 +39,13 @@ def test_mediators_list_the_demo_mediators_with_their_committees(client, login):
     assert r.status_code == 200
     mediators = {m["code"]: m for m in r.json()}
     assert {m["code"] for m in SEED["mediators"]} <= set(mediators)
-    assert mediators["M-0001"] == {"code": "M-0001", "name": "王丽", "org_code": "CN-ZJ-XH-CC-RTW",
-                                   "specialties": ["family", "neighbour"], "part_time": True}
+    assert mediators["M-0001"] == {
+        "code": "M-0001",
+        "name": "王丽",
+        "org_code": "CN-ZJ-XH-CC-RTW",
+        "specialties": ["family", "neighbour"],
+        "part_time": True,
+    }
     assert mediators["M-0002"]["part_time"] is False
 
 
@@ -45,8 +54,7 @@ def test_mediators_can_be_listed_for_one_committee(client, login):
 
     assert r.status_code == 200
     assert [m["code"] for m in r.json()] == ["M-0001", "M-0002"]
-    assert client.get("/api/v1/mediators", params={"org_code": "CN-NOWHERE"},
-                      headers=login("window1")).json() == []
+    assert client.get("/api/v1/mediators", params={"org_code": "CN-NOWHERE"}, headers=login("window1")).json() == []
 
 
 def test_a_new_case_has_no_documents(client, login):

@@ -25,8 +25,11 @@ def test_divert_without_org_code_is_explained_by_get_routing(client, login):
     routing = r.json()
     assert (routing["org_code"], routing["profile"]) == ("CN-ZJ-XH-BS-RTW", "jiefen-default@1")
     step = routing["steps"][-1]
-    assert (step["trigger"], step["org_code"], step["routing"]["rule"]) == ("divert", "CN-ZJ-XH-BS-RTW",
-                                                                           "neighbour_family_village")
+    assert (step["trigger"], step["org_code"], step["routing"]["rule"]) == (
+        "divert",
+        "CN-ZJ-XH-BS-RTW",
+        "neighbour_family_village",
+    )
     assert step["stationing"]["mode"] == "resident"
     assert "邻里" in step["routing"]["reason"] and step["routing"]["basis"].startswith("人民调解法")
 
@@ -63,17 +66,24 @@ def test_intake_returns_possible_duplicates_from_other_channels(client, login):
     assert r.status_code == 201
     dups = r.json()["possible_duplicates"]
     assert [(d["case_no"], d["channel"], d["matched"]) for d in dups] == [
-        (first["case_no"], "window", ["id_number:0", "id_number:1"])]
+        (first["case_no"], "window", ["id_number:0", "id_number:1"])
+    ]
     # Another type, or other people, is not a duplicate.
     other_type = client.post("/api/v1/cases", json=case_payload("family", status_matter=False), headers=window)
     assert other_type.json()["possible_duplicates"] == []
-    strangers = case_payload(parties=[
-        {"role": "applicant", "kind": "person", "name": "王五", "id_number": ID_C},
-        {"role": "respondent", "kind": "organization", "name": "某物业公司", "uscc": USCC_A}])
+    strangers = case_payload(
+        parties=[
+            {"role": "applicant", "kind": "person", "name": "王五", "id_number": ID_C},
+            {"role": "respondent", "kind": "organization", "name": "某物业公司", "uscc": USCC_A},
+        ]
+    )
     assert client.post("/api/v1/cases", json=strangers, headers=window).json()["possible_duplicates"] == []
-    same_company = case_payload(parties=[
-        {"role": "applicant", "kind": "person", "name": "赵六"},
-        {"role": "respondent", "kind": "organization", "name": "某物业公司", "uscc": USCC_A}])
+    same_company = case_payload(
+        parties=[
+            {"role": "applicant", "kind": "person", "name": "赵六"},
+            {"role": "respondent", "kind": "organization", "name": "某物业公司", "uscc": USCC_A},
+        ]
+    )
     dups = client.post("/api/v1/cases", json=same_company, headers=window).json()["possible_duplicates"]
     assert [d["matched"] for d in dups] == [["uscc:1"]]
     assert ID_A not in json.dumps(dups)
@@ -92,14 +102,18 @@ def test_a_closed_case_is_not_a_duplicate(client, login):
 
 def _jiefen(db: Path, *args: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "JIEFEN_DATABASE_URL": f"sqlite:///{db}"}
-    return subprocess.run([sys.executable, "-m", "api.cli", *args], cwd=ROOT, env=env, capture_output=True,
-                          text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "api.cli", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
 
 
 def test_routing_check_names_the_line_of_a_bad_file(tmp_path):
     bad = tmp_path / "bad.yaml"
-    bad.write_text("profile: x\nversion: 1\nrules:\n  - id: a\n    reason: r\n    basis: b\n"
-                   "    target: {kinds: [labor_mediation]}\n", encoding="utf-8")
+    bad.write_text(
+        "profile: x\nversion: 1\nrules:\n  - id: a\n    reason: r\n    basis: b\n"
+        "    target: {kinds: [labor_mediation]}\n",
+        encoding="utf-8",
+    )
     r = _jiefen(tmp_path / "x.db", "routing", "check", str(bad))
     assert r.returncode == 2
     assert f"{bad}:7:" in r.stderr and "unknown kind 'labor_mediation'" in r.stderr
@@ -112,8 +126,8 @@ def test_routing_replay_on_a_seeded_history_changes_nothing(tmp_path):
 
     from models.db import make_engine
     from models.tables import Case, CaseEvent
-    from tests.factories import make_case
     from states.enums import State
+    from tests.factories import make_case
 
     db = tmp_path / "replay.db"
     assert _jiefen(db, "seed", str(ROOT / "models" / "seed" / "demo.yaml")).returncode == 0
@@ -121,18 +135,30 @@ def test_routing_replay_on_a_seeded_history_changes_nothing(tmp_path):
     with Session(engine, expire_on_commit=False) as s:
         diverted = make_case(s, state=State.DIVERSION)  # named: 北山街道人民调解委员会
         labour = make_case(s, state=State.INTAKE, dispute_type="labour")
-        from workflows.access import actor_for
         from models.tables import User
+        from workflows.access import actor_for
         from workflows.engine import fire
-        fire(s, case_id=labour.id, trigger="divert", payload={},
-             actor=actor_for(s, s.exec(select(User).where(User.username == "window1")).one()))
+
+        fire(
+            s,
+            case_id=labour.id,
+            trigger="divert",
+            payload={},
+            actor=actor_for(s, s.exec(select(User).where(User.username == "window1")).one()),
+        )
         waiting = make_case(s, state=State.INTAKE, dispute_type="medical")
-        before = ([(c.id, c.org_code, c.version) for c in s.exec(select(Case).order_by(Case.id))],
-                  len(s.exec(select(CaseEvent)).all()))
+        before = (
+            [(c.id, c.org_code, c.version) for c in s.exec(select(Case).order_by(Case.id))],
+            len(s.exec(select(CaseEvent)).all()),
+        )
     rules = tmp_path / "rules.yaml"
-    rules.write_text((ROOT / "workflows" / "rules" / "routing.yaml").read_text(encoding="utf-8")
-                     .replace("levels: [town, county]", "levels: [county]")
-                     .replace("kinds: [labour_mediation]\n", "kinds: [people_mediation]\n"), encoding="utf-8")
+    rules.write_text(
+        (ROOT / "workflows" / "rules" / "routing.yaml")
+        .read_text(encoding="utf-8")
+        .replace("levels: [town, county]", "levels: [county]")
+        .replace("kinds: [labour_mediation]\n", "kinds: [people_mediation]\n"),
+        encoding="utf-8",
+    )
 
     r = _jiefen(db, "routing", "replay", str(rules), "--json")
 
@@ -141,15 +167,20 @@ def test_routing_replay_on_a_seeded_history_changes_nothing(tmp_path):
     assert rows[str(labour.id)]["old_org"] == "CN-ZJ-XH-LDTJ"
     assert (rows[str(labour.id)]["new_org"], rows[str(labour.id)]["outcome"]) == ("CN-ZJ-XH-RTW", "differs")
     # Named by the clerk (the street committee); the rules would have chosen the community committee.
-    assert (rows[str(diverted.id)]["old_rule"], rows[str(diverted.id)]["old_org"], rows[str(diverted.id)]["new_org"]
-            ) == ("named", "CN-ZJ-XH-CC-RTW", "CN-ZJ-XH-BS-RTW")
+    assert (
+        rows[str(diverted.id)]["old_rule"],
+        rows[str(diverted.id)]["old_org"],
+        rows[str(diverted.id)]["new_org"],
+    ) == ("named", "CN-ZJ-XH-CC-RTW", "CN-ZJ-XH-BS-RTW")
     assert rows[str(waiting.id)]["outcome"] == "not_diverted"
     assert "0 same, 2 would go elsewhere, 1 not diverted yet" in r.stderr and "nothing was changed" in r.stderr
     table = _jiefen(db, "routing", "replay", str(rules), "--changes")
     assert table.returncode == 0 and labour.case_no in table.stdout and waiting.case_no not in table.stdout
     with Session(engine) as s:
-        after = ([(c.id, c.org_code, c.version) for c in s.exec(select(Case).order_by(Case.id))],
-                 len(s.exec(select(CaseEvent)).all()))
+        after = (
+            [(c.id, c.org_code, c.version) for c in s.exec(select(Case).order_by(Case.id))],
+            len(s.exec(select(CaseEvent)).all()),
+        )
     assert after == before
     engine.dispose()
 
@@ -173,8 +204,10 @@ def test_actions_name_the_other_destinations_of_escalation(client, login):
     window = login("window1")
     case = open_case(client, window)
     act(client, window, case["id"], "divert", {"org_code": "CN-ZJ-XH-CC-RTW"})
-    data = {a["trigger"]: a for a in client.get(f"/api/v1/cases/{case['id']}/actions",
-                                                 headers=login("mediator1")).json()["data"]}
+    data = {
+        a["trigger"]: a
+        for a in client.get(f"/api/v1/cases/{case['id']}/actions", headers=login("mediator1")).json()["data"]
+    }
     assert data["decline"]["to_state"] == "intake"
     assert data["decline"]["alternatives"] == [{"when": "next_level_found", "to_state": "diversion"}]
     assert data["escalate"]["alternatives"] == [{"when": "escalation_exhausted", "to_state": "intake"}]

@@ -19,7 +19,9 @@ def _cases(engine):
     with Session(engine, expire_on_commit=False) as session:
         late = make_case(session, state=State.MEDIATION)  # due 00:00 3 Dec: 7 days late on 10 Dec
         court = make_case(session, state=State.JUDICIAL_CONFIRMATION)  # due 00:00 3 Dec
-        soon = make_case(session, state=State.MEDIATION, now=T0 + timedelta(days=8))  # accepted 10 Nov: due 00:00 11 Dec
+        soon = make_case(
+            session, state=State.MEDIATION, now=T0 + timedelta(days=8)
+        )  # accepted 10 Nov: due 00:00 11 Dec
         far = make_case(session, state=State.MEDIATION, now=T0 + timedelta(days=20))  # due 23 Dec
     return late, court, soon, far
 
@@ -41,34 +43,49 @@ def test_an_unknown_organization_is_404(client, login):
 
 
 def test_bad_parameters_are_422_naming_the_field(client, login):
-    for params, field in (({"within_days": "-1"}, "within_days"), ({"as_of": "2026-12-10T00:00:00"}, "as_of"),
-                          ({"as_of": "soon"}, "as_of"), ({"limit": "0"}, "limit")):
+    for params, field in (
+        ({"within_days": "-1"}, "within_days"),
+        ({"as_of": "2026-12-10T00:00:00"}, "as_of"),
+        ({"as_of": "soon"}, "as_of"),
+        ({"limit": "0"}, "limit"),
+    ):
         r = client.get(URL, params=params, headers=login("super1"))
         assert r.status_code == 422, params
         assert field in r.text
 
 
 def test_lists_overdue_and_soon_due_cases_by_organization_with_how_late(client, login, engine):
-    late, court, soon, far = _cases(engine)
+    late, court, soon, _far = _cases(engine)
     r = client.get(URL, params={"as_of": AS_OF, "within_days": 3}, headers=login("super1"))
     assert r.status_code == 200, r.text
     body = r.json()
     assert body["count"] == 3 and body["within_days"] == 3
     [org] = body["data"]
     assert (org["org_code"], org["org_name"], org["overdue"], org["soon_due"], org["max_late_days"]) == (
-        "CN-ZJ-XH-CC-RTW", "北山街道人民调解委员会", 2, 1, 7)
+        "CN-ZJ-XH-CC-RTW",
+        "北山街道人民调解委员会",
+        2,
+        1,
+        7,
+    )
     rows = {c["case_id"]: c for c in org["cases"]}
     assert set(rows) == {str(late.id), str(court.id), str(soon.id)}
     assert (rows[str(late.id)]["status"], rows[str(late.id)]["late_days"], rows[str(late.id)]["late_seconds"]) == (
-        "overdue", 7, 7 * 86400)
+        "overdue",
+        7,
+        7 * 86400,
+    )
     assert rows[str(late.id)]["due_at"] == "2026-12-03T00:00:00+08:00"
     assert rows[str(court.id)]["kind"] == "court_decision" and "民事诉讼法 第187条" in rows[str(court.id)]["basis"]
     assert (rows[str(soon.id)]["status"], rows[str(soon.id)]["late_days"], rows[str(soon.id)]["late_seconds"]) == (
-        "soon_due", 0, -86400)
+        "soon_due",
+        0,
+        -86400,
+    )
 
 
 def test_after_the_sweep_a_court_still_deciding_stays_overdue_and_a_failed_mediation_does_not(client, login, engine):
-    late, court, soon, far = _cases(engine)
+    _late, court, _soon, _far = _cases(engine)
     from datetime import datetime
 
     sweep(engine, as_of=datetime.fromisoformat(AS_OF))
@@ -79,13 +96,19 @@ def test_after_the_sweep_a_court_still_deciding_stays_overdue_and_a_failed_media
 
 
 def test_a_supervisor_sees_only_its_region_and_an_admin_everything(client, login, engine):
-    late, court, soon, far = _cases(engine)
+    late, court, _soon, _far = _cases(engine)
     with engine.begin() as conn:
         conn.execute(sa.update(Case).where(Case.id == late.id).values(region="330102001001"))  # another district
-    sup = {c["case_id"] for g in client.get(URL, params={"as_of": AS_OF}, headers=login("super1")).json()["data"]
-           for c in g["cases"]}
-    adm = {c["case_id"] for g in client.get(URL, params={"as_of": AS_OF}, headers=login("admin")).json()["data"]
-           for c in g["cases"]}
+    sup = {
+        c["case_id"]
+        for g in client.get(URL, params={"as_of": AS_OF}, headers=login("super1")).json()["data"]
+        for c in g["cases"]
+    }
+    adm = {
+        c["case_id"]
+        for g in client.get(URL, params={"as_of": AS_OF}, headers=login("admin")).json()["data"]
+        for c in g["cases"]
+    }
     assert str(late.id) not in sup and str(court.id) in sup
     assert str(late.id) in adm
 

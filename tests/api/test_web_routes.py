@@ -13,16 +13,20 @@ def web_login(client: TestClient, username: str) -> str:
     """Log in through the form; returns the CSRF token of the session's forms."""
     page = client.get("/login")
     token = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
-    r = client.post("/login", data={"username": username, "password": demo_password(username), "csrf": token,
-                                     "next": "/"}, follow_redirects=False)
+    r = client.post(
+        "/login",
+        data={"username": username, "password": demo_password(username), "csrf": token, "next": "/"},
+        follow_redirects=False,
+    )
     assert r.status_code == 303, r.text
     assert "httponly" in r.headers["set-cookie"].lower() and "samesite=lax" in r.headers["set-cookie"].lower()
     home = client.get("/cases")
     return re.search(r'name="csrf" value="([^"]+)"', home.text).group(1)
 
 
-@pytest.mark.parametrize("path", ["/", "/cases", "/cases/new", "/workbench", "/court", "/supervision",
-                                  f"/cases/{uuid.uuid4()}"])
+@pytest.mark.parametrize(
+    "path", ["/", "/cases", "/cases/new", "/workbench", "/court", "/supervision", f"/cases/{uuid.uuid4()}"]
+)
 def test_pages_need_login(client: TestClient, path: str):
     r = client.get(path, follow_redirects=False)
     assert r.status_code == 303
@@ -40,8 +44,12 @@ def test_login_refuses_a_wrong_password_and_a_missing_csrf(client: TestClient):
 
 
 def test_role_aware_home(client: TestClient):
-    for user, target in [("window1", "/cases"), ("mediator1", "/workbench"), ("court1", "/court"),
-                         ("super1", "/supervision")]:
+    for user, target in [
+        ("window1", "/cases"),
+        ("mediator1", "/workbench"),
+        ("court1", "/court"),
+        ("super1", "/supervision"),
+    ]:
         client.cookies.clear()
         web_login(client, user)
         r = client.get("/", follow_redirects=False)
@@ -51,9 +59,18 @@ def test_role_aware_home(client: TestClient):
 
 def test_forms_without_the_csrf_token_are_refused(client: TestClient):
     csrf = web_login(client, "window1")
-    form = {"dispute_type": "neighbour", "channel": "window", "region": "330106001", "summary": "噪音扰民",
-            "p0_role": "applicant", "p0_kind": "person", "p0_name": "甲", "p1_role": "respondent",
-            "p1_kind": "person", "p1_name": "乙"}
+    form = {
+        "dispute_type": "neighbour",
+        "channel": "window",
+        "region": "330106001",
+        "summary": "噪音扰民",
+        "p0_role": "applicant",
+        "p0_kind": "person",
+        "p0_name": "甲",
+        "p1_role": "respondent",
+        "p1_kind": "person",
+        "p1_name": "乙",
+    }
     assert client.post("/cases/new", data=form).status_code == 403
     assert client.post("/cases/new", data={**form, "csrf": "forged"}).status_code == 403
     r = client.post("/cases/new", data={**form, "csrf": csrf}, follow_redirects=False)
@@ -66,10 +83,24 @@ def test_forms_without_the_csrf_token_are_refused(client: TestClient):
 
 def test_intake_form_shows_validation_errors_without_echoing_the_number(client: TestClient):
     csrf = web_login(client, "window1")
-    r = client.post("/cases/new", data={
-        "csrf": csrf, "dispute_type": "traffic", "channel": "window", "region": "330106", "summary": "追尾",
-        "p0_role": "applicant", "p0_kind": "person", "p0_name": "甲", "p0_ident": "110105194912310021",
-        "p1_role": "respondent", "p1_kind": "organization", "p1_name": "某公司", "p1_ident": "91110000X"})
+    r = client.post(
+        "/cases/new",
+        data={
+            "csrf": csrf,
+            "dispute_type": "traffic",
+            "channel": "window",
+            "region": "330106",
+            "summary": "追尾",
+            "p0_role": "applicant",
+            "p0_kind": "person",
+            "p0_name": "甲",
+            "p0_ident": "110105194912310021",
+            "p1_role": "respondent",
+            "p1_kind": "organization",
+            "p1_name": "某公司",
+            "p1_ident": "91110000X",
+        },
+    )
     assert r.status_code == 422
     assert "第1位身份证号" in r.text and "校验位" in r.text and "统一社会信用代码" in r.text
     assert r.text.count("110105194912310021") == 1  # only in the field the clerk is correcting
@@ -98,10 +129,23 @@ def test_role_pages_are_refused_to_other_roles(client: TestClient):
 
 def test_a_case_of_another_organization_is_404_for_a_mediator(client: TestClient):
     csrf = web_login(client, "window1")
-    r = client.post("/cases/new", data={
-        "csrf": csrf, "dispute_type": "labour", "channel": "window", "region": "330106", "summary": "拖欠工资",
-        "p0_role": "applicant", "p0_kind": "person", "p0_name": "甲", "p1_role": "respondent",
-        "p1_kind": "person", "p1_name": "乙"}, follow_redirects=False)
+    r = client.post(
+        "/cases/new",
+        data={
+            "csrf": csrf,
+            "dispute_type": "labour",
+            "channel": "window",
+            "region": "330106",
+            "summary": "拖欠工资",
+            "p0_role": "applicant",
+            "p0_kind": "person",
+            "p0_name": "甲",
+            "p1_role": "respondent",
+            "p1_kind": "person",
+            "p1_name": "乙",
+        },
+        follow_redirects=False,
+    )
     case_url = r.headers["location"].split("?")[0]
     client.cookies.clear()
     web_login(client, "mediator1")
@@ -118,10 +162,28 @@ def test_logout_needs_csrf_and_ends_the_session(client: TestClient):
 
 def test_possible_duplicates_before_saving(client: TestClient):
     csrf = web_login(client, "window1")
-    party = {"p0_role": "applicant", "p0_kind": "person", "p0_name": "王芳", "p0_ident": "11010519491231002X",
-             "p1_role": "respondent", "p1_kind": "organization", "p1_name": "某公司", "p1_ident": ""}
-    r = client.post("/cases/new", data={"csrf": csrf, "dispute_type": "consumer", "channel": "hotline",
-                                        "region": "330106", "summary": "退款纠纷", **party}, follow_redirects=False)
+    party = {
+        "p0_role": "applicant",
+        "p0_kind": "person",
+        "p0_name": "王芳",
+        "p0_ident": "11010519491231002X",
+        "p1_role": "respondent",
+        "p1_kind": "organization",
+        "p1_name": "某公司",
+        "p1_ident": "",
+    }
+    r = client.post(
+        "/cases/new",
+        data={
+            "csrf": csrf,
+            "dispute_type": "consumer",
+            "channel": "hotline",
+            "region": "330106",
+            "summary": "退款纠纷",
+            **party,
+        },
+        follow_redirects=False,
+    )
     assert r.status_code == 303
     case_no = re.search(r"<h1>([^<]+)</h1>", client.get(r.headers["location"]).text).group(1)
     assert client.post("/check-duplicates", data={"dispute_type": "consumer", **party}).status_code == 403
@@ -129,15 +191,29 @@ def test_possible_duplicates_before_saving(client: TestClient):
     assert found.status_code == 200 and case_no in found.text and "可能重复" in found.text
     other_type = client.post("/check-duplicates", data={"csrf": csrf, "dispute_type": "labour", **party})
     assert case_no not in other_type.text
-    bad = client.post("/check-duplicates", data={"csrf": csrf, "dispute_type": "x", "p0_ident": "1", "p0_kind": "person"})
+    bad = client.post(
+        "/check-duplicates", data={"csrf": csrf, "dispute_type": "x", "p0_ident": "1", "p0_kind": "person"}
+    )
     assert bad.status_code == 200 and "可能重复" not in bad.text
 
 
 def test_the_case_page_shows_full_identity_only_to_the_roles_that_need_it(client: TestClient):
     csrf = web_login(client, "window1")
-    form = {"dispute_type": "neighbour", "channel": "window", "region": "330106001", "summary": "噪音扰民",
-            "p0_role": "applicant", "p0_kind": "person", "p0_name": "甲", "p0_ident": "11010519491231002X",
-            "p0_phone": "13812345678", "p1_role": "respondent", "p1_kind": "person", "p1_name": "乙", "csrf": csrf}
+    form = {
+        "dispute_type": "neighbour",
+        "channel": "window",
+        "region": "330106001",
+        "summary": "噪音扰民",
+        "p0_role": "applicant",
+        "p0_kind": "person",
+        "p0_name": "甲",
+        "p0_ident": "11010519491231002X",
+        "p0_phone": "13812345678",
+        "p1_role": "respondent",
+        "p1_kind": "person",
+        "p1_name": "乙",
+        "csrf": csrf,
+    }
     r = client.post("/cases/new", data=form, follow_redirects=False)
     assert r.status_code == 303, r.text
     case_url = r.headers["location"].split("?")[0]

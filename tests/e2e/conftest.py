@@ -24,14 +24,24 @@ def _free_port() -> int:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     tmp = tmp_path_factory.mktemp("server")
-    env = {**os.environ, "JIEFEN_DATABASE_URL": f"sqlite:///{tmp / 'jiefen.db'}", "JIEFEN_ENV": "test",
-           "JIEFEN_SECRET_KEY": "e2e-secret-key-that-is-long-enough-0123456789"}
-    subprocess.run([str(JIEFEN), "seed", str(ROOT / "models" / "seed" / "demo.yaml")], env=env, check=True,
-                   capture_output=True, timeout=120)
+    env = {
+        **os.environ,
+        "JIEFEN_DATABASE_URL": f"sqlite:///{tmp / 'jiefen.db'}",
+        "JIEFEN_ENV": "test",
+        "JIEFEN_SECRET_KEY": "e2e-secret-key-that-is-long-enough-0123456789",
+    }
+    subprocess.run(
+        [str(JIEFEN), "seed", str(ROOT / "models" / "seed" / "demo.yaml")],
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
     port = _free_port()
-    log = open(tmp / "serve.log", "wb")
-    proc = subprocess.Popen([str(JIEFEN), "serve", "--port", str(port), "--no-scheduler"], env=env, stdout=log,
-                            stderr=subprocess.STDOUT)
+    log = open(tmp / "serve.log", "wb")  # noqa: SIM115 - the server writes to it until the fixture ends
+    proc = subprocess.Popen(
+        [str(JIEFEN), "serve", "--port", str(port), "--no-scheduler"], env=env, stdout=log, stderr=subprocess.STDOUT
+    )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while True:

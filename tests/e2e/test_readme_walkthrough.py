@@ -24,5 +24,13 @@ def test_readme_walkthrough_runs_as_written(server):
     assert any(re.fullmatch(r"\['（\d{4}）330106调\d{4}号'\]", line) for line in lines), "court inbox"
     assert "案件当前状态为“closed”，不能执行“fail”" in out.stdout
     events = [line.split()[1] for line in lines if re.match(r"\d+ \w+ \w+ [0-9a-f]{12}$", line)]
-    assert events == ["open", "divert", "accept", "reach_agreement", "request_confirmation", "court_confirm",
-                      "record_fulfilment", "record_followup"]
+    assert events == [
+        "open",
+        "divert",
+        "accept",
+        "reach_agreement",
+        "request_confirmation",
+        "court_confirm",
+        "record_fulfilment",
+        "record_followup",
+    ]

@@ -14,8 +14,16 @@ import pytest
 sync_api = pytest.importorskip("playwright.sync_api")
 CHROMIUM = os.environ.get("JIEFEN_CHROMIUM", "/usr/bin/chromium")
 PASSWORD = "jiefen-demo-2026"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 
 
 @pytest.fixture(scope="module")
@@ -28,7 +36,7 @@ def render_in_process() -> Iterator[None]:
 
 
 @pytest.fixture(scope="module")
-def server(render_in_process, server) -> str:  # noqa: F811 — the e2e server, with in-process rendering
+def server(render_in_process, server) -> str:
     return server
 
 

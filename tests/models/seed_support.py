@@ -15,8 +15,10 @@ DEMO_PASSWORD = "jiefen-demo-2026"
 
 
 def row_counts(session: Session) -> dict[str, int]:
-    return {t.__tablename__: session.exec(select(func.count()).select_from(t)).one()  # type: ignore[attr-defined]
-            for t in (Organization, Mediator, User)}
+    return {
+        t.__tablename__: session.exec(select(func.count()).select_from(t)).one()  # type: ignore[attr-defined]
+        for t in (Organization, Mediator, User)
+    }
 
 
 def orgs(session: Session) -> dict[str, Organization]:
@@ -32,18 +34,33 @@ def base_seed() -> dict[str, Any]:
     the town names a parent only in the database."""
     return {
         "organizations": [
-            {"code": "T-VILLAGE", "name": "测试社区人民调解委员会", "kind": "people_mediation", "level": "village",
-             "region": "330106003001", "parent": "T-TOWN", "dispute_types": ["neighbour", "family"],
-             "stationing": "on_call"},
-            {"code": "T-TOWN", "name": "测试街道人民调解委员会", "kind": "people_mediation", "level": "town",
-             "region": 330106003, "parent": "CN-ZJ-XH-RTW", "dispute_types": ["neighbour"],
-             "stationing": "rotating", "duty_days": ["tue"], "capacity": 10},
+            {
+                "code": "T-VILLAGE",
+                "name": "测试社区人民调解委员会",
+                "kind": "people_mediation",
+                "level": "village",
+                "region": "330106003001",
+                "parent": "T-TOWN",
+                "dispute_types": ["neighbour", "family"],
+                "stationing": "on_call",
+            },
+            {
+                "code": "T-TOWN",
+                "name": "测试街道人民调解委员会",
+                "kind": "people_mediation",
+                "level": "town",
+                "region": 330106003,
+                "parent": "CN-ZJ-XH-RTW",
+                "dispute_types": ["neighbour"],
+                "stationing": "rotating",
+                "duty_days": ["tue"],
+                "capacity": 10,
+            },
         ],
         "courts": [{"code": "T-COURT", "name": "测试人民法院", "level": "county", "region": "330106"}],
         "mediators": [{"code": "T-M1", "name": "测试调解员", "org": "T-TOWN", "specialties": ["neighbour"]}],
         "users": [
-            {"username": "t-mediator", "password": "pw-0001", "role": "mediator", "org": "T-TOWN",
-             "mediator": "T-M1"},
+            {"username": "t-mediator", "password": "pw-0001", "role": "mediator", "org": "T-TOWN", "mediator": "T-M1"},
             {"username": "t-court", "password": "pw-0002", "role": "court", "org": "T-COURT"},
         ],
     }

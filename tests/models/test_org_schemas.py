@@ -28,13 +28,30 @@ def test_every_field_is_a_column_of_the_table():
 
 
 def test_the_seed_file_takes_the_apis_keys_but_parent_and_the_court_only_ones():
-    assert ORG_FIELDS == {"code", "name", "kind", "level", "region", "parent", "dispute_types", "stationing",
-                          "duty_days", "capacity", "invited_by"}
+    assert {
+        "code",
+        "name",
+        "kind",
+        "level",
+        "region",
+        "parent",
+        "dispute_types",
+        "stationing",
+        "duty_days",
+        "capacity",
+        "invited_by",
+    } == ORG_FIELDS
 
 
 def test_vocabularies_are_enums_and_refusals_name_the_words():
-    org = OrganizationCreate(name="调解委员会", kind="people_mediation", level="town", region="330106001",
-                             stationing="rotating", duty_days=["mon"])
+    org = OrganizationCreate(
+        name="调解委员会",
+        kind="people_mediation",
+        level="town",
+        region="330106001",
+        stationing="rotating",
+        duty_days=["mon"],
+    )
     assert (org.kind, org.stationing, org.duty_days) == (OrgKind.PEOPLE_MEDIATION, Stationing.ROTATING, ["mon"])
     with pytest.raises(ValidationError) as refused:
         OrganizationCreate(name="x", kind="mediation", level="town", region="330106001")
@@ -43,8 +60,15 @@ def test_vocabularies_are_enums_and_refusals_name_the_words():
 
 
 def test_public_shows_a_stored_organization_as_stored():
-    row = Organization(code="S-1", name="种子导入的调解组织", kind="people_mediation", level="county",
-                       region="330106", capacity=1_000_000, invited_by=[f"C-{i}" for i in range(60)])
+    row = Organization(
+        code="S-1",
+        name="种子导入的调解组织",
+        kind="people_mediation",
+        level="county",
+        region="330106",
+        capacity=1_000_000,
+        invited_by=[f"C-{i}" for i in range(60)],
+    )
     shown = OrganizationPublic.model_validate(row, from_attributes=True).model_dump(mode="json")
     assert (shown["capacity"], len(shown["invited_by"]), shown["kind"]) == (1_000_000, 60, "people_mediation")
     assert list(shown)[:2] == ["code", "name"]

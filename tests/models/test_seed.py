@@ -47,12 +47,33 @@ def test_demo_seed_loads_a_whole_county_centre(seeded: Session) -> None:
     assert by_code["CN-ZJ-XH-CC-RTW"].parent_code == "CN-ZJ-XH-RTW"
     assert by_code["CN-ZJ-XH-CC-RTW"].region == "330106001"
     assert set(by_code["CN-ZJ-XH-RTW"].dispute_types) == {
-        "labour", "land_contract", "medical", "traffic", "consumer", "property", "family", "neighbour", "contract",
-        "commercial", "other"}
+        "labour",
+        "land_contract",
+        "medical",
+        "traffic",
+        "consumer",
+        "property",
+        "family",
+        "neighbour",
+        "contract",
+        "commercial",
+        "other",
+    }
     kinds = {o.kind for o in by_code.values()}
-    assert kinds >= {"people_mediation", "labour_mediation", "medical_mediation", "traffic_mediation",
-                     "consumer_mediation", "property_mediation", "commercial_mediation", "court",
-                     "labour_arbitration", "land_arbitration", "commercial_arbitration", "agency"}
+    assert kinds >= {
+        "people_mediation",
+        "labour_mediation",
+        "medical_mediation",
+        "traffic_mediation",
+        "consumer_mediation",
+        "property_mediation",
+        "commercial_mediation",
+        "court",
+        "labour_arbitration",
+        "land_arbitration",
+        "commercial_arbitration",
+        "agency",
+    }
     assert {o.stationing for o in by_code.values()} == {"resident", "rotating", "on_call"}
     assert all(o.duty_days for o in by_code.values() if o.stationing == "rotating")
     assert {o.level for o in by_code.values()} == {"village", "town", "county", "city"}
@@ -143,7 +164,12 @@ def test_changed_entries_are_updated_and_unlisted_rows_left_alone(seeded: Sessio
     assert row_counts(seeded) == before
     seeded.expire_all()
     new = orgs(seeded)["CN-ZJ-XH-XX-RTW"]
-    assert (new.name, new.stationing, new.duty_days, new.capacity) == ("西溪街道人民调解委员会（新址）", "resident", [], None)
+    assert (new.name, new.stationing, new.duty_days, new.capacity) == (
+        "西溪街道人民调解委员会（新址）",
+        "resident",
+        [],
+        None,
+    )
     assert new.updated_at > old_updated_at and new.id == old_id
     assert seeded.exec(select(Mediator).where(Mediator.code == "M-0002")).one().part_time is True
     assert user(seeded, "window1").display_name == "窗口二号"

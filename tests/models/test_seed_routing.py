@@ -14,21 +14,36 @@ def test_the_demo_seed_names_the_district_courts_invited_organizations(session: 
     assert invited == ["CN-ZJ-XH-JTTW", "CN-ZJ-XH-RTW", "CN-ZJ-XH-SSTJ"]
     town_property = session.exec(select(Organization).where(Organization.code == "CN-ZJ-XH-CC-WYTW")).one()
     assert (town_property.kind, town_property.level, town_property.parent_code, town_property.duty_days) == (
-        "property_mediation", "town", "CN-ZJ-XH-WYTW", ["tue", "thu"])
+        "property_mediation",
+        "town",
+        "CN-ZJ-XH-WYTW",
+        ["tue", "thu"],
+    )
 
 
 def _org(**over):
-    return {"code": "T5-X", "name": "测试特邀调解组织", "kind": "commercial_mediation", "level": "county",
-            "region": "330114", "dispute_types": ["contract"], **over}
+    return {
+        "code": "T5-X",
+        "name": "测试特邀调解组织",
+        "kind": "commercial_mediation",
+        "level": "county",
+        "region": "330114",
+        "dispute_types": ["contract"],
+        **over,
+    }
 
 
-@pytest.mark.parametrize("org,words", [
-    (_org(invited_by=["CN-ZJ-XH-RTW"]), "invited_by 'CN-ZJ-XH-RTW' is not a court"),
-    (_org(invited_by=["CN-NOWHERE"]), "invited_by 'CN-NOWHERE' is not a court"),
-    (_org(invited_by="CN-ZJ-XH-FY"), "invited_by must be a list of codes"),
-    (_org(invited_by=["CN-ZJ-XH-FY", "CN-ZJ-XH-FY"]), "listed twice in invited_by"),
-    (_org(kind="labour_arbitration", invited_by=["CN-ZJ-XH-FY"]), "invited_by is for mediation organizations"),
-], ids=["not-a-court", "unknown", "not-a-list", "twice", "arbitration-body"])
+@pytest.mark.parametrize(
+    "org,words",
+    [
+        (_org(invited_by=["CN-ZJ-XH-RTW"]), "invited_by 'CN-ZJ-XH-RTW' is not a court"),
+        (_org(invited_by=["CN-NOWHERE"]), "invited_by 'CN-NOWHERE' is not a court"),
+        (_org(invited_by="CN-ZJ-XH-FY"), "invited_by must be a list of codes"),
+        (_org(invited_by=["CN-ZJ-XH-FY", "CN-ZJ-XH-FY"]), "listed twice in invited_by"),
+        (_org(kind="labour_arbitration", invited_by=["CN-ZJ-XH-FY"]), "invited_by is for mediation organizations"),
+    ],
+    ids=["not-a-court", "unknown", "not-a-list", "twice", "arbitration-body"],
+)
 def test_a_bad_invited_by_is_refused_naming_the_entry(session: Session, org, words):
     with pytest.raises(SeedError) as e:
         load_seed(session, {"organizations": [org]})

@@ -13,8 +13,12 @@ D = DisputeType
 
 
 def snap(**kw) -> CaseSnapshot:
-    base = CaseSnapshot(state=State.AGREEMENT, dispute_type=D.CONTRACT, agreement_form="written",
-                        confirmation_due_at=NOW + timedelta(days=1))
+    base = CaseSnapshot(
+        state=State.AGREEMENT,
+        dispute_type=D.CONTRACT,
+        agreement_form="written",
+        confirmation_due_at=NOW + timedelta(days=1),
+    )
     return replace(base, **kw)
 
 
@@ -40,8 +44,9 @@ def test_family_status_matter_cannot_be_confirmed():
     assert not v.ok and "355" in v.reason
 
 
-@pytest.mark.parametrize("kw", [dict(dispute_type=D.FAMILY, status_matter=False),
-                                dict(dispute_type=D.CONTRACT, status_matter=True)])
+@pytest.mark.parametrize(
+    "kw", [dict(dispute_type=D.FAMILY, status_matter=False), dict(dispute_type=D.CONTRACT, status_matter=True)]
+)
 def test_non_status_family_and_other_types_may_be_confirmed(kw):
     assert check("not_a_status_matter", snap(**kw)).ok
 
@@ -51,8 +56,9 @@ def test_oral_agreement_cannot_be_confirmed():
     assert check("written_agreement", snap(agreement_form="written")).ok
 
 
-@pytest.mark.parametrize("dtype", [D.CONTRACT, D.COMMERCIAL, D.CONSUMER, D.TRAFFIC, D.MEDICAL, D.PROPERTY,
-                                   D.NEIGHBOUR, D.OTHER])
+@pytest.mark.parametrize(
+    "dtype", [D.CONTRACT, D.COMMERCIAL, D.CONSUMER, D.TRAFFIC, D.MEDICAL, D.PROPERTY, D.NEIGHBOUR, D.OTHER]
+)
 def test_agreement_types_need_an_arbitration_agreement(dtype):
     assert not check("arbitrable", snap(dispute_type=dtype, arbitration_agreement=False)).ok
     assert check("arbitrable", snap(dispute_type=dtype, arbitration_agreement=True)).ok
@@ -70,8 +76,9 @@ def test_family_is_never_arbitrated():
 
 def test_arbitration_body_must_fit_the_dispute_type():
     assert check("arbitration_body_competent", snap(dispute_type=D.LABOUR, refs={"body_kind": "labour_arbitration"})).ok
-    assert not check("arbitration_body_competent",
-                     snap(dispute_type=D.LABOUR, refs={"body_kind": "commercial_arbitration"})).ok
+    assert not check(
+        "arbitration_body_competent", snap(dispute_type=D.LABOUR, refs={"body_kind": "commercial_arbitration"})
+    ).ok
 
 
 @pytest.mark.parametrize("state", [State.FAILED, State.CONFIRMATION_REJECTED, State.AGREEMENT])

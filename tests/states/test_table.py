@@ -22,14 +22,20 @@ TABLE_PAIRS = {(s, r.trigger) for r in TABLE for s in r.source}
 def permissive(state: State) -> CaseSnapshot:
     """A snapshot on which every guard passes."""
     return CaseSnapshot(
-        state=state, dispute_type=DisputeType.CONTRACT, arbitration_agreement=True, agreement_form="written",
-        confirmation_due_at=NOW + timedelta(days=10), has_next_level=True, clock="running",
+        state=state,
+        dispute_type=DisputeType.CONTRACT,
+        arbitration_agreement=True,
+        agreement_form="written",
+        confirmation_due_at=NOW + timedelta(days=10),
+        has_next_level=True,
+        clock="running",
         refs={"body_kind": "commercial_arbitration"},
     )
 
 
-@pytest.mark.parametrize("row,source", [(r, s) for r in TABLE for s in r.source],
-                         ids=lambda x: str(getattr(x, "trigger", x)))
+@pytest.mark.parametrize(
+    "row,source", [(r, s) for r in TABLE for s in r.source], ids=lambda x: str(getattr(x, "trigger", x))
+)
 def test_every_row_fires_to_its_destination(row, source):
     snap = permissive(source)
     if row.trigger is Trigger.RESUME_CLOCK:
@@ -39,18 +45,22 @@ def test_every_row_fires_to_its_destination(row, source):
     assert adapter.state in row.dests
     # The conditions choosing between destinations read whether there is a level above: with and
     # without one, the machine reaches the row's destination and each alternative, and nothing else.
-    reached = {run(replace(snap, has_next_level=has_next), row.trigger, {"reason": "x"}, NOW).state
-               for has_next in (True, False)}
+    reached = {
+        run(replace(snap, has_next_level=has_next), row.trigger, {"reason": "x"}, NOW).state
+        for has_next in (True, False)
+    }
     assert reached == set(row.dests), (row.trigger, reached)
 
 
-@pytest.mark.parametrize("trigger,with_parent,without_parent", [
-    (Trigger.DECLINE, State.DIVERSION, State.INTAKE),
-    (Trigger.ESCALATE, State.DIVERSION, State.INTAKE),
-    (Trigger.DIVERSION_TIMEOUT, State.DIVERSION, State.INTAKE),
-])
-def test_escalation_goes_up_while_there_is_a_level_and_back_to_intake_at_the_top(trigger, with_parent,
-                                                                                 without_parent):
+@pytest.mark.parametrize(
+    "trigger,with_parent,without_parent",
+    [
+        (Trigger.DECLINE, State.DIVERSION, State.INTAKE),
+        (Trigger.ESCALATE, State.DIVERSION, State.INTAKE),
+        (Trigger.DIVERSION_TIMEOUT, State.DIVERSION, State.INTAKE),
+    ],
+)
+def test_escalation_goes_up_while_there_is_a_level_and_back_to_intake_at_the_top(trigger, with_parent, without_parent):
     up = CaseSnapshot(state=State.DIVERSION, dispute_type=DisputeType.OTHER, has_next_level=True)
     top = CaseSnapshot(state=State.DIVERSION, dispute_type=DisputeType.OTHER, has_next_level=False)
     assert run(up, trigger, {"reason": "x"}, NOW).state is with_parent

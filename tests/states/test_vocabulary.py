@@ -27,9 +27,15 @@ from states.remedies import REMEDIES
 
 
 def test_every_word_staff_read_has_a_label():
-    for labels, vocabulary in ((STATE_LABELS, State), (DISPUTE_TYPE_LABELS, DisputeType), (CHANNEL_LABELS, Channel),
-                               (LEVEL_LABELS, Level), (STATIONING_LABELS, Stationing), (PARTY_ROLE_LABELS, PartyRole),
-                               (ARBITRATION_BODY_LABELS, ARBITRATION_KINDS)):
+    for labels, vocabulary in (
+        (STATE_LABELS, State),
+        (DISPUTE_TYPE_LABELS, DisputeType),
+        (CHANNEL_LABELS, Channel),
+        (LEVEL_LABELS, Level),
+        (STATIONING_LABELS, Stationing),
+        (PARTY_ROLE_LABELS, PartyRole),
+        (ARBITRATION_BODY_LABELS, ARBITRATION_KINDS),
+    ):
         assert set(labels) == set(vocabulary), vocabulary
         assert all(v.strip() for v in labels.values())
 
@@ -40,8 +46,8 @@ def test_labels_are_found_by_the_plain_values_the_database_holds():
 
 
 def test_mediation_and_arbitration_kinds_are_the_organization_kinds_named_so():
-    assert MEDIATION_KINDS == {k for k in OrgKind if k.value.endswith("_mediation")}
-    assert ARBITRATION_KINDS == {k for k in OrgKind if k.value.endswith("_arbitration")}
+    assert {k for k in OrgKind if k.value.endswith("_mediation")} == MEDIATION_KINDS
+    assert {k for k in OrgKind if k.value.endswith("_arbitration")} == ARBITRATION_KINDS
 
 
 def test_arbitration_bodies_named_by_the_remedies_are_arbitration_kinds():

@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
@@ -31,12 +30,23 @@ def extra_courts(engine: Engine) -> Iterator[None]:
     """Add two courts and a user of the other court for the test; remove them afterwards (the
     organizations stay in the session-wide database otherwise)."""
     with Session(engine) as s:
-        s.add(Organization(code=OTHER_COURT, name="杭州市拱墅区人民法院", kind="court", level="county", region="330105"))
-        s.add(Organization(code=CITY_COURT, name="杭州市中级人民法院", kind="court", level="city", region="330100",
-                           court_level="intermediate"))
+        s.add(
+            Organization(code=OTHER_COURT, name="杭州市拱墅区人民法院", kind="court", level="county", region="330105")
+        )
+        s.add(
+            Organization(
+                code=CITY_COURT,
+                name="杭州市中级人民法院",
+                kind="court",
+                level="city",
+                region="330100",
+                court_level="intermediate",
+            )
+        )
         s.flush()
-        s.add(User(username=OTHER_COURT_USER, password_hash=hash_password(PASSWORD), role="court",
-                   org_code=OTHER_COURT))
+        s.add(
+            User(username=OTHER_COURT_USER, password_hash=hash_password(PASSWORD), role="court", org_code=OTHER_COURT)
+        )
         s.commit()
     try:
         yield
@@ -125,5 +135,10 @@ def unused_port_url() -> str:
 
 def notifications(engine: Engine) -> list[Notification]:
     with Session(engine, expire_on_commit=False) as s:
-        return list(s.exec(select(Notification).where(Notification.kind == "court_webhook")
-                           .order_by(Notification.created_at, Notification.id)))  # type: ignore[arg-type]
+        return list(
+            s.exec(
+                select(Notification)
+                .where(Notification.kind == "court_webhook")
+                .order_by(Notification.created_at, Notification.id)
+            )
+        )  # type: ignore[arg-type]

@@ -26,8 +26,19 @@ COUNTY, TOWN, VILLAGE, VILLAGE2 = "330110", "330110001", "330110001001", "330110
 OTHER_TOWN_VILLAGE = "330110002001"  # a town with no labour committee of its own
 NO_COMMITTEE_VILLAGE = "330110001009"  # a village without a committee
 
-ALL = ["labour", "land_contract", "medical", "traffic", "consumer", "property", "family", "neighbour", "contract",
-       "commercial", "other"]
+ALL = [
+    "labour",
+    "land_contract",
+    "medical",
+    "traffic",
+    "consumer",
+    "property",
+    "family",
+    "neighbour",
+    "contract",
+    "commercial",
+    "other",
+]
 
 
 def _org(code: str, name: str, kind: str, level: str, region: str, types: list[str], **kw: Any) -> dict[str, Any]:
@@ -37,29 +48,74 @@ def _org(code: str, name: str, kind: str, level: str, region: str, types: list[s
 HIERARCHY: dict[str, Any] = {
     "courts": [{"code": "T3-COURT", "name": "测试县人民法院", "level": "county", "region": COUNTY}],
     "organizations": [
-        _org("T3-CTY-RTW", "测试县人民调解委员会", "people_mediation", "county", COUNTY, ALL,
-             invited_by=["T3-COURT"]),
-        _org("T3-TWN-RTW", "测试镇人民调解委员会", "people_mediation", "town", TOWN,
-             ["neighbour", "family", "property", "contract", "other", "land_contract"], parent="T3-CTY-RTW",
-             stationing="rotating", duty_days=["mon", "wed"]),
-        _org("T3-VIL-RTW", "测试村人民调解委员会", "people_mediation", "village", VILLAGE,
-             ["neighbour", "family", "land_contract"], parent="T3-TWN-RTW", stationing="on_call"),
-        _org("T3-VIL2-RTW", "测试二村人民调解委员会", "people_mediation", "village", VILLAGE2,
-             ["neighbour", "family"], parent="T3-TWN-RTW", capacity=1),
+        _org("T3-CTY-RTW", "测试县人民调解委员会", "people_mediation", "county", COUNTY, ALL, invited_by=["T3-COURT"]),
+        _org(
+            "T3-TWN-RTW",
+            "测试镇人民调解委员会",
+            "people_mediation",
+            "town",
+            TOWN,
+            ["neighbour", "family", "property", "contract", "other", "land_contract"],
+            parent="T3-CTY-RTW",
+            stationing="rotating",
+            duty_days=["mon", "wed"],
+        ),
+        _org(
+            "T3-VIL-RTW",
+            "测试村人民调解委员会",
+            "people_mediation",
+            "village",
+            VILLAGE,
+            ["neighbour", "family", "land_contract"],
+            parent="T3-TWN-RTW",
+            stationing="on_call",
+        ),
+        _org(
+            "T3-VIL2-RTW",
+            "测试二村人民调解委员会",
+            "people_mediation",
+            "village",
+            VILLAGE2,
+            ["neighbour", "family"],
+            parent="T3-TWN-RTW",
+            capacity=1,
+        ),
         _org("T3-TWN-WY", "测试镇物业纠纷调解委员会", "property_mediation", "town", TOWN, ["property"]),
         _org("T3-TWN-LD", "测试镇劳动争议调解委员会", "labour_mediation", "town", TOWN, ["labour"], capacity=1),
         _org("T3-CTY-LD", "测试县劳动人事争议调解中心", "labour_mediation", "county", COUNTY, ["labour"]),
-        _org("T3-CTY-YT", "测试县医疗纠纷人民调解委员会", "medical_mediation", "county", COUNTY, ["medical"],
-             stationing="rotating", duty_days=["thu"]),
+        _org(
+            "T3-CTY-YT",
+            "测试县医疗纠纷人民调解委员会",
+            "medical_mediation",
+            "county",
+            COUNTY,
+            ["medical"],
+            stationing="rotating",
+            duty_days=["thu"],
+        ),
         _org("T3-CTY-JT", "测试县交通事故纠纷人民调解委员会", "traffic_mediation", "county", COUNTY, ["traffic"]),
         _org("T3-CTY-XF", "测试县消费者协会调解委员会", "consumer_mediation", "county", COUNTY, ["consumer"]),
-        _org("T3-CTY-SS", "测试县商事调解中心", "commercial_mediation", "county", COUNTY, ["contract", "commercial"],
-             invited_by=["T3-COURT"], stationing="on_call"),
+        _org(
+            "T3-CTY-SS",
+            "测试县商事调解中心",
+            "commercial_mediation",
+            "county",
+            COUNTY,
+            ["contract", "commercial"],
+            invited_by=["T3-COURT"],
+            stationing="on_call",
+        ),
     ],
     "mediators": [
         {"code": "TM-1", "name": "甲", "org": "T3-CTY-RTW", "specialties": ["neighbour"]},
-        {"code": "TM-2", "name": "乙", "org": "T3-CTY-RTW", "specialties": ["neighbour", "family"], "part_time": True,
-         "capacity": 1},
+        {
+            "code": "TM-2",
+            "name": "乙",
+            "org": "T3-CTY-RTW",
+            "specialties": ["neighbour", "family"],
+            "part_time": True,
+            "capacity": 1,
+        },
         {"code": "TM-3", "name": "丙", "org": "T3-CTY-RTW", "specialties": ["labour"]},
     ],
 }
@@ -92,20 +148,27 @@ def county(engine: Engine) -> Iterator[None]:
 
 def body(dispute_type: str = "neighbour", region: str = VILLAGE, **over: Any) -> dict[str, Any]:
     data: dict[str, Any] = {
-        "dispute_type": dispute_type, "summary": "测试纠纷", "channel": "window", "region": region,
-        "parties": [{"role": "applicant", "kind": "person", "name": "张三", "id_number": ID_A},
-                    {"role": "respondent", "kind": "person", "name": "李四", "id_number": ID_B}],
+        "dispute_type": dispute_type,
+        "summary": "测试纠纷",
+        "channel": "window",
+        "region": region,
+        "parties": [
+            {"role": "applicant", "kind": "person", "name": "张三", "id_number": ID_A},
+            {"role": "respondent", "kind": "person", "name": "李四", "id_number": ID_B},
+        ],
     }
     data.update(over)
     return data
 
 
-def new_case(session: Session, dispute_type: str = "neighbour", region: str = VILLAGE, *, now: datetime = T0,
-             **over: Any) -> Any:
+def new_case(
+    session: Session, dispute_type: str = "neighbour", region: str = VILLAGE, *, now: datetime = T0, **over: Any
+) -> Any:
     if dispute_type not in ("labour", "land_contract", "family"):
         over.setdefault("arbitration_agreement", True)
-    case, _ = open_case(session, data=CaseCreate.model_validate(body(dispute_type, region, **over)), actor=WINDOW,
-                        now=now)
+    case, _ = open_case(
+        session, data=CaseCreate.model_validate(body(dispute_type, region, **over)), actor=WINDOW, now=now
+    )
     return case
 
 

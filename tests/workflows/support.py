@@ -73,21 +73,43 @@ def picture(session: Session, case_id: uuid.UUID) -> Picture:
     with fresh(session) as s:
         case = s.get(Case, case_id)
         assert case is not None
-        row = {k: getattr(case, k) for k in (
-            "state", "version", "org_code", "mediator_code", "court_code", "arbitration_body_code",
-            "agreement", "arbitrated", "flags", "updated_at")}
+        row = {
+            k: getattr(case, k)
+            for k in (
+                "state",
+                "version",
+                "org_code",
+                "mediator_code",
+                "court_code",
+                "arbitration_body_code",
+                "agreement",
+                "arbitrated",
+                "flags",
+                "updated_at",
+            )
+        }
         events = tuple(
             (e.seq, e.trigger, e.from_state, e.to_state, e.actor, e.hash)
             for e in s.exec(select(CaseEvent).where(CaseEvent.case_id == case_id).order_by(CaseEvent.seq))
         )
-        deadlines = tuple(sorted((
-            (d.kind, d.status, d.due_at, d.last_day, d.days, d.remaining_seconds, str(d.id))
-            for d in s.exec(select(Deadline).where(Deadline.case_id == case_id))
-        ), key=lambda t: t[-1]))
-        handoffs = tuple(sorted((
-            (h.court_code, h.status, str(h.id))
-            for h in s.exec(select(CourtHandoff).where(CourtHandoff.case_id == case_id))
-        ), key=lambda t: t[-1]))
+        deadlines = tuple(
+            sorted(
+                (
+                    (d.kind, d.status, d.due_at, d.last_day, d.days, d.remaining_seconds, str(d.id))
+                    for d in s.exec(select(Deadline).where(Deadline.case_id == case_id))
+                ),
+                key=lambda t: t[-1],
+            )
+        )
+        handoffs = tuple(
+            sorted(
+                (
+                    (h.court_code, h.status, str(h.id))
+                    for h in s.exec(select(CourtHandoff).where(CourtHandoff.case_id == case_id))
+                ),
+                key=lambda t: t[-1],
+            )
+        )
     return Picture(row, events, deadlines, handoffs)
 
 
@@ -101,7 +123,9 @@ def deadlines_of(session: Session, case_id: uuid.UUID, kind: str | None = None) 
 
 def one_deadline(session: Session, case_id: uuid.UUID, kind: str, status: str = "pending") -> Deadline:
     rows = [d for d in deadlines_of(session, case_id, kind) if d.status == status]
-    assert len(rows) == 1, f"expected one {status} {kind} deadline, found {[(d.kind, d.status) for d in deadlines_of(session, case_id)]}"
+    assert len(rows) == 1, (
+        f"expected one {status} {kind} deadline, found {[(d.kind, d.status) for d in deadlines_of(session, case_id)]}"
+    )
     return rows[0]
 
 
@@ -110,8 +134,15 @@ def events_of(session: Session, case_id: uuid.UUID) -> list[CaseEvent]:
         return list(s.exec(select(CaseEvent).where(CaseEvent.case_id == case_id).order_by(CaseEvent.seq)))
 
 
-def fire_as(session: Session, case: Any, trigger: Any, username: str | None, payload: dict[str, Any] | None = None, *,
-            now: datetime) -> Any:
+def fire_as(
+    session: Session,
+    case: Any,
+    trigger: Any,
+    username: str | None,
+    payload: dict[str, Any] | None = None,
+    *,
+    now: datetime,
+) -> Any:
     """Fire as the seeded user `username` (None: the system's timeout actor)."""
     from workflows.engine import fire
 

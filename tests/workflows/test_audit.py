@@ -1,6 +1,7 @@
 """The audit log is a per-case hash chain; tampering with any stored event is found and named."""
 
 import hashlib
+import itertools
 import json
 import os
 import subprocess
@@ -22,6 +23,7 @@ from tests.factories import ID_A, T0, actor, make_case
 from tests.workflows.support import events_of, fresh
 from workflows import audit
 from workflows.engine import fire
+
 
 def _verify(session, **kw):
     with fresh(session) as s:
@@ -49,12 +51,20 @@ def test_each_event_hash_is_sha256_over_its_canonical_content_and_the_previous_h
     events = events_of(session, case.id)
     assert [e.seq for e in events] == [1, 2, 3]
     assert events[0].prev_hash == "0" * 64
-    for prev, ev in zip(events, events[1:], strict=False):
+    for prev, ev in itertools.pairwise(events):
         assert ev.prev_hash == prev.hash
     first = events[0]
-    body = {"case_id": str(case.id), "seq": 1, "at": first.at.isoformat(timespec="microseconds"),
-            "actor": "window1", "trigger": "open", "from_state": None, "to_state": "intake",
-            "payload": first.payload, "prev_hash": "0" * 64}
+    body = {
+        "case_id": str(case.id),
+        "seq": 1,
+        "at": first.at.isoformat(timespec="microseconds"),
+        "actor": "window1",
+        "trigger": "open",
+        "from_state": None,
+        "to_state": "intake",
+        "payload": first.payload,
+        "prev_hash": "0" * 64,
+    }
     text = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     assert hashlib.sha256(text.encode()).hexdigest() == first.hash
 
@@ -66,12 +76,16 @@ def test_the_open_event_masks_identity_numbers(session):
     assert payload["parties"][0]["id_number"] == "110105********002X"
 
 
-@pytest.mark.parametrize("column,value", [
-    ("payload", {"reason": "改过的理由"}),
-    ("hash", "f" * 64),
-    ("actor", "mediator2"),
-    ("at", T0 - timedelta(days=1)),
-], ids=["payload", "hash", "actor", "at"])
+@pytest.mark.parametrize(
+    "column,value",
+    [
+        ("payload", {"reason": "改过的理由"}),
+        ("hash", "f" * 64),
+        ("actor", "mediator2"),
+        ("at", T0 - timedelta(days=1)),
+    ],
+    ids=["payload", "hash", "actor", "at"],
+)
 def test_altering_one_event_breaks_the_chain_at_that_event(session, column, value):
     intact = make_case(session, state=State.FAILED, now=T0 - timedelta(days=1))  # opened first, verified first
     case = make_case(session, state=State.FAILED)
@@ -90,8 +104,17 @@ def test_altering_a_hash_is_also_caught_at_the_next_event(session):
     events = events_of(session, case.id)
     ev = events[1]
     payload = {**ev.payload, "org_code": "CN-ZJ-XH-RTW"}
-    forged = audit.event_hash(case_id=case.id, seq=ev.seq, at=ev.at, actor=ev.actor, trigger=ev.trigger,
-                              from_state=ev.from_state, to_state=ev.to_state, payload=payload, prev_hash=ev.prev_hash)
+    forged = audit.event_hash(
+        case_id=case.id,
+        seq=ev.seq,
+        at=ev.at,
+        actor=ev.actor,
+        trigger=ev.trigger,
+        from_state=ev.from_state,
+        to_state=ev.to_state,
+        payload=payload,
+        prev_hash=ev.prev_hash,
+    )
     _tamper(session, case, 2, payload=payload, hash=forged)
     _, broken = _verify(session, case_id=case.id)
     assert (broken.case_no, broken.seq) == (case.case_no, 3)
@@ -132,9 +155,14 @@ def test_a_case_without_any_event_is_reported(session):
 
 def test_payloads_with_chinese_text_and_amounts_survive_the_round_trip(session):
     case = make_case(session, state=State.AGREEMENT)
-    fire(session, case_id=case.id, trigger=Trigger.RECORD_FULFILMENT, actor=actor(session, "mediator1"),
-         payload={"note": "李四已于2026年11月10日支付¥8,500.00元（捌仟伍佰元整）\n收据编号：№0001"},
-         now=T0 + timedelta(hours=10))
+    fire(
+        session,
+        case_id=case.id,
+        trigger=Trigger.RECORD_FULFILMENT,
+        actor=actor(session, "mediator1"),
+        payload={"note": "李四已于2026年11月10日支付¥8,500.00元（捌仟伍佰元整）\n收据编号：№0001"},
+        now=T0 + timedelta(hours=10),
+    )
     assert events_of(session, case.id)[-1].payload["note"].endswith("№0001")
     assert _verify(session, case_id=case.id) == (5, None)
 
@@ -146,15 +174,27 @@ JIEFEN = Path(sys.executable).with_name("jiefen")
 
 def _cli_env(url: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("JIEFEN_")}
-    env.update(JIEFEN_DATABASE_URL=url, JIEFEN_ENV="test", JIEFEN_SECRET_KEY="cli-test-secret-0123456789-abcdefghijklm",
-               JIEFEN_TIMEZONE="Asia/Shanghai", PYTHONIOENCODING="utf-8")
+    env.update(
+        JIEFEN_DATABASE_URL=url,
+        JIEFEN_ENV="test",
+        JIEFEN_SECRET_KEY="cli-test-secret-0123456789-abcdefghijklm",
+        JIEFEN_TIMEZONE="Asia/Shanghai",
+        PYTHONIOENCODING="utf-8",
+    )
     assert len(env["JIEFEN_SECRET_KEY"]) == 40
     return env
 
 
 def _jiefen(*args: str, url: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(JIEFEN), *args], env=_cli_env(url), capture_output=True, text=True, encoding="utf-8",
-                          timeout=120, check=False)
+    return subprocess.run(
+        [str(JIEFEN), *args],
+        env=_cli_env(url),
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=120,
+        check=False,
+    )
 
 
 def test_jiefen_audit_verify_exits_zero_when_intact_and_names_the_break_after_tampering(tmp_path):
@@ -174,8 +214,9 @@ def test_jiefen_audit_verify_exits_zero_when_intact_and_names_the_break_after_ta
 
         with eng.begin() as conn:
             ev = CaseEvent.__table__
-            conn.execute(sa.update(ev).where(ev.c.case_id == case_id, ev.c.seq == 2)
-                         .values(payload={"org_code": "CN-ZJ-XH-RTW"}))
+            conn.execute(
+                sa.update(ev).where(ev.c.case_id == case_id, ev.c.seq == 2).values(payload={"org_code": "CN-ZJ-XH-RTW"})
+            )
         broken = _jiefen("audit", "verify", url=url)
         assert broken.returncode != 0
         assert case_no in broken.stderr

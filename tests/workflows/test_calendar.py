@@ -26,25 +26,40 @@ CAL = LegalCalendar()
 
 def test_the_2026_schedule_is_the_one_these_dates_were_checked_against():
     off = [date(2026, 9, 25), date(2026, 9, 26), date(2026, 9, 27), *[date(2026, 10, d) for d in range(1, 8)]]
-    worked = [date(2026, 9, 20), date(2026, 9, 28), date(2026, 9, 29), date(2026, 9, 30), date(2026, 10, 8),
-              date(2026, 10, 9), date(2026, 10, 10)]
+    worked = [
+        date(2026, 9, 20),
+        date(2026, 9, 28),
+        date(2026, 9, 29),
+        date(2026, 9, 30),
+        date(2026, 10, 8),
+        date(2026, 10, 9),
+        date(2026, 10, 10),
+    ]
     assert [d for d in off if chinese_calendar.is_workday(d)] == []
     assert [d for d in worked if not chinese_calendar.is_workday(d)] == []
     assert date(2026, 9, 20).weekday() == 6 and date(2026, 10, 10).weekday() == 5  # Sunday, Saturday
-    assert [chinese_calendar.is_workday(date(2026, 2, d)) for d in (14, 15, 23, 24, 28)] == [True, False, False, True,
-                                                                                             True]
+    assert [chinese_calendar.is_workday(date(2026, 2, d)) for d in (14, 15, 23, 24, 28)] == [
+        True,
+        False,
+        False,
+        True,
+        True,
+    ]
     with pytest.raises(NotImplementedError):
         chinese_calendar.is_workday(date(2027, 3, 1))
 
 
-@pytest.mark.parametrize("day,working", [
-    (date(2026, 9, 20), True),  # Sunday, make-up day
-    (date(2026, 9, 25), False),  # Friday, Mid-Autumn
-    (date(2026, 10, 5), False),  # Monday, National Day
-    (date(2026, 10, 10), True),  # Saturday, make-up day
-    (date(2026, 10, 11), False),  # ordinary Sunday
-    (date(2026, 11, 4), True),  # ordinary Wednesday
-])
+@pytest.mark.parametrize(
+    "day,working",
+    [
+        (date(2026, 9, 20), True),  # Sunday, make-up day
+        (date(2026, 9, 25), False),  # Friday, Mid-Autumn
+        (date(2026, 10, 5), False),  # Monday, National Day
+        (date(2026, 10, 10), True),  # Saturday, make-up day
+        (date(2026, 10, 11), False),  # ordinary Sunday
+        (date(2026, 11, 4), True),  # ordinary Wednesday
+    ],
+)
 def test_working_days_follow_the_official_2026_schedule(day, working):
     assert CAL.is_working_day(day) == (working, False)
 
@@ -58,22 +73,25 @@ def test_an_unpublished_year_is_counted_on_weekends_alone_and_provisionally():
 # --- working-day periods -------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("start,days,last", [
-    # From Fri 25 Sep (itself a holiday, and never counted): Mon 28, Tue 29, Wed 30.
-    (date(2026, 9, 25), 3, date(2026, 9, 30)),
-    # From Mon 28 Sep: Tue 29, Wed 30, then the break, then Thu 8 Oct.
-    (date(2026, 9, 28), 3, date(2026, 10, 8)),
-    # From Tue 29 Sep: Wed 30, Thu 8 Oct, Fri 9 Oct.
-    (date(2026, 9, 29), 3, date(2026, 10, 9)),
-    # From Wed 30 Sep: Thu 8, Fri 9, and make-up Sat 10 Oct.
-    (date(2026, 9, 30), 3, date(2026, 10, 10)),
-    # From Fri 18 Sep: make-up Sun 20 Sep is the first working day counted.
-    (date(2026, 9, 18), 1, date(2026, 9, 20)),
-    # 45 working days from Mon 3 Aug: Sep 20 counted, Sep 25 and Oct 1–7 skipped, ends on Sat 10 Oct.
-    (date(2026, 8, 3), 45, date(2026, 10, 10)),
-    # An ordinary November: 30 working days from Mon 2 Nov end on Mon 14 Dec.
-    (date(2026, 11, 2), 30, date(2026, 12, 14)),
-])
+@pytest.mark.parametrize(
+    "start,days,last",
+    [
+        # From Fri 25 Sep (itself a holiday, and never counted): Mon 28, Tue 29, Wed 30.
+        (date(2026, 9, 25), 3, date(2026, 9, 30)),
+        # From Mon 28 Sep: Tue 29, Wed 30, then the break, then Thu 8 Oct.
+        (date(2026, 9, 28), 3, date(2026, 10, 8)),
+        # From Tue 29 Sep: Wed 30, Thu 8 Oct, Fri 9 Oct.
+        (date(2026, 9, 29), 3, date(2026, 10, 9)),
+        # From Wed 30 Sep: Thu 8, Fri 9, and make-up Sat 10 Oct.
+        (date(2026, 9, 30), 3, date(2026, 10, 10)),
+        # From Fri 18 Sep: make-up Sun 20 Sep is the first working day counted.
+        (date(2026, 9, 18), 1, date(2026, 9, 20)),
+        # 45 working days from Mon 3 Aug: Sep 20 counted, Sep 25 and Oct 1–7 skipped, ends on Sat 10 Oct.
+        (date(2026, 8, 3), 45, date(2026, 10, 10)),
+        # An ordinary November: 30 working days from Mon 2 Nov end on Mon 14 Dec.
+        (date(2026, 11, 2), 30, date(2026, 12, 14)),
+    ],
+)
 def test_working_day_periods_across_the_autumn_holidays(start, days, last):
     period = CAL.add(start, days, working_days=True)
     assert period == Period(start, days, True, last, False)
@@ -110,18 +128,21 @@ def test_loading_the_2027_schedule_makes_the_count_final_and_skips_its_holidays(
 # --- calendar-day periods ---------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("start,days,last,why", [
-    (date(2026, 11, 1), 7, date(2026, 11, 9), "7th day Sun 8 Nov moves to Mon 9 Nov"),
-    (date(2026, 11, 2), 4, date(2026, 11, 6), "4th day Fri 6 Nov is a working day"),
-    (date(2026, 11, 2), 5, date(2026, 11, 9), "5th day Sat 7 Nov moves past the weekend to Mon 9 Nov"),
-    (date(2026, 9, 2), 30, date(2026, 10, 8), "30th day Fri 2 Oct is National Day: moves to Thu 8 Oct"),
-    (date(2026, 9, 30), 10, date(2026, 10, 10), "10th day is make-up Sat 10 Oct: stays"),
-    (date(2026, 9, 10), 10, date(2026, 9, 20), "10th day is make-up Sun 20 Sep: stays"),
-    (date(2026, 8, 26), 30, date(2026, 9, 28), "30th day Fri 25 Sep is Mid-Autumn: moves to Mon 28 Sep"),
-    (date(2026, 11, 2), 30, date(2026, 12, 2), "30 days, an ordinary Wednesday"),
-    (date(2026, 1, 31), 28, date(2026, 2, 28), "28th day Sat 28 Feb is a Spring Festival make-up day: stays"),
-    (date(2026, 2, 10), 7, date(2026, 2, 24), "7th day Tue 17 Feb is Spring Festival (15–23 Feb): Tue 24 Feb"),
-])
+@pytest.mark.parametrize(
+    "start,days,last,why",
+    [
+        (date(2026, 11, 1), 7, date(2026, 11, 9), "7th day Sun 8 Nov moves to Mon 9 Nov"),
+        (date(2026, 11, 2), 4, date(2026, 11, 6), "4th day Fri 6 Nov is a working day"),
+        (date(2026, 11, 2), 5, date(2026, 11, 9), "5th day Sat 7 Nov moves past the weekend to Mon 9 Nov"),
+        (date(2026, 9, 2), 30, date(2026, 10, 8), "30th day Fri 2 Oct is National Day: moves to Thu 8 Oct"),
+        (date(2026, 9, 30), 10, date(2026, 10, 10), "10th day is make-up Sat 10 Oct: stays"),
+        (date(2026, 9, 10), 10, date(2026, 9, 20), "10th day is make-up Sun 20 Sep: stays"),
+        (date(2026, 8, 26), 30, date(2026, 9, 28), "30th day Fri 25 Sep is Mid-Autumn: moves to Mon 28 Sep"),
+        (date(2026, 11, 2), 30, date(2026, 12, 2), "30 days, an ordinary Wednesday"),
+        (date(2026, 1, 31), 28, date(2026, 2, 28), "28th day Sat 28 Feb is a Spring Festival make-up day: stays"),
+        (date(2026, 2, 10), 7, date(2026, 2, 24), "7th day Tue 17 Feb is Spring Festival (15–23 Feb): Tue 24 Feb"),
+    ],
+)
 def test_calendar_day_periods_move_only_off_days_off(start, days, last, why):
     period = CAL.add(start, days, working_days=False)
     assert (period.last_day, period.provisional) == (last, False), why
@@ -167,8 +188,9 @@ JIEFEN = Path(sys.executable).with_name("jiefen")
 
 def _deadline(*args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "JIEFEN_TIMEZONE": "Asia/Shanghai", "PYTHONIOENCODING": "utf-8"}
-    return subprocess.run([str(JIEFEN), "deadline", *args], env=env, capture_output=True, text=True, timeout=60,
-                          check=False)
+    return subprocess.run(
+        [str(JIEFEN), "deadline", *args], env=env, capture_output=True, text=True, timeout=60, check=False
+    )
 
 
 def test_jiefen_deadline_counts_working_days_across_national_day():

@@ -5,7 +5,7 @@ Dates hand-checked against the 2026 schedule (see test_calendar.py): National Da
 off, Sun 20 Sep and Sat 10 Oct worked; 2027 unpublished (weekends only, provisional).
 """
 
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -18,13 +18,15 @@ from tests.workflows.clock_support import SCHEDULE_2027, forget_loaded_years, se
 from tests.workflows.support import deadlines_of, events_of, local, midnight_after, one_deadline, picture
 from workflows import audit
 from workflows.clocks.calendar import LegalCalendar, calendar_for
+from workflows.clocks.deadlines import profiles
 from workflows.clocks.recount import load_schedule
-from workflows.clocks.deadlines import DeadlineKind, profiles
 from workflows.engine import fire
 
 
 def _fire(session, case, trigger, username, payload=None, *, now):
-    return fire(session, case_id=case.id, trigger=trigger, actor=actor(session, username), payload=payload or {}, now=now)
+    return fire(
+        session, case_id=case.id, trigger=trigger, actor=actor(session, username), payload=payload or {}, now=now
+    )
 
 
 @pytest.fixture
@@ -60,7 +62,12 @@ def test_labour_arbitration_award_clock_of_45_days_ending_in_national_day_moves_
     d = one_deadline(session, case.id, "arbitration_award")
     # 20 Aug + 45 days = Sun 4 Oct, inside National Day (1–7 Oct): the next working day is Thu 8 Oct.
     assert (d.profile, d.start_date, d.days, d.last_day, d.provisional) == (
-        "arbitration.labour", date(2026, 8, 20), 45, date(2026, 10, 8), False)
+        "arbitration.labour",
+        date(2026, 8, 20),
+        45,
+        date(2026, 10, 8),
+        False,
+    )
     assert d.due_at == midnight_after(date(2026, 10, 8))
     assert d.on_expiry is None and "劳动争议调解仲裁法 第43条" in d.basis
 
@@ -75,8 +82,14 @@ def test_land_arbitration_clock_runs_60_days(session):
 
 def test_arbitration_clock_is_met_when_the_outcome_is_recorded(session):
     case = make_case(session, state=State.ARBITRATION, dispute_type="labour")
-    _fire(session, case, T.RECORD_OUTCOME, "mediator1", {"outcome": "裁决支持申请人请求", "reference": "杭西劳人仲案字〔2026〕1号"},
-          now=local(2026, 11, 20, 10))
+    _fire(
+        session,
+        case,
+        T.RECORD_OUTCOME,
+        "mediator1",
+        {"outcome": "裁决支持申请人请求", "reference": "杭西劳人仲案字〔2026〕1号"},
+        now=local(2026, 11, 20, 10),
+    )
     assert one_deadline(session, case.id, "arbitration_award", status="met")
 
 
@@ -91,7 +104,14 @@ def test_court_decision_whose_30th_day_is_a_sunday_ends_on_monday(session):
 def test_the_spc_2011_court_profile_is_selectable(session, monkeypatch):
     case = make_case(session, state=State.AGREEMENT, now=local(2026, 11, 6, 6))
     with settings_env(monkeypatch, JIEFEN_COURT_DECISION_PROFILE="spc2011"):
-        _fire(session, case, T.REQUEST_CONFIRMATION, "mediator1", {"court_code": "CN-ZJ-XH-FY"}, now=local(2026, 11, 6, 15))
+        _fire(
+            session,
+            case,
+            T.REQUEST_CONFIRMATION,
+            "mediator1",
+            {"court_code": "CN-ZJ-XH-FY"},
+            now=local(2026, 11, 6, 15),
+        )
     d = one_deadline(session, case.id, "court_decision")
     # Fri 6 Nov + 15 days = Sat 21 Nov: Mon 23 Nov.
     assert (d.profile, d.days, d.last_day) == ("court_decision.spc2011", 15, date(2026, 11, 23))
@@ -104,8 +124,14 @@ def test_followup_clock_opens_on_closing_when_configured_and_is_met_by_the_visit
         d = one_deadline(session, case.id, "followup")
         # closed on Mon 2 Nov (4th step, 10:00 local): + 15 days = Tue 17 Nov.
         assert (d.start_date, d.last_day) == (date(2026, 11, 2), date(2026, 11, 17))
-        _fire(session, case, T.RECORD_FOLLOWUP, "mediator1", {"satisfaction": 5, "performed": True},
-              now=local(2026, 11, 10, 10))
+        _fire(
+            session,
+            case,
+            T.RECORD_FOLLOWUP,
+            "mediator1",
+            {"satisfaction": 5, "performed": True},
+            now=local(2026, 11, 10, 10),
+        )
     assert one_deadline(session, case.id, "followup", status="met")
     assert picture(session, case.id).open_deadlines() == []
 
@@ -143,8 +169,14 @@ def test_pause_and_resume_across_national_day_keep_the_remaining_time_exactly(se
 
 def test_extend_needs_consent_and_is_audited_with_its_reason(session):
     case = make_case(session, state=State.MEDIATION)
-    _fire(session, case, T.EXTEND, "mediator1", {"days": 10, "reason": "双方同意延长十日", "consent": True},
-          now=local(2026, 11, 20, 10))
+    _fire(
+        session,
+        case,
+        T.EXTEND,
+        "mediator1",
+        {"days": 10, "reason": "双方同意延长十日", "consent": True},
+        now=local(2026, 11, 20, 10),
+    )
     d = one_deadline(session, case.id, "mediation")
     # 30 days from Mon 2 Nov end Wed 2 Dec; 40 days end Sat 12 Dec -> Mon 14 Dec.
     assert (d.days, d.last_day) == (40, date(2026, 12, 14))
@@ -171,12 +203,23 @@ def test_a_working_day_count_crossing_into_2027_is_provisional_until_the_schedul
     after = picture(session, case.id)
     assert after.version == before.version + 1 and after.state == "diversion"
     ev = events_of(session, case.id)[-1]
-    assert (ev.trigger, ev.actor, ev.from_state, ev.to_state) == ("calendar_recount", "system:calendar", "diversion", "diversion")
+    assert (ev.trigger, ev.actor, ev.from_state, ev.to_state) == (
+        "calendar_recount",
+        "system:calendar",
+        "diversion",
+        "diversion",
+    )
     assert ev.payload["year"] == 2027
-    assert ev.payload["changes"] == [{
-        "deadline_id": str(d.id), "kind": "diversion_acceptance", "provisional": False,
-        "from_due_at": "2027-01-01T16:00:00+00:00", "to_due_at": "2027-01-04T16:00:00+00:00", "last_day": "2027-01-04",
-    }]
+    assert ev.payload["changes"] == [
+        {
+            "deadline_id": str(d.id),
+            "kind": "diversion_acceptance",
+            "provisional": False,
+            "from_due_at": "2027-01-01T16:00:00+00:00",
+            "to_due_at": "2027-01-04T16:00:00+00:00",
+            "last_day": "2027-01-04",
+        }
+    ]
     assert audit.verify(session, case_id=case.id)[1] is None
 
     # Loading the same schedule again changes nothing and records nothing.
@@ -194,8 +237,10 @@ def test_a_loaded_schedule_recounts_a_paused_clock_into_its_remaining_time(sessi
     paused = one_deadline(session, case.id, "mediation", status="paused")
     old = LegalCalendar()
     new = LegalCalendar({2027: SCHEDULE_2027})
-    shift = (new.add(date(2026, 11, 2), 45, working_days=True).last_day
-             - old.add(date(2026, 11, 2), 45, working_days=True).last_day)
+    shift = (
+        new.add(date(2026, 11, 2), 45, working_days=True).last_day
+        - old.add(date(2026, 11, 2), 45, working_days=True).last_day
+    )
     load_schedule(session, SCHEDULE_2027, now=local(2026, 11, 21, 10))
     recounted = one_deadline(session, case.id, "mediation", status="paused")
     assert recounted.remaining_seconds == paused.remaining_seconds + int(shift.total_seconds())

@@ -71,8 +71,12 @@ def test_conflicting_triggers_at_once_exactly_one_wins(engine, session):
             trig, payload = Trigger.FAIL, {"reason": f"双方分歧过大（{i}）"}
         else:
             trig, payload = Trigger.REACH_AGREEMENT, agreement_payload()
-        jobs.append(lambda s, trig=trig, payload=payload: (trig, fire(s, case_id=case.id, trigger=trig,
-                                                                        actor=mediator, payload=payload, now=NOW).state))
+        jobs.append(
+            lambda s, trig=trig, payload=payload: (
+                trig,
+                fire(s, case_id=case.id, trigger=trig, actor=mediator, payload=payload, now=NOW).state,
+            )
+        )
     results = _run_together(engine, jobs)
 
     wins = [r for kind, r in results if kind == "ok"]
@@ -86,8 +90,10 @@ def test_conflicting_triggers_at_once_exactly_one_wins(engine, session):
     assert _chain_is_whole(session, case.id) == [1, 2, 3, 4]
     assert pic.events[-1][1] == trig.value
     # Each loser was told what the winner's state allows.
-    allowed_after = {"failed": ["withdraw", "resume_mediation", "refer_arbitration", "refer_litigation", "close"],
-                     "agreement": ["request_confirmation", "refer_litigation", "record_fulfilment"]}[pic.state]
+    allowed_after = {
+        "failed": ["withdraw", "resume_mediation", "refer_arbitration", "refer_litigation", "close"],
+        "agreement": ["request_confirmation", "refer_litigation", "record_fulfilment"],
+    }[pic.state]
     assert all(e.extra["allowed"] == allowed_after for e in errors)
 
 
@@ -96,10 +102,20 @@ def test_same_version_at_once_exactly_one_wins_and_the_rest_are_stale(engine, se
     case = make_case(session, state=State.MEDIATION)
     mediator = actor(session, "mediator1")
     version = case.version
-    jobs = [lambda s, i=i: fire(s, case_id=case.id, trigger=Trigger.EXTEND, actor=mediator,
-                                payload={"days": 1, "reason": f"第{i}次申请延长", "consent": True},
-                                expected_version=version, now=NOW).version
-            for i in range(WORKERS)]
+    jobs = [
+        lambda s, i=i: (
+            fire(
+                s,
+                case_id=case.id,
+                trigger=Trigger.EXTEND,
+                actor=mediator,
+                payload={"days": 1, "reason": f"第{i}次申请延长", "consent": True},
+                expected_version=version,
+                now=NOW,
+            ).version
+        )
+        for i in range(WORKERS)
+    ]
     results = _run_together(engine, jobs)
 
     wins = [r for kind, r in results if kind == "ok"]
@@ -118,9 +134,19 @@ def test_unversioned_self_loops_at_once_all_apply_in_turn(engine, session):
     """Without expected_version, twenty extensions serialize: twenty events, +20 days, no lost update."""
     case = make_case(session, state=State.MEDIATION)
     mediator = actor(session, "mediator1")
-    jobs = [lambda s, i=i: fire(s, case_id=case.id, trigger=Trigger.EXTEND, actor=mediator,
-                                payload={"days": 1, "reason": f"延长{i}", "consent": True}, now=NOW).version
-            for i in range(WORKERS)]
+    jobs = [
+        lambda s, i=i: (
+            fire(
+                s,
+                case_id=case.id,
+                trigger=Trigger.EXTEND,
+                actor=mediator,
+                payload={"days": 1, "reason": f"延长{i}", "consent": True},
+                now=NOW,
+            ).version
+        )
+        for i in range(WORKERS)
+    ]
     results = _run_together(engine, jobs)
     assert [kind for kind, _ in results] == ["ok"] * WORKERS, [r for _, r in results]
     assert sorted(r for _, r in results) == list(range(4, 4 + WORKERS))
@@ -134,8 +160,14 @@ def test_twenty_cases_fired_at_once_all_succeed(engine, session):
     """Writers on different cases never fail on each other's locks (SQLite: no 'database is locked')."""
     cases = [make_case(session, state=State.INTAKE) for _ in range(WORKERS)]
     window = actor(session, "window1")
-    jobs = [lambda s, c=c: fire(s, case_id=c.id, trigger=Trigger.DIVERT, actor=window,
-                                payload={"org_code": MEDIATION_ORG}, now=NOW).state for c in cases]
+    jobs = [
+        lambda s, c=c: (
+            fire(
+                s, case_id=c.id, trigger=Trigger.DIVERT, actor=window, payload={"org_code": MEDIATION_ORG}, now=NOW
+            ).state
+        )
+        for c in cases
+    ]
     results = _run_together(engine, jobs)
     assert results == [("ok", State.DIVERSION)] * WORKERS
     for c in cases:
@@ -150,9 +182,14 @@ def _seq(case_no: str) -> int:
 
 def test_twenty_cases_opened_at_once_get_case_numbers_one_to_twenty(engine, session):
     window = actor(session, "window1")
-    jobs = [lambda s, i=i: open_case(s, data=CaseCreate.model_validate(case_payload(summary=f"第{i}号窗口同时受理")),
-                                     actor=window, now=NOW)[0].case_no
-            for i in range(WORKERS)]
+    jobs = [
+        lambda s, i=i: (
+            open_case(
+                s, data=CaseCreate.model_validate(case_payload(summary=f"第{i}号窗口同时受理")), actor=window, now=NOW
+            )[0].case_no
+        )
+        for i in range(WORKERS)
+    ]
     results = _run_together(engine, jobs)
     assert [kind for kind, _ in results] == ["ok"] * WORKERS, [r for _, r in results]
     assert sorted(_seq(no) for _, no in results) == list(range(1, WORKERS + 1))
@@ -166,9 +203,12 @@ def test_twenty_cases_opened_at_once_get_case_numbers_one_to_twenty(engine, sess
 def test_ten_repeats_of_one_idempotency_key_at_once_open_one_case(engine, session):
     window = actor(session, "window1")
     data = CaseCreate.model_validate(case_payload())
-    jobs = [lambda s: (lambda r: (str(r[0].id), r[1]))(open_case(s, data=data, actor=window,
-                                                                  idempotency_key="window1-2026-11-02-0001", now=NOW))
-            for _ in range(10)]
+    jobs = [
+        lambda s: (lambda r: (str(r[0].id), r[1]))(
+            open_case(s, data=data, actor=window, idempotency_key="window1-2026-11-02-0001", now=NOW)
+        )
+        for _ in range(10)
+    ]
     results = _run_together(engine, jobs)
     assert [kind for kind, _ in results] == ["ok"] * 10, [r for _, r in results]
     ids = {case_id for _, (case_id, _created) in results}

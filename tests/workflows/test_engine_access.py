@@ -33,8 +33,15 @@ OTHER_SUPERVISOR = Actor("super-gongshu", Role.SUPERVISOR, "CN-ZJ-GS-ZZZX", "330
 def _attempt(session, case, trigger, who, payload, error, *, expected_version=None):
     before = picture(session, case.id)
     with pytest.raises(error) as exc:
-        fire(session, case_id=case.id, trigger=trigger, actor=who, payload=payload, now=NOW,
-             expected_version=expected_version)
+        fire(
+            session,
+            case_id=case.id,
+            trigger=trigger,
+            actor=who,
+            payload=payload,
+            now=NOW,
+            expected_version=expected_version,
+        )
     assert picture(session, case.id) == before, "a refused call must change nothing"
     return exc.value
 
@@ -46,10 +53,22 @@ def _diversion_case_the_court_can_see(session):
     """A case back in diversion after a rejected confirmation: it still carries the court's code, so
     the court sees it, and it is assigned to the county committee (CN-ZJ-XH-RTW)."""
     case = make_case(session, state=State.CONFIRMATION_REJECTED)
-    fire(session, case_id=case.id, trigger=T.RESUME_MEDIATION, actor=actor(session, "mediator1"), payload={},
-         now=T0 + timedelta(hours=7))
-    fire(session, case_id=case.id, trigger=T.ESCALATE, actor=actor(session, "mediator1"),
-         payload={"reason": "需区调委会调处"}, now=T0 + timedelta(hours=8))
+    fire(
+        session,
+        case_id=case.id,
+        trigger=T.RESUME_MEDIATION,
+        actor=actor(session, "mediator1"),
+        payload={},
+        now=T0 + timedelta(hours=7),
+    )
+    fire(
+        session,
+        case_id=case.id,
+        trigger=T.ESCALATE,
+        actor=actor(session, "mediator1"),
+        payload={"reason": "需区调委会调处"},
+        now=T0 + timedelta(hours=8),
+    )
     pic = picture(session, case.id)
     assert (pic.state, pic.case["org_code"], pic.case["court_code"]) == ("diversion", "CN-ZJ-XH-RTW", COURT)
     return case
@@ -94,8 +113,14 @@ def test_a_court_cannot_see_a_case_still_in_diversion(session):
 def test_another_court_cannot_see_a_confirmation_addressed_elsewhere(session):
     case = make_case(session, state=State.JUDICIAL_CONFIRMATION)
     _attempt(session, case, T.COURT_CONFIRM, OTHER_COURT, {"ruling_no": "（2026）浙0105民特1号"}, NotVisible)
-    done = fire(session, case_id=case.id, trigger=T.COURT_CONFIRM, actor=actor(session, "court1"),
-                payload={"ruling_no": "（2026）浙0106民特1号"}, now=NOW)
+    done = fire(
+        session,
+        case_id=case.id,
+        trigger=T.COURT_CONFIRM,
+        actor=actor(session, "court1"),
+        payload={"ruling_no": "（2026）浙0106民特1号"},
+        now=NOW,
+    )
     assert done.state == State.CONFIRMED
 
 
@@ -114,8 +139,9 @@ def test_centre_staff_with_a_region_that_only_shares_a_prefix_cannot_see_the_cas
 
 def test_staff_without_any_region_see_nothing(session):
     case = make_case(session, state=State.INTAKE)
-    _attempt(session, case, T.DIVERT, Actor("window-x", Role.INTAKE, None, None), {"org_code": MEDIATION_ORG},
-             NotVisible)
+    _attempt(
+        session, case, T.DIVERT, Actor("window-x", Role.INTAKE, None, None), {"org_code": MEDIATION_ORG}, NotVisible
+    )
 
 
 def test_a_city_level_supervisor_sees_the_cases_of_its_districts(session):
@@ -130,8 +156,9 @@ def test_a_city_level_supervisor_sees_the_cases_of_its_districts(session):
 def test_a_province_level_supervisor_sees_the_cases_of_its_cities(session):
     case = make_case(session, state=State.INTAKE)
     province = Actor("super-zhejiang", Role.SUPERVISOR, "CN-ZJ-ZZZX", "330000")
-    done = fire(session, case_id=case.id, trigger=T.DIVERT, actor=province, payload={"org_code": MEDIATION_ORG},
-                now=NOW)
+    done = fire(
+        session, case_id=case.id, trigger=T.DIVERT, actor=province, payload={"org_code": MEDIATION_ORG}, now=NOW
+    )
     assert done.state == State.DIVERSION
 
 
@@ -144,8 +171,14 @@ def test_a_supervisor_of_another_city_or_province_cannot_see_the_case(session, r
 
 def test_a_case_that_does_not_exist_is_not_visible(session):
     with pytest.raises(NotVisible):
-        fire(session, case_id=uuid.UUID(int=7), trigger=T.DIVERT, actor=actor(session, "window1"),
-             payload={"org_code": MEDIATION_ORG}, now=NOW)
+        fire(
+            session,
+            case_id=uuid.UUID(int=7),
+            trigger=T.DIVERT,
+            actor=actor(session, "window1"),
+            payload={"org_code": MEDIATION_ORG},
+            now=NOW,
+        )
     with pytest.raises(NotVisible):
         fire(session, case_id="not-a-uuid", trigger=T.DIVERT, actor=actor(session, "window1"), payload={}, now=NOW)
 
@@ -162,23 +195,32 @@ def test_an_unknown_trigger_is_refused_before_touching_the_case(session):
 def test_a_stale_expected_version_is_refused(session):
     case = make_case(session, state=State.MEDIATION)  # version 3: open, divert, accept
     assert case.version == 3
-    err = _attempt(session, case, T.FAIL, actor(session, "mediator1"), {"reason": "分歧过大"}, StaleVersion,
-                   expected_version=2)
+    err = _attempt(
+        session, case, T.FAIL, actor(session, "mediator1"), {"reason": "分歧过大"}, StaleVersion, expected_version=2
+    )
     assert (err.extra["expected"], err.extra["actual"]) == (2, 3)
     assert status_for(err) == 409
 
 
 def test_the_current_expected_version_is_accepted(session):
     case = make_case(session, state=State.MEDIATION)
-    done = fire(session, case_id=case.id, trigger=T.FAIL, actor=actor(session, "mediator1"),
-                payload={"reason": "分歧过大"}, expected_version=3, now=NOW)
+    done = fire(
+        session,
+        case_id=case.id,
+        trigger=T.FAIL,
+        actor=actor(session, "mediator1"),
+        payload={"reason": "分歧过大"},
+        expected_version=3,
+        now=NOW,
+    )
     assert (done.state, done.version) == (State.FAILED, 4)
 
 
 def test_a_version_from_the_future_is_stale_too(session):
     case = make_case(session, state=State.MEDIATION)
-    _attempt(session, case, T.FAIL, actor(session, "mediator1"), {"reason": "分歧过大"}, StaleVersion,
-             expected_version=4)
+    _attempt(
+        session, case, T.FAIL, actor(session, "mediator1"), {"reason": "分歧过大"}, StaleVersion, expected_version=4
+    )
 
 
 # --- payloads that fail validation (422) -----------------------------------------------------------
@@ -186,36 +228,99 @@ def test_a_version_from_the_future_is_stale_too(session):
 BAD_PAYLOADS = [
     ("fail-without-reason", State.MEDIATION, T.FAIL, "mediator1", {}, "reason"),
     ("fail-with-blank-reason", State.MEDIATION, T.FAIL, "mediator1", {"reason": "   "}, "reason"),
-    ("extend-without-consent", State.MEDIATION, T.EXTEND, "mediator1",
-     {"days": 10, "reason": "延长", "consent": False}, "consent"),
-    ("extend-consent-as-string", State.MEDIATION, T.EXTEND, "mediator1",
-     {"days": 10, "reason": "延长", "consent": "true"}, "consent"),
-    ("extend-zero-days", State.MEDIATION, T.EXTEND, "mediator1", {"days": 0, "reason": "延长", "consent": True},
-     "days"),
-    ("followup-satisfaction-6", State.CLOSED, T.RECORD_FOLLOWUP, "window1", {"satisfaction": 6, "performed": True},
-     "satisfaction"),
-    ("followup-satisfaction-0", State.CLOSED, T.RECORD_FOLLOWUP, "window1", {"satisfaction": 0, "performed": True},
-     "satisfaction"),
-    ("obligor-is-obligee", State.MEDIATION, T.REACH_AGREEMENT, "mediator1",
-     {**agreement_payload(), "obligations": [{"obligor": 1, "obligee": 1, "description": "赔偿"}]}, "obligations.0"),
-    ("no-obligations", State.MEDIATION, T.REACH_AGREEMENT, "mediator1", {**agreement_payload(), "obligations": []},
-     "obligations"),
-    ("amount-with-three-decimals", State.MEDIATION, T.REACH_AGREEMENT, "mediator1",
-     {**agreement_payload(),
-      "obligations": [{"obligor": 1, "obligee": 0, "description": "赔偿", "amount": "10.005"}]},
-     "obligations.0.amount"),
-    ("agreement-form-unknown", State.MEDIATION, T.REACH_AGREEMENT, "mediator1",
-     {**agreement_payload(), "form": "video"}, "form"),
+    (
+        "extend-without-consent",
+        State.MEDIATION,
+        T.EXTEND,
+        "mediator1",
+        {"days": 10, "reason": "延长", "consent": False},
+        "consent",
+    ),
+    (
+        "extend-consent-as-string",
+        State.MEDIATION,
+        T.EXTEND,
+        "mediator1",
+        {"days": 10, "reason": "延长", "consent": "true"},
+        "consent",
+    ),
+    (
+        "extend-zero-days",
+        State.MEDIATION,
+        T.EXTEND,
+        "mediator1",
+        {"days": 0, "reason": "延长", "consent": True},
+        "days",
+    ),
+    (
+        "followup-satisfaction-6",
+        State.CLOSED,
+        T.RECORD_FOLLOWUP,
+        "window1",
+        {"satisfaction": 6, "performed": True},
+        "satisfaction",
+    ),
+    (
+        "followup-satisfaction-0",
+        State.CLOSED,
+        T.RECORD_FOLLOWUP,
+        "window1",
+        {"satisfaction": 0, "performed": True},
+        "satisfaction",
+    ),
+    (
+        "obligor-is-obligee",
+        State.MEDIATION,
+        T.REACH_AGREEMENT,
+        "mediator1",
+        {**agreement_payload(), "obligations": [{"obligor": 1, "obligee": 1, "description": "赔偿"}]},
+        "obligations.0",
+    ),
+    (
+        "no-obligations",
+        State.MEDIATION,
+        T.REACH_AGREEMENT,
+        "mediator1",
+        {**agreement_payload(), "obligations": []},
+        "obligations",
+    ),
+    (
+        "amount-with-three-decimals",
+        State.MEDIATION,
+        T.REACH_AGREEMENT,
+        "mediator1",
+        {
+            **agreement_payload(),
+            "obligations": [{"obligor": 1, "obligee": 0, "description": "赔偿", "amount": "10.005"}],
+        },
+        "obligations.0.amount",
+    ),
+    (
+        "agreement-form-unknown",
+        State.MEDIATION,
+        T.REACH_AGREEMENT,
+        "mediator1",
+        {**agreement_payload(), "form": "video"},
+        "form",
+    ),
     ("transfer-without-agency", State.INTAKE, T.TRANSFER_OUT, "window1", {"reason": "移交"}, "agency"),
-    ("court-reject-without-reason", State.JUDICIAL_CONFIRMATION, T.COURT_REJECT, "court1", {"ruling_no": "（2026）1号"},
-     "reason"),
+    (
+        "court-reject-without-reason",
+        State.JUDICIAL_CONFIRMATION,
+        T.COURT_REJECT,
+        "court1",
+        {"ruling_no": "（2026）1号"},
+        "reason",
+    ),
 ]
 
 
-@pytest.mark.parametrize("state,trigger,username,payload,field", [b[1:] for b in BAD_PAYLOADS],
-                         ids=[b[0] for b in BAD_PAYLOADS])
-def test_payload_that_fails_validation_is_refused_with_the_field_named(session, state, trigger, username, payload,
-                                                                       field):
+@pytest.mark.parametrize(
+    "state,trigger,username,payload,field", [b[1:] for b in BAD_PAYLOADS], ids=[b[0] for b in BAD_PAYLOADS]
+)
+def test_payload_that_fails_validation_is_refused_with_the_field_named(
+    session, state, trigger, username, payload, field
+):
     case = make_case(session, state=state)
     err = _attempt(session, case, trigger, actor(session, username), payload, ValidationFailed)
     assert status_for(err) == 422
@@ -230,34 +335,85 @@ MISFITS = [
     ("divert-to-unknown-org", State.INTAKE, T.DIVERT, "window1", {"org_code": "CN-ZJ-XH-NOPE"}, ["org_code"]),
     ("divert-to-a-court", State.INTAKE, T.DIVERT, "window1", {"org_code": COURT}, ["org_code"]),
     ("divert-to-an-arbitration-body", State.INTAKE, T.DIVERT, "window1", {"org_code": "CN-HZ-ZCW"}, ["org_code"]),
-    ("accept-mediator-of-another-org", State.DIVERSION, T.ACCEPT, "mediator1", {"mediator_code": "M-0004"},
-     ["mediator_code"]),
-    ("accept-unknown-mediator", State.DIVERSION, T.ACCEPT, "mediator1", {"mediator_code": "M-9999"},
-     ["mediator_code"]),
-    ("obligor-out-of-range", State.MEDIATION, T.REACH_AGREEMENT, "mediator1",
-     {**agreement_payload(), "obligations": [{"obligor": 2, "obligee": 0, "description": "赔偿"}]},
-     ["obligations", 0, "obligor"]),
-    ("obligee-out-of-range-in-second", State.MEDIATION, T.REACH_AGREEMENT, "mediator1",
-     {**agreement_payload(), "obligations": [{"obligor": 1, "obligee": 0, "description": "赔偿"},
-                                             {"obligor": 0, "obligee": 5, "description": "配合维修"}]},
-     ["obligations", 1, "obligee"]),
-    ("signed-in-the-future", State.MEDIATION, T.REACH_AGREEMENT, "mediator1",
-     agreement_payload(signed_at=NOW + timedelta(minutes=1)), ["signed_at"]),
-    ("confirmation-at-a-non-court", State.AGREEMENT, T.REQUEST_CONFIRMATION, "mediator1",
-     {"court_code": "CN-ZJ-XH-RTW"}, ["court_code"]),
-    ("confirmation-at-unknown-court", State.AGREEMENT, T.REQUEST_CONFIRMATION, "mediator1",
-     {"court_code": "CN-ZJ-XX-FY"}, ["court_code"]),
-    ("litigation-at-a-non-court", State.FAILED, T.REFER_LITIGATION, "mediator1", {"court_code": "CN-HZ-ZCW"},
-     ["court_code"]),
+    (
+        "accept-mediator-of-another-org",
+        State.DIVERSION,
+        T.ACCEPT,
+        "mediator1",
+        {"mediator_code": "M-0004"},
+        ["mediator_code"],
+    ),
+    ("accept-unknown-mediator", State.DIVERSION, T.ACCEPT, "mediator1", {"mediator_code": "M-9999"}, ["mediator_code"]),
+    (
+        "obligor-out-of-range",
+        State.MEDIATION,
+        T.REACH_AGREEMENT,
+        "mediator1",
+        {**agreement_payload(), "obligations": [{"obligor": 2, "obligee": 0, "description": "赔偿"}]},
+        ["obligations", 0, "obligor"],
+    ),
+    (
+        "obligee-out-of-range-in-second",
+        State.MEDIATION,
+        T.REACH_AGREEMENT,
+        "mediator1",
+        {
+            **agreement_payload(),
+            "obligations": [
+                {"obligor": 1, "obligee": 0, "description": "赔偿"},
+                {"obligor": 0, "obligee": 5, "description": "配合维修"},
+            ],
+        },
+        ["obligations", 1, "obligee"],
+    ),
+    (
+        "signed-in-the-future",
+        State.MEDIATION,
+        T.REACH_AGREEMENT,
+        "mediator1",
+        agreement_payload(signed_at=NOW + timedelta(minutes=1)),
+        ["signed_at"],
+    ),
+    (
+        "confirmation-at-a-non-court",
+        State.AGREEMENT,
+        T.REQUEST_CONFIRMATION,
+        "mediator1",
+        {"court_code": "CN-ZJ-XH-RTW"},
+        ["court_code"],
+    ),
+    (
+        "confirmation-at-unknown-court",
+        State.AGREEMENT,
+        T.REQUEST_CONFIRMATION,
+        "mediator1",
+        {"court_code": "CN-ZJ-XX-FY"},
+        ["court_code"],
+    ),
+    (
+        "litigation-at-a-non-court",
+        State.FAILED,
+        T.REFER_LITIGATION,
+        "mediator1",
+        {"court_code": "CN-HZ-ZCW"},
+        ["court_code"],
+    ),
     ("arbitration-at-a-court", State.FAILED, T.REFER_ARBITRATION, "mediator1", {"body_code": COURT}, ["body_code"]),
-    ("escalate-to-itself", State.MEDIATION, T.ESCALATE, "mediator1", {"reason": "上报", "org_code": MEDIATION_ORG},
-     ["org_code"]),
+    (
+        "escalate-to-itself",
+        State.MEDIATION,
+        T.ESCALATE,
+        "mediator1",
+        {"reason": "上报", "org_code": MEDIATION_ORG},
+        ["org_code"],
+    ),
 ]
 
 
 @pytest.mark.parametrize("state,trigger,username,payload,loc", [m[1:] for m in MISFITS], ids=[m[0] for m in MISFITS])
-def test_payload_that_does_not_fit_the_data_is_refused_with_the_field_named(session, state, trigger, username, payload,
-                                                                            loc):
+def test_payload_that_does_not_fit_the_data_is_refused_with_the_field_named(
+    session, state, trigger, username, payload, loc
+):
     case = make_case(session, state=state)
     err = _attempt(session, case, trigger, actor(session, username), payload, PayloadInvalid)
     assert err.loc == loc
@@ -266,6 +422,12 @@ def test_payload_that_does_not_fit_the_data_is_refused_with_the_field_named(sess
 
 def test_signed_exactly_now_is_accepted(session):
     case = make_case(session, state=State.MEDIATION)
-    done = fire(session, case_id=case.id, trigger=T.REACH_AGREEMENT, actor=actor(session, "mediator1"),
-                payload=agreement_payload(signed_at=NOW), now=NOW)
+    done = fire(
+        session,
+        case_id=case.id,
+        trigger=T.REACH_AGREEMENT,
+        actor=actor(session, "mediator1"),
+        payload=agreement_payload(signed_at=NOW),
+        now=NOW,
+    )
     assert done.state == State.AGREEMENT

@@ -18,10 +18,9 @@ from tests.factories import COURT, MEDIATION_ORG, T0, actor, agreement_payload, 
 from tests.workflows.support import fresh, picture
 from workflows import audit
 from workflows.audit import chain
-from workflows.engine import transition
-from workflows.stages import STAGES
 from workflows.clocks.deadlines import Deadlines
-from workflows.engine import fire
+from workflows.engine import fire, transition
+from workflows.stages import STAGES
 
 T = Trigger
 NOW = T0 + timedelta(hours=12)
@@ -46,8 +45,9 @@ CASES = [
 
 
 @pytest.mark.parametrize("state,trigger,username,payload", [c[1:] for c in CASES], ids=[c[0] for c in CASES])
-def test_a_failing_audit_append_rolls_back_state_effects_and_version(session, monkeypatch, state, trigger, username,
-                                                                     payload):
+def test_a_failing_audit_append_rolls_back_state_effects_and_version(
+    session, monkeypatch, state, trigger, username, payload
+):
     case = make_case(session, state=state)
     before = picture(session, case.id)
     calls = []
@@ -87,24 +87,56 @@ def failing_after(bind, statement_prefix: str):
 
 WRITES = [
     ("divert-after-case-update", State.INTAKE, T.DIVERT, "window1", {"org_code": MEDIATION_ORG}, "UPDATE CASES"),
-    ("divert-after-event-insert", State.INTAKE, T.DIVERT, "window1", {"org_code": MEDIATION_ORG},
-     "INSERT INTO CASE_EVENTS"),
-    ("divert-after-deadline-insert", State.INTAKE, T.DIVERT, "window1", {"org_code": MEDIATION_ORG},
-     "INSERT INTO DEADLINES"),
+    (
+        "divert-after-event-insert",
+        State.INTAKE,
+        T.DIVERT,
+        "window1",
+        {"org_code": MEDIATION_ORG},
+        "INSERT INTO CASE_EVENTS",
+    ),
+    (
+        "divert-after-deadline-insert",
+        State.INTAKE,
+        T.DIVERT,
+        "window1",
+        {"org_code": MEDIATION_ORG},
+        "INSERT INTO DEADLINES",
+    ),
     ("accept-after-deadline-update", State.DIVERSION, T.ACCEPT, "mediator1", {}, "UPDATE DEADLINES"),
-    ("agreement-after-case-update", State.MEDIATION, T.REACH_AGREEMENT, "mediator1", agreement_payload(),
-     "UPDATE CASES"),
-    ("confirmation-after-hand-off-insert", State.AGREEMENT, T.REQUEST_CONFIRMATION, "mediator1",
-     {"court_code": COURT}, "INSERT INTO COURT_HANDOFFS"),
-    ("withdraw-after-deadline-update", State.MEDIATION, T.WITHDRAW, "mediator1", {"reason": "撤回"},
-     "UPDATE DEADLINES"),
+    (
+        "agreement-after-case-update",
+        State.MEDIATION,
+        T.REACH_AGREEMENT,
+        "mediator1",
+        agreement_payload(),
+        "UPDATE CASES",
+    ),
+    (
+        "confirmation-after-hand-off-insert",
+        State.AGREEMENT,
+        T.REQUEST_CONFIRMATION,
+        "mediator1",
+        {"court_code": COURT},
+        "INSERT INTO COURT_HANDOFFS",
+    ),
+    (
+        "withdraw-after-deadline-update",
+        State.MEDIATION,
+        T.WITHDRAW,
+        "mediator1",
+        {"reason": "撤回"},
+        "UPDATE DEADLINES",
+    ),
 ]
 
 
-@pytest.mark.parametrize("state,trigger,username,payload,statement", [w[1:] for w in WRITES],
-                         ids=[w[0] for w in WRITES])
-def test_a_failure_after_a_write_reached_the_database_rolls_back_everything(session, state, trigger, username,
-                                                                            payload, statement):
+@pytest.mark.parametrize(
+    "state,trigger,username,payload,statement", [w[1:] for w in WRITES], ids=[w[0] for w in WRITES]
+)
+def test_a_failure_after_a_write_reached_the_database_rolls_back_everything(
+    session, state, trigger, username, payload, statement
+):
     case = make_case(session, state=state)
     before = picture(session, case.id)
     who = actor(session, username)
@@ -130,8 +162,14 @@ def test_a_failing_effect_after_the_assignment_rolls_back_the_assignment(session
 
     monkeypatch.setattr(transition, "STAGES", {**STAGES, T.DIVERT: replace(STAGES[T.DIVERT], effect=assign_then_fail)})
     with pytest.raises(Boom):
-        fire(session, case_id=case.id, trigger=T.DIVERT, actor=actor(session, "window1"),
-             payload={"org_code": MEDIATION_ORG}, now=NOW)
+        fire(
+            session,
+            case_id=case.id,
+            trigger=T.DIVERT,
+            actor=actor(session, "window1"),
+            payload={"org_code": MEDIATION_ORG},
+            now=NOW,
+        )
     after = picture(session, case.id)
     assert after == before
     assert after.case["org_code"] is None
@@ -146,12 +184,19 @@ def test_a_failure_after_the_hand_off_was_written_leaves_no_hand_off(session, mo
         assert ctx.conn.execute(select(CourtHandoff.id)).all(), "the hand-off row is written in the transaction"
         raise Boom("after the outbox row")
 
-    monkeypatch.setattr(transition, "STAGES",
-                        {**STAGES, T.REQUEST_CONFIRMATION: replace(stage, after_documents=hand_off_then_fail)})
+    monkeypatch.setattr(
+        transition, "STAGES", {**STAGES, T.REQUEST_CONFIRMATION: replace(stage, after_documents=hand_off_then_fail)}
+    )
     before = picture(session, case.id)
     with pytest.raises(Boom):
-        fire(session, case_id=case.id, trigger=T.REQUEST_CONFIRMATION, actor=actor(session, "mediator1"),
-             payload={"court_code": COURT}, now=NOW)
+        fire(
+            session,
+            case_id=case.id,
+            trigger=T.REQUEST_CONFIRMATION,
+            actor=actor(session, "mediator1"),
+            payload={"court_code": COURT},
+            now=NOW,
+        )
     assert picture(session, case.id) == before
     with fresh(session) as s:
         assert s.exec(select(CourtHandoff)).all() == []
@@ -175,10 +220,23 @@ def test_after_a_failed_firing_the_next_one_continues_the_chain_without_a_gap(se
     with monkeypatch.context() as m:
         m.setattr(chain, "insert", _raise)
         with pytest.raises(Boom):
-            fire(session, case_id=case.id, trigger=T.DIVERT, actor=actor(session, "window1"),
-                 payload={"org_code": MEDIATION_ORG}, now=NOW)
-    done = fire(session, case_id=case.id, trigger=T.DIVERT, actor=actor(session, "window1"),
-                payload={"org_code": MEDIATION_ORG}, expected_version=1, now=NOW)
+            fire(
+                session,
+                case_id=case.id,
+                trigger=T.DIVERT,
+                actor=actor(session, "window1"),
+                payload={"org_code": MEDIATION_ORG},
+                now=NOW,
+            )
+    done = fire(
+        session,
+        case_id=case.id,
+        trigger=T.DIVERT,
+        actor=actor(session, "window1"),
+        payload={"org_code": MEDIATION_ORG},
+        expected_version=1,
+        now=NOW,
+    )
     assert (done.state, done.version) == (State.DIVERSION, 2)
     with fresh(session) as s:
         seqs = s.exec(select(CaseEvent.seq).where(CaseEvent.case_id == case.id).order_by(CaseEvent.seq)).all()

@@ -52,8 +52,14 @@ def test_a_paused_clock_cannot_be_paused_again_nor_a_running_one_resumed(session
 
 def test_extend_with_consent_moves_the_mediation_deadline_by_n_days(session):
     case = make_case(session, state=State.MEDIATION)  # last day Wed 2 Dec
-    _fire(session, case, T.EXTEND, "mediator1", {"days": 5, "reason": "双方同意延长", "consent": True},
-          now=local(2026, 11, 30, 10))
+    _fire(
+        session,
+        case,
+        T.EXTEND,
+        "mediator1",
+        {"days": 5, "reason": "双方同意延长", "consent": True},
+        now=local(2026, 11, 30, 10),
+    )
     d = one_deadline(session, case.id, "mediation")
     assert (d.days, d.last_day, d.due_at) == (35, date(2026, 12, 7), local(2026, 12, 8))
     assert [datetime.fromisoformat(x) for x in events_of(session, case.id)[-1].payload["due_at"]] == [d.due_at]
@@ -62,8 +68,9 @@ def test_extend_with_consent_moves_the_mediation_deadline_by_n_days(session):
 def test_extend_while_paused_adds_the_days_to_the_remaining_time(session):
     case = make_case(session, state=State.MEDIATION)
     _fire(session, case, T.PAUSE_CLOCK, "mediator1", {"reason": "鉴定"}, now=local(2026, 11, 3, 10))
-    _fire(session, case, T.EXTEND, "mediator1", {"days": 5, "reason": "延长", "consent": True},
-          now=local(2026, 11, 4, 10))
+    _fire(
+        session, case, T.EXTEND, "mediator1", {"days": 5, "reason": "延长", "consent": True}, now=local(2026, 11, 4, 10)
+    )
     d = one_deadline(session, case.id, "mediation", status="paused")
     assert d.remaining_seconds == (29 + 5) * 86400 + 14 * 3600
 
@@ -73,10 +80,19 @@ def test_extend_moves_only_the_running_mediation_clock(session):
     _fire(session, case, T.RESUME_MEDIATION, "mediator1", {}, now=T0 + timedelta(hours=8))
     _fire(session, case, T.MEDIATION_TIMEOUT, None, now=T0 + timedelta(hours=9))  # second clock fired
     _fire(session, case, T.RESUME_MEDIATION, "mediator1", {}, now=T0 + timedelta(hours=10))
-    _fire(session, case, T.EXTEND, "mediator1", {"days": 1, "reason": "延长", "consent": True},
-          now=T0 + timedelta(hours=11))
+    _fire(
+        session,
+        case,
+        T.EXTEND,
+        "mediator1",
+        {"days": 1, "reason": "延长", "consent": True},
+        now=T0 + timedelta(hours=11),
+    )
     assert sorted((d.status, d.days) for d in deadlines_of(session, case.id, "mediation")) == [
-        ("cancelled", 30), ("fired", 30), ("pending", 31)]
+        ("cancelled", 30),
+        ("fired", 30),
+        ("pending", 31),
+    ]
 
 
 def test_extending_a_period_whose_end_was_moved_off_a_weekend_counts_from_the_start(session):
@@ -87,8 +103,14 @@ def test_extending_a_period_whose_end_was_moved_off_a_weekend_counts_from_the_st
     _fire(session, case, T.ACCEPT, "mediator1", {}, now=local(2026, 11, 5, 10))
     before = one_deadline(session, case.id, "mediation")
     assert before.last_day == date(2026, 12, 7)
-    _fire(session, case, T.EXTEND, "mediator1", {"days": 10, "reason": "双方同意延长", "consent": True},
-          now=local(2026, 11, 20, 10))
+    _fire(
+        session,
+        case,
+        T.EXTEND,
+        "mediator1",
+        {"days": 10, "reason": "双方同意延长", "consent": True},
+        now=local(2026, 11, 20, 10),
+    )
     d = one_deadline(session, case.id, "mediation")
     assert d.days == 40
     # 40 days from 5 Nov end on Tue 15 Dec, a working day; the row must agree with its own start and days.
@@ -99,8 +121,14 @@ def test_extending_a_period_whose_end_was_moved_off_a_weekend_counts_from_the_st
 def test_extending_a_running_medical_clock_adds_working_days(session):
     case = make_case(session, state=State.DIVERSION, dispute_type="medical")
     _fire(session, case, T.ACCEPT, "mediator1", {}, now=local(2026, 11, 2, 10))  # 30 working days: Mon 14 Dec
-    _fire(session, case, T.EXTEND, "mediator1", {"days": 10, "reason": "双方同意延长", "consent": True},
-          now=local(2026, 11, 10, 10))
+    _fire(
+        session,
+        case,
+        T.EXTEND,
+        "mediator1",
+        {"days": 10, "reason": "双方同意延长", "consent": True},
+        now=local(2026, 11, 10, 10),
+    )
     d = one_deadline(session, case.id, "mediation")
     # Tue 15 – Fri 18 (4), Mon 21 – Fri 25 (9), Mon 28 Dec (10).
     assert (d.days, d.last_day, d.due_at) == (40, date(2026, 12, 28), local(2026, 12, 29))
@@ -127,8 +155,14 @@ def test_extending_a_resumed_clock_moves_it_by_exactly_the_extension(session):
     _fire(session, case, T.PAUSE_CLOCK, "mediator1", {"reason": "委托鉴定"}, now=local(2026, 11, 3, 10))
     _fire(session, case, T.RESUME_CLOCK, "mediator1", {"reason": "鉴定意见送达"}, now=local(2026, 11, 17, 15, 27, 41))
     assert one_deadline(session, case.id, "mediation").due_at == local(2026, 12, 17, 5, 27, 41)
-    _fire(session, case, T.EXTEND, "mediator1", {"days": 5, "reason": "双方同意延长", "consent": True},
-          now=local(2026, 11, 20, 10))
+    _fire(
+        session,
+        case,
+        T.EXTEND,
+        "mediator1",
+        {"days": 5, "reason": "双方同意延长", "consent": True},
+        now=local(2026, 11, 20, 10),
+    )
     d = one_deadline(session, case.id, "mediation")
     # 35 days from 2 Nov end on Mon 7 Dec, five days after the 30-day end: the deadline moves by five days.
     assert (d.days, d.due_at, d.last_day) == (35, local(2026, 12, 22, 5, 27, 41), date(2026, 12, 22))

@@ -14,9 +14,9 @@ from models.tables import CourtHandoff
 from states.enums import State, Trigger
 from tests.factories import COURT, ID_A, ID_B, MEDIATION_ORG, T0, agreement_payload, make_case
 from tests.workflows.support import (
-    fire_as as _fire,
     SHANGHAI,
     events_of,
+    fire_as as _fire,
     fresh,
     local,
     midnight_after,
@@ -55,8 +55,9 @@ def test_diversion_acceptance_counted_across_the_national_day_break(session):
 def test_divert_at_half_past_midnight_local_counts_from_the_local_day(session):
     """23:30 UTC on Sun 1 Nov is 07:30 Mon 2 Nov in Shanghai: the clock starts on the 2nd."""
     case = make_case(session, state=State.INTAKE, now=datetime(2026, 11, 1, 20, 0, tzinfo=UTC))
-    _fire(session, case, T.DIVERT, "window1", {"org_code": MEDIATION_ORG},
-          now=datetime(2026, 11, 1, 23, 30, tzinfo=UTC))
+    _fire(
+        session, case, T.DIVERT, "window1", {"org_code": MEDIATION_ORG}, now=datetime(2026, 11, 1, 23, 30, tzinfo=UTC)
+    )
     d = one_deadline(session, case.id, "diversion_acceptance")
     assert d.start_date == date(2026, 11, 2)
     assert d.last_day == date(2026, 11, 5)
@@ -96,26 +97,57 @@ def test_divert_to_a_named_organization_records_it_as_named(session):
 
 MEDIATION_PROFILES = [
     # dispute type, channel, accepted at (local), profile, days, working days, last day, basis must cite
-    ("labour", "window", local(2026, 11, 2, 10), "mediation.labour", 15, False, date(2026, 11, 17),
-     "劳动争议调解仲裁法 第14条"),
-    ("medical", "window", local(2026, 11, 2, 10), "mediation.medical", 30, True, date(2026, 12, 14),
-     "医疗纠纷预防和处理条例 第38条"),
+    (
+        "labour",
+        "window",
+        local(2026, 11, 2, 10),
+        "mediation.labour",
+        15,
+        False,
+        date(2026, 11, 17),
+        "劳动争议调解仲裁法 第14条",
+    ),
+    (
+        "medical",
+        "window",
+        local(2026, 11, 2, 10),
+        "mediation.medical",
+        30,
+        True,
+        date(2026, 12, 14),
+        "医疗纠纷预防和处理条例 第38条",
+    ),
     # 45 working days from Mon 3 Aug: the 35th is make-up Sun 20 Sep, Mid-Autumn and National Day are
     # skipped, and the 45th is make-up Sat 10 Oct.
     ("consumer", "window", local(2026, 8, 3, 10), "mediation.consumer", 45, True, date(2026, 10, 10), "第21条"),
-    ("neighbour", "court_referral", local(2026, 11, 2, 10), "mediation.court_referral", 30, False,
-     date(2026, 12, 2), "特邀调解的规定 第27条"),
-    *[(t, "window", local(2026, 11, 2, 10), "mediation.people", 30, False, date(2026, 12, 2), "第33条")
-      for t in ("neighbour", "family", "traffic", "land_contract")],
+    (
+        "neighbour",
+        "court_referral",
+        local(2026, 11, 2, 10),
+        "mediation.court_referral",
+        30,
+        False,
+        date(2026, 12, 2),
+        "特邀调解的规定 第27条",
+    ),
+    *[
+        (t, "window", local(2026, 11, 2, 10), "mediation.people", 30, False, date(2026, 12, 2), "第33条")
+        for t in ("neighbour", "family", "traffic", "land_contract")
+    ],
 ]
 
 
-@pytest.mark.parametrize("dispute_type,channel,accepted_at,profile,days,working,last_day,basis", MEDIATION_PROFILES,
-                         ids=[f"{p[0]}-{p[1]}" for p in MEDIATION_PROFILES])
+@pytest.mark.parametrize(
+    "dispute_type,channel,accepted_at,profile,days,working,last_day,basis",
+    MEDIATION_PROFILES,
+    ids=[f"{p[0]}-{p[1]}" for p in MEDIATION_PROFILES],
+)
 def test_accept_opens_the_mediation_clock_of_the_dispute_types_profile(
-        session, dispute_type, channel, accepted_at, profile, days, working, last_day, basis):
-    case = make_case(session, state=State.DIVERSION, dispute_type=dispute_type, channel=channel,
-                     now=accepted_at - timedelta(hours=3))
+    session, dispute_type, channel, accepted_at, profile, days, working, last_day, basis
+):
+    case = make_case(
+        session, state=State.DIVERSION, dispute_type=dispute_type, channel=channel, now=accepted_at - timedelta(hours=3)
+    )
     _fire(session, case, T.ACCEPT, "mediator1", {"mediator_code": "M-0001"}, now=accepted_at)
     pic = picture(session, case.id)
     assert pic.case["mediator_code"] == "M-0001"
@@ -157,9 +189,16 @@ def test_reach_agreement_stores_it_and_opens_the_confirmation_window_from_the_lo
     agreement = pic.case["agreement"]
     assert agreement["facts"] == payload["facts"]
     assert agreement["liability"] == payload["liability"]
-    assert agreement["obligations"] == [{"obligor": 1, "obligee": 0, "description": "赔偿维修费用",
-                                         "amount": "8500.00", "due_date": "2026-12-31",
-                                         "place": "北山街道人民调解委员会"}]
+    assert agreement["obligations"] == [
+        {
+            "obligor": 1,
+            "obligee": 0,
+            "description": "赔偿维修费用",
+            "amount": "8500.00",
+            "due_date": "2026-12-31",
+            "place": "北山街道人民调解委员会",
+        }
+    ]
     assert agreement["form"] == "written"
     assert datetime.fromisoformat(agreement["signed_at"]) == datetime(2026, 11, 2, 17, 0, tzinfo=UTC)
     assert agreement["mediator_code"] == "M-0001" and agreement["org_code"] == MEDIATION_ORG
@@ -226,17 +265,34 @@ def test_court_overdue_flags_the_case_and_a_later_decision_clears_the_flag(sessi
 # --- ending, escalating, timing out ---------------------------------------------------------------
 
 
-@pytest.mark.parametrize("state,trigger,username,payload,kind,status", [
-    (State.DIVERSION, T.WITHDRAW, "window1", {"reason": "撤回"}, "diversion_acceptance", "cancelled"),
-    (State.MEDIATION, T.WITHDRAW, "mediator1", {"reason": "撤回"}, "mediation", "cancelled"),
-    (State.DIVERSION, T.TRANSFER_OUT, "window1", {"agency": "区信访局", "reason": "移交"}, "diversion_acceptance",
-     "cancelled"),
-    (State.AGREEMENT, T.RECORD_FULFILMENT, "mediator1", {}, "confirmation_window", "cancelled"),
-    (State.MEDIATION, T.FAIL, "mediator1", {"reason": "调解不成"}, "mediation", "cancelled"),
-    (State.MEDIATION, T.MEDIATION_TIMEOUT, None, {}, "mediation", "fired"),
-    (State.AGREEMENT, T.REFER_LITIGATION, "mediator1", {"court_code": COURT}, "confirmation_window", "cancelled"),
-], ids=["withdraw-from-diversion", "withdraw-from-mediation", "transfer-out-from-diversion",
-        "fulfilment-from-agreement", "fail", "mediation-timeout", "litigation-from-agreement"])
+@pytest.mark.parametrize(
+    "state,trigger,username,payload,kind,status",
+    [
+        (State.DIVERSION, T.WITHDRAW, "window1", {"reason": "撤回"}, "diversion_acceptance", "cancelled"),
+        (State.MEDIATION, T.WITHDRAW, "mediator1", {"reason": "撤回"}, "mediation", "cancelled"),
+        (
+            State.DIVERSION,
+            T.TRANSFER_OUT,
+            "window1",
+            {"agency": "区信访局", "reason": "移交"},
+            "diversion_acceptance",
+            "cancelled",
+        ),
+        (State.AGREEMENT, T.RECORD_FULFILMENT, "mediator1", {}, "confirmation_window", "cancelled"),
+        (State.MEDIATION, T.FAIL, "mediator1", {"reason": "调解不成"}, "mediation", "cancelled"),
+        (State.MEDIATION, T.MEDIATION_TIMEOUT, None, {}, "mediation", "fired"),
+        (State.AGREEMENT, T.REFER_LITIGATION, "mediator1", {"court_code": COURT}, "confirmation_window", "cancelled"),
+    ],
+    ids=[
+        "withdraw-from-diversion",
+        "withdraw-from-mediation",
+        "transfer-out-from-diversion",
+        "fulfilment-from-agreement",
+        "fail",
+        "mediation-timeout",
+        "litigation-from-agreement",
+    ],
+)
 def test_leaving_a_state_settles_its_running_clock(session, state, trigger, username, payload, kind, status):
     case = make_case(session, state=state)
     one_deadline(session, case.id, kind)

@@ -49,22 +49,35 @@ def test_request_confirmation_on_the_last_day_of_the_window_is_allowed(session):
 
 def test_request_confirmation_after_window_is_refused(session):
     case = make_case(session, state=State.AGREEMENT)
-    err = _refused(session, case, T.REQUEST_CONFIRMATION, {"court_code": COURT}, now=local(2026, 12, 3, 0, 0),
-                   rule="within_confirmation_window")
+    err = _refused(
+        session,
+        case,
+        T.REQUEST_CONFIRMATION,
+        {"court_code": COURT},
+        now=local(2026, 12, 3, 0, 0),
+        rule="within_confirmation_window",
+    )
     assert "第33条" in err.extra["rules"][0]["basis"]
 
 
 def test_request_confirmation_a_month_later_is_refused(session):
     case = make_case(session, state=State.AGREEMENT)
-    _refused(session, case, T.REQUEST_CONFIRMATION, {"court_code": COURT}, now=local(2027, 1, 15, 10),
-             rule="within_confirmation_window")
+    _refused(
+        session,
+        case,
+        T.REQUEST_CONFIRMATION,
+        {"court_code": COURT},
+        now=local(2027, 1, 15, 10),
+        rule="within_confirmation_window",
+    )
 
 
 def _agreement_signed(session, signed_at: datetime, **over):
     """A case whose agreement was signed at `signed_at`, reached through the engine."""
     case = make_case(session, state=State.MEDIATION, now=signed_at - timedelta(hours=4), **over)
-    return _fire(session, case, T.REACH_AGREEMENT, agreement_payload(signed_at=signed_at),
-                 now=signed_at + timedelta(minutes=30))
+    return _fire(
+        session, case, T.REACH_AGREEMENT, agreement_payload(signed_at=signed_at), now=signed_at + timedelta(minutes=30)
+    )
 
 
 def test_confirmation_window_ending_in_national_day_moves_to_the_next_working_day(session):
@@ -73,8 +86,14 @@ def test_confirmation_window_ending_in_national_day_moves_to_the_next_working_da
     case = _agreement_signed(session, local(2026, 9, 2, 10))
     w = one_deadline(session, case.id, "confirmation_window")
     assert (w.last_day, w.due_at) == (date(2026, 10, 8), local(2026, 10, 9))
-    _refused(session, case, T.REQUEST_CONFIRMATION, {"court_code": COURT}, now=local(2026, 10, 9, 0, 0),
-             rule="within_confirmation_window")
+    _refused(
+        session,
+        case,
+        T.REQUEST_CONFIRMATION,
+        {"court_code": COURT},
+        now=local(2026, 10, 9, 0, 0),
+        rule="within_confirmation_window",
+    )
     done = _fire(session, case, T.REQUEST_CONFIRMATION, {"court_code": COURT}, now=local(2026, 10, 8, 16))
     assert done.state == State.JUDICIAL_CONFIRMATION
 
@@ -84,8 +103,14 @@ def test_confirmation_window_ending_on_a_make_up_saturday_stays_there(session):
     case = _agreement_signed(session, local(2026, 9, 10, 10))
     w = one_deadline(session, case.id, "confirmation_window")
     assert (w.last_day, w.due_at) == (date(2026, 10, 10), local(2026, 10, 11))
-    _refused(session, case, T.REQUEST_CONFIRMATION, {"court_code": COURT}, now=local(2026, 10, 11, 0, 0, 1),
-             rule="within_confirmation_window")
+    _refused(
+        session,
+        case,
+        T.REQUEST_CONFIRMATION,
+        {"court_code": COURT},
+        now=local(2026, 10, 11, 0, 0, 1),
+        rule="within_confirmation_window",
+    )
 
 
 def test_the_window_is_counted_from_the_local_day_of_signing_not_the_utc_day(session):
@@ -101,8 +126,14 @@ def test_the_window_is_counted_from_the_local_day_of_signing_not_the_utc_day(ses
 
 def test_family_agreement_on_a_status_matter_cannot_be_confirmed(session):
     case = make_case(session, state=State.AGREEMENT, dispute_type="family", status_matter=True)
-    err = _refused(session, case, T.REQUEST_CONFIRMATION, {"court_code": COURT}, now=T0 + timedelta(hours=10),
-                   rule="not_a_status_matter")
+    err = _refused(
+        session,
+        case,
+        T.REQUEST_CONFIRMATION,
+        {"court_code": COURT},
+        now=T0 + timedelta(hours=10),
+        rule="not_a_status_matter",
+    )
     assert "第355条" in err.extra["rules"][0]["basis"]
 
 
@@ -115,8 +146,14 @@ def test_family_agreement_on_property_only_can_be_confirmed(session):
 def test_oral_agreement_cannot_be_confirmed(session):
     case = make_case(session, state=State.MEDIATION)
     _fire(session, case, T.REACH_AGREEMENT, {**agreement_payload(), "form": "oral"}, now=T0 + timedelta(hours=3))
-    _refused(session, case, T.REQUEST_CONFIRMATION, {"court_code": COURT}, now=T0 + timedelta(hours=4),
-             rule="written_agreement")
+    _refused(
+        session,
+        case,
+        T.REQUEST_CONFIRMATION,
+        {"court_code": COURT},
+        now=T0 + timedelta(hours=4),
+        rule="written_agreement",
+    )
 
 
 def test_late_oral_status_matter_names_every_broken_rule(session):
@@ -125,7 +162,10 @@ def test_late_oral_status_matter_names_every_broken_rule(session):
     with pytest.raises(GuardRefused) as exc:
         _fire(session, case, T.REQUEST_CONFIRMATION, {"court_code": COURT}, now=local(2027, 1, 10))
     assert [r["rule"] for r in exc.value.extra["rules"]] == [
-        "within_confirmation_window", "not_a_status_matter", "written_agreement"]
+        "within_confirmation_window",
+        "not_a_status_matter",
+        "written_agreement",
+    ]
 
 
 # --- refer_litigation: labour arbitration first ----------------------------------------------------
@@ -134,8 +174,14 @@ def test_late_oral_status_matter_names_every_broken_rule(session):
 @pytest.mark.parametrize("state", [State.FAILED, State.CONFIRMATION_REJECTED, State.AGREEMENT], ids=str)
 def test_labour_dispute_cannot_go_to_court_before_arbitration(session, state):
     case = make_case(session, state=state, dispute_type="labour")
-    err = _refused(session, case, T.REFER_LITIGATION, {"court_code": COURT}, now=T0 + timedelta(hours=10),
-                   rule="arbitration_first_for_labour")
+    err = _refused(
+        session,
+        case,
+        T.REFER_LITIGATION,
+        {"court_code": COURT},
+        now=T0 + timedelta(hours=10),
+        rule="arbitration_first_for_labour",
+    )
     assert "劳动争议" in err.extra["rules"][0]["reason"]
 
 
@@ -149,8 +195,10 @@ def test_labour_dispute_goes_to_court_after_arbitration(session):
 @pytest.mark.parametrize("dispute_type", ["neighbour", "contract", "family"])
 def test_other_disputes_may_go_straight_to_court(session, dispute_type):
     case = make_case(session, state=State.FAILED, dispute_type=dispute_type)
-    assert _fire(session, case, T.REFER_LITIGATION, {"court_code": COURT},
-                 now=T0 + timedelta(hours=10)).state == State.LITIGATION
+    assert (
+        _fire(session, case, T.REFER_LITIGATION, {"court_code": COURT}, now=T0 + timedelta(hours=10)).state
+        == State.LITIGATION
+    )
 
 
 # --- refer_arbitration: arbitrability and the competent body ---------------------------------------
@@ -158,30 +206,49 @@ def test_other_disputes_may_go_straight_to_court(session, dispute_type):
 
 def test_family_dispute_is_never_arbitrated(session):
     case = make_case(session, state=State.FAILED, dispute_type="family", arbitration_agreement=True)
-    err = _refused(session, case, T.REFER_ARBITRATION, {"body_code": COMMERCIAL_ARBITRATION},
-                   now=T0 + timedelta(hours=10), rule="arbitrable")
+    err = _refused(
+        session,
+        case,
+        T.REFER_ARBITRATION,
+        {"body_code": COMMERCIAL_ARBITRATION},
+        now=T0 + timedelta(hours=10),
+        rule="arbitrable",
+    )
     assert "仲裁法 第3条" in err.extra["rules"][0]["reason"]
 
 
 @pytest.mark.parametrize("dispute_type", ["contract", "consumer", "medical", "neighbour"])
 def test_refer_arbitration_without_an_arbitration_agreement_is_refused(session, dispute_type):
     case = make_case(session, state=State.FAILED, dispute_type=dispute_type, arbitration_agreement=False)
-    _refused(session, case, T.REFER_ARBITRATION, {"body_code": COMMERCIAL_ARBITRATION},
-             now=T0 + timedelta(hours=10), rule="arbitrable")
+    _refused(
+        session,
+        case,
+        T.REFER_ARBITRATION,
+        {"body_code": COMMERCIAL_ARBITRATION},
+        now=T0 + timedelta(hours=10),
+        rule="arbitrable",
+    )
 
 
 def test_contract_dispute_with_an_arbitration_agreement_goes_to_the_arbitration_commission(session):
     case = make_case(session, state=State.FAILED, dispute_type="contract", arbitration_agreement=True)
-    done = _fire(session, case, T.REFER_ARBITRATION, {"body_code": COMMERCIAL_ARBITRATION},
-                 now=T0 + timedelta(hours=10))
+    done = _fire(
+        session, case, T.REFER_ARBITRATION, {"body_code": COMMERCIAL_ARBITRATION}, now=T0 + timedelta(hours=10)
+    )
     assert done.state == State.ARBITRATION
     assert picture(session, case.id).case["arbitration_body_code"] == COMMERCIAL_ARBITRATION
 
 
 def test_contract_dispute_cannot_go_to_the_labour_arbitration_committee(session):
     case = make_case(session, state=State.FAILED, dispute_type="contract", arbitration_agreement=True)
-    _refused(session, case, T.REFER_ARBITRATION, {"body_code": LABOUR_ARBITRATION}, now=T0 + timedelta(hours=10),
-             rule="arbitration_body_competent")
+    _refused(
+        session,
+        case,
+        T.REFER_ARBITRATION,
+        {"body_code": LABOUR_ARBITRATION},
+        now=T0 + timedelta(hours=10),
+        rule="arbitration_body_competent",
+    )
 
 
 @pytest.mark.parametrize("state", [State.FAILED, State.CONFIRMATION_REJECTED], ids=str)
@@ -193,15 +260,27 @@ def test_labour_dispute_is_always_arbitrable_by_the_labour_committee(session, st
 
 def test_labour_dispute_cannot_go_to_a_commercial_arbitration_commission(session):
     case = make_case(session, state=State.FAILED, dispute_type="labour")
-    err = _refused(session, case, T.REFER_ARBITRATION, {"body_code": COMMERCIAL_ARBITRATION},
-                   now=T0 + timedelta(hours=10), rule="arbitration_body_competent")
+    err = _refused(
+        session,
+        case,
+        T.REFER_ARBITRATION,
+        {"body_code": COMMERCIAL_ARBITRATION},
+        now=T0 + timedelta(hours=10),
+        rule="arbitration_body_competent",
+    )
     assert "labour_arbitration" in err.extra["rules"][0]["reason"]
 
 
 def test_land_contract_dispute_goes_to_the_land_arbitration_committee_without_agreement(session):
     case = make_case(session, state=State.FAILED, dispute_type="land_contract")
-    _refused(session, case, T.REFER_ARBITRATION, {"body_code": COMMERCIAL_ARBITRATION},
-             now=T0 + timedelta(hours=10), rule="arbitration_body_competent")
+    _refused(
+        session,
+        case,
+        T.REFER_ARBITRATION,
+        {"body_code": COMMERCIAL_ARBITRATION},
+        now=T0 + timedelta(hours=10),
+        rule="arbitration_body_competent",
+    )
     done = _fire(session, case, T.REFER_ARBITRATION, {"body_code": LAND_ARBITRATION}, now=T0 + timedelta(hours=11))
     assert done.state == State.ARBITRATION
 
@@ -215,8 +294,14 @@ def test_escalate_from_the_top_level_names_an_organization_or_returns_to_intake(
     case = make_case(session, state=State.MEDIATION)
     _fire(session, case, T.ESCALATE, {"reason": "上报"}, now=T0 + timedelta(hours=5))  # -> county committee
     _fire(session, case, T.ACCEPT, {}, now=T0 + timedelta(hours=6), username="mediator5")
-    done = _fire(session, case, T.ESCALATE, {"reason": "转商事调解", "org_code": "CN-ZJ-XH-SSTJ"},
-                 now=T0 + timedelta(hours=8), username="mediator5")
+    done = _fire(
+        session,
+        case,
+        T.ESCALATE,
+        {"reason": "转商事调解", "org_code": "CN-ZJ-XH-SSTJ"},
+        now=T0 + timedelta(hours=8),
+        username="mediator5",
+    )
     assert (done.state, picture(session, case.id).case["org_code"]) == (State.DIVERSION, "CN-ZJ-XH-SSTJ")
     other = make_case(session, state=State.MEDIATION)
     _fire(session, other, T.ESCALATE, {"reason": "上报"}, now=T0 + timedelta(hours=5))

@@ -26,14 +26,31 @@ NOW = T0 + timedelta(hours=12)  # after every make_case step (one hour each), sa
 PARENT_ORG = "CN-ZJ-XH-RTW"  # parent of CN-ZJ-XH-CC-RTW
 
 WHO: dict[Trigger, str | None] = {  # None: the system clock
-    T.DIVERT: "window1", T.ACCEPT: "mediator1", T.DECLINE: "mediator1", T.ESCALATE: "mediator1",
-    T.REJECT: "window1", T.TRANSFER_OUT: "super1", T.WITHDRAW: "window1", T.EXTEND: "mediator1",
-    T.PAUSE_CLOCK: "mediator1", T.RESUME_CLOCK: "mediator1", T.REACH_AGREEMENT: "mediator1",
-    T.FAIL: "mediator1", T.REQUEST_CONFIRMATION: "window1", T.COURT_CONFIRM: "court1",
-    T.COURT_REJECT: "court1", T.RESUME_MEDIATION: "mediator1", T.REFER_ARBITRATION: "mediator1",
-    T.REFER_LITIGATION: "window1", T.RECORD_OUTCOME: "window1", T.RECORD_FULFILMENT: "mediator1",
-    T.CLOSE: "super1", T.RECORD_FOLLOWUP: "window1",
-    T.DIVERSION_TIMEOUT: None, T.MEDIATION_TIMEOUT: None, T.COURT_OVERDUE: None,
+    T.DIVERT: "window1",
+    T.ACCEPT: "mediator1",
+    T.DECLINE: "mediator1",
+    T.ESCALATE: "mediator1",
+    T.REJECT: "window1",
+    T.TRANSFER_OUT: "super1",
+    T.WITHDRAW: "window1",
+    T.EXTEND: "mediator1",
+    T.PAUSE_CLOCK: "mediator1",
+    T.RESUME_CLOCK: "mediator1",
+    T.REACH_AGREEMENT: "mediator1",
+    T.FAIL: "mediator1",
+    T.REQUEST_CONFIRMATION: "window1",
+    T.COURT_CONFIRM: "court1",
+    T.COURT_REJECT: "court1",
+    T.RESUME_MEDIATION: "mediator1",
+    T.REFER_ARBITRATION: "mediator1",
+    T.REFER_LITIGATION: "window1",
+    T.RECORD_OUTCOME: "window1",
+    T.RECORD_FULFILMENT: "mediator1",
+    T.CLOSE: "super1",
+    T.RECORD_FOLLOWUP: "window1",
+    T.DIVERSION_TIMEOUT: None,
+    T.MEDIATION_TIMEOUT: None,
+    T.COURT_OVERDUE: None,
 }
 
 PAYLOAD: dict[Trigger, dict[str, Any]] = {
@@ -71,7 +88,10 @@ BEFORE: dict[Trigger, list[tuple[Trigger, str, dict[str, Any]]]] = {
 
 # Where the case's organization must be after the row (escalation goes one level up).
 ORG_AFTER: dict[Trigger, str | None] = {
-    T.DIVERT: MEDIATION_ORG, T.DECLINE: PARENT_ORG, T.ESCALATE: PARENT_ORG, T.DIVERSION_TIMEOUT: PARENT_ORG,
+    T.DIVERT: MEDIATION_ORG,
+    T.DECLINE: PARENT_ORG,
+    T.ESCALATE: PARENT_ORG,
+    T.DIVERSION_TIMEOUT: PARENT_ORG,
 }
 # Rows with alternative destinations: the street committee has a parent, so decline goes up.
 DEST_AFTER: dict[Trigger, State] = {T.DECLINE: S.DIVERSION}
@@ -84,8 +104,14 @@ def test_every_table_row_fires_from_each_source_through_the_engine(session, row,
     assert set(WHO) == set(Trigger) and set(PAYLOAD) == set(Trigger)
     case = make_case(session, state=source)
     for trig, username, payload in BEFORE.get(row.trigger, []):
-        fire(session, case_id=case.id, trigger=trig, actor=actor(session, username), payload=payload,
-             now=NOW - timedelta(minutes=30))
+        fire(
+            session,
+            case_id=case.id,
+            trigger=trig,
+            actor=actor(session, username),
+            payload=payload,
+            now=NOW - timedelta(minutes=30),
+        )
     before = picture(session, case.id)
     username = WHO[row.trigger]
     who = SYSTEM_TIMEOUT if username is None else actor(session, username)
@@ -103,8 +129,7 @@ def test_every_table_row_fires_from_each_source_through_the_engine(session, row,
     events = events_of(session, case.id)
     ev = events[-1]
     assert ev.seq == len(before.events) + 1
-    assert (ev.trigger, ev.from_state, ev.to_state, ev.actor) == (row.trigger.value, source.value, dest.value,
-                                                                  who.name)
+    assert (ev.trigger, ev.from_state, ev.to_state, ev.actor) == (row.trigger.value, source.value, dest.value, who.name)
     assert ev.prev_hash == events[-2].hash
     for key, value in payload.items():
         if isinstance(value, str | int | bool) and key != "signed_at":
@@ -166,15 +191,34 @@ def test_illegal_transition_allowed_list_for_a_mediator_in_mediation(session):
     """Hand-written from docs/contract.md §4: what a mediator may do while mediating."""
     case = make_case(session, state=State.MEDIATION)
     with pytest.raises(IllegalTransition) as exc:
-        fire(session, case_id=case.id, trigger=Trigger.RECORD_FULFILMENT, actor=actor(session, "mediator1"),
-             payload={}, now=NOW)
-    assert exc.value.extra["allowed"] == ["escalate", "withdraw", "extend", "pause_clock", "resume_clock",
-                                          "reach_agreement", "fail"]
+        fire(
+            session,
+            case_id=case.id,
+            trigger=Trigger.RECORD_FULFILMENT,
+            actor=actor(session, "mediator1"),
+            payload={},
+            now=NOW,
+        )
+    assert exc.value.extra["allowed"] == [
+        "escalate",
+        "withdraw",
+        "extend",
+        "pause_clock",
+        "resume_clock",
+        "reach_agreement",
+        "fail",
+    ]
 
 
 def test_illegal_transition_allowed_list_for_intake_on_a_closed_case(session):
     case = make_case(session, state=State.CLOSED)
     with pytest.raises(IllegalTransition) as exc:
-        fire(session, case_id=case.id, trigger=Trigger.DIVERT, actor=actor(session, "window1"),
-             payload={"org_code": MEDIATION_ORG}, now=NOW)
+        fire(
+            session,
+            case_id=case.id,
+            trigger=Trigger.DIVERT,
+            actor=actor(session, "window1"),
+            payload={"org_code": MEDIATION_ORG},
+            now=NOW,
+        )
     assert exc.value.extra["allowed"] == ["record_followup"]

@@ -11,9 +11,9 @@ from sqlmodel import Session
 from states.enums import State, Trigger
 from tests.factories import COURT, T0, actor, make_case
 from tests.workflows.handoff_support import notifications, receiver, unused_port_url, webhook
-from workflows.outbox import handoffs
 from workflows.engine import fire
 from workflows.flows.definitions import handoffs_deliver
+from workflows.outbox import handoffs
 
 SECRET = "court-shared-secret-0123456789"
 T1 = T0 + timedelta(hours=4)  # make_case reaches `agreement` at T0 + 3 h
@@ -21,8 +21,14 @@ T1 = T0 + timedelta(hours=4)  # make_case reaches `agreement` at T0 + 3 h
 
 def _request(session: Session) -> object:
     case = make_case(session, state=State.AGREEMENT)
-    fire(session, case_id=case.id, trigger=Trigger.REQUEST_CONFIRMATION, actor=actor(session, "mediator1"),
-         payload={"court_code": COURT}, now=T1)
+    fire(
+        session,
+        case_id=case.id,
+        trigger=Trigger.REQUEST_CONFIRMATION,
+        actor=actor(session, "mediator1"),
+        payload={"court_code": COURT},
+        now=T1,
+    )
     return case
 
 
@@ -31,8 +37,11 @@ def _url(engine: Engine) -> str:
 
 
 def test_a_handoff_is_delivered_after_three_failures_with_backoff_signed_and_once(engine: Engine) -> None:
-    with receiver(SECRET, fail_first=3) as (url, rec), webhook(engine, COURT, url, SECRET), \
-            Session(engine, expire_on_commit=False) as session:
+    with (
+        receiver(SECRET, fail_first=3) as (url, rec),
+        webhook(engine, COURT, url, SECRET),
+        Session(engine, expire_on_commit=False) as session,
+    ):
         case = _request(session)
         [n] = notifications(engine)
         assert (n.status, n.attempts, n.payload["event"]) == ("pending", 0, "handoff.created")
@@ -64,15 +73,24 @@ def test_a_handoff_is_delivered_after_three_failures_with_backoff_signed_and_onc
 
         # delivered: nothing more is sent, however often the flow runs
         assert handoffs.deliver_pending(session, now=T1 + timedelta(days=1)).as_dict() == {
-            "delivered": 0, "retrying": 0, "failed": 0}
+            "delivered": 0,
+            "retrying": 0,
+            "failed": 0,
+        }
         assert len(rec.requests) == 4
 
         # a later change (receipt, then the ruling) is its own delivery
         hid = body["handoff_id"]
         handoffs.receive(session, actor=actor(session, "court1"), handoff_id=hid, now=T1 + timedelta(hours=1))
         handoffs.receive(session, actor=actor(session, "court1"), handoff_id=hid, now=T1 + timedelta(hours=2))
-        fire(session, case_id=case.id, trigger=Trigger.COURT_CONFIRM, actor=actor(session, "court1"),
-             payload={"ruling_no": "（2026）浙0106民特9号"}, now=T1 + timedelta(hours=3))
+        fire(
+            session,
+            case_id=case.id,
+            trigger=Trigger.COURT_CONFIRM,
+            actor=actor(session, "court1"),
+            payload={"ruling_no": "（2026）浙0106民特9号"},
+            now=T1 + timedelta(hours=3),
+        )
         assert len(handoffs.deliver_pending(session, now=T1 + timedelta(hours=3)).delivered) == 2
         events = [b["event"] for b in rec.recorded.values()]
         assert events == ["handoff.created", "handoff.accepted", "handoff.decided"]
@@ -81,8 +99,11 @@ def test_a_handoff_is_delivered_after_three_failures_with_backoff_signed_and_onc
         assert rec.bad_signatures == 0
 
     # the receiver is told the same delivery twice (e.g. our answer was lost): it can tell, and acts once
-    with receiver(SECRET) as (url, rec2), webhook(engine, COURT, url, SECRET), \
-            Session(engine, expire_on_commit=False) as session:
+    with (
+        receiver(SECRET) as (url, rec2),
+        webhook(engine, COURT, url, SECRET),
+        Session(engine, expire_on_commit=False) as session,
+    ):
         with engine.begin() as conn:
             conn.exec_driver_sql("UPDATE notifications SET status = 'pending' WHERE kind = 'court_webhook'")
         assert len(handoffs.deliver_pending(session, now=T1 + timedelta(days=2)).delivered) == 3
@@ -94,8 +115,11 @@ def test_a_handoff_is_delivered_after_three_failures_with_backoff_signed_and_onc
 
 
 def test_a_wrong_secret_is_caught_by_the_receiver_and_retried(engine: Engine) -> None:
-    with receiver(SECRET) as (url, rec), webhook(engine, COURT, url, "not-the-court-s-secret"), \
-            Session(engine, expire_on_commit=False) as session:
+    with (
+        receiver(SECRET) as (url, rec),
+        webhook(engine, COURT, url, "not-the-court-s-secret"),
+        Session(engine, expire_on_commit=False) as session,
+    ):
         _request(session)
         report = handoffs.deliver_pending(session, now=T1)
         assert report.retrying and rec.bad_signatures == 1 and rec.recorded == {}
@@ -120,10 +144,17 @@ def test_a_delivery_that_never_succeeds_ends_failed_and_is_listed_for_supervisor
         assert "ConnectError" in n.last_error
         # never dropped: still there, no longer retried, listed for the supervisor
         assert handoffs.deliver_pending(session, now=now + timedelta(days=30)).as_dict() == {
-            "delivered": 0, "retrying": 0, "failed": 0}
+            "delivered": 0,
+            "retrying": 0,
+            "failed": 0,
+        }
         [listed] = handoffs.undelivered(session, actor(session, "super1"))
         assert (listed["id"], listed["case_no"], listed["court_code"], listed["event"]) == (
-            n.id, case.case_no, COURT, "handoff.created")
+            n.id,
+            case.case_no,
+            COURT,
+            "handoff.created",
+        )
         assert listed["attempts"] == handoffs.MAX_ATTEMPTS
         with pytest.raises(Exception, match="督办"):
             handoffs.undelivered(session, actor(session, "mediator1"))

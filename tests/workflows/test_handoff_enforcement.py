@@ -7,13 +7,12 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from models.tables import CaseEvent, CourtHandoff, Deadline
-from states.enums import State, Trigger
+from states.enums import DisputeType, State, Trigger
 from states.guards import GUARDS, CaseSnapshot
-from states.enums import DisputeType
 from tests.factories import T0, actor, make_case
-from workflows.routing import jurisdiction
-from workflows.engine import fire
 from workflows.clocks.sweep import sweep
+from workflows.engine import fire
+from workflows.routing import jurisdiction
 
 
 def _enforcement(session: Session, case_id: object) -> Deadline:
@@ -37,7 +36,9 @@ def test_confirmation_opens_the_enforcement_clock_and_the_sweep_marks_its_expiry
         report = sweep(engine, as_of=d.due_at + timedelta(hours=1))
         assert report.expired == 1 and report.fired == 0
         assert _enforcement(session, case.id).status == "fired"
-        last = session.exec(select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.seq.desc())).first()  # type: ignore[attr-defined]
+        last = session.exec(
+            select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.seq.desc())
+        ).first()  # type: ignore[attr-defined]
         assert (last.trigger, last.to_state, last.payload["kind"]) == ("deadline_expired", "confirmed", "enforcement")
         assert sweep(engine, as_of=d.due_at + timedelta(days=1)).timers == 0  # once
 
@@ -45,8 +46,14 @@ def test_confirmation_opens_the_enforcement_clock_and_the_sweep_marks_its_expiry
 def test_fulfilment_meets_the_enforcement_clock(engine: Engine) -> None:
     with Session(engine, expire_on_commit=False) as session:
         case = make_case(session, state=State.CONFIRMED)
-        fire(session, case_id=case.id, trigger=Trigger.RECORD_FULFILMENT, actor=actor(session, "mediator1"),
-             payload={"note": "已履行"}, now=T0 + timedelta(days=3))
+        fire(
+            session,
+            case_id=case.id,
+            trigger=Trigger.RECORD_FULFILMENT,
+            actor=actor(session, "mediator1"),
+            payload={"note": "已履行"},
+            now=T0 + timedelta(days=3),
+        )
         assert _enforcement(session, case.id).status == "met"
 
 
@@ -54,8 +61,10 @@ def test_a_rejection_opens_no_enforcement_clock(engine: Engine) -> None:
     with Session(engine, expire_on_commit=False) as session:
         case = make_case(session, state=State.CONFIRMATION_REJECTED)
         session.expire_all()
-        assert session.exec(select(Deadline).where(Deadline.case_id == case.id,
-                                                   Deadline.kind == "enforcement")).all() == []
+        assert (
+            session.exec(select(Deadline).where(Deadline.case_id == case.id, Deadline.kind == "enforcement")).all()
+            == []
+        )
         h = session.exec(select(CourtHandoff).where(CourtHandoff.case_id == case.id)).one()
         assert (h.status, h.outcome) == ("decided", "rejected")
 
@@ -85,9 +94,13 @@ def test_ownership_wording_and_unclear_payments() -> None:
     assert jurisdiction.ownership_confirmation({"obligations": [{"description": "确认302室房屋所有权归甲方"}]})
     assert jurisdiction.ownership_confirmation({"obligations": [{"description": "对涉案商标进行确权"}]})
     assert not jurisdiction.ownership_confirmation({"obligations": [{"description": "赔偿维修费用"}]})
-    ws = jurisdiction.warnings({"obligations": [
-        {"description": "赔偿维修费用", "amount": "100.00", "due_date": "2026-12-31"},
-        {"description": "支付误工费"},
-        {"description": "赔礼道歉"},
-    ]})
+    ws = jurisdiction.warnings(
+        {
+            "obligations": [
+                {"description": "赔偿维修费用", "amount": "100.00", "due_date": "2026-12-31"},
+                {"description": "支付误工费"},
+                {"description": "赔礼道歉"},
+            ]
+        }
+    )
     assert [(w["obligation"], w["missing"]) for w in ws] == [(1, ["amount", "due_date"])]

@@ -18,8 +18,9 @@ from workflows.intake import open_case
 
 def _open(session, username="window1", key=None, now=T0, **over):
     who = username if isinstance(username, Actor) else actor(session, username)
-    return open_case(session, data=CaseCreate.model_validate(case_payload(**over)), actor=who,
-                     idempotency_key=key, now=now)
+    return open_case(
+        session, data=CaseCreate.model_validate(case_payload(**over)), actor=who, idempotency_key=key, now=now
+    )
 
 
 def test_open_case_registers_the_case_its_parties_and_the_first_event(session):
@@ -30,7 +31,9 @@ def test_open_case_registers_the_case_its_parties_and_the_first_event(session):
     with fresh(session) as s:
         parties = s.exec(select(Party).where(Party.case_id == case.id).order_by(Party.position)).all()
     assert [(p.position, p.role, p.name, p.id_number) for p in parties] == [
-        (0, "applicant", "张三", ID_A), (1, "respondent", "李四", ID_B)]
+        (0, "applicant", "张三", ID_A),
+        (1, "respondent", "李四", ID_B),
+    ]
     (ev,) = events_of(session, case.id)
     assert (ev.seq, ev.trigger, ev.from_state, ev.to_state, ev.actor) == (1, "open", None, "intake", "window1")
     assert ev.prev_hash == "0" * 64
@@ -44,7 +47,10 @@ def test_case_numbers_count_per_county_across_its_towns_and_villages(session):
     second, _ = _open(session, region="330106002")
     third, _ = _open(session, region="330106")
     assert [c.case_no for c in (first, second, third)] == [
-        "（2026）330106调0001号", "（2026）330106调0002号", "（2026）330106调0003号"]
+        "（2026）330106调0001号",
+        "（2026）330106调0002号",
+        "（2026）330106调0003号",
+    ]
 
 
 def test_case_numbers_restart_in_the_new_local_year(session):

@@ -24,7 +24,7 @@ from tests.workflows.routing_support import (
 from tests.workflows.support import events_of, local, one_deadline, picture
 from workflows.access import SYSTEM_TIMEOUT
 from workflows.engine import fire
-from workflows.errors import PayloadInvalid
+from workflows.errors import JiefenError, PayloadInvalid
 
 
 @pytest.fixture
@@ -35,15 +35,21 @@ def t3(engine):
 
 def _many(n: int) -> list[dict]:
     parties = [{"role": "applicant", "kind": "person", "name": f"申请人{i}"} for i in range(n - 1)]
-    return parties + [{"role": "respondent", "kind": "organization", "name": "某公司"}]
+    return [*parties, {"role": "respondent", "kind": "organization", "name": "某公司"}]
 
 
 ROUTES = [
     # id, dispute type, region, extra intake fields, rule expected, organization expected
     ("neighbour-own-village", "neighbour", VILLAGE, {}, "neighbour_family_village", "T3-VIL-RTW"),
     ("family-own-village", "family", VILLAGE2, {}, "neighbour_family_village", "T3-VIL2-RTW"),
-    ("neighbour-village-without-committee", "neighbour", NO_COMMITTEE_VILLAGE, {}, "people_mediation_nearest",
-     "T3-TWN-RTW"),
+    (
+        "neighbour-village-without-committee",
+        "neighbour",
+        NO_COMMITTEE_VILLAGE,
+        {},
+        "people_mediation_nearest",
+        "T3-TWN-RTW",
+    ),
     ("property-town", "property", VILLAGE, {}, "property_community_town", "T3-TWN-WY"),
     ("labour-town", "labour", VILLAGE, {}, "labour_town_else_county", "T3-TWN-LD"),
     ("labour-else-county", "labour", OTHER_TOWN_VILLAGE, {}, "labour_town_else_county", "T3-CTY-LD"),
@@ -54,19 +60,41 @@ ROUTES = [
     ("commercial", "commercial", VILLAGE, {}, "contract_commercial", "T3-CTY-SS"),
     ("land-contract-village", "land_contract", VILLAGE, {}, "land_contract_village_town", "T3-VIL-RTW"),
     ("other-nearest", "other", VILLAGE, {}, "people_mediation_nearest", "T3-TWN-RTW"),
-    ("court-referral-neighbour", "neighbour", VILLAGE,
-     {"channel": "court_referral", "referral": {"court_code": "T3-COURT", "kind": "pre_filing"}},
-     "court_referral", "T3-CTY-RTW"),
-    ("court-referral-contract", "contract", VILLAGE,
-     {"channel": "court_referral", "referral": {"court_code": "T3-COURT"}}, "court_referral", "T3-CTY-SS"),
-    ("court-referral-without-court", "neighbour", VILLAGE, {"channel": "court_referral"},
-     "neighbour_family_village", "T3-VIL-RTW"),
+    (
+        "court-referral-neighbour",
+        "neighbour",
+        VILLAGE,
+        {"channel": "court_referral", "referral": {"court_code": "T3-COURT", "kind": "pre_filing"}},
+        "court_referral",
+        "T3-CTY-RTW",
+    ),
+    (
+        "court-referral-contract",
+        "contract",
+        VILLAGE,
+        {"channel": "court_referral", "referral": {"court_code": "T3-COURT"}},
+        "court_referral",
+        "T3-CTY-SS",
+    ),
+    (
+        "court-referral-without-court",
+        "neighbour",
+        VILLAGE,
+        {"channel": "court_referral"},
+        "neighbour_family_village",
+        "T3-VIL-RTW",
+    ),
     ("group-ten-parties", "neighbour", VILLAGE, {"parties": _many(10)}, "group_dispute", "T3-CTY-RTW"),
-    ("nine-parties-not-group", "neighbour", VILLAGE, {"parties": _many(9)}, "neighbour_family_village",
-     "T3-VIL-RTW"),
+    ("nine-parties-not-group", "neighbour", VILLAGE, {"parties": _many(9)}, "neighbour_family_village", "T3-VIL-RTW"),
     ("group-large-claim", "labour", VILLAGE, {"claim_amount": "1000000.01"}, "group_dispute", "T3-CTY-LD"),
-    ("claim-at-threshold-not-group", "labour", VILLAGE, {"claim_amount": "1000000.00"}, "labour_town_else_county",
-     "T3-TWN-LD"),
+    (
+        "claim-at-threshold-not-group",
+        "labour",
+        VILLAGE,
+        {"claim_amount": "1000000.00"},
+        "labour_town_else_county",
+        "T3-TWN-LD",
+    ),
 ]
 
 
@@ -109,10 +137,10 @@ STATIONING = [
 ]
 
 
-@pytest.mark.parametrize("dispute_type,region,at,org,duty_day,call_out", [s[1:] for s in STATIONING],
-                         ids=[s[0] for s in STATIONING])
-def test_stationing_decides_how_the_case_is_handed_over(session, t3, dispute_type, region, at, org, duty_day,
-                                                        call_out):
+@pytest.mark.parametrize(
+    "dispute_type,region,at,org,duty_day,call_out", [s[1:] for s in STATIONING], ids=[s[0] for s in STATIONING]
+)
+def test_stationing_decides_how_the_case_is_handed_over(session, t3, dispute_type, region, at, org, duty_day, call_out):
     case = new_case(session, dispute_type, region, now=at - timedelta(hours=1))
     divert(session, case, now=at)
     pic = picture(session, case.id)
@@ -136,7 +164,7 @@ def test_stationing_decides_how_the_case_is_handed_over(session, t3, dispute_typ
 def test_a_refused_divert_writes_no_call_out(session, t3):
     case = new_case(session, "neighbour", VILLAGE)
     divert(session, case)
-    with pytest.raises(Exception):
+    with pytest.raises(JiefenError):
         divert(session, case)  # already in diversion: refused, nothing written
     with Session(session.get_bind()) as s:
         assert len(s.exec(select(Notification).where(Notification.case_id == case.id)).all()) == 1
@@ -164,8 +192,14 @@ def test_labour_goes_to_the_county_when_the_town_committee_is_full(session, t3):
 def test_a_closed_case_no_longer_counts_against_capacity(session, t3):
     first = new_case(session, "family", VILLAGE2)
     divert(session, first)
-    fire(session, case_id=first.id, trigger="withdraw", actor=WINDOW, payload={"reason": "撤回"},
-         now=T0 + timedelta(hours=1))
+    fire(
+        session,
+        case_id=first.id,
+        trigger="withdraw",
+        actor=WINDOW,
+        payload={"reason": "撤回"},
+        now=T0 + timedelta(hours=1),
+    )
     assert divert(session, new_case(session, "family", VILLAGE2)).org_code == "T3-VIL2-RTW"
 
 
@@ -207,8 +241,14 @@ def test_without_a_free_specialist_the_least_loaded_mediator_takes_it(session, t
 
 def test_a_named_mediator_is_taken_as_named(session, t3):
     case = _at_county(session)
-    done = fire(session, case_id=case.id, trigger="accept", actor=mediator_of("T3-CTY-RTW"),
-                payload={"mediator_code": "TM-3"}, now=T0)
+    done = fire(
+        session,
+        case_id=case.id,
+        trigger="accept",
+        actor=mediator_of("T3-CTY-RTW"),
+        payload={"mediator_code": "TM-3"},
+        now=T0,
+    )
     assert done.mediator_code == "TM-3"
     assert "mediator_choice" not in events_of(session, case.id)[-1].payload
 
@@ -219,15 +259,33 @@ def test_a_named_mediator_is_taken_as_named(session, t3):
 def test_escalation_climbs_to_the_top_and_comes_back_to_intake_flagged(session, t3):
     case = new_case(session, "neighbour", VILLAGE)
     assert divert(session, case).org_code == "T3-VIL-RTW"
-    up = fire(session, case_id=case.id, trigger="decline", actor=mediator_of("T3-VIL-RTW"),
-              payload={"reason": "不属本村"}, now=local(2026, 11, 2, 11))
+    up = fire(
+        session,
+        case_id=case.id,
+        trigger="decline",
+        actor=mediator_of("T3-VIL-RTW"),
+        payload={"reason": "不属本村"},
+        now=local(2026, 11, 2, 11),
+    )
     assert (up.state, up.org_code) == ("diversion", "T3-TWN-RTW")
-    up = fire(session, case_id=case.id, trigger="diversion_timeout", actor=SYSTEM_TIMEOUT, payload={},
-              now=local(2026, 11, 6, 0, 1))
+    up = fire(
+        session,
+        case_id=case.id,
+        trigger="diversion_timeout",
+        actor=SYSTEM_TIMEOUT,
+        payload={},
+        now=local(2026, 11, 6, 0, 1),
+    )
     assert (up.state, up.org_code) == ("diversion", "T3-CTY-RTW")
     one_deadline(session, case.id, "diversion_acceptance")
-    top = fire(session, case_id=case.id, trigger="escalate", actor=mediator_of("T3-CTY-RTW"),
-               payload={"reason": "需县级以上协调"}, now=local(2026, 11, 9, 10))
+    top = fire(
+        session,
+        case_id=case.id,
+        trigger="escalate",
+        actor=mediator_of("T3-CTY-RTW"),
+        payload={"reason": "需县级以上协调"},
+        now=local(2026, 11, 9, 10),
+    )
     assert (top.state, top.org_code) == ("intake", None)
     pic = picture(session, case.id)
     assert "escalation_exhausted" in pic.case["flags"]
@@ -250,25 +308,54 @@ def test_escalation_climbs_to_the_top_and_comes_back_to_intake_flagged(session, 
 def test_escalation_skips_a_parent_that_passed_the_case_on(session, t3):
     case = new_case(session, "neighbour", VILLAGE)
     divert(session, case, {"org_code": "T3-TWN-RTW"})
-    fire(session, case_id=case.id, trigger="escalate", actor=SUPERVISOR, payload={"reason": "上报",
-         "org_code": "T3-VIL-RTW"}, now=T0 + timedelta(hours=1))  # sent down by hand
+    fire(
+        session,
+        case_id=case.id,
+        trigger="escalate",
+        actor=SUPERVISOR,
+        payload={"reason": "上报", "org_code": "T3-VIL-RTW"},
+        now=T0 + timedelta(hours=1),
+    )  # sent down by hand
     # The village's parent (the town) already passed it on: the way up goes on to the county.
-    up = fire(session, case_id=case.id, trigger="decline", actor=mediator_of("T3-VIL-RTW"),
-              payload={"reason": "不属本村"}, now=T0 + timedelta(hours=2))
+    up = fire(
+        session,
+        case_id=case.id,
+        trigger="decline",
+        actor=mediator_of("T3-VIL-RTW"),
+        payload={"reason": "不属本村"},
+        now=T0 + timedelta(hours=2),
+    )
     assert up.org_code == "T3-CTY-RTW"
     passed = events_of(session, case.id)[-1].payload["escalation"]["passed_over"]
-    assert passed == [{"org_code": "T3-TWN-RTW", "name": "测试镇人民调解委员会",
-                       "passed_over": "曾退回或上报本案，不再分回（不来回推诿）"}]
+    assert passed == [
+        {
+            "org_code": "T3-TWN-RTW",
+            "name": "测试镇人民调解委员会",
+            "passed_over": "曾退回或上报本案，不再分回（不来回推诿）",
+        }
+    ]
 
 
 def test_escalating_to_a_body_that_passed_the_case_on_is_refused(session, t3):
     case = new_case(session, "neighbour", VILLAGE)
     divert(session, case)  # village
-    fire(session, case_id=case.id, trigger="decline", actor=mediator_of("T3-VIL-RTW"), payload={"reason": "x"},
-         now=T0 + timedelta(hours=1))  # -> town
+    fire(
+        session,
+        case_id=case.id,
+        trigger="decline",
+        actor=mediator_of("T3-VIL-RTW"),
+        payload={"reason": "x"},
+        now=T0 + timedelta(hours=1),
+    )  # -> town
     with pytest.raises(PayloadInvalid) as e:
-        fire(session, case_id=case.id, trigger="escalate", actor=mediator_of("T3-TWN-RTW"),
-             payload={"reason": "退回村里", "org_code": "T3-VIL-RTW"}, now=T0 + timedelta(hours=2))
+        fire(
+            session,
+            case_id=case.id,
+            trigger="escalate",
+            actor=mediator_of("T3-TWN-RTW"),
+            payload={"reason": "退回村里", "org_code": "T3-VIL-RTW"},
+            now=T0 + timedelta(hours=2),
+        )
     assert e.value.loc == ["org_code"]
     assert picture(session, case.id).case["org_code"] == "T3-TWN-RTW"
 
@@ -301,10 +388,13 @@ def test_replay_shows_where_new_rules_would_send_each_case_and_changes_nothing(s
     neighbour = new_case(session, "neighbour")
     divert(session, neighbour)  # T3-VIL-RTW
     waiting = new_case(session, "other")  # never diverted
+
     def stored():
         with Session(session.get_bind()) as s:
-            return ({c.id: (c.org_code, c.version) for c in s.exec(select(Case)).all()},
-                    len(s.exec(select(CaseEvent)).all()))
+            return (
+                {c.id: (c.org_code, c.version) for c in s.exec(select(Case)).all()},
+                len(s.exec(select(CaseEvent)).all()),
+            )
 
     before = stored()
 
@@ -312,7 +402,10 @@ def test_replay_shows_where_new_rules_would_send_each_case_and_changes_nothing(s
 
     assert (rows[labour.id].old_rule, rows[labour.id].old_org) == ("labour_town_else_county", "T3-TWN-LD")
     assert (rows[labour.id].new_rule, rows[labour.id].new_org, rows[labour.id].outcome) == (
-        "labour_county_only", "T3-CTY-LD", "differs")
+        "labour_county_only",
+        "T3-CTY-LD",
+        "differs",
+    )
     assert (rows[neighbour.id].new_org, rows[neighbour.id].outcome) == ("T3-VIL-RTW", "same")
     assert (rows[waiting.id].new_org, rows[waiting.id].outcome) == ("T3-TWN-RTW", "not_diverted")
     assert stored() == before

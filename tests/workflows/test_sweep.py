@@ -13,12 +13,12 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
+from models.db import write_transaction
 from models.tables import Case, CaseEvent, Deadline, Notification
 from states.enums import State
 from tests.factories import T0, make_case
 from tests.workflows.support import events_of, local, one_deadline, picture
 from workflows import audit
-from models.db import write_transaction
 from workflows.clocks.sweep import Due, fire_due_locked, sweep_once
 from workflows.flows.definitions import sweep_deadlines
 
@@ -55,7 +55,11 @@ def test_sweep_fires_every_due_clock_once_as_system_timeout(engine, session):
     assert one_deadline(session, diverted.id, "diversion_acceptance", status="fired")
     assert picture(session, later.id).state == "mediation"
 
-    for case, trigger in ((mediating, "mediation_timeout"), (at_court, "court_overdue"), (diverted, "diversion_timeout")):
+    for case, trigger in (
+        (mediating, "mediation_timeout"),
+        (at_court, "court_overdue"),
+        (diverted, "diversion_timeout"),
+    ):
         ev = events_of(session, case.id)[-1]
         assert (ev.trigger, ev.actor, ev.at) == (trigger, "system:timeout", AS_OF)
         assert ev.payload["deadline_id"] and ev.payload["kind"]
@@ -93,8 +97,14 @@ def test_a_paused_clock_never_fires(engine, session):
     from tests.factories import actor
     from workflows.engine import fire
 
-    fire(session, case_id=case.id, trigger="pause_clock", actor=actor(session, "mediator1"),
-         payload={"reason": "鉴定"}, now=T0 + timedelta(days=1))
+    fire(
+        session,
+        case_id=case.id,
+        trigger="pause_clock",
+        actor=actor(session, "mediator1"),
+        payload={"reason": "鉴定"},
+        now=T0 + timedelta(days=1),
+    )
     assert _sweep(engine, as_of=local(2027, 6, 1))["timers"] == 0
     assert picture(session, case.id).state == "mediation"
 
@@ -113,7 +123,12 @@ def test_a_clock_without_an_expiry_trigger_is_marked_expired_with_an_audited_eve
     assert (report["timers"], report["fired"], report["expired"]) == (1, 0, 1)
     d = one_deadline(session, agreed.id, "confirmation_window", status="fired")
     ev = events_of(session, agreed.id)[-1]
-    assert (ev.trigger, ev.actor, ev.from_state, ev.to_state) == ("deadline_expired", "system:timeout", "agreement", "agreement")
+    assert (ev.trigger, ev.actor, ev.from_state, ev.to_state) == (
+        "deadline_expired",
+        "system:timeout",
+        "agreement",
+        "agreement",
+    )
     assert ev.payload["deadline_id"] == str(d.id)
     assert audit.verify(session, case_id=agreed.id)[1] is None
     assert _sweep(engine)["timers"] == 0
@@ -125,8 +140,10 @@ def test_a_refused_expiry_trigger_does_not_lose_the_rest_of_the_batch(engine, se
     # A clock whose expiry trigger the case's state does not allow (court_overdue in mediation).
     with engine.begin() as conn:
         conn.execute(sa.update(Deadline).where(Deadline.case_id == odd.id).values(on_expiry="court_overdue"))
-    items = [Due(d.case_id, d.id, AS_OF) for d in (one_deadline(session, odd.id, "mediation"),
-                                                   one_deadline(session, good.id, "mediation"))]
+    items = [
+        Due(d.case_id, d.id, AS_OF)
+        for d in (one_deadline(session, odd.id, "mediation"), one_deadline(session, good.id, "mediation"))
+    ]
     outcomes = fire_items(session, items)
     assert [o.result for o in outcomes] == ["expired", "fired"]
     assert "不能执行" in outcomes[0].detail
@@ -156,8 +173,14 @@ def test_an_extension_after_the_reminder_arms_a_new_one(engine, session):
 
     case = make_case(session, state=State.MEDIATION)
     _sweep(engine, as_of=local(2026, 11, 30, 9))
-    fire(session, case_id=case.id, trigger="extend", actor=actor(session, "mediator1"),
-         payload={"days": 10, "reason": "双方同意", "consent": True}, now=local(2026, 11, 30, 10))
+    fire(
+        session,
+        case_id=case.id,
+        trigger="extend",
+        actor=actor(session, "mediator1"),
+        payload={"days": 10, "reason": "双方同意", "consent": True},
+        now=local(2026, 11, 30, 10),
+    )
     d = one_deadline(session, case.id, "mediation")  # now ends Mon 14 Dec (40 days, 12 Dec a Saturday)
     assert d.remind_at == local(2026, 12, 12)
     assert _sweep(engine, as_of=local(2026, 12, 12, 8))["reminded"] == 1
@@ -180,7 +203,10 @@ def test_the_sweep_flow_runs_for_real_under_prefect(sqlite_only):
     assert [r.name for r in runs] == ["sweep_deadlines-2026-12-10 00:00:00+08:00"]
     with Session(engine) as s:
         assert s.get(Case, case.id).state == "failed"
-        assert s.exec(select(CaseEvent.actor).where(CaseEvent.case_id == case.id).order_by(CaseEvent.seq.desc())).first() == "system:timeout"
+        assert (
+            s.exec(select(CaseEvent.actor).where(CaseEvent.case_id == case.id).order_by(CaseEvent.seq.desc())).first()
+            == "system:timeout"
+        )
 
 
 def test_a_sweep_batch_fires_many_in_one_transaction(engine, session):
@@ -211,9 +237,18 @@ def test_two_due_clocks_of_one_case_are_both_acted_on_in_order(engine, session):
         row = {c.name: getattr(court, c.name) for c in Deadline.__table__.columns}
         import uuid as _uuid
 
-        conn.execute(Deadline.__table__.insert().values(
-            {**row, "id": _uuid.uuid4(), "kind": "followup", "profile": "followup", "on_expiry": None,
-             "due_at": court.due_at - timedelta(hours=1)}))
+        conn.execute(
+            Deadline.__table__.insert().values(
+                {
+                    **row,
+                    "id": _uuid.uuid4(),
+                    "kind": "followup",
+                    "profile": "followup",
+                    "on_expiry": None,
+                    "due_at": court.due_at - timedelta(hours=1),
+                }
+            )
+        )
     report = _sweep(engine, batch_size=10)
     assert (report["timers"], report["fired"], report["expired"]) == (2, 1, 1)
     assert [e.trigger for e in events_of(session, case.id)[-2:]] == ["deadline_expired", "court_overdue"]

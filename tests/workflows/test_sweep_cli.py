@@ -37,8 +37,9 @@ def cli_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path
 def jiefen(url: str, *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "JIEFEN_DATABASE_URL": url, "PYTHONIOENCODING": "utf-8"}
     env.pop("PREFECT_API_URL", None)
-    return subprocess.run([str(JIEFEN), *args], env=env, capture_output=True, text=True, timeout=120, check=False,
-                          cwd=cwd)
+    return subprocess.run(
+        [str(JIEFEN), *args], env=env, capture_output=True, text=True, timeout=120, check=False, cwd=cwd
+    )
 
 
 def test_jiefen_sweep_as_of_twice_fires_nothing_twice(cli_db):
@@ -55,8 +56,12 @@ def test_jiefen_sweep_as_of_twice_fires_nothing_twice(cli_db):
     assert second.stdout.startswith("sweep: 0 timers fired"), second.stdout
     with Session(engine) as s:
         assert s.get(Case, mediating.id).state == "failed"
-        assert s.exec(select(CaseEvent.actor).where(CaseEvent.case_id == mediating.id)
-                      .order_by(CaseEvent.seq.desc())).first() == "system:timeout"
+        assert (
+            s.exec(
+                select(CaseEvent.actor).where(CaseEvent.case_id == mediating.id).order_by(CaseEvent.seq.desc())
+            ).first()
+            == "system:timeout"
+        )
     engine.dispose()
 
 
@@ -86,14 +91,17 @@ def test_jiefen_calendar_load_changes_the_deadline_calculator(cli_db):
     engine.dispose()
 
 
-@pytest.mark.parametrize("content,field", [
-    ("year: 2027\nholidays: [2027-13-01]\n", "holidays[0]"),
-    ("year: 2027\nholidays: [2028-01-01]\n", "holidays[0]"),
-    ("year: 2027\nholidays: [2027-01-01]\nworkdays: [2027-01-04]\n", "workdays"),
-    ("year: 27\nholidays: [2027-01-01]\n", "year"),
-    ("year: 2027\nholiday: [2027-01-01]\n", "holiday"),
-    ("- just a list\n", "文件内容"),
-])
+@pytest.mark.parametrize(
+    "content,field",
+    [
+        ("year: 2027\nholidays: [2027-13-01]\n", "holidays[0]"),
+        ("year: 2027\nholidays: [2028-01-01]\n", "holidays[0]"),
+        ("year: 2027\nholidays: [2027-01-01]\nworkdays: [2027-01-04]\n", "workdays"),
+        ("year: 27\nholidays: [2027-01-01]\n", "year"),
+        ("year: 2027\nholiday: [2027-01-01]\n", "holiday"),
+        ("- just a list\n", "文件内容"),
+    ],
+)
 def test_jiefen_calendar_load_refuses_a_bad_file_naming_the_field(cli_db, tmp_path, content, field):
     bad = tmp_path / "bad.yaml"
     bad.write_text(content, encoding="utf-8")
@@ -107,19 +115,29 @@ def test_jiefen_deploy_dry_run_prints_the_deployment(cli_db, tmp_path):
     assert done.returncode == 0, done.stderr
     spec = json.loads(done.stdout)
     assert (spec["flow"], spec["name"], spec["interval_seconds"], spec["work_pool"]) == (
-        "sweep_deadlines", "sweep-deadlines", 60, "jiefen")
+        "sweep_deadlines",
+        "sweep-deadlines",
+        60,
+        "jiefen",
+    )
     assert spec["concurrency_limit"] == {"limit": 1, "collision_strategy": "CANCEL_NEW"}
 
 
-@pytest.mark.parametrize(("flow", "name", "tag"), [("handoffs_deliver", "handoffs-deliver", "court"),
-                                                   ("documents_render", "documents-render", "documents")])
+@pytest.mark.parametrize(
+    ("flow", "name", "tag"),
+    [("handoffs_deliver", "handoffs-deliver", "court"), ("documents_render", "documents-render", "documents")],
+)
 def test_jiefen_deploy_registers_the_other_flows_of_distributed_mode(cli_db, flow, name, tag):
     # with --no-scheduler nothing else would push court webhooks or render what a sweep produced
     done = jiefen(cli_db[0], "deploy", "--dry-run", "--flow", flow, "--interval", "45", "--work-pool", "jiefen")
     assert done.returncode == 0, done.stderr
     spec = json.loads(done.stdout)
     assert (spec["flow"], spec["entrypoint"], spec["name"], spec["interval_seconds"]) == (
-        flow, f"workflows/flows/definitions.py:{flow}", name, 45)
+        flow,
+        f"workflows/flows/definitions.py:{flow}",
+        name,
+        45,
+    )
     assert spec["tags"] == ["jiefen", tag] and spec["description"]
 
 

@@ -75,7 +75,12 @@ def test_a_sweep_killed_mid_batch_and_restarted_fires_everything_exactly_once(en
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     victim = subprocess.Popen(
         [sys.executable, "-m", "tests.workflows.sweep_victim", url, AS_OF.isoformat(), "10", "15"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         line = victim.stdout.readline()  # type: ignore[union-attr]
         assert line.strip() == "ready", victim.stderr.read() if victim.poll() is not None else line  # type: ignore[union-attr]

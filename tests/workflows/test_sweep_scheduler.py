@@ -45,8 +45,9 @@ def test_the_scheduler_starts_with_the_app_sweeps_and_stops_with_it(engine, sess
         # transition of that case is needed for it (nor `jiefen documents render`)
         assert scheduler.documents["rendered"] >= 1 and scheduler.documents["failed"] == 0
         session.expire_all()
-        notice = session.exec(select(Document).where(Document.case_id == case.id,
-                                                     Document.kind == "termination_notice")).one()
+        notice = session.exec(
+            select(Document).where(Document.case_id == case.id, Document.kind == "termination_notice")
+        ).one()
         assert notice.status == "rendered" and notice.content and notice.sha256
     assert SweepScheduler.active() is None and not scheduler.running
     assert app.state.scheduler is None
@@ -55,10 +56,9 @@ def test_the_scheduler_starts_with_the_app_sweeps_and_stops_with_it(engine, sess
 def test_only_one_scheduler_per_process(engine):
     first = create_app(get_settings(), engine=engine, scheduler=True)
     second = create_app(get_settings(), engine=engine, scheduler=True)
-    with TestClient(first):
-        with TestClient(second):
-            assert first.state.scheduler is SweepScheduler.active()
-            assert second.state.scheduler is None
+    with TestClient(first), TestClient(second):
+        assert first.state.scheduler is SweepScheduler.active()
+        assert second.state.scheduler is None
     assert SweepScheduler.active() is None
 
 

@@ -26,7 +26,9 @@ def verify(session: Session, *, case_id: uuid.UUID | None = None, batch: int = 5
     for cid, case_no, head_seq, head_hash in session.exec(query):
         expected_seq, prev_hash = 1, GENESIS
         events = session.exec(
-            select(CaseEvent).where(CaseEvent.case_id == cid).order_by(CaseEvent.seq)  # type: ignore[arg-type]
+            select(CaseEvent)
+            .where(CaseEvent.case_id == cid)
+            .order_by(CaseEvent.seq)  # type: ignore[arg-type]
             .execution_options(yield_per=batch)
         )
         for ev in events:
@@ -35,16 +37,27 @@ def verify(session: Session, *, case_id: uuid.UUID | None = None, batch: int = 5
                 return checked, Break(cid, case_no, expected_seq, f"事件序号不连续：应为 {expected_seq}，实为 {ev.seq}")
             if ev.prev_hash != prev_hash:
                 return checked, Break(cid, case_no, ev.seq, "prev_hash 与上一事件的哈希不符")
-            h = event_hash(case_id=cid, seq=ev.seq, at=ev.at, actor=ev.actor, trigger=ev.trigger,
-                           from_state=ev.from_state, to_state=ev.to_state, payload=ev.payload, prev_hash=ev.prev_hash)
+            h = event_hash(
+                case_id=cid,
+                seq=ev.seq,
+                at=ev.at,
+                actor=ev.actor,
+                trigger=ev.trigger,
+                from_state=ev.from_state,
+                to_state=ev.to_state,
+                payload=ev.payload,
+                prev_hash=ev.prev_hash,
+            )
             if h != ev.hash:
                 return checked, Break(cid, case_no, ev.seq, "事件内容与其哈希不符（记录被改动）")
             expected_seq, prev_hash = ev.seq + 1, ev.hash
         if expected_seq == 1:
             return checked, Break(cid, case_no, 1, "案件没有任何审计事件")
         if (expected_seq - 1, prev_hash) != (head_seq, head_hash):
-            return checked, Break(cid, case_no, min(expected_seq, head_seq + 1),
-                                  f"审计链末端与案件记录不符：案件记录第 {head_seq} 号事件，日志止于第 {expected_seq - 1} 号（事件被删除或篡改）")
+            return checked, Break(
+                cid,
+                case_no,
+                min(expected_seq, head_seq + 1),
+                f"审计链末端与案件记录不符：案件记录第 {head_seq} 号事件，日志止于第 {expected_seq - 1} 号（事件被删除或篡改）",
+            )
     return checked, None
-
-

@@ -141,10 +141,10 @@ def _dates(value: object, field: str, year: int) -> frozenset[date]:
 def parse_schedule(data: object) -> tuple[YearSchedule, str | None]:
     """Validate a schedule file's content:
 
-        year: 2027
-        source: 国务院办公厅关于2027年部分节假日安排的通知（国办发明电〔2026〕…号）
-        holidays: [2027-01-01, "2027-02-06..2027-02-12", …]   # days off
-        workdays: [2027-02-14, …]                            # 调休 make-up working days (weekend days)
+    year: 2027
+    source: 国务院办公厅关于2027年部分节假日安排的通知（国办发明电〔2026〕…号）
+    holidays: [2027-01-01, "2027-02-06..2027-02-12", …]   # days off
+    workdays: [2027-02-14, …]                            # 调休 make-up working days (weekend days)
     """
     if not isinstance(data, dict):
         raise ScheduleError("文件内容应为一个映射（year、holidays、workdays、source）")

@@ -7,11 +7,11 @@ come from settings.
 
 import uuid
 from collections.abc import Iterable
-from typing import Any
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 from functools import lru_cache
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -67,109 +67,186 @@ class DeadlineProfile:
     years: int | None = None  # a period of years (民法典 第201条: ends on the corresponding day); `days` nominal
 
     def matches(self, case: Any) -> bool:
-        return self.enabled and (self.dispute_types is None or case.dispute_type in self.dispute_types) and (
-            self.channels is None or case.channel in self.channels
+        return (
+            self.enabled
+            and (self.dispute_types is None or case.dispute_type in self.dispute_types)
+            and (self.channels is None or case.channel in self.channels)
         )
 
 
 def profiles(settings: Settings | None = None) -> tuple[DeadlineProfile, ...]:
     """All profiles, most specific first within a kind: the first match wins."""
     s = settings or get_settings()
-    return _profiles(s.diversion_acceptance_working_days, s.mediation_default_days, s.court_decision_profile,
-                     s.followup_days)
+    return _profiles(
+        s.diversion_acceptance_working_days, s.mediation_default_days, s.court_decision_profile, s.followup_days
+    )
 
 
 DAY = timedelta(days=1)
 
 
 @lru_cache(maxsize=16)
-def _profiles(diversion_days: int, mediation_days: int, court_profile: str, followup_days: int
-              ) -> tuple[DeadlineProfile, ...]:
+def _profiles(
+    diversion_days: int, mediation_days: int, court_profile: str, followup_days: int
+) -> tuple[DeadlineProfile, ...]:
     K = DeadlineKind
     return (
         DeadlineProfile(
-            "diversion_acceptance", K.DIVERSION_ACCEPTANCE, diversion_days, True,
+            "diversion_acceptance",
+            K.DIVERSION_ACCEPTANCE,
+            diversion_days,
+            True,
             "一站式矛调中心分流时限（无全国统一规定，按本中心规则，可配置）；参照人民法院在线调解规则 第12条（3个工作日内确认接受）",
-            on_expiry=Trigger.DIVERSION_TIMEOUT, configurable=True,
-            starts="divert / escalate / diversion_timeout（分流交办到组织之日）", reminder_lead=DAY,
+            on_expiry=Trigger.DIVERSION_TIMEOUT,
+            configurable=True,
+            starts="divert / escalate / diversion_timeout（分流交办到组织之日）",
+            reminder_lead=DAY,
             label="分流受理时限",
         ),
         DeadlineProfile(
-            "mediation.court_referral", K.MEDIATION, 30, False,
+            "mediation.court_referral",
+            K.MEDIATION,
+            30,
+            False,
             "最高人民法院关于人民法院特邀调解的规定 第27条（委派调解期限为三十日，经双方同意可以延长）",
-            on_expiry=Trigger.MEDIATION_TIMEOUT, channels=frozenset({Channel.COURT_REFERRAL}),
-            starts=_MEDIATION_STARTS, reminder_lead=3 * DAY, label="委派调解期限",
+            on_expiry=Trigger.MEDIATION_TIMEOUT,
+            channels=frozenset({Channel.COURT_REFERRAL}),
+            starts=_MEDIATION_STARTS,
+            reminder_lead=3 * DAY,
+            label="委派调解期限",
         ),
         DeadlineProfile(
-            "mediation.labour", K.MEDIATION, 15, False,
+            "mediation.labour",
+            K.MEDIATION,
+            15,
+            False,
             "劳动争议调解仲裁法 第14条（自劳动争议调解组织收到调解申请之日起十五日内未达成调解协议的，当事人可以依法申请仲裁）",
-            on_expiry=Trigger.MEDIATION_TIMEOUT, dispute_types=frozenset({DisputeType.LABOUR}),
-            starts=_MEDIATION_STARTS, reminder_lead=3 * DAY, label="劳动争议调解期限",
+            on_expiry=Trigger.MEDIATION_TIMEOUT,
+            dispute_types=frozenset({DisputeType.LABOUR}),
+            starts=_MEDIATION_STARTS,
+            reminder_lead=3 * DAY,
+            label="劳动争议调解期限",
         ),
         DeadlineProfile(
-            "mediation.medical", K.MEDIATION, 30, True,
+            "mediation.medical",
+            K.MEDIATION,
+            30,
+            True,
             "医疗纠纷预防和处理条例 第38条（自受理之日起30个工作日内完成调解，鉴定时间不计入；逾期未达成协议的视为调解不成）",
-            on_expiry=Trigger.MEDIATION_TIMEOUT, dispute_types=frozenset({DisputeType.MEDICAL}),
-            starts=_MEDIATION_STARTS, reminder_lead=3 * DAY, label="医疗纠纷调解期限",
+            on_expiry=Trigger.MEDIATION_TIMEOUT,
+            dispute_types=frozenset({DisputeType.MEDICAL}),
+            starts=_MEDIATION_STARTS,
+            reminder_lead=3 * DAY,
+            label="医疗纠纷调解期限",
         ),
         DeadlineProfile(
-            "mediation.consumer", K.MEDIATION, 45, True,
+            "mediation.consumer",
+            K.MEDIATION,
+            45,
+            True,
             "市场监督管理投诉举报处理暂行办法 第21条（自投诉受理之日起四十五个工作日内未能达成调解协议的，终止调解）",
-            on_expiry=Trigger.MEDIATION_TIMEOUT, dispute_types=frozenset({DisputeType.CONSUMER}),
-            starts=_MEDIATION_STARTS, reminder_lead=3 * DAY, label="消费纠纷调解期限",
+            on_expiry=Trigger.MEDIATION_TIMEOUT,
+            dispute_types=frozenset({DisputeType.CONSUMER}),
+            starts=_MEDIATION_STARTS,
+            reminder_lead=3 * DAY,
+            label="消费纠纷调解期限",
         ),
         DeadlineProfile(
-            "mediation.people", K.MEDIATION, mediation_days, False,
+            "mediation.people",
+            K.MEDIATION,
+            mediation_days,
+            False,
             "人民调解工作若干规定 第33条（一般在一个月内调结；人民调解默认期限，可配置）",
-            on_expiry=Trigger.MEDIATION_TIMEOUT, configurable=True,
-            starts=_MEDIATION_STARTS, reminder_lead=3 * DAY, label="人民调解期限",
+            on_expiry=Trigger.MEDIATION_TIMEOUT,
+            configurable=True,
+            starts=_MEDIATION_STARTS,
+            reminder_lead=3 * DAY,
+            label="人民调解期限",
         ),
         DeadlineProfile(
-            "confirmation_window", K.CONFIRMATION_WINDOW, 30, False,
+            "confirmation_window",
+            K.CONFIRMATION_WINDOW,
+            30,
+            False,
             "人民调解法 第33条；民事诉讼法 第205条（自调解协议生效之日起三十日内共同申请司法确认）",
-            starts="reach_agreement（调解协议生效之日，即 signed_at）", reminder_lead=5 * DAY,
+            starts="reach_agreement（调解协议生效之日，即 signed_at）",
+            reminder_lead=5 * DAY,
             label="申请司法确认期限",
         ),
         DeadlineProfile(
-            "court_decision", K.COURT_DECISION, 30, False,
+            "court_decision",
+            K.COURT_DECISION,
+            30,
+            False,
             "民事诉讼法 第187条（人民法院适用特别程序审理的案件，应当在立案之日起三十日内审结；有特殊情况需要延长的，由本院院长批准）",
-            on_expiry=Trigger.COURT_OVERDUE, enabled=court_profile == "statute",
-            starts="request_confirmation（申请司法确认之日）", reminder_lead=3 * DAY, label="司法确认审结期限",
+            on_expiry=Trigger.COURT_OVERDUE,
+            enabled=court_profile == "statute",
+            starts="request_confirmation（申请司法确认之日）",
+            reminder_lead=3 * DAY,
+            label="司法确认审结期限",
         ),
         DeadlineProfile(
-            "court_decision.spc2011", K.COURT_DECISION, 15, False,
+            "court_decision.spc2011",
+            K.COURT_DECISION,
+            15,
+            False,
             "最高人民法院关于人民调解协议司法确认程序的若干规定（法释〔2011〕5号）第5条（受理之日起十五日内作出是否确认的决定；"
             "因特殊情况需要延长的，经本院院长批准，可以延长十日）——现行有效性待核实，经 JIEFEN_COURT_DECISION_PROFILE=spc2011 选用",
-            on_expiry=Trigger.COURT_OVERDUE, enabled=court_profile == "spc2011", configurable=True,
-            starts="request_confirmation（申请司法确认之日；受理日未知，按申请日计）", reminder_lead=3 * DAY,
-            max_extension_days=10, label="司法确认审结期限（2011年规定）",
+            on_expiry=Trigger.COURT_OVERDUE,
+            enabled=court_profile == "spc2011",
+            configurable=True,
+            starts="request_confirmation（申请司法确认之日；受理日未知，按申请日计）",
+            reminder_lead=3 * DAY,
+            max_extension_days=10,
+            label="司法确认审结期限（2011年规定）",
         ),
         DeadlineProfile(
-            "arbitration.labour", K.ARBITRATION_AWARD, 45, False,
+            "arbitration.labour",
+            K.ARBITRATION_AWARD,
+            45,
+            False,
             "劳动争议调解仲裁法 第43条（仲裁庭裁决劳动争议案件，应当自劳动争议仲裁委员会受理仲裁申请之日起四十五日内结束；"
             "案情复杂需要延期的，经仲裁委员会主任批准，可以延期并书面通知当事人，但是延长期限不得超过十五日）",
-            starts="refer_arbitration 至劳动人事争议仲裁委员会（受理日未知，按引导仲裁之日计）", reminder_lead=5 * DAY,
-            max_extension_days=15, label="劳动争议仲裁裁决期限",
+            starts="refer_arbitration 至劳动人事争议仲裁委员会（受理日未知，按引导仲裁之日计）",
+            reminder_lead=5 * DAY,
+            max_extension_days=15,
+            label="劳动争议仲裁裁决期限",
         ),
         DeadlineProfile(
-            "arbitration.land", K.ARBITRATION_AWARD, 60, False,
+            "arbitration.land",
+            K.ARBITRATION_AWARD,
+            60,
+            False,
             "农村土地承包经营纠纷调解仲裁法 第47条（仲裁农村土地承包经营纠纷，应当自受理仲裁申请之日起六十日内结束；"
             "案情复杂需要延长的，经农村土地承包仲裁委员会主任批准可以延长，并书面通知当事人，但延长期限不得超过三十日）",
-            starts="refer_arbitration 至农村土地承包仲裁委员会（受理日未知，按引导仲裁之日计）", reminder_lead=5 * DAY,
-            max_extension_days=30, label="农村土地承包仲裁期限",
+            starts="refer_arbitration 至农村土地承包仲裁委员会（受理日未知，按引导仲裁之日计）",
+            reminder_lead=5 * DAY,
+            max_extension_days=30,
+            label="农村土地承包仲裁期限",
         ),
         DeadlineProfile(
-            "followup", K.FOLLOWUP, followup_days, False,
+            "followup",
+            K.FOLLOWUP,
+            followup_days,
+            False,
             "人民调解法 第31条第2款；人民调解工作若干规定（适时回访；无全国统一期限，按本中心规则，可配置，0 为不设回访期限）",
-            enabled=followup_days > 0, configurable=True,
-            starts="结案（进入 closed 状态之日）", reminder_lead=3 * DAY, label="回访期限",
+            enabled=followup_days > 0,
+            configurable=True,
+            starts="结案（进入 closed 状态之日）",
+            reminder_lead=3 * DAY,
+            label="回访期限",
         ),
         DeadlineProfile(
-            "enforcement", K.ENFORCEMENT, 730, False,
+            "enforcement",
+            K.ENFORCEMENT,
+            730,
+            False,
             "民事诉讼法 第250条（申请执行的期间为二年，从法律文书规定履行期间的最后一日起计算）；民事诉讼法 第206条（裁定有效后一方拒绝履行的，"
             "对方当事人可以向人民法院申请执行）",
             starts="court_confirm（以调解协议所载最后一项履行期限为起算日；未载明的，以裁定生效之日起算）",
-            reminder_lead=30 * DAY, years=2, label="申请强制执行期限",
+            reminder_lead=30 * DAY,
+            years=2,
+            label="申请强制执行期限",
         ),
     )
 
@@ -237,8 +314,15 @@ def load_open(conn: Connection, case_id: uuid.UUID) -> list[DeadlineRow]:
 class Deadlines:
     """Deadline operations for one case inside the engine's transaction, on working copies."""
 
-    def __init__(self, case: Any, open_rows: list[DeadlineRow], *, now: datetime,
-                 calendar: LegalCalendar | None = None, settings: Settings | None = None) -> None:
+    def __init__(
+        self,
+        case: Any,
+        open_rows: list[DeadlineRow],
+        *,
+        now: datetime,
+        calendar: LegalCalendar | None = None,
+        settings: Settings | None = None,
+    ) -> None:
         self.case = case
         self.rows = list(open_rows)
         self.now = now
@@ -262,15 +346,30 @@ class Deadlines:
         days = profile.days if profile.years is None else (_plus_years(start, profile.years) - start).days
         period = self.calendar.add(start, days, working_days=profile.working_days)
         lead = int(profile.reminder_lead.total_seconds()) if profile.reminder_lead else None
-        row = DeadlineRow({
-            "id": uuid.uuid4(), "case_id": self.case.id, "kind": str(profile.kind), "profile": profile.name,
-            "start_date": start, "days": days, "working_days": profile.working_days,
-            "last_day": period.last_day, "due_at": period.due_at(self.settings.tz),
-            "status": str(DeadlineStatus.PENDING), "basis": profile.basis, "provisional": period.provisional,
-            "on_expiry": str(profile.on_expiry) if profile.on_expiry else None, "remaining_seconds": None,
-            "created_at": self.now, "updated_at": self.now,
-            "reminder_lead_seconds": lead, "remind_at": None, "reminded_at": None,
-        }, new=True)
+        row = DeadlineRow(
+            {
+                "id": uuid.uuid4(),
+                "case_id": self.case.id,
+                "kind": str(profile.kind),
+                "profile": profile.name,
+                "start_date": start,
+                "days": days,
+                "working_days": profile.working_days,
+                "last_day": period.last_day,
+                "due_at": period.due_at(self.settings.tz),
+                "status": str(DeadlineStatus.PENDING),
+                "basis": profile.basis,
+                "provisional": period.provisional,
+                "on_expiry": str(profile.on_expiry) if profile.on_expiry else None,
+                "remaining_seconds": None,
+                "created_at": self.now,
+                "updated_at": self.now,
+                "reminder_lead_seconds": lead,
+                "remind_at": None,
+                "reminded_at": None,
+            },
+            new=True,
+        )
         _arm(row)
         self.rows.append(row)
         return row
@@ -280,7 +379,7 @@ class Deadlines:
         return [r for r in self.rows if r.kind in wanted and r.status in OPEN_STATUSES]
 
     def clock(self, kind: DeadlineKind) -> str | None:
-        """"running", "paused" or None for the open deadline of `kind`."""
+        """ "running", "paused" or None for the open deadline of `kind`."""
         for r in self.current([kind]):
             return "paused" if r.status == DeadlineStatus.PAUSED else "running"
         return None
@@ -351,8 +450,12 @@ class Deadlines:
             delta = end_of_day(after.last_day, self.settings.tz) - end_of_day(before.last_day, self.settings.tz)
             if not delta and after.provisional == row.provisional:
                 continue
-            change: dict[str, Any] = {"deadline_id": str(row.id), "kind": row.kind, "provisional": after.provisional,
-                                      "from_due_at": row.due_at.isoformat() if row.status == DeadlineStatus.PENDING else None}
+            change: dict[str, Any] = {
+                "deadline_id": str(row.id),
+                "kind": row.kind,
+                "provisional": after.provisional,
+                "from_due_at": row.due_at.isoformat() if row.status == DeadlineStatus.PENDING else None,
+            }
             if row.status == DeadlineStatus.PAUSED:
                 row.remaining_seconds = (row.remaining_seconds or 0) + int(delta.total_seconds())
                 change["remaining_seconds"] = row.remaining_seconds

@@ -62,13 +62,18 @@ def read_schedule_file(path: Path) -> tuple[YearSchedule, str | None]:
     return parse_schedule(data)
 
 
-def load_schedule(session: Session, schedule: YearSchedule, *, source: str | None = None,
-                  now: datetime | None = None) -> LoadReport:
+def load_schedule(
+    session: Session, schedule: YearSchedule, *, source: str | None = None, now: datetime | None = None
+) -> LoadReport:
     now = now or datetime.now(UTC)
     with write_transaction(session) as conn:
         old = calendar_for(conn, fresh=True)
-        values = {"holidays": sorted(d.isoformat() for d in schedule.holidays),
-                  "workdays": sorted(d.isoformat() for d in schedule.workdays), "source": source, "loaded_at": now}
+        values = {
+            "holidays": sorted(d.isoformat() for d in schedule.holidays),
+            "workdays": sorted(d.isoformat() for d in schedule.workdays),
+            "source": source,
+            "loaded_at": now,
+        }
         if conn.execute(sa.select(YEARS.c.year).where(YEARS.c.year == schedule.year)).first() is None:
             conn.execute(YEARS.insert().values(year=schedule.year, **values))
         else:
@@ -76,10 +81,14 @@ def load_schedule(session: Session, schedule: YearSchedule, *, source: str | Non
     invalidate_calendar_cache()
     # Which calendar the provisional deadlines were counted on: the one before this load.
     previous = _without(old, schedule.year)
-    case_ids = [r[0] for r in session.connection().execute(
-        sa.select(DEADLINES.c.case_id).distinct()
-        .where(DEADLINES.c.provisional.is_(True), DEADLINES.c.status.in_([str(s) for s in OPEN_STATUSES]))
-    )]
+    case_ids = [
+        r[0]
+        for r in session.connection().execute(
+            sa.select(DEADLINES.c.case_id)
+            .distinct()
+            .where(DEADLINES.c.provisional.is_(True), DEADLINES.c.status.in_([str(s) for s in OPEN_STATUSES]))
+        )
+    ]
     session.rollback()
     counted = 0
     changed_cases = 0
@@ -91,11 +100,19 @@ def load_schedule(session: Session, schedule: YearSchedule, *, source: str | Non
             if not changes:
                 return None
             result["n"] = len(changes)
-            return {"year": schedule.year, "source": source, "reason": f"载入 {schedule.year} 年法定节假日安排，重新计算期限",
-                    "changes": changes}
+            return {
+                "year": schedule.year,
+                "source": source,
+                "reason": f"载入 {schedule.year} 年法定节假日安排，重新计算期限",
+                "changes": changes,
+            }
 
-        if record_clock_change(session, case_id=cid, actor=CALENDAR_ACTOR, event="calendar_recount", change=change,
-                               now=now) is not None:
+        if (
+            record_clock_change(
+                session, case_id=cid, actor=CALENDAR_ACTOR, event="calendar_recount", change=change, now=now
+            )
+            is not None
+        ):
             changed_cases += 1
             counted += result["n"]
     return LoadReport(schedule.year, len(schedule.holidays), len(schedule.workdays), changed_cases, counted)

@@ -25,15 +25,13 @@ from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session
 
 from models.db import insert_for, is_postgresql, write_transaction
-from states.labels import DEADLINE_KIND_LABELS
 from models.settings import get_settings
 from models.tables import Case, Deadline, Notification
 from states.enums import Trigger
-from workflows.access import SYSTEM_TIMEOUT
-from workflows.clocks.deadlines import OPEN_STATUSES, DeadlineStatus, load_open
-from workflows.access import Actor
+from states.labels import DEADLINE_KIND_LABELS
+from workflows.access import SYSTEM_TIMEOUT, Actor
 from workflows.clocks.calendar import calendar_for
-from workflows.clocks.deadlines import Deadlines
+from workflows.clocks.deadlines import OPEN_STATUSES, Deadlines, DeadlineStatus, load_open
 from workflows.engine.rows import CaseRow, DeadlineRow
 from workflows.engine.transition import fire_locked
 from workflows.engine.write import append_event, lock_case
@@ -44,7 +42,6 @@ CASES = Case.__table__  # type: ignore[attr-defined]
 NOTIFICATIONS = Notification.__table__  # type: ignore[attr-defined]
 
 PENDING = str(DeadlineStatus.PENDING)
-
 
 
 @dataclass
@@ -79,11 +76,23 @@ def due_query(as_of_param: str = "as_of", limit_param: str = "n", *, skip_locked
 
 
 _REMIND_BASE = (
-    sa.select(DEADLINES.c.id, DEADLINES.c.case_id, DEADLINES.c.kind, DEADLINES.c.due_at, DEADLINES.c.remind_at,
-              DEADLINES.c.basis, DEADLINES.c.provisional, CASES.c.case_no, CASES.c.org_code)
+    sa.select(
+        DEADLINES.c.id,
+        DEADLINES.c.case_id,
+        DEADLINES.c.kind,
+        DEADLINES.c.due_at,
+        DEADLINES.c.remind_at,
+        DEADLINES.c.basis,
+        DEADLINES.c.provisional,
+        CASES.c.case_no,
+        CASES.c.org_code,
+    )
     .join(CASES, CASES.c.id == DEADLINES.c.case_id)
-    .where(DEADLINES.c.status == PENDING, DEADLINES.c.remind_at <= sa.bindparam("as_of"),
-           DEADLINES.c.due_at > sa.bindparam("as_of"))
+    .where(
+        DEADLINES.c.status == PENDING,
+        DEADLINES.c.remind_at <= sa.bindparam("as_of"),
+        DEADLINES.c.due_at > sa.bindparam("as_of"),
+    )
     .order_by(DEADLINES.c.remind_at)
     .limit(sa.bindparam("n"))
 )
@@ -116,9 +125,16 @@ class Outcome:
     due_at: datetime | None = None
 
 
-def fire_due_locked(session: Session, conn: Connection, item: Due, *, actor: Actor = SYSTEM_TIMEOUT,
-                    now: datetime | None = None, locked: CaseRow | None = None,
-                    open_rows: list[DeadlineRow] | None = None) -> Outcome:
+def fire_due_locked(
+    session: Session,
+    conn: Connection,
+    item: Due,
+    *,
+    actor: Actor = SYSTEM_TIMEOUT,
+    now: datetime | None = None,
+    locked: CaseRow | None = None,
+    open_rows: list[DeadlineRow] | None = None,
+) -> Outcome:
     """Act on one due deadline inside an open write transaction: lock its case (unless the caller
     already did and passes the row), re-read its open deadlines, and if the deadline is still pending
     and due, fire its expiry trigger exactly as `fire` does (role, guards, effects, audit) — the
@@ -161,12 +177,23 @@ def _insert_notices(conn: Connection, rows: list[dict[str, Any]]) -> None:
     conn.execute(insert_for(conn)(NOTIFICATIONS).on_conflict_do_nothing(index_elements=["dedupe_key"]), rows)
 
 
-def _notice(kind: str, *, case_id: uuid.UUID, org_code: str | None, dedupe_key: str, at: datetime,
-            payload: dict[str, Any]) -> dict[str, Any]:
+def _notice(
+    kind: str, *, case_id: uuid.UUID, org_code: str | None, dedupe_key: str, at: datetime, payload: dict[str, Any]
+) -> dict[str, Any]:
     return {
-        "id": uuid.uuid4(), "kind": kind, "case_id": case_id, "org_code": org_code, "recipient": None,
-        "payload": payload, "status": "pending", "attempts": 0, "last_error": None, "dedupe_key": dedupe_key,
-        "created_at": at, "next_attempt_at": at, "delivered_at": None,
+        "id": uuid.uuid4(),
+        "kind": kind,
+        "case_id": case_id,
+        "org_code": org_code,
+        "recipient": None,
+        "payload": payload,
+        "status": "pending",
+        "attempts": 0,
+        "last_error": None,
+        "dedupe_key": dedupe_key,
+        "created_at": at,
+        "next_attempt_at": at,
+        "delivered_at": None,
     }
 
 
@@ -174,10 +201,23 @@ def overdue_notice(o: Outcome, at: datetime) -> dict[str, Any]:
     label = DEADLINE_KIND_LABELS.get(o.kind or "", o.kind or "")
     due = o.due_at.astimezone(get_settings().tz).isoformat() if o.due_at else None
     what = f"已自动执行“{o.trigger}”" if o.result == "fired" else "已记录超期"
-    return _notice("overdue", case_id=o.case_id, org_code=o.org_code, dedupe_key=f"overdue:{o.deadline_id}", at=at,
-                   payload={"case_no": o.case_no, "deadline_id": str(o.deadline_id), "kind": o.kind, "due_at": due,
-                            "result": o.result, "trigger": o.trigger, "refused": o.detail if o.result == "expired" else None,
-                            "message": f"案件 {o.case_no} 的{label}已于 {due} 届满，{what}，请督办。"})
+    return _notice(
+        "overdue",
+        case_id=o.case_id,
+        org_code=o.org_code,
+        dedupe_key=f"overdue:{o.deadline_id}",
+        at=at,
+        payload={
+            "case_no": o.case_no,
+            "deadline_id": str(o.deadline_id),
+            "kind": o.kind,
+            "due_at": due,
+            "result": o.result,
+            "trigger": o.trigger,
+            "refused": o.detail if o.result == "expired" else None,
+            "message": f"案件 {o.case_no} 的{label}已于 {due} 届满，{what}，请督办。",
+        },
+    )
 
 
 _CASES_IN = sa.select(CASES).where(CASES.c.id.in_(sa.bindparam("ids", expanding=True)))
@@ -207,10 +247,16 @@ def sweep_once(session: Session, *, as_of: datetime, batch_size: int) -> tuple[l
                 if r["status"] in _OPEN:
                     open_rows[r["case_id"]].append(DeadlineRow(r))
         outcomes = [
-            fire_due_locked(session, conn, Due(case_id, deadline_id, as_of), actor=SYSTEM_TIMEOUT,
-                            locked=cases.get(case_id), open_rows=open_rows[case_id])
-            if case_id in cases else
-            fire_due_locked(session, conn, Due(case_id, deadline_id, as_of), actor=SYSTEM_TIMEOUT)
+            fire_due_locked(
+                session,
+                conn,
+                Due(case_id, deadline_id, as_of),
+                actor=SYSTEM_TIMEOUT,
+                locked=cases.get(case_id),
+                open_rows=open_rows[case_id],
+            )
+            if case_id in cases
+            else fire_due_locked(session, conn, Due(case_id, deadline_id, as_of), actor=SYSTEM_TIMEOUT)
             for case_id, deadline_id in firsts.items()
         ]
         _insert_notices(conn, [overdue_notice(o, as_of) for o in outcomes if o.result != "skipped"])
@@ -227,21 +273,35 @@ def remind_once(session: Session, *, as_of: datetime, batch_size: int) -> int:
         rows = conn.execute(query, {"as_of": as_of, "n": batch_size}).all()
         if rows:
             conn.execute(_REMINDED, [{"b_id": r.id, "b_at": as_of} for r in rows])
-            _insert_notices(conn, [
-                _notice("reminder", case_id=r.case_id, org_code=r.org_code,
-                        dedupe_key=f"reminder:{r.id}:{r.remind_at.isoformat()}", at=as_of,
-                        payload={"case_no": r.case_no, "deadline_id": str(r.id), "kind": r.kind,
-                                 "due_at": r.due_at.astimezone(tz).isoformat(), "basis": r.basis,
-                                 "provisional": r.provisional,
-                                 "message": f"案件 {r.case_no} 的{DEADLINE_KIND_LABELS.get(r.kind, r.kind)}将于 "
-                                            f"{r.due_at.astimezone(tz).isoformat()} 届满，请及时办理。"})
-                for r in rows
-            ])
+            _insert_notices(
+                conn,
+                [
+                    _notice(
+                        "reminder",
+                        case_id=r.case_id,
+                        org_code=r.org_code,
+                        dedupe_key=f"reminder:{r.id}:{r.remind_at.isoformat()}",
+                        at=as_of,
+                        payload={
+                            "case_no": r.case_no,
+                            "deadline_id": str(r.id),
+                            "kind": r.kind,
+                            "due_at": r.due_at.astimezone(tz).isoformat(),
+                            "basis": r.basis,
+                            "provisional": r.provisional,
+                            "message": f"案件 {r.case_no} 的{DEADLINE_KIND_LABELS.get(r.kind, r.kind)}将于 "
+                            f"{r.due_at.astimezone(tz).isoformat()} 届满，请及时办理。",
+                        },
+                    )
+                    for r in rows
+                ],
+            )
     return len(rows)
 
 
-def sweep(engine: Engine, *, as_of: datetime | None = None, batch_size: int | None = None,
-          max_batches: int | None = None) -> SweepReport:
+def sweep(
+    engine: Engine, *, as_of: datetime | None = None, batch_size: int | None = None, max_batches: int | None = None
+) -> SweepReport:
     """Fire everything due at `as_of` (default now), batch by batch, then send due reminders."""
     as_of = as_of or datetime.now(UTC)
     if as_of.tzinfo is None:

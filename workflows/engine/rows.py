@@ -17,7 +17,7 @@ _MISSING = object()
 class Record:
     """A row as a dict with attribute access; `changes()` is what was set since it was read."""
 
-    __slots__ = ("_values", "_before", "_new")
+    __slots__ = ("_before", "_new", "_values")
     _values: dict[str, Any]
     _before: dict[str, Any]  # the value each changed column had when read
     _new: bool

@@ -98,9 +98,19 @@ def fire(
     return case
 
 
-def fire_locked(session: Session, conn: Connection, case: CaseRow | None, trig: Trigger, actor: Actor,
-                payload: Mapping[str, Any] | None, expected_version: int | None, now: datetime, *,
-                open_rows: list[DeadlineRow] | None = None, record: Mapping[str, Any] | None = None) -> CaseRow:
+def fire_locked(
+    session: Session,
+    conn: Connection,
+    case: CaseRow | None,
+    trig: Trigger,
+    actor: Actor,
+    payload: Mapping[str, Any] | None,
+    expected_version: int | None,
+    now: datetime,
+    *,
+    open_rows: list[DeadlineRow] | None = None,
+    record: Mapping[str, Any] | None = None,
+) -> CaseRow:
     """fire's body, inside an open write transaction holding the case lock (`case` as `lock_case` read it).
 
     Every refusal (NotVisible … GuardRefused, PayloadInvalid) is raised before the first write, so a
@@ -122,8 +132,9 @@ def fire_locked(session: Session, conn: Connection, case: CaseRow | None, trig: 
     stage = STAGES[trig]
     data = validate_payload(trig, payload)
 
-    deadlines = Deadlines(case, load_open(conn, case.id) if open_rows is None else open_rows, now=now,
-                          calendar=calendar_for(conn))
+    deadlines = Deadlines(
+        case, load_open(conn, case.id) if open_rows is None else open_rows, now=now, calendar=calendar_for(conn)
+    )
     ctx = Context(session, conn, case, trig, data, actor, now, deadlines, {}, dict(record or {}))
     if stage.resolve is not None:
         stage.resolve(ctx)
@@ -142,8 +153,14 @@ def fire_locked(session: Session, conn: Connection, case: CaseRow | None, trig: 
         stage.after_documents(ctx, doc_ids)
 
     case.state = str(dest)
-    append_event(conn, case, actor=actor.name, event=trig, at=now,
-                 payload={**data.model_dump(mode="json", exclude_none=True), **ctx.record})
+    append_event(
+        conn,
+        case,
+        actor=actor.name,
+        event=trig,
+        at=now,
+        payload={**data.model_dump(mode="json", exclude_none=True), **ctx.record},
+    )
     deadlines.write(conn)
     return case
 

@@ -53,16 +53,24 @@ def lock_case(conn: Connection, case_id: uuid.UUID) -> CaseRow | None:
     return None if row is None else CaseRow(row)
 
 
-def append_event(conn: Connection, case: CaseRow, *, actor: str, event: str, payload: Mapping[str, Any],
-                 at: datetime) -> str:
+def append_event(
+    conn: Connection, case: CaseRow, *, actor: str, event: str, payload: Mapping[str, Any], at: datetime
+) -> str:
     """Append `event` to the case's audit chain and write the case row; returns the event's hash.
 
     `case` is a working copy read by `lock_case` in this transaction, or a new one (`is_new`: intake).
     The event goes from the state the row had when read (None for a new case) to `case.state` now."""
     seq = case.event_seq + 1
     row = audit.entry(
-        case_id=case.id, seq=seq, prev_hash=case.event_head or audit.GENESIS, actor=actor, trigger=event,
-        from_state=None if case.is_new else case.before("state"), to_state=case.state, payload=dict(payload), at=at,
+        case_id=case.id,
+        seq=seq,
+        prev_hash=case.event_head or audit.GENESIS,
+        actor=actor,
+        trigger=event,
+        from_state=None if case.is_new else case.before("state"),
+        to_state=case.state,
+        payload=dict(payload),
+        at=at,
     )
     old_version = case.version
     case.event_seq = seq

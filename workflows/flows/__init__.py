@@ -19,8 +19,9 @@ def prefect_server_configured() -> bool:
     return bool(os.environ.get("PREFECT_API_URL"))
 
 
-def run_sweep(engine: Engine | None = None, *, as_of: datetime | None = None,
-              batch_size: int | None = None) -> dict[str, Any]:
+def run_sweep(
+    engine: Engine | None = None, *, as_of: datetime | None = None, batch_size: int | None = None
+) -> dict[str, Any]:
     """Run the sweep once: a real `sweep_deadlines` flow run when a Prefect server is configured
     (PREFECT_API_URL), else the same body in process."""
     if prefect_server_configured():

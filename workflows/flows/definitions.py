@@ -20,8 +20,8 @@ from typing import Any
 
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")  # before Prefect reads its settings
 
-from prefect import flow  # noqa: E402
-from sqlalchemy.engine import Engine  # noqa: E402
+from prefect import flow
+from sqlalchemy.engine import Engine
 
 from models.db import get_engine, make_engine
 from models.settings import get_settings
@@ -39,15 +39,27 @@ def engine_for(database_url: str | None) -> Engine:
     return _engine_for(database_url)
 
 
-@flow(name="sweep_deadlines", flow_run_name="sweep_deadlines-{as_of}", retries=0, log_prints=False,
-      description="Fire every statutory deadline due at as_of (default now) through the engine as system:timeout.")
-def sweep_deadlines(as_of: datetime | None = None, batch_size: int | None = None,
-                    database_url: str | None = None) -> dict[str, Any]:
+@flow(
+    name="sweep_deadlines",
+    flow_run_name="sweep_deadlines-{as_of}",
+    retries=0,
+    log_prints=False,
+    description="Fire every statutory deadline due at as_of (default now) through the engine as system:timeout.",
+)
+def sweep_deadlines(
+    as_of: datetime | None = None, batch_size: int | None = None, database_url: str | None = None
+) -> dict[str, Any]:
     return sweep(engine_for(database_url), as_of=as_of, batch_size=batch_size).as_dict()
 
 
-def deployment_spec(*, flow: str = "sweep_deadlines", name: str | None = None, interval: int | None = None,
-                    limit: int = 1, work_pool: str | None = None) -> dict[str, Any]:
+def deployment_spec(
+    *,
+    flow: str = "sweep_deadlines",
+    name: str | None = None,
+    interval: int | None = None,
+    limit: int = 1,
+    work_pool: str | None = None,
+) -> dict[str, Any]:
     """What `jiefen deploy` registers for one of the FLOWS, as data (printed by --dry-run)."""
     interval = interval or get_settings().sweep_seconds
     tags, description = FLOWS[flow][1:]
@@ -70,24 +82,38 @@ def to_deployment(spec: dict[str, Any]):  # type: ignore[no-untyped-def]
 
     limit = spec["concurrency_limit"]
     return FLOWS[spec["flow"]][0].to_deployment(
-        name=spec["name"], interval=spec["interval_seconds"], tags=spec["tags"], description=spec["description"],
+        name=spec["name"],
+        interval=spec["interval_seconds"],
+        tags=spec["tags"],
+        description=spec["description"],
         parameters=spec["parameters"],
         concurrency_limit=ConcurrencyLimitConfig(
-            limit=limit["limit"], collision_strategy=ConcurrencyLimitStrategy(limit["collision_strategy"])),
+            limit=limit["limit"], collision_strategy=ConcurrencyLimitStrategy(limit["collision_strategy"])
+        ),
         work_pool_name=spec["work_pool"],
     )
 
 
-@flow(name="handoffs_deliver", flow_run_name="handoffs_deliver-{now}", retries=0, log_prints=False,
-      description="Push court hand-offs and their later changes to the courts' webhooks, retrying with backoff.")
+@flow(
+    name="handoffs_deliver",
+    flow_run_name="handoffs_deliver-{now}",
+    retries=0,
+    log_prints=False,
+    description="Push court hand-offs and their later changes to the courts' webhooks, retrying with backoff.",
+)
 def handoffs_deliver(now: datetime | None = None, limit: int = 100, database_url: str | None = None) -> dict[str, Any]:
     from workflows.outbox.handoffs import deliver
 
     return deliver(engine_for(database_url), now=now, limit=limit)
 
 
-@flow(name="documents_render", flow_run_name="documents_render-{now}", retries=0, log_prints=False,
-      description="Render the documents transitions and sweeps left pending, and retry failed renders when due.")
+@flow(
+    name="documents_render",
+    flow_run_name="documents_render-{now}",
+    retries=0,
+    log_prints=False,
+    description="Render the documents transitions and sweeps left pending, and retry failed renders when due.",
+)
 def documents_render(now: datetime | None = None, limit: int = 20, database_url: str | None = None) -> dict[str, Any]:
     from workflows.outbox.documents import render_due
 
@@ -97,8 +123,19 @@ def documents_render(now: datetime | None = None, limit: int = 20, database_url:
 # What distributed mode deploys (`jiefen deploy --flow NAME`): in embedded mode the API process's
 # scheduler runs all three in turn on every tick (workflows/scheduler.py).
 FLOWS: dict[str, tuple[Any, tuple[str, ...], str]] = {
-    "sweep_deadlines": (sweep_deadlines, ("deadlines",),
-                        "法定时限巡检：每次运行找出到期的时限并经引擎以 system:timeout 触发。"),
-    "handoffs_deliver": (handoffs_deliver, ("court",), "司法确认移交推送：向法院 webhook 推送到期的通知，失败按退避重试。"),
-    "documents_render": (documents_render, ("documents",), "文书生成：生成尚待生成的文书（含时限巡检产生的终止调解告知书），到期重试失败的文书。"),
+    "sweep_deadlines": (
+        sweep_deadlines,
+        ("deadlines",),
+        "法定时限巡检：每次运行找出到期的时限并经引擎以 system:timeout 触发。",
+    ),
+    "handoffs_deliver": (
+        handoffs_deliver,
+        ("court",),
+        "司法确认移交推送：向法院 webhook 推送到期的通知，失败按退避重试。",
+    ),
+    "documents_render": (
+        documents_render,
+        ("documents",),
+        "文书生成：生成尚待生成的文书（含时限巡检产生的终止调解告知书），到期重试失败的文书。",
+    ),
 }

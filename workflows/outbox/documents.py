@@ -23,8 +23,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 from sqlmodel import Session, select
 
-from documents import context as doc_context
-from documents import render, signing
+from documents import context as doc_context, render, signing
 from models.db import write_transaction
 from models.settings import Settings, get_settings
 from models.tables import Document, Organization
@@ -41,16 +40,28 @@ EVENT = "document_generated"
 _INSERT = DOCUMENTS.insert()
 
 
-def register_documents(conn: Connection, case: Any, kinds: Iterable[str], now: datetime, *,
-                       seq: int) -> list[uuid.UUID]:
+def register_documents(
+    conn: Connection, case: Any, kinds: Iterable[str], now: datetime, *, seq: int
+) -> list[uuid.UUID]:
     """Inside fire's transaction: a pending row per document of `kinds` (the trigger's stage entry
     names them), produced by event `seq` — cheap: the rendering happens after commit."""
     ids = []
     for kind in kinds:
         doc_id = uuid.uuid4()
-        conn.execute(_INSERT, {"id": doc_id, "case_id": case.id, "kind": kind, "status": "pending",
-                               "source_event_seq": seq, "created_at": now, "next_attempt_at": None,  # due at once
-                               "version": 1, "attempts": 0})
+        conn.execute(
+            _INSERT,
+            {
+                "id": doc_id,
+                "case_id": case.id,
+                "kind": kind,
+                "status": "pending",
+                "source_event_seq": seq,
+                "created_at": now,
+                "next_attempt_at": None,  # due at once
+                "version": 1,
+                "attempts": 0,
+            },
+        )
         ids.append(doc_id)
     return ids
 
@@ -63,10 +74,14 @@ class RenderReport:
 
 
 def pending_ids(session: Session, *, now: datetime, limit: int, case_id: uuid.UUID | None = None) -> list[uuid.UUID]:
-    query = (select(Document.id)
-             .where(Document.status == "pending",
-                    sa.or_(Document.next_attempt_at.is_(None), Document.next_attempt_at <= now))  # type: ignore[union-attr]
-             .order_by(Document.created_at, Document.id).limit(limit))  # type: ignore[arg-type]
+    query = (
+        select(Document.id)
+        .where(
+            Document.status == "pending", sa.or_(Document.next_attempt_at.is_(None), Document.next_attempt_at <= now)
+        )  # type: ignore[union-attr]
+        .order_by(Document.created_at, Document.id)
+        .limit(limit)
+    )  # type: ignore[arg-type]
     if case_id is not None:
         query = query.where(Document.case_id == case_id)
     ids = list(session.exec(query))
@@ -74,8 +89,14 @@ def pending_ids(session: Session, *, now: datetime, limit: int, case_id: uuid.UU
     return ids
 
 
-def render_pending(session: Session, *, limit: int = 50, case_id: uuid.UUID | None = None,
-                   now: datetime | None = None, settings: Settings | None = None) -> RenderReport:
+def render_pending(
+    session: Session,
+    *,
+    limit: int = 50,
+    case_id: uuid.UUID | None = None,
+    now: datetime | None = None,
+    settings: Settings | None = None,
+) -> RenderReport:
     """Render up to `limit` pending documents (those due for a retry included). Idempotent."""
     settings = settings or get_settings()
     report = RenderReport()
@@ -109,8 +130,13 @@ def produce(session: Session, doc: Document, *, settings: Settings) -> tuple[byt
     html = render.render_html(doc.kind, ctx)
     pdf = render.render_pdf(html)
     files = _signer_files(session, settings, ctx["signer"]["code"])
-    signed = signing.sign_pdf(pdf, files, reason=f"{ctx['title']}（{ctx['case_no']}）",
-                              location=ctx["signer"]["name"], name=ctx["signer"]["name"])
+    signed = signing.sign_pdf(
+        pdf,
+        files,
+        reason=f"{ctx['title']}（{ctx['case_no']}）",
+        location=ctx["signer"]["name"],
+        name=ctx["signer"]["name"],
+    )
     return signed, ctx["verify_code"]
 
 
@@ -139,9 +165,15 @@ def _store(session: Session, doc_id: uuid.UUID, pdf: bytes, code: str) -> bool:
     digest = render.sha256(pdf)
     now = datetime.now(UTC)
     with write_transaction(session) as conn:
-        row = conn.execute(sa.select(DOCUMENTS.c.case_id, DOCUMENTS.c.kind, DOCUMENTS.c.version,
-                                     DOCUMENTS.c.replaces_id, DOCUMENTS.c.source_event_seq)
-                           .where(DOCUMENTS.c.id == doc_id)).first()
+        row = conn.execute(
+            sa.select(
+                DOCUMENTS.c.case_id,
+                DOCUMENTS.c.kind,
+                DOCUMENTS.c.version,
+                DOCUMENTS.c.replaces_id,
+                DOCUMENTS.c.source_event_seq,
+            ).where(DOCUMENTS.c.id == doc_id)
+        ).first()
         if row is None:
             return False
         # Lock the case first (fire's order: case row, then its children), then claim the row.
@@ -151,16 +183,34 @@ def _store(session: Session, doc_id: uuid.UUID, pdf: bytes, code: str) -> bool:
         done = conn.execute(
             DOCUMENTS.update()
             .where(DOCUMENTS.c.id == doc_id, DOCUMENTS.c.status == "pending", DOCUMENTS.c.content.is_(None))
-            .values(status="rendered", content=pdf, sha256=digest, verify_code=code, rendered_at=now,
-                    attempts=DOCUMENTS.c.attempts + 1, last_error=None, next_attempt_at=None)
+            .values(
+                status="rendered",
+                content=pdf,
+                sha256=digest,
+                verify_code=code,
+                rendered_at=now,
+                attempts=DOCUMENTS.c.attempts + 1,
+                last_error=None,
+                next_attempt_at=None,
+            )
         )
         if done.rowcount != 1:
             return False
-        append_event(conn, case, event=EVENT, actor=ACTOR, at=now, payload={
-            "document_id": str(doc_id), "kind": row.kind, "sha256": digest, "version": row.version,
-            "replaces_id": str(row.replaces_id) if row.replaces_id else None,
-            "source_event_seq": row.source_event_seq,
-        })
+        append_event(
+            conn,
+            case,
+            event=EVENT,
+            actor=ACTOR,
+            at=now,
+            payload={
+                "document_id": str(doc_id),
+                "kind": row.kind,
+                "sha256": digest,
+                "version": row.version,
+                "replaces_id": str(row.replaces_id) if row.replaces_id else None,
+                "source_event_seq": row.source_event_seq,
+            },
+        )
     session.expire_all()
     return True
 
@@ -168,16 +218,23 @@ def _store(session: Session, doc_id: uuid.UUID, pdf: bytes, code: str) -> bool:
 def _record_failure(session: Session, doc_id: uuid.UUID, detail: str, *, settings: Settings) -> None:
     now = datetime.now(UTC)
     with write_transaction(session) as conn:
-        row = conn.execute(sa.select(DOCUMENTS.c.attempts).where(DOCUMENTS.c.id == doc_id,
-                                                                   DOCUMENTS.c.status == "pending")).first()
+        row = conn.execute(
+            sa.select(DOCUMENTS.c.attempts).where(DOCUMENTS.c.id == doc_id, DOCUMENTS.c.status == "pending")
+        ).first()
         if row is None:
             return
         attempts = row.attempts + 1
         backoff = timedelta(seconds=min(3600, 30 * 2 ** (attempts - 1)))
-        conn.execute(DOCUMENTS.update().where(DOCUMENTS.c.id == doc_id, DOCUMENTS.c.status == "pending").values(
-            attempts=attempts, last_error=detail, next_attempt_at=now + backoff,
-            status="failed" if attempts >= settings.render_max_attempts else "pending",
-        ))
+        conn.execute(
+            DOCUMENTS.update()
+            .where(DOCUMENTS.c.id == doc_id, DOCUMENTS.c.status == "pending")
+            .values(
+                attempts=attempts,
+                last_error=detail,
+                next_attempt_at=now + backoff,
+                status="failed" if attempts >= settings.render_max_attempts else "pending",
+            )
+        )
     session.expire_all()
 
 
@@ -205,16 +262,28 @@ def reissue(session: Session, doc_id: uuid.UUID) -> uuid.UUID:
             raise ValueError(f"文书 {doc_id} 已被 {later.id} 取代，请更正最新版本")
         new_id = uuid.uuid4()
         now = datetime.now(UTC)
-        conn.execute(_INSERT, {"id": new_id, "case_id": old["case_id"], "kind": old["kind"], "status": "pending",
-                               "source_event_seq": old["source_event_seq"], "replaces_id": doc_id,
-                               "version": old["version"] + 1, "attempts": 0, "created_at": now,
-                               "next_attempt_at": None})
+        conn.execute(
+            _INSERT,
+            {
+                "id": new_id,
+                "case_id": old["case_id"],
+                "kind": old["kind"],
+                "status": "pending",
+                "source_event_seq": old["source_event_seq"],
+                "replaces_id": doc_id,
+                "version": old["version"] + 1,
+                "attempts": 0,
+                "created_at": now,
+                "next_attempt_at": None,
+            },
+        )
     session.expire_all()
     return new_id
 
 
-def render_due(engine: Any, *, now: datetime | None = None, limit: int = 20,
-               settings: Settings | None = None) -> dict[str, int]:
+def render_due(
+    engine: Any, *, now: datetime | None = None, limit: int = 20, settings: Settings | None = None
+) -> dict[str, int]:
     """One pass over the outbox on its own session: every pending document, whichever transition or
     sweep produced it, and the failed renders whose retry is due. What the embedded scheduler runs
     after each sweep and the Prefect flow `documents_render` runs in distributed mode."""

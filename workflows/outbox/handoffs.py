@@ -15,6 +15,7 @@ embedded scheduler run:
   supervisors (GET /api/v1/supervision/undelivered), never dropped.
 """
 
+import contextlib
 import hashlib
 import hmac
 import json
@@ -33,8 +34,8 @@ from models.db import write_transaction
 from models.tables import Case, CourtHandoff, Document, Mediator, Notification, Organization, Party
 from states.enums import Role
 from workflows.access import Actor, visible_clause
-from workflows.errors import Forbidden, NotVisible
 from workflows.engine.write import append_event, lock_case
+from workflows.errors import Forbidden, NotVisible
 
 HANDOFFS = CourtHandoff.__table__  # type: ignore[attr-defined]
 NOTIFICATIONS = Notification.__table__  # type: ignore[attr-defined]
@@ -54,33 +55,66 @@ EVENT_HEADER = "X-Jiefen-Event"
 
 
 def _party(x: Party) -> dict[str, Any]:
-    return {"position": x.position, "role": x.role, "kind": x.kind, "name": x.name, "id_number": x.id_number,
-            "uscc": x.uscc, "phone": x.phone, "address": x.address}
+    return {
+        "position": x.position,
+        "role": x.role,
+        "kind": x.kind,
+        "name": x.name,
+        "id_number": x.id_number,
+        "uscc": x.uscc,
+        "phone": x.phone,
+        "address": x.address,
+    }
 
 
-def build_package(session: Session, case: Any, court: Organization, *, now: datetime,
-                  warnings: list[dict[str, Any]], jurisdiction: dict[str, Any]) -> dict[str, Any]:
+def build_package(
+    session: Session,
+    case: Any,
+    court: Organization,
+    *,
+    now: datetime,
+    warnings: list[dict[str, Any]],
+    jurisdiction: dict[str, Any],
+) -> dict[str, Any]:
     parties = session.exec(select(Party).where(Party.case_id == case.id).order_by(Party.position)).all()
-    org = session.exec(select(Organization).where(Organization.code == case.org_code)).first() if case.org_code else None
-    med = (session.exec(select(Mediator).where(Mediator.code == case.mediator_code)).first()
-           if case.mediator_code else None)
+    org = (
+        session.exec(select(Organization).where(Organization.code == case.org_code)).first() if case.org_code else None
+    )
+    med = (
+        session.exec(select(Mediator).where(Mediator.code == case.mediator_code)).first()
+        if case.mediator_code
+        else None
+    )
     agreement = dict(case.agreement or {})
     return {
         "case_no": case.case_no,
         "dispute_type": case.dispute_type,
         "channel": case.channel,
         "applicants": [_party(x) for x in parties],  # both parties apply jointly (民事诉讼法 第205条)
-        "application": {"court_code": court.code, "court_name": court.name, "applied_at": now.isoformat(),
-                        "joint": True, "basis": "人民调解法 第33条；民事诉讼法 第205条"},
+        "application": {
+            "court_code": court.code,
+            "court_name": court.name,
+            "applied_at": now.isoformat(),
+            "joint": True,
+            "basis": "人民调解法 第33条；民事诉讼法 第205条",
+        },
         "agreement": agreement,
-        "mediation_organization": ({"code": org.code, "name": org.name, "kind": org.kind, "level": org.level,
-                                    "region": org.region} if org else None),
+        "mediation_organization": (
+            {"code": org.code, "name": org.name, "kind": org.kind, "level": org.level, "region": org.region}
+            if org
+            else None
+        ),
         "mediator": {"code": med.code, "name": med.name} if med else None,
         "mediator_code": case.mediator_code,
         "summary": case.summary,
-        "facts": {"summary": case.summary, "facts": agreement.get("facts"), "liability": agreement.get("liability"),
-                  "region": case.region, "claim_amount": str(case.claim_amount) if case.claim_amount is not None else None,
-                  "occurred_on": case.occurred_on.isoformat() if case.occurred_on else None},
+        "facts": {
+            "summary": case.summary,
+            "facts": agreement.get("facts"),
+            "liability": agreement.get("liability"),
+            "region": case.region,
+            "claim_amount": str(case.claim_amount) if case.claim_amount is not None else None,
+            "occurred_on": case.occurred_on.isoformat() if case.occurred_on else None,
+        },
         "jurisdiction": jurisdiction,
         "warnings": warnings,
         "documents": [],
@@ -89,49 +123,113 @@ def build_package(session: Session, case: Any, court: Organization, *, now: date
 
 def _doc_links(conn: Connection, case_id: uuid.UUID, new_ids: list[uuid.UUID]) -> list[dict[str, Any]]:
     """The agreement's PDF (registered at reach_agreement) and the ones registered now (the application)."""
-    rows = conn.execute(sa.select(DOCUMENTS.c.id, DOCUMENTS.c.kind).where(
-        DOCUMENTS.c.case_id == case_id,
-        sa.or_(DOCUMENTS.c.kind == "mediation_agreement", DOCUMENTS.c.id.in_(new_ids or [uuid.UUID(int=0)])),
-    ).order_by(DOCUMENTS.c.created_at, DOCUMENTS.c.id)).all()
+    rows = conn.execute(
+        sa.select(DOCUMENTS.c.id, DOCUMENTS.c.kind)
+        .where(
+            DOCUMENTS.c.case_id == case_id,
+            sa.or_(DOCUMENTS.c.kind == "mediation_agreement", DOCUMENTS.c.id.in_(new_ids or [uuid.UUID(int=0)])),
+        )
+        .order_by(DOCUMENTS.c.created_at, DOCUMENTS.c.id)
+    ).all()
     return [{"id": str(r.id), "kind": r.kind, "pdf": f"/api/v1/documents/{r.id}/pdf"} for r in rows]
 
 
-def write_handoff(conn: Connection, *, case: Any, court: Organization, package: dict[str, Any],
-                  doc_ids: list[uuid.UUID], now: datetime, seq: int) -> uuid.UUID:
+def write_handoff(
+    conn: Connection,
+    *,
+    case: Any,
+    court: Organization,
+    package: dict[str, Any],
+    doc_ids: list[uuid.UUID],
+    now: datetime,
+    seq: int,
+) -> uuid.UUID:
     """The hand-off row, and its first webhook notice when the court has a webhook (same transaction)."""
     handoff_id = uuid.uuid4()
     package = {**package, "documents": _doc_links(conn, case.id, doc_ids)}
-    conn.execute(HANDOFFS.insert().values(id=handoff_id, case_id=case.id, court_code=court.code, status="pending",
-                                          package=package, created_at=now))
-    enqueue(conn, handoff_id=handoff_id, case_id=case.id, court_code=court.code, event="handoff.created",
-            now=now, seq=seq, data={"package": package})
+    conn.execute(
+        HANDOFFS.insert().values(
+            id=handoff_id, case_id=case.id, court_code=court.code, status="pending", package=package, created_at=now
+        )
+    )
+    enqueue(
+        conn,
+        handoff_id=handoff_id,
+        case_id=case.id,
+        court_code=court.code,
+        event="handoff.created",
+        now=now,
+        seq=seq,
+        data={"package": package},
+    )
     return handoff_id
 
 
-def enqueue(conn: Connection, *, handoff_id: uuid.UUID, case_id: uuid.UUID, court_code: str, event: str,
-            now: datetime, seq: int, data: dict[str, Any]) -> None:
+def enqueue(
+    conn: Connection,
+    *,
+    handoff_id: uuid.UUID,
+    case_id: uuid.UUID,
+    court_code: str,
+    event: str,
+    now: datetime,
+    seq: int,
+    data: dict[str, Any],
+) -> None:
     """A webhook notice for the court, if it has a webhook. The body is frozen now."""
     url = conn.execute(sa.select(ORGS.c.webhook_url).where(ORGS.c.code == court_code)).scalar()
     if not url:
         return
     nid = uuid.uuid4()
-    body = {"delivery_id": str(nid), "event": event, "handoff_id": str(handoff_id), "case_id": str(case_id),
-            "court_code": court_code, "at": now.isoformat(), **data}
-    conn.execute(NOTIFICATIONS.insert().values(
-        id=nid, kind=WEBHOOK, case_id=case_id, org_code=court_code, recipient=court_code, payload=body,
-        status="pending", attempts=0, dedupe_key=f"{WEBHOOK}:{handoff_id}:{event}:{seq}",
-        created_at=now, next_attempt_at=now))
+    body = {
+        "delivery_id": str(nid),
+        "event": event,
+        "handoff_id": str(handoff_id),
+        "case_id": str(case_id),
+        "court_code": court_code,
+        "at": now.isoformat(),
+        **data,
+    }
+    conn.execute(
+        NOTIFICATIONS.insert().values(
+            id=nid,
+            kind=WEBHOOK,
+            case_id=case_id,
+            org_code=court_code,
+            recipient=court_code,
+            payload=body,
+            status="pending",
+            attempts=0,
+            dedupe_key=f"{WEBHOOK}:{handoff_id}:{event}:{seq}",
+            created_at=now,
+            next_attempt_at=now,
+        )
+    )
 
 
 def decided(conn: Connection, *, case: Any, outcome: str, ruling_no: str, now: datetime, seq: int) -> None:
     """The ruling on the case's open hand-off (court_confirm / court_reject), in fire's transaction."""
-    rows = conn.execute(sa.select(HANDOFFS.c.id, HANDOFFS.c.court_code).where(
-        HANDOFFS.c.case_id == case.id, HANDOFFS.c.status != "decided")).all()
+    rows = conn.execute(
+        sa.select(HANDOFFS.c.id, HANDOFFS.c.court_code).where(
+            HANDOFFS.c.case_id == case.id, HANDOFFS.c.status != "decided"
+        )
+    ).all()
     for r in rows:
-        conn.execute(HANDOFFS.update().where(HANDOFFS.c.id == r.id).values(
-            status="decided", decided_at=now, ruling_no=ruling_no, outcome=outcome))
-        enqueue(conn, handoff_id=r.id, case_id=case.id, court_code=r.court_code, event="handoff.decided",
-                now=now, seq=seq, data={"status": "decided", "outcome": outcome, "ruling_no": ruling_no})
+        conn.execute(
+            HANDOFFS.update()
+            .where(HANDOFFS.c.id == r.id)
+            .values(status="decided", decided_at=now, ruling_no=ruling_no, outcome=outcome)
+        )
+        enqueue(
+            conn,
+            handoff_id=r.id,
+            case_id=case.id,
+            court_code=r.court_code,
+            event="handoff.decided",
+            now=now,
+            seq=seq,
+            data={"status": "decided", "outcome": outcome, "ruling_no": ruling_no},
+        )
 
 
 # --- the court's view ------------------------------------------------------------------------------------
@@ -156,37 +254,54 @@ def get_handoff(session: Session, actor: Actor, handoff_id: str | uuid.UUID) -> 
     return h, case_no
 
 
-def receive(session: Session, *, actor: Actor, handoff_id: str | uuid.UUID,
-            now: datetime | None = None) -> tuple[CourtHandoff, str]:
+def receive(
+    session: Session, *, actor: Actor, handoff_id: str | uuid.UUID, now: datetime | None = None
+) -> tuple[CourtHandoff, str]:
     """The court records receipt: pending → accepted (accepted_at), audited on the case's chain as
     `court_received` and pushed to its webhook. Idempotent: a second receipt changes nothing."""
     now = now or datetime.now(UTC)
     h = _visible(session, actor, handoff_id)
     hid, case_id, court_code = h.id, h.case_id, h.court_code
-    try:
+    with contextlib.suppress(_AlreadyDone):  # raced by a ruling or another receipt: nothing to record
         _receive_locked(session, hid, case_id, court_code, actor, now)
-    except _AlreadyDone:
-        pass
     session.expire_all()
     return get_handoff(session, actor, hid)
 
 
-def _receive_locked(session: Session, hid: uuid.UUID, case_id: uuid.UUID, court_code: str, actor: Actor,
-                    now: datetime) -> None:
+def _receive_locked(
+    session: Session, hid: uuid.UUID, case_id: uuid.UUID, court_code: str, actor: Actor, now: datetime
+) -> None:
     with write_transaction(session) as conn:
         # The case row first (every writer's order), then the hand-off is read under its lock.
         case = lock_case(conn, case_id)
         status = conn.execute(sa.select(HANDOFFS.c.status).where(HANDOFFS.c.id == hid)).scalar()
         if case is None or status != "pending":
             return
-        append_event(conn, case, event="court_received", actor=actor.name,
-                     payload={"handoff_id": str(hid), "court_code": court_code}, at=now)
-        changed = conn.execute(HANDOFFS.update().where(HANDOFFS.c.id == hid, HANDOFFS.c.status == "pending")
-                               .values(status="accepted", accepted_at=now))
+        append_event(
+            conn,
+            case,
+            event="court_received",
+            actor=actor.name,
+            payload={"handoff_id": str(hid), "court_code": court_code},
+            at=now,
+        )
+        changed = conn.execute(
+            HANDOFFS.update()
+            .where(HANDOFFS.c.id == hid, HANDOFFS.c.status == "pending")
+            .values(status="accepted", accepted_at=now)
+        )
         if changed.rowcount != 1:  # raced by a ruling or another receipt: undo the event with the rest
             raise _AlreadyDone()
-        enqueue(conn, handoff_id=hid, case_id=case_id, court_code=court_code, event="handoff.accepted",
-                now=now, seq=case.event_seq, data={"status": "accepted", "accepted_at": now.isoformat()})
+        enqueue(
+            conn,
+            handoff_id=hid,
+            case_id=case_id,
+            court_code=court_code,
+            event="handoff.accepted",
+            now=now,
+            seq=case.event_seq,
+            data={"status": "accepted", "accepted_at": now.isoformat()},
+        )
 
 
 class _AlreadyDone(Exception):
@@ -225,14 +340,27 @@ def backoff(attempts: int) -> timedelta:
     return BACKOFF_BASE * (2 ** max(0, attempts - 1))
 
 
-def deliver_pending(session: Session, *, now: datetime | None = None, limit: int = 100,
-                    post: Post = http_post, max_attempts: int = MAX_ATTEMPTS) -> DeliveryReport:
+def deliver_pending(
+    session: Session,
+    *,
+    now: datetime | None = None,
+    limit: int = 100,
+    post: Post = http_post,
+    max_attempts: int = MAX_ATTEMPTS,
+) -> DeliveryReport:
     """Deliver every webhook notice due at `now`, once each; retry later on failure."""
     now = now or datetime.now(UTC)
     report = DeliveryReport()
-    due = session.exec(select(Notification).where(
-        Notification.kind == WEBHOOK, Notification.status == "pending", Notification.next_attempt_at <= now,
-    ).order_by(Notification.next_attempt_at, Notification.id).limit(limit)).all()  # type: ignore[arg-type]
+    due = session.exec(
+        select(Notification)
+        .where(
+            Notification.kind == WEBHOOK,
+            Notification.status == "pending",
+            Notification.next_attempt_at <= now,
+        )
+        .order_by(Notification.next_attempt_at, Notification.id)
+        .limit(limit)
+    ).all()  # type: ignore[arg-type]
     jobs = [(n.id, n.org_code, n.attempts, dict(n.payload)) for n in due]
     session.rollback()
     for nid, court_code, attempts, payload in jobs:
@@ -243,8 +371,12 @@ def deliver_pending(session: Session, *, now: datetime | None = None, limit: int
             error = "法院未配置推送地址或密钥"
         else:
             body = body_bytes(payload)
-            headers = {"Content-Type": "application/json; charset=utf-8", DELIVERY_HEADER: str(nid),
-                       EVENT_HEADER: str(payload.get("event", "")), SIGNATURE_HEADER: sign(org.webhook_secret, body)}
+            headers = {
+                "Content-Type": "application/json; charset=utf-8",
+                DELIVERY_HEADER: str(nid),
+                EVENT_HEADER: str(payload.get("event", "")),
+                SIGNATURE_HEADER: sign(org.webhook_secret, body),
+            }
             try:
                 code = post(org.webhook_url, body, headers)
                 if not 200 <= code < 300:
@@ -262,8 +394,13 @@ def deliver_pending(session: Session, *, now: datetime | None = None, limit: int
             values = {"attempts": tries, "last_error": error, "next_attempt_at": now + backoff(tries)}
             report.retrying.append(nid)
         with write_transaction(session) as conn:
-            conn.execute(NOTIFICATIONS.update().where(NOTIFICATIONS.c.id == nid, NOTIFICATIONS.c.status == "pending",
-                                                      NOTIFICATIONS.c.attempts == attempts).values(**values))
+            conn.execute(
+                NOTIFICATIONS.update()
+                .where(
+                    NOTIFICATIONS.c.id == nid, NOTIFICATIONS.c.status == "pending", NOTIFICATIONS.c.attempts == attempts
+                )
+                .values(**values)
+            )
     session.expire_all()
     return report
 
@@ -273,16 +410,37 @@ def undelivered(session: Session, actor: Actor, *, limit: int = 200) -> list[dic
     if actor.role not in (Role.SUPERVISOR, Role.ADMIN):
         raise Forbidden("只有督办人员可以查看未送达的推送")
     rows = session.exec(
-        select(Notification, Case.case_no).join(Case, Case.id == Notification.case_id)  # type: ignore[arg-type]
+        select(Notification, Case.case_no)
+        .join(Case, Case.id == Notification.case_id)  # type: ignore[arg-type]
         .where(Notification.kind == WEBHOOK, Notification.status == "failed", visible_clause(actor))
-        .order_by(Notification.created_at).limit(limit)).all()
-    return [{"id": n.id, "case_id": n.case_id, "case_no": no, "court_code": n.org_code,
-             "event": n.payload.get("event"), "handoff_id": n.payload.get("handoff_id"), "attempts": n.attempts,
-             "last_error": n.last_error, "created_at": n.created_at, "status": n.status} for n, no in rows]
+        .order_by(Notification.created_at)
+        .limit(limit)
+    ).all()
+    return [
+        {
+            "id": n.id,
+            "case_id": n.case_id,
+            "case_no": no,
+            "court_code": n.org_code,
+            "event": n.payload.get("event"),
+            "handoff_id": n.payload.get("handoff_id"),
+            "attempts": n.attempts,
+            "last_error": n.last_error,
+            "created_at": n.created_at,
+            "status": n.status,
+        }
+        for n, no in rows
+    ]
 
 
-def deliver(engine: Any, *, now: datetime | None = None, limit: int = 100, post: Post = http_post,
-            max_attempts: int = MAX_ATTEMPTS) -> dict[str, int]:
+def deliver(
+    engine: Any,
+    *,
+    now: datetime | None = None,
+    limit: int = 100,
+    post: Post = http_post,
+    max_attempts: int = MAX_ATTEMPTS,
+) -> dict[str, int]:
     """One delivery pass on its own session: what the flow `handoffs_deliver` and the embedded scheduler run."""
     with Session(engine, expire_on_commit=False) as session:
         return deliver_pending(session, now=now, limit=limit, post=post, max_attempts=max_attempts).as_dict()

@@ -40,12 +40,11 @@ def verify(session: Session, code: str) -> Verification:
     if not _HEX64.match(code):
         raise NotVisible("未找到与该核验码对应的文书")
     row = session.exec(
-        select(Document.kind, Document.created_at, Case.case_no).join(Case, Case.id == Document.case_id)  # type: ignore[arg-type]
+        select(Document.kind, Document.created_at, Case.case_no)
+        .join(Case, Case.id == Document.case_id)  # type: ignore[arg-type]
         .where(Document.status == "rendered", (Document.verify_code == code) | (Document.sha256 == code))
     ).first()
     if row is None:
         raise NotVisible("未找到与该核验码对应的文书")
     kind, created_at, case_no = row
     return Verification(kind=kind, case_no=case_no, date=created_at.astimezone(get_settings().tz).date())
-
-

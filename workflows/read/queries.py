@@ -25,7 +25,6 @@ from workflows.access import Actor, get_visible_case, visible_clause
 from workflows.errors import Forbidden, NotVisible
 
 
-
 @dataclass(frozen=True, slots=True)
 class CaseFilters:
     state: str | None = None
@@ -58,8 +57,19 @@ def parties_for(session: Session, actor: Actor, case_id: str | uuid.UUID) -> lis
     rows = session.exec(select(Party).where(Party.case_id == case.id).order_by(Party.position)).all()
     if actor.role not in FULL_IDENTITY_ROLES:
         return [PartyPublic.masked(p) for p in rows]
-    return [PartyPublic(position=p.position, role=p.role, kind=p.kind, name=p.name, id_number=p.id_number,
-                        uscc=p.uscc, phone=p.phone, address=p.address) for p in rows]
+    return [
+        PartyPublic(
+            position=p.position,
+            role=p.role,
+            kind=p.kind,
+            name=p.name,
+            id_number=p.id_number,
+            uscc=p.uscc,
+            phone=p.phone,
+            address=p.address,
+        )
+        for p in rows
+    ]
 
 
 def get_case(session: Session, actor: Actor, case_id: str | uuid.UUID) -> CasePublic:
@@ -83,16 +93,21 @@ def list_cases(session: Session, actor: Actor, f: CaseFilters, *, now: datetime 
         )
     if f.q:
         text = f.q.strip()
-        where.append(sa.or_(
-            Case.case_no.contains(text, autoescape=True),  # type: ignore[attr-defined]
-            Case.summary.contains(text, autoescape=True),  # type: ignore[attr-defined]
-            sa.exists().where(Party.case_id == Case.id, sa.or_(
-                Party.name.contains(text, autoescape=True),  # type: ignore[attr-defined]
-                Party.id_number == text.upper(),  # a clerk may search by the full identity number
-                Party.uscc == text.upper(),
-                Party.phone == text,
-            )),
-        ))
+        where.append(
+            sa.or_(
+                Case.case_no.contains(text, autoescape=True),  # type: ignore[attr-defined]
+                Case.summary.contains(text, autoescape=True),  # type: ignore[attr-defined]
+                sa.exists().where(
+                    Party.case_id == Case.id,
+                    sa.or_(
+                        Party.name.contains(text, autoescape=True),  # type: ignore[attr-defined]
+                        Party.id_number == text.upper(),  # a clerk may search by the full identity number
+                        Party.uscc == text.upper(),
+                        Party.phone == text,
+                    ),
+                ),
+            )
+        )
     count = session.exec(select(func.count()).select_from(Case).where(*where)).one()
     rows = session.exec(
         select(Case).where(*where).order_by(Case.updated_at.desc(), Case.id).offset(f.offset).limit(f.limit)  # type: ignore[attr-defined]
@@ -149,16 +164,23 @@ def actions(session: Session, actor: Actor, case_id: str | uuid.UUID) -> Actions
     return ActionsPublic(
         allowed=[str(r.trigger) for r in rows],
         data=[
-            ActionPublic(trigger=r.trigger, label=r.label, to_state=r.dest, required=list(r.required),
-                         optional=list(r.optional), basis=r.basis,
-                         alternatives=[{"when": name, "to_state": str(dest)} for name, dest in r.alternatives])
+            ActionPublic(
+                trigger=r.trigger,
+                label=r.label,
+                to_state=r.dest,
+                required=list(r.required),
+                optional=list(r.optional),
+                basis=r.basis,
+                alternatives=[{"when": name, "to_state": str(dest)} for name, dest in r.alternatives],
+            )
             for r in rows
         ],
     )
 
 
-def court_inbox(session: Session, actor: Actor, status: str | None, *, offset: int = 0,
-                limit: int = 50) -> list[HandoffPublic]:
+def court_inbox(
+    session: Session, actor: Actor, status: str | None, *, offset: int = 0, limit: int = 50
+) -> list[HandoffPublic]:
     """A court's hand-offs (admins see every court's). Other roles have no inbox."""
     if actor.role not in (Role.COURT, Role.ADMIN):
         raise Forbidden("只有人民法院用户可以查看司法确认收件箱")
@@ -169,8 +191,18 @@ def court_inbox(session: Session, actor: Actor, status: str | None, *, offset: i
         query = query.where(CourtHandoff.status == status)
     query = query.order_by(CourtHandoff.created_at).offset(offset).limit(limit)  # type: ignore[arg-type]
     return [
-        HandoffPublic(id=h.id, case_id=h.case_id, case_no=no, court_code=h.court_code, status=h.status,
-                      package=h.package, created_at=h.created_at, accepted_at=h.accepted_at, decided_at=h.decided_at,
-                      ruling_no=h.ruling_no, outcome=h.outcome)
+        HandoffPublic(
+            id=h.id,
+            case_id=h.case_id,
+            case_no=no,
+            court_code=h.court_code,
+            status=h.status,
+            package=h.package,
+            created_at=h.created_at,
+            accepted_at=h.accepted_at,
+            decided_at=h.decided_at,
+            ruling_no=h.ruling_no,
+            outcome=h.outcome,
+        )
         for h, no in session.exec(query)
     ]

@@ -65,8 +65,9 @@ def statistics_for(session: Session, actor: Actor, *, now: datetime | None = Non
             total += 1
 
     events = session.exec(
-        select(CaseEvent.case_id, CaseEvent.seq, CaseEvent.at, CaseEvent.trigger, CaseEvent.from_state,
-               CaseEvent.to_state)
+        select(
+            CaseEvent.case_id, CaseEvent.seq, CaseEvent.at, CaseEvent.trigger, CaseEvent.from_state, CaseEvent.to_state
+        )
         .join(Case, Case.id == CaseEvent.case_id)  # type: ignore[arg-type]
         .where(visible_clause(actor), Case.created_at >= since)
         .order_by(CaseEvent.case_id, CaseEvent.seq)  # type: ignore[arg-type]
@@ -85,8 +86,11 @@ def statistics_for(session: Session, actor: Actor, *, now: datetime | None = Non
         if to_state not in entered:
             entered[to_state] = at
     return Statistics(
-        months=labels, by_type_month={k: dict(v) for k, v in by_type.items()}, total=total,
-        resolved=sum(triggers[t] for t in RESOLVED), unresolved=sum(triggers[t] for t in UNRESOLVED),
+        months=labels,
+        by_type_month={k: dict(v) for k, v in by_type.items()},
+        total=total,
+        resolved=sum(triggers[t] for t in RESOLVED),
+        unresolved=sum(triggers[t] for t in UNRESOLVED),
         median_days={s: (round(statistics.median(spans[s]), 1) if spans[s] else None) for s in STAGES},
         stage_samples={s: len(spans[s]) for s in STAGES},
     )

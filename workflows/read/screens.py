@@ -59,8 +59,9 @@ class CaseScreen:
     mediators: list[Mediator]  # of the case's organization, for the forms that name one
 
 
-def case_screen(session: Session, actor: Actor, case_id: str | uuid.UUID, *, new: bool, now: datetime,
-                today: date) -> CaseScreen:
+def case_screen(
+    session: Session, actor: Actor, case_id: str | uuid.UUID, *, new: bool, now: datetime, today: date
+) -> CaseScreen:
     """One case page. Possible duplicates are looked for on a case just opened or still at intake."""
     case = queries.get_case(session, actor, case_id)
     parties = queries.parties_for(session, actor, case_id)
@@ -74,14 +75,29 @@ def case_screen(session: Session, actor: Actor, case_id: str | uuid.UUID, *, new
         duplicates = diversion.possible_duplicates(session, actor=actor, case=row)
         if case.state == State.INTAKE:
             suggestion = decide(session, row, active_rules())
-    deadlines = [DeadlineRow(deadline=d, days_left=(d.last_day - today).days,
-                             overdue=d.status in RUNNING and d.due_at <= now, open=d.status in OPEN)
-                 for d in case.deadlines]
+    deadlines = [
+        DeadlineRow(
+            deadline=d,
+            days_left=(d.last_day - today).days,
+            overdue=d.status in RUNNING and d.due_at <= now,
+            open=d.status in OPEN,
+        )
+        for d in case.deadlines
+    ]
     orgs = reference.organizations(session)
-    return CaseScreen(case=case, parties=parties, events=events, documents=documents, actions=actions.data,
-                      deadlines=deadlines, duplicates=duplicates, suggestion=suggestion, orgs=orgs,
-                      org_names={o.code: o.name for o in orgs},
-                      mediators=reference.mediators(session, case.org_code or ""))
+    return CaseScreen(
+        case=case,
+        parties=parties,
+        events=events,
+        documents=documents,
+        actions=actions.data,
+        deadlines=deadlines,
+        duplicates=duplicates,
+        suggestion=suggestion,
+        orgs=orgs,
+        org_names={o.code: o.name for o in orgs},
+        mediators=reference.mediators(session, case.org_code or ""),
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,10 +116,15 @@ def workbench(session: Session, actor: Actor, *, now: datetime, today: date) -> 
         if c.state == State.CLOSED:
             continue
         nearest = min((d for d in c.deadlines if d.status in NEAREST), key=lambda d: d.due_at, default=None)
-        rows.append(WorkbenchRow(case=c, deadline=nearest,
-                                 days_left=(nearest.last_day - today).days if nearest else None,
-                                 overdue=nearest is not None and nearest.due_at <= now,
-                                 mine=c.mediator_code == actor.mediator_code))
+        rows.append(
+            WorkbenchRow(
+                case=c,
+                deadline=nearest,
+                days_left=(nearest.last_day - today).days if nearest else None,
+                overdue=nearest is not None and nearest.due_at <= now,
+                mine=c.mediator_code == actor.mediator_code,
+            )
+        )
     rows.sort(key=lambda r: (r.deadline is None, r.deadline.due_at if r.deadline else now))
     return rows
 

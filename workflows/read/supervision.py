@@ -36,14 +36,23 @@ STAGE = {
 SUPERVISORS = (Role.SUPERVISOR, Role.ADMIN)
 
 
-def overdue(session: Session, actor: Actor, *, now: datetime | None = None, within_days: int = 3,
-            org_code: str | None = None, limit: int = 500) -> SupervisionPublic:
+def overdue(
+    session: Session,
+    actor: Actor,
+    *,
+    now: datetime | None = None,
+    within_days: int = 3,
+    org_code: str | None = None,
+    limit: int = 500,
+) -> SupervisionPublic:
     if actor.role not in SUPERVISORS:
         raise Forbidden("只有督办人员（supervisor）或管理员（admin）可以查看超期督办清单")
     now = now or datetime.now(UTC)
-    if org_code is not None:
-        if session.exec(select(Organization.id).where(Organization.code == org_code)).first() is None:
-            raise NotVisible(f"组织 {org_code} 不存在")
+    if (
+        org_code is not None
+        and session.exec(select(Organization.id).where(Organization.code == org_code)).first() is None
+    ):
+        raise NotVisible(f"组织 {org_code} 不存在")
     horizon = now + timedelta(days=within_days)
     d, c = Deadline, Case
     later = Deadline.__table__.alias("later")  # type: ignore[attr-defined]
@@ -66,19 +75,38 @@ def overdue(session: Session, actor: Actor, *, now: datetime | None = None, with
     for dl, case in rows:
         late = (now - dl.due_at).total_seconds()
         status = "overdue" if late >= 0 else "soon_due"
-        groups[case.org_code].append(OverdueCasePublic(
-            case_id=case.id, case_no=case.case_no, state=case.state, dispute_type=case.dispute_type,
-            deadline_id=dl.id, kind=dl.kind, label=DEADLINE_KIND_LABELS.get(dl.kind, dl.kind), due_at=dl.due_at,
-            basis=dl.basis, provisional=dl.provisional, deadline_status=dl.status, status=status,
-            late_seconds=int(late), late_days=math.ceil(late / 86400) if late > 0 else 0,
-        ))
+        groups[case.org_code].append(
+            OverdueCasePublic(
+                case_id=case.id,
+                case_no=case.case_no,
+                state=case.state,
+                dispute_type=case.dispute_type,
+                deadline_id=dl.id,
+                kind=dl.kind,
+                label=DEADLINE_KIND_LABELS.get(dl.kind, dl.kind),
+                due_at=dl.due_at,
+                basis=dl.basis,
+                provisional=dl.provisional,
+                deadline_status=dl.status,
+                status=status,
+                late_seconds=int(late),
+                late_days=math.ceil(late / 86400) if late > 0 else 0,
+            )
+        )
     codes = [k for k in groups if k]
-    names = dict(session.exec(select(Organization.code, Organization.name).where(Organization.code.in_(codes))).all()) if codes else {}  # type: ignore[attr-defined]
+    names = (
+        dict(session.exec(select(Organization.code, Organization.name).where(Organization.code.in_(codes))).all())
+        if codes
+        else {}
+    )  # type: ignore[attr-defined]
     data = [
         OrganizationOverduePublic(
-            org_code=code, org_name=names.get(code) if code else None,
-            overdue=sum(x.status == "overdue" for x in items), soon_due=sum(x.status == "soon_due" for x in items),
-            max_late_days=max(x.late_days for x in items), cases=items,
+            org_code=code,
+            org_name=names.get(code) if code else None,
+            overdue=sum(x.status == "overdue" for x in items),
+            soon_due=sum(x.status == "soon_due" for x in items),
+            max_late_days=max(x.late_days for x in items),
+            cases=items,
         )
         for code, items in groups.items()
     ]

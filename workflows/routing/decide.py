@@ -121,8 +121,9 @@ def route(facts: Facts, directory: Directory, rules: RuleSet, load: Mapping[str,
         t = rule.target
         if t.invited_by_referring_court:
             if not facts.referral_court:
-                considered.append({"rule": rule.id, "outcome": "no_candidate",
-                                   "why": "未载明委派法院（referral.court_code）"})
+                considered.append(
+                    {"rule": rule.id, "outcome": "no_candidate", "why": "未载明委派法院（referral.court_code）"}
+                )
                 continue
             pool = directory.invited.get(facts.referral_court, [])
             if t.area == "case":
@@ -130,8 +131,9 @@ def route(facts: Facts, directory: Directory, rules: RuleSet, load: Mapping[str,
         else:
             if covering is None:
                 covering = directory.covering(facts.region) if t.area == "case" else None
-            pool = covering if t.area == "case" else [
-                o for o in directory.by_code.values() if o.kind in MEDIATION_KINDS]
+            pool = (
+                covering if t.area == "case" else [o for o in directory.by_code.values() if o.kind in MEDIATION_KINDS]
+            )
         if t.kinds is not None:
             pool = [o for o in pool if o.kind in t.kinds]
         fit: list[OrgInfo] = []
@@ -142,42 +144,91 @@ def route(facts: Facts, directory: Directory, rules: RuleSet, load: Mapping[str,
             elif len(candidates) < MAX_EXPLAINED:
                 candidates.append(_cand(o, rule, load, failure))
         if not fit:
-            considered.append({"rule": rule.id, "outcome": "no_candidate",
-                               "why": "本规则范围内没有可接收的调解组织" if pool else "本规则范围内没有调解组织"})
+            considered.append(
+                {
+                    "rule": rule.id,
+                    "outcome": "no_candidate",
+                    "why": "本规则范围内没有可接收的调解组织" if pool else "本规则范围内没有调解组织",
+                }
+            )
             continue
-        fit.sort(key=lambda o: (_rank(t.kinds, o.kind, ()), _rank(t.levels, o.level, _NEAREST_FIRST),
-                                load.get(o.code, 0), o.code))
+        fit.sort(
+            key=lambda o: (
+                _rank(t.kinds, o.kind, ()),
+                _rank(t.levels, o.level, _NEAREST_FIRST),
+                load.get(o.code, 0),
+                o.code,
+            )
+        )
         best = fit[0]
         for o in fit[1:]:
             if len(candidates) < MAX_EXPLAINED:
-                candidates.append(_cand(o, rule, load, f"排序在后：优先选择{best.name}（类型、层级优先，其次在办案件较少）"))
+                candidates.append(
+                    _cand(o, rule, load, f"排序在后：优先选择{best.name}（类型、层级优先，其次在办案件较少）")
+                )
         candidates.insert(0, _cand(best, rule, load, None))
         considered.append({"rule": rule.id, "outcome": "chosen"})
-        reason = (f"{rule.reason}：{best.name}（{LEVEL_LABELS.get(best.level, best.level)}，"
-                  f"{STATIONING_LABELS.get(best.stationing, best.stationing)}，在办{load.get(best.code, 0)}件"
-                  + (f"/上限{best.capacity}件" if best.capacity is not None else "") + "）")
-        return Decision(best.code, rule.id, reason, rule.basis, {
-            "profile": rules.label, "profile_sha256": rules.sha256, "rule": rule.id, "reason": reason,
-            "basis": rule.basis, "org_code": best.code, "rules": considered, "rules_not_applicable": skipped,
-            "candidates": candidates,
-        })
+        reason = (
+            f"{rule.reason}：{best.name}（{LEVEL_LABELS.get(best.level, best.level)}，"
+            f"{STATIONING_LABELS.get(best.stationing, best.stationing)}，在办{load.get(best.code, 0)}件"
+            + (f"/上限{best.capacity}件" if best.capacity is not None else "")
+            + "）"
+        )
+        return Decision(
+            best.code,
+            rule.id,
+            reason,
+            rule.basis,
+            {
+                "profile": rules.label,
+                "profile_sha256": rules.sha256,
+                "rule": rule.id,
+                "reason": reason,
+                "basis": rule.basis,
+                "org_code": best.code,
+                "rules": considered,
+                "rules_not_applicable": skipped,
+                "candidates": candidates,
+            },
+        )
     reason = "按分流规则，辖区内没有可接收该类纠纷的调解组织"
-    return Decision(None, "none", reason, "", {
-        "profile": rules.label, "profile_sha256": rules.sha256, "rule": "none", "reason": reason, "org_code": None,
-        "rules": considered, "rules_not_applicable": skipped, "candidates": candidates,
-    })
+    return Decision(
+        None,
+        "none",
+        reason,
+        "",
+        {
+            "profile": rules.label,
+            "profile_sha256": rules.sha256,
+            "rule": "none",
+            "reason": reason,
+            "org_code": None,
+            "rules": considered,
+            "rules_not_applicable": skipped,
+            "candidates": candidates,
+        },
+    )
 
 
 def _cand(o: OrgInfo, rule: Rule, load: Mapping[str, int], passed_over: str | None) -> dict[str, Any]:
-    return {"org_code": o.code, "name": o.name, "kind": o.kind, "level": o.level, "rule": rule.id,
-            "open_cases": load.get(o.code, 0), "capacity": o.capacity, "passed_over": passed_over}
+    return {
+        "org_code": o.code,
+        "name": o.name,
+        "kind": o.kind,
+        "level": o.level,
+        "rule": rule.id,
+        "open_cases": load.get(o.code, 0),
+        "capacity": o.capacity,
+        "passed_over": passed_over,
+    }
 
 
 # --- escalation --------------------------------------------------------------------------------------
 
 
-def next_level(current: str | None, f: Facts, directory: Directory, load: Mapping[str, int]
-               ) -> tuple[OrgInfo | None, list[dict[str, Any]]]:
+def next_level(
+    current: str | None, f: Facts, directory: Directory, load: Mapping[str, int]
+) -> tuple[OrgInfo | None, list[dict[str, Any]]]:
     """The first organization up the parent chain from `current` that can take the case:
     a mediation organization taking its dispute type, under capacity, that has not passed it on."""
     passed_over: list[dict[str, Any]] = []
@@ -245,9 +296,15 @@ def next_duty_day(today: date, duty_days: Sequence[str]) -> date | None:
 # --- mediator choice -------------------------------------------------------------------------------------
 
 
-def choose_mediator(mediators: Sequence[MediatorInfo], dispute_type: str, load: Mapping[str, int], *,
-                    part_time_capacity: int, prefer: str | None = None, any_specialty: bool = False
-                    ) -> tuple[MediatorInfo | None, dict[str, Any]]:
+def choose_mediator(
+    mediators: Sequence[MediatorInfo],
+    dispute_type: str,
+    load: Mapping[str, int],
+    *,
+    part_time_capacity: int,
+    prefer: str | None = None,
+    any_specialty: bool = False,
+) -> tuple[MediatorInfo | None, dict[str, Any]]:
     """The mediator with the matching specialty and the fewest open cases; part-time mediators
     never above their capacity (or the profile's default cap). Ties: the accepting mediator, then code."""
     considered: list[dict[str, Any]] = []
@@ -262,25 +319,41 @@ def choose_mediator(mediators: Sequence[MediatorInfo], dispute_type: str, load: 
             why = f"兼职调解员已达上限（在办{n}件，上限{cap}件）"
         elif cap is not None and n >= cap:
             why = f"已达上限（在办{n}件，上限{cap}件）"
-        considered.append({"mediator_code": m.code, "name": m.name, "open_cases": n, "capacity": cap,
-                           "part_time": m.part_time, "passed_over": why})
+        considered.append(
+            {
+                "mediator_code": m.code,
+                "name": m.name,
+                "open_cases": n,
+                "capacity": cap,
+                "part_time": m.part_time,
+                "passed_over": why,
+            }
+        )
         if why is None:
             fit.append(m)
     if not fit:
-        return None, {"rule": "none", "reason": f"本组织没有可承办{_type_label(dispute_type)}的调解员（专长或容量不符）",
-                      "considered": considered}
+        return None, {
+            "rule": "none",
+            "reason": f"本组织没有可承办{_type_label(dispute_type)}的调解员（专长或容量不符）",
+            "considered": considered,
+        }
     fit.sort(key=lambda m: (load.get(m.code, 0), m.code != prefer, m.code))
     best = fit[0]
     for c in considered:
         if c["mediator_code"] != best.code and c["passed_over"] is None:
-            c["passed_over"] = "在办案件不少于被选调解员" if load.get(c["mediator_code"], 0) >= load.get(best.code, 0) else None
+            c["passed_over"] = (
+                "在办案件不少于被选调解员" if load.get(c["mediator_code"], 0) >= load.get(best.code, 0) else None
+            )
         if c["mediator_code"] == best.code:
             c["chosen"] = True
-    reason = (f"{best.name}：" + ("本组织无该类纠纷专长的调解员，按" if any_specialty else f"具有{_type_label(dispute_type)}专长，")
-              + f"在办案件最少（{load.get(best.code, 0)}件）" + ("，兼职" if best.part_time else ""))
+    reason = (
+        f"{best.name}："
+        + ("本组织无该类纠纷专长的调解员，按" if any_specialty else f"具有{_type_label(dispute_type)}专长，")
+        + f"在办案件最少（{load.get(best.code, 0)}件）"
+        + ("，兼职" if best.part_time else "")
+    )
     rule = "fewest_open" if any_specialty else "specialty_fewest_open"
-    return best, {"rule": rule, "reason": reason, "mediator_code": best.code,
-                  "considered": considered[:MAX_EXPLAINED]}
+    return best, {"rule": rule, "reason": reason, "mediator_code": best.code, "considered": considered[:MAX_EXPLAINED]}
 
 
 # --- against the database (read-only, inside the caller's transaction) -------------------------------------
@@ -290,7 +363,10 @@ def facts_of(session: Session, case: Any) -> Facts:
     parties = session.exec(select(sa.func.count()).select_from(Party).where(Party.case_id == case.id)).one()
     referral = case.referral or {}
     return Facts(
-        dispute_type=case.dispute_type, channel=case.channel, region=case.region, parties=int(parties),
+        dispute_type=case.dispute_type,
+        channel=case.channel,
+        region=case.region,
+        parties=int(parties),
         claim_amount=Decimal(case.claim_amount) if case.claim_amount is not None else None,
         referral_court=referral.get("court_code") if case.channel == Channel.COURT_REFERRAL else None,
         passed=frozenset(case.passed_org_codes or ()),
@@ -302,12 +378,25 @@ def decide(session: Session, case: Any, rules: RuleSet, *, exclude_self: bool = 
     directory = load_directory(session)
     facts = facts_of(session, case)
     relevant = directory.relevant(facts.region, facts.referral_court)
-    load = open_counts(session, (o.code for o in relevant), rules.settings.open_states,
-                       exclude_case=case.id if exclude_self else None)
+    load = open_counts(
+        session, (o.code for o in relevant), rules.settings.open_states, exclude_case=case.id if exclude_self else None
+    )
     return route(facts, directory, rules, load)
 
 
 __all__ = [
-    "ARBITRATION_KINDS", "MEDIATION_KINDS", "Decision", "Directory", "Facts", "OrgInfo", "choose_mediator", "decide",
-    "facts_of", "load_directory", "mediators_of", "next_duty_day", "next_level", "open_counts", "parent_chain", "route",
+    "MEDIATION_KINDS",
+    "Decision",
+    "Directory",
+    "Facts",
+    "OrgInfo",
+    "choose_mediator",
+    "decide",
+    "facts_of",
+    "load_directory",
+    "next_duty_day",
+    "next_level",
+    "open_counts",
+    "parent_chain",
+    "route",
 ]

@@ -14,7 +14,6 @@ from models.tables import Case, Mediator, Organization
 from states.enums import MEDIATION_KINDS
 from workflows.access import region_prefix
 
-
 # --- the directory ---------------------------------------------------------------------------------
 
 
@@ -34,8 +33,19 @@ class OrgInfo:
 
     @classmethod
     def of(cls, o: Any) -> "OrgInfo":
-        return cls(o.code, o.name, o.kind, o.level, o.region, o.parent_code, frozenset(o.dispute_types or ()),
-                   o.stationing, tuple(o.duty_days or ()), o.capacity, frozenset(getattr(o, "invited_by", None) or ()))
+        return cls(
+            o.code,
+            o.name,
+            o.kind,
+            o.level,
+            o.region,
+            o.parent_code,
+            frozenset(o.dispute_types or ()),
+            o.stationing,
+            tuple(o.duty_days or ()),
+            o.capacity,
+            frozenset(getattr(o, "invited_by", None) or ()),
+        )
 
 
 class Directory:
@@ -99,8 +109,7 @@ def load_directory(session: Session) -> Directory:
     cached = _DIRECTORY.get(key)
     if cached is not None and cached[0] == generation:
         return cached[1]
-    directory = Directory(OrgInfo.of(r) for r in conn.execute(sa.select(ORGS)).mappings().all()
-                          for r in [_Row(r)])
+    directory = Directory(OrgInfo.of(r) for r in conn.execute(sa.select(ORGS)).mappings().all() for r in [_Row(r)])
     _DIRECTORY[key] = (generation, directory)
     return directory
 
@@ -115,14 +124,23 @@ class _Row:
         return self._m[name]
 
 
-def open_counts(session: Session, codes: Iterable[str], open_states: Sequence[str], *, column: str = "org_code",
-                exclude_case: Any = None) -> dict[str, int]:
+def open_counts(
+    session: Session,
+    codes: Iterable[str],
+    open_states: Sequence[str],
+    *,
+    column: str = "org_code",
+    exclude_case: Any = None,
+) -> dict[str, int]:
     codes = sorted(set(codes))
     if not codes:
         return {}
     col = Case.org_code if column == "org_code" else Case.mediator_code
-    q = (select(col, sa.func.count()).where(col.in_(codes), Case.state.in_(list(open_states)))  # type: ignore[union-attr,attr-defined]
-         .group_by(col))
+    q = (
+        select(col, sa.func.count())
+        .where(col.in_(codes), Case.state.in_(list(open_states)))  # type: ignore[union-attr,attr-defined]
+        .group_by(col)
+    )
     if exclude_case is not None:
         q = q.where(Case.id != exclude_case)
     return {code: int(n) for code, n in session.exec(q).all()}  # type: ignore[call-overload]

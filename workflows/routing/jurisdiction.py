@@ -38,8 +38,10 @@ class IntermediateRule:
 
 
 INTERMEDIATE_RULES: tuple[IntermediateRule, ...] = (
-    IntermediateRule(Decimal("500000000"),
-                     "最高人民法院关于调整中级人民法院管辖第一审民事案件标准的通知（法发〔2021〕27号）：诉讼标的额5亿元以上"),
+    IntermediateRule(
+        Decimal("500000000"),
+        "最高人民法院关于调整中级人民法院管辖第一审民事案件标准的通知（法发〔2021〕27号）：诉讼标的额5亿元以上",
+    ),
 )
 
 
@@ -51,9 +53,14 @@ def connecting_regions(session: Session, case: Any) -> dict[str, list[str]]:
     """The region codes the case is connected to, by ground (for the explanation)."""
     parties = session.exec(select(Party).where(Party.case_id == case.id).order_by(Party.position)).all()
     domiciles = sorted({p.id_number[:COUNTY_DIGITS] for p in parties if p.id_number and len(p.id_number) >= 6})
-    org = session.exec(select(Organization).where(Organization.code == case.org_code)).first() if case.org_code else None
-    return {"domicile": domiciles, "subject_matter": [case.region] if case.region else [],
-            "mediation_organization": [org.region] if org and org.region else []}
+    org = (
+        session.exec(select(Organization).where(Organization.code == case.org_code)).first() if case.org_code else None
+    )
+    return {
+        "domicile": domiciles,
+        "subject_matter": [case.region] if case.region else [],
+        "mediation_organization": [org.region] if org and org.region else [],
+    }
 
 
 def intermediate(case: Any) -> IntermediateRule | None:
@@ -77,9 +84,14 @@ def competent_courts(session: Session, case: Any) -> tuple[list[tuple[str, str]]
     rule = intermediate(case)
     level, digits = (CourtLevel.INTERMEDIATE, CITY_DIGITS) if rule else (CourtLevel.BASIC, COUNTY_DIGITS)
     wanted = {d for codes in regions.values() for c in codes if (d := _digits(c, digits))}
-    courts = session.exec(select(Organization).where(Organization.kind == OrgKind.COURT).order_by(Organization.code)).all()
-    right = [(c.code, c.name) for c in courts
-             if (c.court_level or CourtLevel.BASIC) == level and _digits(c.region, digits) in wanted]
+    courts = session.exec(
+        select(Organization).where(Organization.kind == OrgKind.COURT).order_by(Organization.code)
+    ).all()
+    right = [
+        (c.code, c.name)
+        for c in courts
+        if (c.court_level or CourtLevel.BASIC) == level and _digits(c.region, digits) in wanted
+    ]
     why: dict[str, Any] = {"ground": "regions", "court_level": level.value, "regions": regions}
     if rule:
         why["intermediate_basis"] = rule.basis
@@ -109,7 +121,12 @@ def warnings(agreement: dict[str, Any] | None) -> list[dict[str, Any]]:
             continue
         missing = [f for f in ("amount", "due_date") if not o.get(f)]
         if missing:
-            out.append({"obligation": i, "missing": missing,
-                        "message": f"第{i + 1}项给付义务未载明{'、'.join(OBLIGATION_FIELD_LABELS[f] for f in missing)}，"
-                                   "可能因内容不明确被驳回（民诉法解释 第358条第5项）"})
+            out.append(
+                {
+                    "obligation": i,
+                    "missing": missing,
+                    "message": f"第{i + 1}项给付义务未载明{'、'.join(OBLIGATION_FIELD_LABELS[f] for f in missing)}，"
+                    "可能因内容不明确被驳回（民诉法解释 第358条第5项）",
+                }
+            )
     return out

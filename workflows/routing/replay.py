@@ -26,27 +26,47 @@ def routing_record(session: Session, actor: Actor, case_id: str | uuid.UUID) -> 
     """GET /api/v1/cases/{id}/routing: scoped like the case (404 when not visible)."""
     case = get_visible_case(session, actor, case_id)
     rows = session.exec(
-        select(CaseEvent).where(CaseEvent.case_id == case.id, CaseEvent.trigger.in_([str(t) for t in ROUTING_TRIGGERS]))  # type: ignore[attr-defined]
+        select(CaseEvent)
+        .where(CaseEvent.case_id == case.id, CaseEvent.trigger.in_([str(t) for t in ROUTING_TRIGGERS]))  # type: ignore[attr-defined]
         .order_by(CaseEvent.seq)  # type: ignore[arg-type]
     ).all()
     steps = []
     for e in rows:
         p = e.payload or {}
-        steps.append(RoutingStepPublic(
-            seq=e.seq, at=e.at, actor=e.actor, trigger=e.trigger, from_state=e.from_state, to_state=e.to_state,
-            from_org_code=p.get("from_org_code"), org_code=p.get("org_code"), routing=p.get("routing"),
-            escalation=p.get("escalation"), stationing=p.get("stationing"), mediator_choice=p.get("mediator_choice"),
-            flag=p.get("flag"),
-        ))
+        steps.append(
+            RoutingStepPublic(
+                seq=e.seq,
+                at=e.at,
+                actor=e.actor,
+                trigger=e.trigger,
+                from_state=e.from_state,
+                to_state=e.to_state,
+                from_org_code=p.get("from_org_code"),
+                org_code=p.get("org_code"),
+                routing=p.get("routing"),
+                escalation=p.get("escalation"),
+                stationing=p.get("stationing"),
+                mediator_choice=p.get("mediator_choice"),
+                flag=p.get("flag"),
+            )
+        )
     return RoutingPublic(
-        case_id=case.id, case_no=case.case_no, state=case.state, org_code=case.org_code,
-        mediator_code=case.mediator_code, next_duty_day=case.next_duty_day, flags=list(case.flags or []),
-        passed_org_codes=list(case.passed_org_codes or []), profile=active_rules().label, steps=steps,
+        case_id=case.id,
+        case_no=case.case_no,
+        state=case.state,
+        org_code=case.org_code,
+        mediator_code=case.mediator_code,
+        next_duty_day=case.next_duty_day,
+        flags=list(case.flags or []),
+        passed_org_codes=list(case.passed_org_codes or []),
+        profile=active_rules().label,
+        steps=steps,
     )
 
 
-def possible_duplicates(session: Session, *, actor: Actor, case: Case, now: datetime | None = None,
-                        rules: RuleSet | None = None) -> list[DuplicatePublic]:
+def possible_duplicates(
+    session: Session, *, actor: Actor, case: Case, now: datetime | None = None, rules: RuleSet | None = None
+) -> list[DuplicatePublic]:
     """Open cases the caller may see, of the same dispute type, opened within the profile's window,
     with a party of the same identity number or credit code: perhaps the same dispute arriving by
     another channel (window, hotline, grid, court). Nothing is merged: the clerk decides."""
@@ -64,9 +84,16 @@ def possible_duplicates(session: Session, *, actor: Actor, case: Case, now: date
     if usccs:
         match.append(Party.uscc.in_(sorted(usccs)))  # type: ignore[union-attr]
     rows = session.exec(
-        select(Case, Party.id_number, Party.uscc).join(Party, Party.case_id == Case.id)  # type: ignore[arg-type]
-        .where(Case.id != case.id, Case.dispute_type == case.dispute_type, Case.state != State.CLOSED,
-               Case.created_at >= since, sa.or_(*match), visible_clause(actor))
+        select(Case, Party.id_number, Party.uscc)
+        .join(Party, Party.case_id == Case.id)  # type: ignore[arg-type]
+        .where(
+            Case.id != case.id,
+            Case.dispute_type == case.dispute_type,
+            Case.state != State.CLOSED,
+            Case.created_at >= since,
+            sa.or_(*match),
+            visible_clause(actor),
+        )
         .order_by(Case.created_at, Case.id)
         .limit(200)
     ).all()
@@ -75,16 +102,30 @@ def possible_duplicates(session: Session, *, actor: Actor, case: Case, now: date
         how = f"id_number:{ids[id_number]}" if id_number in ids else f"uscc:{usccs[uscc]}"
         dup = found.get(other.id)
         if dup is None:
-            found[other.id] = DuplicatePublic(id=other.id, case_no=other.case_no, state=other.state,
-                                              dispute_type=other.dispute_type, channel=other.channel,
-                                              org_code=other.org_code, created_at=other.created_at, matched=[how])
+            found[other.id] = DuplicatePublic(
+                id=other.id,
+                case_no=other.case_no,
+                state=other.state,
+                dispute_type=other.dispute_type,
+                channel=other.channel,
+                org_code=other.org_code,
+                created_at=other.created_at,
+                matched=[how],
+            )
         elif how not in dup.matched:
             dup.matched.append(how)
     return list(found.values())
 
 
-def duplicates_before_intake(session: Session, *, actor: Actor, dispute_type: str, id_numbers: list[str],
-                             usccs: list[str], now: datetime | None = None) -> list[DuplicatePublic]:
+def duplicates_before_intake(
+    session: Session,
+    *,
+    actor: Actor,
+    dispute_type: str,
+    id_numbers: list[str],
+    usccs: list[str],
+    now: datetime | None = None,
+) -> list[DuplicatePublic]:
     """The same search as `possible_duplicates`, for a case not saved yet (the window's form shows it
     before saving). Numbers are the validated ones; `matched` names the kind of number only."""
     rules = active_rules()
@@ -98,9 +139,15 @@ def duplicates_before_intake(session: Session, *, actor: Actor, dispute_type: st
     if not match:
         return []
     rows = session.exec(
-        select(Case, Party.id_number).join(Party, Party.case_id == Case.id)  # type: ignore[arg-type]
-        .where(Case.dispute_type == dispute_type, Case.state != State.CLOSED, Case.created_at >= since,
-               sa.or_(*match), visible_clause(actor))
+        select(Case, Party.id_number)
+        .join(Party, Party.case_id == Case.id)  # type: ignore[arg-type]
+        .where(
+            Case.dispute_type == dispute_type,
+            Case.state != State.CLOSED,
+            Case.created_at >= since,
+            sa.or_(*match),
+            visible_clause(actor),
+        )
         .order_by(Case.created_at, Case.id)
         .limit(50)
     ).all()
@@ -108,9 +155,16 @@ def duplicates_before_intake(session: Session, *, actor: Actor, dispute_type: st
     for other, id_number in rows:
         how = "id_number" if id_number in id_numbers else "uscc"
         if other.id not in found:
-            found[other.id] = DuplicatePublic(id=other.id, case_no=other.case_no, state=other.state,
-                                              dispute_type=other.dispute_type, channel=other.channel,
-                                              org_code=other.org_code, created_at=other.created_at, matched=[how])
+            found[other.id] = DuplicatePublic(
+                id=other.id,
+                case_no=other.case_no,
+                state=other.state,
+                dispute_type=other.dispute_type,
+                channel=other.channel,
+                org_code=other.org_code,
+                created_at=other.created_at,
+                matched=[how],
+            )
     return list(found.values())
 
 
@@ -141,10 +195,18 @@ class ReplayRow:
         return self.outcome == "differs"
 
     def as_dict(self) -> dict[str, Any]:
-        return {"case_id": str(self.case_id), "case_no": self.case_no, "state": self.state,
-                "dispute_type": self.dispute_type, "old_rule": self.old_rule, "old_org": self.old_org,
-                "new_rule": self.new_rule, "new_org": self.new_org, "current_org": self.current_org,
-                "outcome": self.outcome}
+        return {
+            "case_id": str(self.case_id),
+            "case_no": self.case_no,
+            "state": self.state,
+            "dispute_type": self.dispute_type,
+            "old_rule": self.old_rule,
+            "old_org": self.old_org,
+            "new_rule": self.new_rule,
+            "new_org": self.new_org,
+            "current_org": self.current_org,
+            "outcome": self.outcome,
+        }
 
 
 def replay(session: Session, rules: RuleSet, *, batch: int = 500) -> Iterator[ReplayRow]:
@@ -164,21 +226,36 @@ def replay(session: Session, rules: RuleSet, *, batch: int = 500) -> Iterator[Re
             after = cases[-1].id
             firsts: dict[uuid.UUID, dict[str, Any]] = {}
             for e in session.exec(
-                select(CaseEvent).where(CaseEvent.case_id.in_([c.id for c in cases]),  # type: ignore[attr-defined]
-                                        CaseEvent.trigger == str(Trigger.DIVERT)).order_by(CaseEvent.seq)  # type: ignore[arg-type]
+                select(CaseEvent)
+                .where(
+                    CaseEvent.case_id.in_([c.id for c in cases]),  # type: ignore[attr-defined]
+                    CaseEvent.trigger == str(Trigger.DIVERT),
+                )
+                .order_by(CaseEvent.seq)  # type: ignore[arg-type]
             ):
                 firsts.setdefault(e.case_id, e.payload or {})
             for c in cases:
                 facts = facts_of(session, c)
                 facts = replace(facts, passed=frozenset())
-                load = open_counts(session, (o.code for o in directory.relevant(facts.region, facts.referral_court)),
-                                   rules.settings.open_states, exclude_case=c.id)
+                load = open_counts(
+                    session,
+                    (o.code for o in directory.relevant(facts.region, facts.referral_court)),
+                    rules.settings.open_states,
+                    exclude_case=c.id,
+                )
                 decision = route(facts, directory, rules, load)
                 first = firsts.get(c.id)
                 routing = (first or {}).get("routing") or {}
-                yield ReplayRow(c.id, c.case_no, c.state, c.dispute_type,
-                                routing.get("rule") if first else None,
-                                (first or {}).get("org_code") if first else None,
-                                decision.rule, decision.org_code, c.org_code)
+                yield ReplayRow(
+                    c.id,
+                    c.case_no,
+                    c.state,
+                    c.dispute_type,
+                    routing.get("rule") if first else None,
+                    (first or {}).get("org_code") if first else None,
+                    decision.rule,
+                    decision.org_code,
+                    c.org_code,
+                )
     finally:
         session.rollback()

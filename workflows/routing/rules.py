@@ -234,8 +234,11 @@ def _condition(c: _Checker, raw: Any, line: int, where: str) -> RuleCondition:
     types = c.choices(m, "dispute_types", where, DISPUTE_TYPES, "dispute type")
     channels = c.choices(m, "channels", where, CHANNELS, "channel")
     return RuleCondition(
-        dispute_types=frozenset(types) if types else None, channels=frozenset(channels) if channels else None,
-        regions=regions, min_parties=c.whole(m, "min_parties", where, minimum=2), claim_above=claim,
+        dispute_types=frozenset(types) if types else None,
+        channels=frozenset(channels) if channels else None,
+        regions=regions,
+        min_parties=c.whole(m, "min_parties", where, minimum=2),
+        claim_above=claim,
         any_of=tuple(any_of),
     )
 
@@ -247,11 +250,15 @@ def _target(c: _Checker, raw: Any, line: int, where: str) -> Target:
         c.fail(c.line_of(m, "area"), where, f"unknown area {area!r} (expected one of: {', '.join(AREAS)})")
     invited = m.get("invited_by")
     if invited is not None and invited not in INVITED:
-        c.fail(c.line_of(m, "invited_by"), where,
-               f"unknown invited_by {invited!r} (expected one of: {', '.join(INVITED)})")
-    return Target(kinds=c.choices(m, "kinds", where, MEDIATION_KIND_NAMES, "kind"),
-                  levels=c.choices(m, "levels", where, LEVELS, "level"), area=area,
-                  invited_by_referring_court=invited == "referring_court")
+        c.fail(
+            c.line_of(m, "invited_by"), where, f"unknown invited_by {invited!r} (expected one of: {', '.join(INVITED)})"
+        )
+    return Target(
+        kinds=c.choices(m, "kinds", where, MEDIATION_KIND_NAMES, "kind"),
+        levels=c.choices(m, "levels", where, LEVELS, "level"),
+        area=area,
+        invited_by_referring_court=invited == "referring_court",
+    )
 
 
 def parse_rules(text: str, source: str = "<rules>") -> RuleSet:
@@ -302,23 +309,33 @@ def parse_rules(text: str, source: str = "<rules>") -> RuleSet:
         first_line[rid] = c.line_of(m, "id")
         reason = c.text(m, "reason", where) or ""
         basis = c.text(m, "basis", where) or ""
-        when = _condition(c, m.get("when") if m.get("when") is not None else _empty(m), c.line_of(m, "when"),
-                          f"{where}.when")
+        when = _condition(
+            c, m.get("when") if m.get("when") is not None else _empty(m), c.line_of(m, "when"), f"{where}.when"
+        )
         if m.get("target") is None:
             c.fail(m.line, where, "target is required")
         target = _target(c, m["target"], c.line_of(m, "target"), f"{where}.target")
         if target.invited_by_referring_court and (when.channels is None or when.channels != {Channel.COURT_REFERRAL}):
-            c.fail(c.line_of(m, "target"), where,
-                   "target invited_by: referring_court needs when.channels: [court_referral]")
+            c.fail(
+                c.line_of(m, "target"),
+                where,
+                "target invited_by: referring_court needs when.channels: [court_referral]",
+            )
         rules.append(Rule(rid, reason, basis, when, target, line))
 
     by_type = {
         t: tuple(i for i, r in enumerate(rules) if r.when.dispute_types is None or t in r.when.dispute_types)
         for t in DISPUTE_TYPES
     }
-    return RuleSet(profile=profile, version=version, source=source,
-                   sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(), rules=tuple(rules),
-                   settings=settings, by_type=by_type)
+    return RuleSet(
+        profile=profile,
+        version=version,
+        source=source,
+        sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
+        rules=tuple(rules),
+        settings=settings,
+        by_type=by_type,
+    )
 
 
 def _empty(m: _Map) -> _Map:

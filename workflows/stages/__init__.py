@@ -14,11 +14,9 @@ from workflows.stages import closing, confirmation, diversion, mediation, referr
 from workflows.stages.base import Context, Payload, Stage
 from workflows.stages.closing import on_enter
 
-STAGES: Mapping[Trigger, Stage] = MappingProxyType({
-    s.trigger: s
-    for module in (diversion, mediation, confirmation, referral, closing)
-    for s in module.STAGES
-})
+STAGES: Mapping[Trigger, Stage] = MappingProxyType(
+    {s.trigger: s for module in (diversion, mediation, confirmation, referral, closing) for s in module.STAGES}
+)
 
 
 def produces_documents(trigger: Trigger) -> bool:

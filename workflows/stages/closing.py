@@ -7,8 +7,7 @@ from pydantic import Field, StrictBool
 
 from models.tables import Deadline
 from states.enums import State, Trigger
-from workflows.clocks.deadlines import DeadlineKind as K
-from workflows.clocks.deadlines import DeadlineStatus
+from workflows.clocks.deadlines import DeadlineKind as K, DeadlineStatus
 from workflows.stages.base import Context, Note, Reason, Stage
 
 DEADLINES = Deadline.__table__  # type: ignore[attr-defined]
@@ -28,8 +27,11 @@ def _record_followup(ctx: Context) -> None:
     # A follow-up made after its clock ran out settles the overdue one too (its expiry stays in the audit log).
     ctx.conn.execute(
         DEADLINES.update()
-        .where(DEADLINES.c.case_id == ctx.case.id, DEADLINES.c.kind == str(K.FOLLOWUP),
-               DEADLINES.c.status == str(DeadlineStatus.FIRED))
+        .where(
+            DEADLINES.c.case_id == ctx.case.id,
+            DEADLINES.c.kind == str(K.FOLLOWUP),
+            DEADLINES.c.status == str(DeadlineStatus.FIRED),
+        )
         .values(status=str(DeadlineStatus.MET), updated_at=ctx.now)
     )
 

@@ -7,8 +7,7 @@ from datetime import date
 from models.fields import Code, ShortText
 from models.tables import Organization
 from states.enums import Trigger
-from workflows.clocks.deadlines import DeadlineKind as K
-from workflows.clocks.deadlines import DeadlineStatus
+from workflows.clocks.deadlines import DeadlineKind as K, DeadlineStatus
 from workflows.outbox import handoffs
 from workflows.routing import jurisdiction
 from workflows.stages.base import Context, Empty, Payload, Reason, Stage, find_org, flag, unflag
@@ -46,8 +45,9 @@ def _request_confirmation(ctx: Context) -> None:
     ctx.deadlines.open(K.COURT_DECISION)
     warnings = jurisdiction.warnings(ctx.case.agreement)
     # The hand-off row is written once the application's PDF is registered (_hand_off below).
-    ctx.refs["package"] = handoffs.build_package(ctx.session, ctx.case, court, now=ctx.now, warnings=warnings,
-                                                 jurisdiction=ctx.refs.get("jurisdiction") or {})
+    ctx.refs["package"] = handoffs.build_package(
+        ctx.session, ctx.case, court, now=ctx.now, warnings=warnings, jurisdiction=ctx.refs.get("jurisdiction") or {}
+    )
     ctx.record["court_code"] = court.code
     if warnings:
         ctx.record["warnings"] = warnings
@@ -55,16 +55,29 @@ def _request_confirmation(ctx: Context) -> None:
 
 def _hand_off(ctx: Context, doc_ids: list[uuid.UUID]) -> None:
     """The court's hand-off names the application registered in this transition (rendered after commit)."""
-    handoffs.write_handoff(ctx.conn, case=ctx.case, court=ctx.refs["court"], package=ctx.refs.pop("package"),
-                           doc_ids=doc_ids, now=ctx.now, seq=ctx.case.event_seq + 1)
+    handoffs.write_handoff(
+        ctx.conn,
+        case=ctx.case,
+        court=ctx.refs["court"],
+        package=ctx.refs.pop("package"),
+        doc_ids=doc_ids,
+        now=ctx.now,
+        seq=ctx.case.event_seq + 1,
+    )
 
 
 def _court_decided(ctx: Context) -> None:
     ctx.deadlines.settle([K.COURT_DECISION], DeadlineStatus.MET)
     unflag(ctx.case, COURT_OVERDUE)
     confirmed = ctx.trigger is Trigger.COURT_CONFIRM
-    handoffs.decided(ctx.conn, case=ctx.case, outcome="confirmed" if confirmed else "rejected",
-                     ruling_no=ctx.payload.ruling_no, now=ctx.now, seq=ctx.case.event_seq + 1)
+    handoffs.decided(
+        ctx.conn,
+        case=ctx.case,
+        outcome="confirmed" if confirmed else "rejected",
+        ruling_no=ctx.payload.ruling_no,
+        now=ctx.now,
+        seq=ctx.case.event_seq + 1,
+    )
     if confirmed:  # 申请强制执行: two years from the last performance day (民事诉讼法 第250条)
         row = ctx.deadlines.open(K.ENFORCEMENT, start=_last_performance_day(ctx))
         ctx.record["enforcement_due_at"] = row.due_at.isoformat()
@@ -85,8 +98,14 @@ def _court_overdue(ctx: Context) -> None:
 
 T = Trigger
 STAGES = (
-    Stage(T.REQUEST_CONFIRMATION, RequestConfirmation, resolve=_resolve_request, effect=_request_confirmation,
-          documents=("confirmation_application",), after_documents=_hand_off),
+    Stage(
+        T.REQUEST_CONFIRMATION,
+        RequestConfirmation,
+        resolve=_resolve_request,
+        effect=_request_confirmation,
+        documents=("confirmation_application",),
+        after_documents=_hand_off,
+    ),
     Stage(T.COURT_CONFIRM, CourtConfirm, effect=_court_decided),
     Stage(T.COURT_REJECT, CourtReject, effect=_court_decided),
     Stage(T.COURT_OVERDUE, Empty, effect=_court_overdue),

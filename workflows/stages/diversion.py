@@ -10,8 +10,7 @@ from models.settings import get_settings
 from models.tables import Mediator, Notification, Organization
 from states.enums import MEDIATION_KINDS, Trigger
 from states.labels import STATIONING_LABELS
-from workflows.clocks.deadlines import DeadlineKind as K
-from workflows.clocks.deadlines import DeadlineStatus
+from workflows.clocks.deadlines import DeadlineKind as K, DeadlineStatus
 from workflows.errors import PayloadInvalid
 from workflows.routing.decide import choose_mediator, decide, facts_of, next_duty_day, next_level, parent_chain
 from workflows.routing.directory import load_directory, mediators_of, open_counts
@@ -94,16 +93,20 @@ def _next_level(ctx: Context) -> None:
     directory = load_directory(s)
     facts = facts_of(s, case)
     if case.org_code:
-        facts = type(facts)(**{**{f: getattr(facts, f) for f in facts.__slots__}, "passed": facts.passed | {case.org_code}})
+        facts = type(facts)(
+            **{**{f: getattr(facts, f) for f in facts.__slots__}, "passed": facts.passed | {case.org_code}}
+        )
     load = open_counts(s, parent_chain(case.org_code, directory), active_rules().settings.open_states)
     target, passed_over = next_level(case.org_code, facts, directory, load)
     if target is not None:
         ctx.refs["org"] = target
     ctx.record["escalation"] = {
-        "from_org_code": case.org_code, "to_org_code": target.code if target else None,
+        "from_org_code": case.org_code,
+        "to_org_code": target.code if target else None,
         "passed_over": passed_over,
-        "reason": (f"逐级上报至上一级：{target.name}" if target else
-                   "已无可接收的上一级调解组织：退回受理窗口，提请督办"),
+        "reason": (
+            f"逐级上报至上一级：{target.name}" if target else "已无可接收的上一级调解组织：退回受理窗口，提请督办"
+        ),
     }
 
 
@@ -115,11 +118,13 @@ def _choose_mediator(ctx: Context) -> Any:
     capacity, prefer = rules.settings.part_time_capacity, ctx.actor.mediator_code
     best, why = choose_mediator(mediators, case.dispute_type, load, part_time_capacity=capacity, prefer=prefer)
     if best is None:  # nobody with the specialty: the least loaded mediator free to take it
-        best, why = choose_mediator(mediators, "*", load, any_specialty=True, part_time_capacity=capacity,
-                                    prefer=prefer)
+        best, why = choose_mediator(
+            mediators, "*", load, any_specialty=True, part_time_capacity=capacity, prefer=prefer
+        )
         if best is None:
-            raise PayloadInvalid("mediator_code",
-                                 "mediator_code：本组织没有可承办本案的调解员（专长或容量不符），请指定承办调解员")
+            raise PayloadInvalid(
+                "mediator_code", "mediator_code：本组织没有可承办本案的调解员（专长或容量不符），请指定承办调解员"
+            )
     ctx.record["mediator_choice"] = why
     return best
 
@@ -152,12 +157,25 @@ def _station(ctx: Context, org: Any) -> None:
             info["note"] = "轮驻组织今日在岗，即时交办"
     elif mode == "on_call":
         seq = ctx.case.event_seq + 1
-        ctx.session.add(Notification(
-            kind="call_out", case_id=ctx.case.id, org_code=org.code, recipient=org.code,
-            dedupe_key=f"call_out:{ctx.case.id}:{seq}", created_at=ctx.now, next_attempt_at=ctx.now,
-            payload={"case_no": ctx.case.case_no, "dispute_type": ctx.case.dispute_type, "org_name": org.name,
-                     "trigger": str(ctx.trigger), "event_seq": seq,
-                     "message": f"随叫随驻通知：案件{ctx.case.case_no}已分流至{org.name}，请及时到中心受理调解"}))
+        ctx.session.add(
+            Notification(
+                kind="call_out",
+                case_id=ctx.case.id,
+                org_code=org.code,
+                recipient=org.code,
+                dedupe_key=f"call_out:{ctx.case.id}:{seq}",
+                created_at=ctx.now,
+                next_attempt_at=ctx.now,
+                payload={
+                    "case_no": ctx.case.case_no,
+                    "dispute_type": ctx.case.dispute_type,
+                    "org_name": org.name,
+                    "trigger": str(ctx.trigger),
+                    "event_seq": seq,
+                    "message": f"随叫随驻通知：案件{ctx.case.case_no}已分流至{org.name}，请及时到中心受理调解",
+                },
+            )
+        )
         info["call_out"] = True
         info["note"] = "随叫随驻：已向该组织发出到岗调解通知"
     else:
@@ -210,12 +228,24 @@ T = Trigger
 STAGES = (
     Stage(T.DIVERT, Divert, resolve=_resolve_divert, effect=_divert, documents=("acceptance_notice",)),
     Stage(T.ACCEPT, Accept, resolve=_resolve_accept, effect=_accept),
-    Stage(T.DECLINE, Reason, resolve=_resolve_up,
-          effect=_settle_then_up((K.DIVERSION_ACCEPTANCE,), DeadlineStatus.CANCELLED)),
-    Stage(T.ESCALATE, Escalate, resolve=_resolve_up,
-          effect=_settle_then_up((K.DIVERSION_ACCEPTANCE, K.MEDIATION), DeadlineStatus.CANCELLED)),
-    Stage(T.DIVERSION_TIMEOUT, Empty, resolve=_resolve_up,
-          effect=_settle_then_up((K.DIVERSION_ACCEPTANCE,), DeadlineStatus.FIRED)),
+    Stage(
+        T.DECLINE,
+        Reason,
+        resolve=_resolve_up,
+        effect=_settle_then_up((K.DIVERSION_ACCEPTANCE,), DeadlineStatus.CANCELLED),
+    ),
+    Stage(
+        T.ESCALATE,
+        Escalate,
+        resolve=_resolve_up,
+        effect=_settle_then_up((K.DIVERSION_ACCEPTANCE, K.MEDIATION), DeadlineStatus.CANCELLED),
+    ),
+    Stage(
+        T.DIVERSION_TIMEOUT,
+        Empty,
+        resolve=_resolve_up,
+        effect=_settle_then_up((K.DIVERSION_ACCEPTANCE,), DeadlineStatus.FIRED),
+    ),
     Stage(T.REJECT, Reason),
     Stage(T.TRANSFER_OUT, TransferOut),
 )

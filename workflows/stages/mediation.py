@@ -10,8 +10,7 @@ from sqlmodel import select
 from models.fields import Money, ShortText, Text
 from models.tables import Party
 from states.enums import Trigger
-from workflows.clocks.deadlines import DeadlineKind as K
-from workflows.clocks.deadlines import DeadlineStatus
+from workflows.clocks.deadlines import DeadlineKind as K, DeadlineStatus
 from workflows.errors import PayloadInvalid
 from workflows.stages.base import Context, Empty, Payload, Reason, Stage, Step, aware
 
@@ -69,8 +68,9 @@ def _resolve_agreement(ctx: Context) -> None:
     for i, ob in enumerate(ctx.payload.obligations):
         for side in ("obligor", "obligee"):
             if getattr(ob, side) >= count:
-                raise PayloadInvalid(["obligations", i, side],
-                                     f"obligations[{i}].{side}：当事人序号应在 0 至 {count - 1} 之间")
+                raise PayloadInvalid(
+                    ["obligations", i, side], f"obligations[{i}].{side}：当事人序号应在 0 至 {count - 1} 之间"
+                )
     signed = aware(ctx.payload.signed_at)
     if signed > ctx.now:
         raise PayloadInvalid("signed_at", "signed_at：协议签署时间不能晚于当前时间")
@@ -120,8 +120,13 @@ STAGES = (
     Stage(T.EXTEND, Extend, effect=_extend),
     Stage(T.PAUSE_CLOCK, Reason, effect=_pause),
     Stage(T.RESUME_CLOCK, Reason, effect=_resume),
-    Stage(T.REACH_AGREEMENT, ReachAgreement, resolve=_resolve_agreement, effect=_reach_agreement,
-          documents=("mediation_agreement",)),
+    Stage(
+        T.REACH_AGREEMENT,
+        ReachAgreement,
+        resolve=_resolve_agreement,
+        effect=_reach_agreement,
+        documents=("mediation_agreement",),
+    ),
     Stage(T.FAIL, Reason, effect=_end_mediation(DeadlineStatus.CANCELLED), documents=("termination_notice",)),
     Stage(T.MEDIATION_TIMEOUT, Empty, effect=_end_mediation(DeadlineStatus.FIRED), documents=("termination_notice",)),
     Stage(T.WITHDRAW, Reason),

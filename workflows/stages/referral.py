@@ -2,8 +2,7 @@
 
 from models.fields import Code, ShortText, Text
 from states.enums import ARBITRATION_KINDS, Trigger
-from workflows.clocks.deadlines import DeadlineKind as K
-from workflows.clocks.deadlines import DeadlineStatus
+from workflows.clocks.deadlines import DeadlineKind as K, DeadlineStatus
 from workflows.stages.base import Context, OptionalReason, Payload, Stage, find_org
 from workflows.stages.confirmation import COURT_KINDS
 
