@@ -12,7 +12,7 @@ os.environ.setdefault("JIEFEN_ENV", "test")
 os.environ.setdefault("JIEFEN_SECRET_KEY", "test-secret-key-that-is-long-enough-0123456789")
 os.environ.setdefault("JIEFEN_TIMEZONE", "Asia/Shanghai")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-# Documents (issue 5): the API does not render PDFs in the background during tests (tests/documents
+# Documents: the API does not render PDFs in the background during tests (tests/documents
 # and tests/api/test_documents*.py render on purpose); development signing keys go to a scratch dir.
 os.environ.setdefault("JIEFEN_RENDER_IN_PROCESS", "false")
 os.environ.setdefault("JIEFEN_KEYS_DIR", os.path.join(tempfile.mkdtemp(prefix="jiefen-keys-"), "keys"))

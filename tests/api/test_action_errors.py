@@ -1,4 +1,4 @@
-"""Firing triggers that must be refused (CONTRACT §5): 404 unknown/invisible, 403 role, 409 state,
+"""Firing triggers that must be refused (docs/contract.md §5): 404 unknown/invisible, 403 role, 409 state,
 guard and version, 422 payload — each with the shape a client relies on, and never a 5xx."""
 
 import uuid
@@ -239,7 +239,7 @@ def test_a_neighbour_dispute_without_an_arbitration_agreement_is_not_arbitrated(
 
 
 def test_the_top_committee_escalating_without_naming_where_to_returns_the_case_to_intake(client, login):
-    # Issue 3 supersedes the 409 (next_level_exists): at the top, back to intake flagged for the supervisor.
+    # At the top of the chain: back to intake, flagged for the supervisor.
     window, county_mediator = login("window1"), login("mediator5")
     case = open_case(client, window)
     act(client, window, case["id"], "divert", {"org_code": "CN-ZJ-XH-RTW"})

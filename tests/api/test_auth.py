@@ -1,4 +1,4 @@
-"""CONTRACT §3: OAuth2 password tokens; every /api/v1 call but the token endpoint needs a bearer token."""
+"""docs/contract.md §3: OAuth2 password tokens; every /api/v1 call but the token endpoint needs a bearer token."""
 
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -104,7 +104,7 @@ def _api_calls(app) -> list[tuple[str, str]]:
     for template, operations in app.openapi()["paths"].items():
         if not template.startswith("/api/v1") or template == TOKEN_URL:
             continue
-        if template.startswith("/api/v1/documents/verify/"):  # public by design (issue 5): tests/api/test_documents.py
+        if template.startswith("/api/v1/documents/verify/"):  # public by design: tests/api/test_documents.py
             continue
         path = template.replace("{trigger}", "divert")
         for name in ("case_id", "doc_id"):

@@ -1,4 +1,4 @@
-"""A whole case through HTTP (CONTRACT §4, §5): intake → diversion → mediation → agreement →
+"""A whole case through HTTP (docs/contract.md §4, §5): intake → diversion → mediation → agreement →
 judicial confirmation → confirmed → closed → follow-up, with its audit chain and its deadlines."""
 
 import itertools
@@ -212,7 +212,7 @@ def test_a_neighbour_dispute_runs_from_intake_to_followup(client, login):
     r = client.get(f"/api/v1/cases/{cid}/deadlines", headers=mediator)
     assert r.status_code == 200
     deadlines = {d["kind"]: d for d in r.json()}
-    # issue 6: court_confirm opens the enforcement clock (民事诉讼法 第250条); record_fulfilment meets it
+    # court_confirm opens the enforcement clock (民事诉讼法 第250条); record_fulfilment meets it
     assert set(deadlines) == {
         "diversion_acceptance",
         "mediation",
@@ -319,7 +319,7 @@ def test_escalation_hands_the_case_to_the_next_level_and_out_of_the_first_mediat
 
 
 def test_a_declined_case_goes_up_a_level_and_back_to_the_window_from_the_top(client, login):
-    # Issue 3: decline sends the case to the next level up through parent; at the top, back to intake.
+    # decline sends the case to the next level up through parent; at the top, back to intake.
     window, mediator, county = login("window1"), login("mediator1"), login("mediator5")
     case = open_case(client, window)
     act(client, window, case["id"], "divert", {"org_code": MEDIATION_ORG})

@@ -1,4 +1,4 @@
-"""GET /api/v1/cases (CONTRACT §5): filters, pagination, scoping by role, masking."""
+"""GET /api/v1/cases (docs/contract.md §5): filters, pagination, scoping by role, masking."""
 
 from datetime import UTC, datetime
 

@@ -1,4 +1,4 @@
-"""Issue 6 over HTTP: judicial confirmation from application to ruling, with the court as a user.
+"""Over HTTP: judicial confirmation from application to ruling, with the court as a user.
 
 A traffic compensation agreement filed to the right court, received, confirmed and fulfilled; the
 wrong court refused (民事诉讼法 第205条) naming the right ones; inadmissible agreements refused

@@ -1,4 +1,4 @@
-"""Issue 6 over HTTP: an admin configures a court's webhook (the secret is never returned), and a push
+"""Over HTTP: an admin configures a court's webhook (the secret is never returned), and a push
 that never gets through is listed for supervisors at GET /api/v1/supervision/undelivered."""
 
 from collections.abc import Callable

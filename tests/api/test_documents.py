@@ -1,4 +1,4 @@
-"""Documents through HTTP (CONTRACT §5): rendered in the background right after the transition,
+"""Documents through HTTP (docs/contract.md §5): rendered in the background right after the transition,
 scoped like their case, /pdf 409 until rendered, and public verification that tells only the kind,
 the case number and the date."""
 

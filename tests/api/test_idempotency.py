@@ -1,4 +1,4 @@
-"""Idempotency-Key on intake (CONTRACT §5): a repeat returns the first case with 200, per user."""
+"""Idempotency-Key on intake (docs/contract.md §5): a repeat returns the first case with 200, per user."""
 
 import pytest
 from sqlmodel import Session, func, select

@@ -1,4 +1,4 @@
-"""Intake validation (CONTRACT §5 POST /api/v1/cases): every rule answers 422 naming the field, the
+"""Intake validation (docs/contract.md §5 POST /api/v1/cases): every rule answers 422 naming the field, the
 error never echoes an identity number or phone back, and nothing is stored."""
 
 from datetime import datetime, timedelta

@@ -1,4 +1,4 @@
-"""CONTRACT §5: "Errors are JSON {"detail": …}; no request, however malformed, gets a 5xx."
+"""docs/contract.md §5: "Errors are JSON {"detail": …}; no request, however malformed, gets a 5xx."
 Each request here is answered 4xx with a JSON detail, and changes nothing."""
 
 import asyncio

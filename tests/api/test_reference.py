@@ -1,4 +1,4 @@
-"""Reference data and documents (CONTRACT §5): organizations, mediators, a case's documents."""
+"""Reference data and documents (docs/contract.md §5): organizations, mediators, a case's documents."""
 
 import uuid
 
