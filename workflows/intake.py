@@ -8,12 +8,12 @@ from sqlmodel import Session, select
 
 from models.db import insert_for, write_transaction
 from models.privacy import mask_id_number, mask_phone
+from models.rows import CaseRow
 from models.schemas import CaseCreate
 from models.settings import get_settings
 from models.tables import Case, CaseCounter, IdempotencyKey, Party
 from states.enums import Role, State
 from workflows.access import Actor, in_region
-from workflows.engine.rows import CaseRow
 from workflows.engine.write import append_event
 from workflows.errors import Forbidden, PayloadInvalid
 

@@ -25,6 +25,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session
 
 from models.db import insert_for, is_postgresql, write_transaction
+from models.rows import CaseRow, DeadlineRow
 from models.settings import get_settings
 from models.tables import Case, Deadline, Notification
 from states.enums import Trigger
@@ -32,7 +33,6 @@ from states.labels import DEADLINE_KIND_LABELS
 from workflows.access import SYSTEM_TIMEOUT, Actor
 from workflows.clocks.calendar import calendar_for
 from workflows.clocks.deadlines import OPEN_STATUSES, Deadlines, DeadlineStatus, load_open
-from workflows.engine.rows import CaseRow, DeadlineRow
 from workflows.engine.transition import fire_locked
 from workflows.engine.write import append_event, lock_case
 from workflows.errors import JiefenError
