@@ -16,10 +16,9 @@ from sqlmodel import Session, select
 
 from documents import qr
 from documents.amounts import in_capitals, in_figures
-from documents.render import TITLES
 from models.tables import Case, CaseEvent, Deadline, Document, Mediator, Organization, Party, User
 from states.enums import DisputeType
-from states.labels import ARBITRATION_BODY_LABELS, DISPUTE_TYPE_LABELS, PARTY_ROLE_LABELS
+from states.labels import ARBITRATION_BODY_LABELS, DISPUTE_TYPE_LABELS, DOCUMENT_TITLES, PARTY_ROLE_LABELS
 from states.remedies import REMEDIES, ArbitrationRemedy
 
 
@@ -188,7 +187,7 @@ def build(session: Session, doc: Document, *, tz: ZoneInfo, public_url: str) -> 
     parties = list(session.exec(select(Party).where(Party.case_id == case.id).order_by(Party.position)))
     ctx: dict[str, Any] = {
         "kind": doc.kind,
-        "title": TITLES[doc.kind],
+        "title": DOCUMENT_TITLES[doc.kind],
         "doc_id": str(doc.id),
         "version": getattr(doc, "version", 1) or 1,
         "replaces_id": str(doc.replaces_id) if doc.replaces_id else None,

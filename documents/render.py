@@ -18,14 +18,6 @@ HERE = Path(__file__).resolve().parent
 TEMPLATES = HERE / "templates"
 STYLESHEET = HERE / "static" / "document.css"
 
-# Document kinds (the names of docs/contract.md §5) and their titles.
-TITLES: dict[str, str] = {
-    "mediation_agreement": "人民调解协议书",
-    "confirmation_application": "司法确认申请书",
-    "termination_notice": "终止调解告知书",
-    "acceptance_notice": "案件分流受理告知书",
-}
-
 
 @lru_cache(maxsize=1)
 def _jinja() -> jinja2.Environment:
