@@ -1,4 +1,4 @@
-"""Domain errors mapped to HTTP in one place (STYLE §8). Errors are JSON {"detail": …}."""
+"""Domain errors mapped to HTTP in one place. Errors are JSON {"detail": …}."""
 
 import logging
 from collections.abc import Mapping

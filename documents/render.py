@@ -1,4 +1,4 @@
-"""Pure rendering (STYLE §11): render_html(template, context) -> str, render_pdf(html) -> bytes.
+"""Pure rendering: render_html(template, context) -> str, render_pdf(html) -> bytes.
 
 Nothing here touches a database. The caller stores the bytes and their SHA-256 and records the
 `document_generated` event (workflows/documents_outbox.py).

@@ -1,7 +1,7 @@
 """Deadline profiles as data, and the deadline rows the engine opens, settles, pauses and extends.
 
 Each profile names its clock kind, length, whether it counts working days, the trigger fired on
-expiry, and its legal basis (../shared/domain/legal-reference.md). Figures marked configurable
+expiry, and its legal basis (docs/legal-reference.md). Figures marked configurable
 come from settings.
 """
 

@@ -1,4 +1,4 @@
-"""Prefect flows (STYLE §10): thin wrappers that gather what to do and call the engine.
+"""Prefect flows: thin wrappers that gather what to do and call the engine.
 
 `sweep_deadlines(as_of)` fires every deadline due at `as_of` (workflows.sweep). It is run:
 - embedded: by the API process's APScheduler job every JIEFEN_SWEEP_SECONDS (workflows.scheduler);

@@ -296,7 +296,7 @@ def render_due(
 
 def render_after(engine: Any, *, case_id: uuid.UUID, trigger: str, settings: Settings) -> None:
     """Background task run by the API right after a transition commits: render that case's pending
-    documents in a session of its own (ids, not objects: STYLE §9). Whatever it leaves undone stays
+    documents in a session of its own (ids, not objects). Whatever it leaves undone stays
     pending for `jiefen documents render`."""
     try:
         produces = produces_documents(Trigger(trigger))
