@@ -17,7 +17,7 @@ from typing import Any
 
 import yaml
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from models.db import write_transaction
 from models.security import hash_password, needs_rehash, verify_password
@@ -77,13 +77,13 @@ def _apply(session: Session, plan: Plan) -> SeedReport:
     db_orgs = {o.code: o for o in session.exec(select(Organization)).all()}
     med_codes = {m.code for m in plan.mediators} | {u.mediator for u in plan.users if u.mediator}
     db_mediators = (
-        {m.code: m for m in session.exec(select(Mediator).where(Mediator.code.in_(sorted(med_codes)))).all()}  # type: ignore[attr-defined]
+        {m.code: m for m in session.exec(select(Mediator).where(col(Mediator.code).in_(sorted(med_codes)))).all()}
         if med_codes
         else {}
     )
     usernames = sorted(u.username for u in plan.users)
     db_users = (
-        {u.username: u for u in session.exec(select(User).where(User.username.in_(usernames))).all()}  # type: ignore[attr-defined]
+        {u.username: u for u in session.exec(select(User).where(col(User.username).in_(usernames))).all()}
         if usernames
         else {}
     )

@@ -7,7 +7,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from models.settings import get_settings
 from models.tables import Case, CaseEvent
@@ -68,9 +68,9 @@ def statistics_for(session: Session, actor: Actor, *, now: datetime | None = Non
         select(
             CaseEvent.case_id, CaseEvent.seq, CaseEvent.at, CaseEvent.trigger, CaseEvent.from_state, CaseEvent.to_state
         )
-        .join(Case, Case.id == CaseEvent.case_id)  # type: ignore[arg-type]
+        .join(Case, col(Case.id) == CaseEvent.case_id)
         .where(visible_clause(actor), Case.created_at >= since)
-        .order_by(CaseEvent.case_id, CaseEvent.seq)  # type: ignore[arg-type]
+        .order_by(col(CaseEvent.case_id), col(CaseEvent.seq))
     ).all()
     triggers = Counter(e[3] for e in events)
     spans: dict[str, list[float]] = defaultdict(list)

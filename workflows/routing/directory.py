@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from models.tables import Case, Mediator, Organization
 from states.enums import MEDIATION_KINDS
@@ -135,11 +135,11 @@ def open_counts(
     codes = sorted(set(codes))
     if not codes:
         return {}
-    col = Case.org_code if column == "org_code" else Case.mediator_code
+    code_col = col(Case.org_code) if column == "org_code" else col(Case.mediator_code)
     q = (
-        select(col, sa.func.count())
-        .where(col.in_(codes), Case.state.in_(list(open_states)))  # type: ignore[union-attr,attr-defined]
-        .group_by(col)
+        select(code_col, sa.func.count())
+        .where(code_col.in_(codes), col(Case.state).in_(list(open_states)))
+        .group_by(code_col)
     )
     if exclude_case is not None:
         q = q.where(Case.id != exclude_case)
