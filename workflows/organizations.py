@@ -87,7 +87,8 @@ def _check(session: Session, code: str, v: dict[str, Any]) -> None:
             raise PayloadInvalid(
                 "region", f"region：{v['region']} 不在上级组织 {parent.name} 的辖区（{parent.region}）内"
             )
-        seen, up = {code}, parent
+        seen = {code}
+        up: Organization | None = parent
         while up is not None and up.parent_code:
             if up.parent_code in seen or up.parent_code == code:
                 raise PayloadInvalid("parent_code", "parent_code：上下级关系形成循环")

@@ -12,6 +12,7 @@ Scoped like case lists (a supervisor sees the cases of its centre's region; an a
 import math
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
+from typing import Literal
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
@@ -74,7 +75,7 @@ def overdue(
     groups: dict[str | None, list[OverdueCasePublic]] = defaultdict(list)
     for dl, case in rows:
         late = (now - dl.due_at).total_seconds()
-        status = "overdue" if late >= 0 else "soon_due"
+        status: Literal["overdue", "soon_due"] = "overdue" if late >= 0 else "soon_due"
         groups[case.org_code].append(
             OverdueCasePublic(
                 case_id=case.id,

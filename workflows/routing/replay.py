@@ -5,7 +5,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
@@ -99,7 +99,8 @@ def possible_duplicates(
     ).all()
     found: dict[uuid.UUID, DuplicatePublic] = {}
     for other, id_number, uscc in rows:
-        how = f"id_number:{ids[id_number]}" if id_number in ids else f"uscc:{usccs[uscc]}"
+        # The party matched by one of the two numbers: by its credit code when not by its identity number.
+        how = f"id_number:{ids[id_number]}" if id_number in ids else f"uscc:{usccs[cast(str, uscc)]}"
         dup = found.get(other.id)
         if dup is None:
             found[other.id] = DuplicatePublic(
