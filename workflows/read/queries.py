@@ -22,6 +22,7 @@ from models.tables import Case, CaseEvent, CourtHandoff, Deadline, Document, Par
 from states.enums import Role, State
 from states.table import TABLE
 from workflows.access import Actor, get_visible_case, visible_clause
+from workflows.engine.rows import CaseRow
 from workflows.errors import Forbidden, NotVisible
 
 
@@ -37,7 +38,8 @@ class CaseFilters:
     flag: str | None = None  # a supervision flag, e.g. escalation_exhausted
 
 
-def case_public(session: Session, case: Case) -> CasePublic:
+def case_public(session: Session, case: Case | CaseRow) -> CasePublic:
+    """A case as the API shows it: a `Case`, or the engine's working copy of its row after a transition."""
     parties = session.exec(select(Party).where(Party.case_id == case.id).order_by(col(Party.position))).all()
     deadlines = session.exec(
         select(Deadline).where(Deadline.case_id == case.id).order_by(col(Deadline.created_at), col(Deadline.kind))

@@ -56,7 +56,7 @@ def statistics_for(session: Session, actor: Actor, *, now: datetime | None = Non
     rows = session.exec(
         select(Case.dispute_type, Case.created_at).where(visible_clause(actor), Case.created_at >= since)
     ).all()
-    by_type: dict[str, dict[str, int]] = defaultdict(lambda: Counter())  # type: ignore[arg-type]
+    by_type: dict[str, dict[str, int]] = defaultdict(lambda: Counter())
     total = 0
     for dispute_type, created_at in rows:
         month = _month(created_at)
@@ -65,7 +65,7 @@ def statistics_for(session: Session, actor: Actor, *, now: datetime | None = Non
             total += 1
 
     events = session.exec(
-        select(
+        select(  # type: ignore[call-overload]  # sqlmodel's select() is typed for at most 4 columns
             CaseEvent.case_id, CaseEvent.seq, CaseEvent.at, CaseEvent.trigger, CaseEvent.from_state, CaseEvent.to_state
         )
         .join(Case, col(Case.id) == CaseEvent.case_id)
