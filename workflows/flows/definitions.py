@@ -16,7 +16,7 @@ Never one flow run per case sleeping until its deadline: deadlines are rows, and
 import os
 from datetime import datetime
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")  # before Prefect reads its settings
 
@@ -26,6 +26,9 @@ from sqlalchemy.engine import Engine
 from models.db import get_engine, make_engine
 from models.settings import get_settings
 from workflows.clocks.sweep import sweep
+
+if TYPE_CHECKING:
+    from prefect.deployments.runner import RunnerDeployment
 
 
 @lru_cache(maxsize=8)
@@ -76,7 +79,7 @@ def deployment_spec(
     }
 
 
-def to_deployment(spec: dict[str, Any]):  # type: ignore[no-untyped-def]
+def to_deployment(spec: dict[str, Any]) -> "RunnerDeployment":
     """The RunnerDeployment for a spec (no server needed to build it)."""
     from prefect.client.schemas.objects import ConcurrencyLimitConfig, ConcurrencyLimitStrategy
 

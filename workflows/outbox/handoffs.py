@@ -28,7 +28,7 @@ from typing import Any
 import httpx2
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from models.db import write_transaction
 from models.tables import Case, CourtHandoff, Document, Mediator, Notification, Organization, Party
@@ -76,7 +76,7 @@ def build_package(
     warnings: list[dict[str, Any]],
     jurisdiction: dict[str, Any],
 ) -> dict[str, Any]:
-    parties = session.exec(select(Party).where(Party.case_id == case.id).order_by(Party.position)).all()
+    parties = session.exec(select(Party).where(Party.case_id == case.id).order_by(col(Party.position))).all()
     org = (
         session.exec(select(Organization).where(Organization.code == case.org_code)).first() if case.org_code else None
     )
@@ -358,9 +358,9 @@ def deliver_pending(
             Notification.status == "pending",
             Notification.next_attempt_at <= now,
         )
-        .order_by(Notification.next_attempt_at, Notification.id)
+        .order_by(col(Notification.next_attempt_at), col(Notification.id))
         .limit(limit)
-    ).all()  # type: ignore[arg-type]
+    ).all()
     jobs = [(n.id, n.org_code, n.attempts, dict(n.payload)) for n in due]
     session.rollback()
     for nid, court_code, attempts, payload in jobs:
@@ -411,9 +411,9 @@ def undelivered(session: Session, actor: Actor, *, limit: int = 200) -> list[dic
         raise Forbidden("只有督办人员可以查看未送达的推送")
     rows = session.exec(
         select(Notification, Case.case_no)
-        .join(Case, Case.id == Notification.case_id)  # type: ignore[arg-type]
+        .join(Case, col(Case.id) == Notification.case_id)
         .where(Notification.kind == WEBHOOK, Notification.status == "failed", visible_clause(actor))
-        .order_by(Notification.created_at)
+        .order_by(col(Notification.created_at))
         .limit(limit)
     ).all()
     return [

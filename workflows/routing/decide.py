@@ -128,12 +128,12 @@ def route(facts: Facts, directory: Directory, rules: RuleSet, load: Mapping[str,
             pool = directory.invited.get(facts.referral_court, [])
             if t.area == "case":
                 pool = [o for o in pool if facts.region.startswith(region_prefix(o.region))]
-        else:
+        elif t.area == "case":
             if covering is None:
-                covering = directory.covering(facts.region) if t.area == "case" else None
-            pool = (
-                covering if t.area == "case" else [o for o in directory.by_code.values() if o.kind in MEDIATION_KINDS]
-            )
+                covering = directory.covering(facts.region)
+            pool = covering
+        else:
+            pool = [o for o in directory.by_code.values() if o.kind in MEDIATION_KINDS]
         if t.kinds is not None:
             pool = [o for o in pool if o.kind in t.kinds]
         fit: list[OrgInfo] = []
