@@ -13,9 +13,9 @@ APT_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-
 # Only for `make bench`: LibreOffice, the baseline the agreement PDF is measured against.
 BENCH_APT_PACKAGES := libreoffice-writer-nogui
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-# LINT=1: `make test` runs `make lint` (ruff check, ruff format --check, mypy) before pytest and stops
-# if it fails. 0 until the whole tree has been formatted and mypy is clean; `make lint` works either way.
-LINT ?= 0
+# `make test` runs `make lint` (ruff check, ruff format --check, mypy) first and stops if it fails;
+# `make test LINT=0` skips it while you work.
+LINT ?= 1
 
 .PHONY: setup system apt run lint test bench clean
 

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from sqlmodel import Session, col, func, select
 
+from models.rows import CaseRow
 from models.schemas import (
     ActionPublic,
     ActionsPublic,
@@ -22,7 +23,6 @@ from models.tables import Case, CaseEvent, CourtHandoff, Deadline, Document, Par
 from states.enums import Role, State
 from states.table import TABLE
 from workflows.access import Actor, get_visible_case, visible_clause
-from workflows.engine.rows import CaseRow
 from workflows.errors import Forbidden, NotVisible
 
 
