@@ -105,7 +105,7 @@ def to_deployment(spec: dict[str, Any]) -> "RunnerDeployment":
     description="Push court hand-offs and their later changes to the courts' webhooks, retrying with backoff.",
 )
 def handoffs_deliver(now: datetime | None = None, limit: int = 100, database_url: str | None = None) -> dict[str, Any]:
-    from workflows.outbox.handoffs import deliver
+    from workflows.outbox.webhooks import deliver
 
     return deliver(engine_for(database_url), now=now, limit=limit)
 
