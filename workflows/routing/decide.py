@@ -1,10 +1,6 @@
-"""Choosing the competent organization for a case (分流), its mediator, and the next level up.
-
-The decisions are pure functions over the in-memory `Directory` of organizations
-(workflows/routing/directory.py), the rules profile (workflows/routing/rules.py) and the open-case
-counts; `decide` gathers those from the database inside the caller's transaction, and the engine
-records the explanation in the audit event.
-"""
+"""Choosing the competent organization for a case (分流), its mediator, and the next level up: pure
+functions over the `Directory` (directory.py), the rules profile (rules.py) and the open-case counts,
+which `decide` gathers inside the caller's transaction; the stage records the explanation."""
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
