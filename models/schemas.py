@@ -144,6 +144,7 @@ class DeadlinePublic(BaseModel):
     basis: str
     status: str
     provisional: bool
+    remaining_days: int | None = None  # while paused: the days of its unit left after the pause day (v2)
 
 
 class DuplicatePublic(BaseModel):

@@ -23,11 +23,12 @@ from models.schemas import CaseCreate
 from models.settings import get_settings
 from models.tables import Document, Notification
 from states.enums import State, Trigger as T
-from tests.factories import COURT, agreement_payload, case_payload, make_case
+from tests.factories import COURT, actor, agreement_payload, case_payload, make_case
 from tests.workflows.clock_support import settings_env
 from tests.workflows.support import events_of, fire_as, local, one_deadline, picture
 from workflows import audit
 from workflows.clocks.sweep import sweep
+from workflows.read import supervision
 
 ACCEPTED = local(2026, 11, 2, 10)  # Monday
 
@@ -89,6 +90,10 @@ def test_the_sweep_flags_an_overdue_peoples_mediation_and_mediation_goes_on(engi
     assert notice.kind == "overdue" and "mediation_overdue" in notice.payload["message"]
     assert session.exec(select(Document).where(Document.kind == "termination_notice")).all() == []
     assert sweep(engine, as_of=local(2026, 12, 20)).fired == 0  # nothing fires twice
+    listed = supervision.overdue(session, actor(session, "super1"), now=local(2026, 12, 20))
+    assert [(c.case_id, c.kind, c.deadline_status, c.late_days) for g in listed.data for c in g.cases] == [
+        (case.id, "mediation", "fired", 17)  # due 00:00 3 Dec; supervisors see it while mediation goes on
+    ]
 
     # Mediation goes on: an agreement is still reached, and leaving mediation ends the supervision flag.
     fire_as(
