@@ -50,6 +50,7 @@ WHO: dict[Trigger, str | None] = {  # None: the system clock
     T.RECORD_FOLLOWUP: "window1",
     T.DIVERSION_TIMEOUT: None,
     T.MEDIATION_TIMEOUT: None,
+    T.MEDIATION_OVERDUE: None,
     T.COURT_OVERDUE: None,
 }
 
@@ -78,6 +79,7 @@ PAYLOAD: dict[Trigger, dict[str, Any]] = {
     T.RECORD_FOLLOWUP: {"satisfaction": 5, "performed": True, "note": "电话回访，满意"},
     T.DIVERSION_TIMEOUT: {},
     T.MEDIATION_TIMEOUT: {},
+    T.MEDIATION_OVERDUE: {},
     T.COURT_OVERDUE: {},
 }
 
