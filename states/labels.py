@@ -121,6 +121,14 @@ ARBITRATION_BODY_LABELS: dict[str, str] = {
     OrgKind.COMMERCIAL_ARBITRATION: "仲裁委员会",
 }
 
+ROUTING_FACT_LABELS: dict[str, str] = {
+    "all_persons": "当事人均为自然人",
+    "commercial_mediation_chosen": "当事人选择商事调解",
+    "land_requisition": "征地补偿纠纷",
+    "domestic_violence": "涉家庭暴力",
+}
+"""The yes/no facts of a case a routing rule may test (`when: facts:` in workflows/rules/routing.yaml)."""
+
 OBLIGATION_FIELD_LABELS: dict[str, str] = {"amount": "金额", "due_date": "履行期限"}
 """Fields of an agreement's obligation, as a court's pre-screen names what is missing."""
 

@@ -11,12 +11,11 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from models.tables import Party
-from states.enums import MEDIATION_KINDS, Channel, DisputeType, Level
-from states.labels import DISPUTE_TYPE_LABELS, LEVEL_LABELS, STATIONING_LABELS
+from states.enums import MEDIATION_KINDS, Channel, DisputeType, Level, PartyKind
+from states.labels import DISPUTE_TYPE_LABELS, LEVEL_LABELS, ROUTING_FACT_LABELS, STATIONING_LABELS
 from workflows.access import region_prefix
 from workflows.routing.assign import choose_mediator, is_duty_day, next_duty_day
 from workflows.routing.directory import Directory, OrgInfo, load_directory, open_counts
@@ -46,6 +45,11 @@ class Facts:
     claim_amount: Decimal | None = None
     referral_court: str | None = None
     passed: frozenset[str] = frozenset()  # organizations that have passed the case on
+    # The yes/no facts rules may test (`when: facts:`, ROUTING_FACT_LABELS).
+    all_persons: bool = False  # every party is a natural person
+    commercial_mediation_chosen: bool = False
+    land_requisition: bool = False
+    domestic_violence: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +74,9 @@ def _condition_failure(c: RuleCondition, f: Facts) -> str | None:
     if c.claim_above is not None and (f.claim_amount is None or f.claim_amount <= c.claim_above):
         shown = "未登记标的额" if f.claim_amount is None else f"标的额{f.claim_amount:.2f}元"
         return f"{shown}，未超过{c.claim_above:.2f}元"
+    for name, want in c.facts:
+        if bool(getattr(f, name)) is not want:
+            return f"{'不是' if want else '属于'}“{ROUTING_FACT_LABELS[name]}”的情形"
     if c.any_of:
         fails = [_condition_failure(x, f) for x in c.any_of]
         if all(fails):
@@ -151,6 +158,8 @@ def route(facts: Facts, directory: Directory, rules: RuleSet, load: Mapping[str,
                     "why": "本规则范围内没有可接收的调解组织" if pool else "本规则范围内没有调解组织",
                 }
             )
+            if rule.otherwise is not None:  # the rule's own fallback: never a later rule's organization
+                return _stop(rules, rule, considered, skipped, candidates)
             continue
         fit.sort(
             key=lambda o: (
@@ -184,6 +193,7 @@ def route(facts: Facts, directory: Directory, rules: RuleSet, load: Mapping[str,
                 "profile_sha256": rules.sha256,
                 "rule": rule.id,
                 "reason": reason,
+                "rule_reason": rule.reason,  # without the organization's load: what a party may read
                 "basis": rule.basis,
                 "org_code": best.code,
                 "rules": considered,
@@ -203,6 +213,33 @@ def route(facts: Facts, directory: Directory, rules: RuleSet, load: Mapping[str,
             "rule": "none",
             "reason": reason,
             "org_code": None,
+            "rules": considered,
+            "rules_not_applicable": skipped,
+            "candidates": candidates,
+        },
+    )
+
+
+def _stop(
+    rules: RuleSet, rule: Rule, considered: list[dict[str, Any]], skipped: int, candidates: list[dict[str, Any]]
+) -> Decision:
+    """A rule with `otherwise` applied and found nobody: routing stops with its fallback."""
+    assert rule.otherwise is not None
+    considered.append({"rule": rule.id, "outcome": "fallback"})
+    reason, basis = rule.otherwise.reason, rule.otherwise.basis
+    return Decision(
+        None,
+        rule.id,
+        reason,
+        basis,
+        {
+            "profile": rules.label,
+            "profile_sha256": rules.sha256,
+            "rule": rule.id,
+            "reason": reason,
+            "basis": basis,
+            "org_code": None,
+            "fallback": True,
             "rules": considered,
             "rules_not_applicable": skipped,
             "candidates": candidates,
@@ -271,16 +308,20 @@ def parent_chain(current: str | None, directory: Directory) -> list[str]:
 
 
 def facts_of(session: Session, case: Any) -> Facts:
-    parties = session.exec(select(sa.func.count()).select_from(Party).where(Party.case_id == case.id)).one()
+    kinds = session.exec(select(Party.kind).where(Party.case_id == case.id)).all()
     referral = case.referral or {}
     return Facts(
         dispute_type=case.dispute_type,
         channel=case.channel,
         region=case.region,
-        parties=int(parties),
+        parties=len(kinds),
         claim_amount=Decimal(case.claim_amount) if case.claim_amount is not None else None,
         referral_court=referral.get("court_code") if case.channel == Channel.COURT_REFERRAL else None,
         passed=frozenset(case.passed_org_codes or ()),
+        all_persons=bool(kinds) and all(k == PartyKind.PERSON for k in kinds),
+        commercial_mediation_chosen=bool(getattr(case, "commercial_mediation_chosen", False)),
+        land_requisition=bool(getattr(case, "land_requisition", False)),
+        domestic_violence=bool(getattr(case, "domestic_violence", False)),
     )
 
 

@@ -16,6 +16,7 @@ from typing import Any, NoReturn
 import yaml
 
 from states.enums import MEDIATION_KINDS, Channel, DisputeType, Level, OrgKind, State
+from states.labels import ROUTING_FACT_LABELS
 
 DEFAULT_RULES = Path(__file__).resolve().parents[1] / "rules" / "routing.yaml"
 ENV_VAR = "JIEFEN_ROUTING_RULES"
@@ -25,14 +26,16 @@ CHANNELS = tuple(c.value for c in Channel)
 STATES = tuple(s.value for s in State)
 LEVELS = tuple(level.value for level in Level)
 MEDIATION_KIND_NAMES = tuple(k.value for k in OrgKind if k in MEDIATION_KINDS)  # a target's kinds
+FACT_NAMES = tuple(ROUTING_FACT_LABELS)  # the yes/no facts of a case a rule may test (`when: facts:`)
 AREAS = ("case", "any")
 INVITED = ("referring_court",)
 _ID = re.compile(r"[a-z0-9][a-z0-9_.\-]{0,63}")
 
 TOP_KEYS = frozenset({"profile", "version", "description", "settings", "rules"})
 SETTINGS_KEYS = frozenset({"open_states", "part_time_capacity", "duplicate_window_days"})
-RULE_KEYS = frozenset({"id", "reason", "basis", "when", "target", "note"})
-WHEN_KEYS = frozenset({"dispute_types", "channels", "regions", "min_parties", "claim_above", "any"})
+RULE_KEYS = frozenset({"id", "reason", "basis", "when", "target", "note", "otherwise"})
+WHEN_KEYS = frozenset({"dispute_types", "channels", "regions", "min_parties", "claim_above", "facts", "any"})
+OTHERWISE_KEYS = frozenset({"reason", "basis"})
 TARGET_KEYS = frozenset({"kinds", "levels", "area", "invited_by"})
 
 
@@ -56,6 +59,7 @@ class RuleCondition:
     regions: tuple[str, ...] | None = None  # region prefixes
     min_parties: int | None = None
     claim_above: Decimal | None = None
+    facts: tuple[tuple[str, bool], ...] = ()  # (fact name, the value it must have)
     any_of: tuple["RuleCondition", ...] = ()
 
 
@@ -68,6 +72,16 @@ class Target:
 
 
 @dataclass(frozen=True, slots=True)
+class Otherwise:
+    """What a rule says when it applies but finds no organization: routing stops here (never falls
+    through to a later rule) with this reason and basis — e.g. a medical dispute goes to the health
+    department, never to a village committee."""
+
+    reason: str
+    basis: str
+
+
+@dataclass(frozen=True, slots=True)
 class Rule:
     id: str
     reason: str
@@ -75,6 +89,7 @@ class Rule:
     when: RuleCondition
     target: Target
     line: int
+    otherwise: Otherwise | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -239,8 +254,34 @@ def _condition(c: _Checker, raw: Any, line: int, where: str) -> RuleCondition:
         regions=regions,
         min_parties=c.whole(m, "min_parties", where, minimum=2),
         claim_above=claim,
+        facts=_facts(c, m, where),
         any_of=tuple(any_of),
     )
+
+
+def _facts(c: _Checker, m: _Map, where: str) -> tuple[tuple[str, bool], ...]:
+    """`facts: {all_persons: true, commercial_mediation_chosen: false}`: each named fact has that value."""
+    if m.get("facts") is None:
+        return ()
+    value = m["facts"]
+    line = c.line_of(m, "facts")
+    if not isinstance(value, _Map) or not value:
+        c.fail(line, where, "facts must be a non-empty mapping of fact: true|false")
+    out = []
+    for name, want in value.items():
+        if name not in FACT_NAMES:
+            c.fail(value.lines[name], where, f"unknown fact {name!r} (expected one of: {', '.join(FACT_NAMES)})")
+        if not isinstance(want, bool):
+            c.fail(value.lines[name], where, f"fact {name} must be true or false, got {want!r}")
+        out.append((name, want))
+    return tuple(out)
+
+
+def _otherwise(c: _Checker, m: _Map, where: str) -> Otherwise | None:
+    if m.get("otherwise") is None:
+        return None
+    o = c.mapping(m["otherwise"], c.line_of(m, "otherwise"), f"{where}.otherwise", OTHERWISE_KEYS)
+    return Otherwise(c.text(o, "reason", f"{where}.otherwise") or "", c.text(o, "basis", f"{where}.otherwise") or "")
 
 
 def _target(c: _Checker, raw: Any, line: int, where: str) -> Target:
@@ -321,7 +362,7 @@ def parse_rules(text: str, source: str = "<rules>") -> RuleSet:
                 where,
                 "target invited_by: referring_court needs when.channels: [court_referral]",
             )
-        rules.append(Rule(rid, reason, basis, when, target, line))
+        rules.append(Rule(rid, reason, basis, when, target, line, _otherwise(c, m, where)))
 
     by_type = {
         t: tuple(i for i, r in enumerate(rules) if r.when.dispute_types is None or t in r.when.dispute_types)
