@@ -246,3 +246,33 @@ def test_a_fact_that_does_not_hold_is_explained():
     )
     why = {r["rule"]: r.get("why", "") for r in d.explanation["rules"]}
     assert why["contract_persons_people_mediation"] == "不是“当事人均为自然人”的情形"
+
+
+# --- judicial confirmation: the ground the chosen court is competent on ----------------------------------------
+
+
+def test_the_grounds_are_those_the_chosen_court_covers():
+    from types import SimpleNamespace
+
+    from workflows.routing.jurisdiction import grounds
+
+    why = {
+        "ground": "regions",
+        "court_level": "basic",
+        "regions": {"domicile": ["110105"], "subject_matter": ["330106001001"], "mediation_organization": ["330106"]},
+    }
+    xihu, chaoyang = SimpleNamespace(code="XH", region="330106"), SimpleNamespace(code="CY", region="110105")
+    assert grounds(xihu, why) == ["subject_matter", "mediation_organization"]
+    assert grounds(chaoyang, why) == ["domicile"]
+    assert grounds(SimpleNamespace(code="SH", region="310101"), why) == []
+    city = {**why, "court_level": "intermediate"}
+    assert grounds(SimpleNamespace(code="HZ", region="330100"), city) == ["subject_matter", "mediation_organization"]
+    invited = {"ground": "inviting_court", "court_code": "XH"}
+    assert grounds(xihu, invited) == ["inviting_court"] and grounds(chaoyang, invited) == []
+
+
+def test_request_confirmation_records_the_ground_in_its_event(session):
+    case = make_case(session, state="judicial_confirmation")
+    recorded = events_of(session, case.id)[-1].payload["jurisdiction"]
+    assert recorded["grounds"] == ["subject_matter", "mediation_organization"]
+    assert "regions" not in recorded  # the event keeps the ground, not the parties' area codes
