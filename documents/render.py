@@ -18,9 +18,10 @@ HERE = Path(__file__).resolve().parent
 TEMPLATES = HERE / "templates"
 STYLESHEET = HERE / "static" / "document.css"
 
-# Document kinds (the names of docs/contract.md §5) and their titles.
+# Document kinds (the names of docs/contract.md §5) and their titles. A mediation agreement's own title
+# is its organization's (人民调解协议书, 劳动争议调解协议书, 调解协议书: documents/wording.py).
 TITLES: dict[str, str] = {
-    "mediation_agreement": "人民调解协议书",
+    "mediation_agreement": "调解协议书",
     "confirmation_application": "司法确认申请书",
     "termination_notice": "终止调解告知书",
     "acceptance_notice": "案件分流受理告知书",
