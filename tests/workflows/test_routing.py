@@ -33,9 +33,6 @@ def t3(engine):
         yield
 
 
-_CHOSEN = {"commercial_mediation_chosen": True}
-
-
 def _many(n: int) -> list[dict]:
     parties = [{"role": "applicant", "kind": "person", "name": f"申请人{i}"} for i in range(n - 1)]
     return [*parties, {"role": "respondent", "kind": "organization", "name": "某公司"}]
@@ -60,7 +57,7 @@ ROUTES = [
     ("traffic-county", "traffic", VILLAGE, {}, "traffic_county", "T3-CTY-JT"),
     ("consumer", "consumer", VILLAGE, {}, "consumer_association", "T3-CTY-XF"),
     ("contract-persons", "contract", VILLAGE, {}, "contract_persons_people_mediation", "T3-TWN-RTW"),
-    ("commercial-chosen", "commercial", VILLAGE, _CHOSEN, "contract_commercial", "T3-CTY-SS"),
+    ("commercial-persons", "commercial", VILLAGE, {}, "contract_persons_people_mediation", "T3-CTY-RTW"),
     ("land-contract-village", "land_contract", VILLAGE, {}, "land_contract_village_town", "T3-VIL-RTW"),
     ("other-nearest", "other", VILLAGE, {}, "people_mediation_nearest", "T3-TWN-RTW"),
     (
