@@ -93,6 +93,9 @@ class CaseRow(Record):
     updated_at: datetime
     next_duty_day: date | None
     passed_org_codes: list[str]
+    commercial_mediation_chosen: bool
+    land_requisition: bool
+    domestic_violence: bool
 
 
 class DeadlineRow(Record):

@@ -36,6 +36,11 @@ from models.privacy import mask_id_number, mask_phone
 from models.settings import get_settings
 from states.enums import Channel, DisputeType, PartyKind, PartyRole, State
 from states.labels import STATE_LABELS
+from states.notices import notices_for
+
+PersonName = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), AfterValidator(printable)
+]
 
 # --- intake -----------------------------------------------------------------------------------
 
@@ -52,6 +57,9 @@ class PartyCreate(BaseModel):
     address: (
         Annotated[str, StringConstraints(strip_whitespace=True, max_length=300), AfterValidator(printable)] | None
     ) = None
+    # An organization's 法定代表人 (or 负责人); the party's 委托代理人 (name, and how to reach them if wished).
+    legal_representative: PersonName | None = None
+    agent: ShortText | None = None
 
     _id = field_validator("id_number")(lambda cls, v: None if v in (None, "") else validate_id_number(v))
     _uscc = field_validator("uscc")(lambda cls, v: None if v in (None, "") else validate_uscc(v))
@@ -63,6 +71,10 @@ class PartyCreate(BaseModel):
             raise ValueError("自然人当事人应填写居民身份证号（id_number），不能填写统一社会信用代码（uscc）")
         if self.kind is PartyKind.ORGANIZATION and self.id_number:
             raise ValueError("单位当事人应填写统一社会信用代码（uscc），不能填写居民身份证号（id_number）")
+        if self.kind is PartyKind.PERSON and self.legal_representative:
+            raise ValueError(
+                "legal_representative（法定代表人）只适用于单位当事人；自然人的法定代理人或委托代理人请填写 agent"
+            )
         return self
 
 
@@ -91,6 +103,15 @@ class CaseCreate(BaseModel):
     arbitration_agreement: StrictBool = False
     status_matter: StrictBool = False
     referral: CourtReferral | None = None
+    # The parties (all natural persons) chose commercial mediation, which charges fees, instead of free
+    # people's mediation (人民调解法 第4条). Routing reads it; false sends them to people's mediation.
+    commercial_mediation_chosen: StrictBool = False
+    # A dispute over land requisition or its compensation (征地补偿): outside land-contract arbitration
+    # (农村土地承包经营纠纷调解仲裁法 第2条第3款); routed to the county, refused by refer_arbitration.
+    land_requisition: StrictBool = False
+    # Domestic violence (家庭暴力) in a family dispute: flagged, never left to village mediation alone,
+    # with the police-report duty (人民调解法 第25条) and protection orders (反家庭暴力法 第23条) shown.
+    domestic_violence: StrictBool = False
 
     @field_validator("parties")
     @classmethod
@@ -117,6 +138,8 @@ class PartyPublic(BaseModel):
     uscc: str | None = None
     phone: str | None = None  # masked
     address: str | None = None
+    legal_representative: str | None = None
+    agent: str | None = None
 
     @classmethod
     def masked(cls, p: Any) -> "PartyPublic":
@@ -129,6 +152,8 @@ class PartyPublic(BaseModel):
             uscc=p.uscc,
             phone=mask_phone(p.phone),
             address=p.address,
+            legal_representative=p.legal_representative,
+            agent=p.agent,
         )
 
 
@@ -145,6 +170,15 @@ class DeadlinePublic(BaseModel):
     status: str
     provisional: bool
     remaining_days: int | None = None  # while paused: the days of its unit left after the pause day (v2)
+
+
+class NoticePublic(BaseModel):
+    """What the law makes the centre tell or do for this case (shown on the intake response and case page)."""
+
+    code: str
+    title: str
+    text: str
+    basis: str
 
 
 class DuplicatePublic(BaseModel):
@@ -190,6 +224,10 @@ class CasePublic(BaseModel):
     # on the intake response, open cases that may be the same dispute.
     next_duty_day: date | None = None
     possible_duplicates: list[DuplicatePublic] | None = None
+    commercial_mediation_chosen: bool = False
+    land_requisition: bool = False
+    domestic_violence: bool = False
+    notices: list[NoticePublic] = []
 
     @classmethod
     def of(cls, case: Any, parties: list[Any], deadlines: list[Any]) -> "CasePublic":
@@ -219,6 +257,16 @@ class CasePublic(BaseModel):
             created_at=case.created_at,
             updated_at=case.updated_at,
             next_duty_day=getattr(case, "next_duty_day", None),
+            commercial_mediation_chosen=bool(getattr(case, "commercial_mediation_chosen", False)),
+            land_requisition=bool(getattr(case, "land_requisition", False)),
+            domestic_violence=bool(getattr(case, "domestic_violence", False)),
+            notices=[
+                NoticePublic(code=n.code, title=n.title, text=n.text, basis=n.basis)
+                for n in notices_for(
+                    domestic_violence=bool(getattr(case, "domestic_violence", False)),
+                    land_requisition=bool(getattr(case, "land_requisition", False)),
+                )
+            ],
         )
 
 

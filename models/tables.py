@@ -112,6 +112,12 @@ class Case(SQLModel, table=True):
     # and the organizations that have passed the case on (declined, escalated, timed out): never again.
     next_duty_day: date | None = None
     passed_org_codes: list[str] = _json(default_factory=list, sa_column_kwargs={"server_default": "[]"})
+    # Intake facts routing and the guards read: the parties (all persons) chose paid commercial mediation;
+    # the dispute is over land requisition or its compensation (征地补偿, 农村土地承包经营纠纷调解仲裁法
+    # 第2条第3款: not for land-contract arbitration); a family dispute with domestic violence.
+    commercial_mediation_chosen: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
+    land_requisition: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
+    domestic_violence: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
 
 
 class Party(SQLModel, table=True):
@@ -128,6 +134,9 @@ class Party(SQLModel, table=True):
     uscc: str | None = Field(default=None, max_length=18, index=True)
     phone: str | None = Field(default=None, max_length=20)
     address: str | None = Field(default=None, max_length=300)
+    # An organization's legal representative (法定代表人 or 负责人), and the party's agent (委托代理人).
+    legal_representative: str | None = Field(default=None, max_length=100)
+    agent: str | None = Field(default=None, max_length=200)
 
 
 class CaseEvent(SQLModel, table=True):

@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from states.enums import DisputeType, State
-from states.remedies import REMEDIES, ArbitrationRemedy
+from states.enums import DisputeType, OrgKind, State
+from states.remedies import LAND_REQUISITION_BASIS, REMEDIES, ArbitrationRemedy
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +28,7 @@ class CaseSnapshot:
     has_next_level: bool = False  # the assigned organization has a parent
     arbitrated: bool = False  # the case has been through arbitration
     clock: str | None = None  # the mediation clock: "running" | "paused" | None
+    land_requisition: bool = False  # a dispute over land requisition or its compensation (征地补偿)
     refs: Mapping[str, Any] = field(default_factory=dict)  # resolved payload references (org kinds…)
 
 
@@ -146,6 +147,16 @@ def arbitration_body_competent(case: CaseSnapshot, payload: Mapping[str, Any], n
     got = case.refs.get("body_kind")
     if expected is not None and got != expected:
         return f"仲裁机构类型不符：该类纠纷应由 {expected} 受理，所选机构为 {got}"
+    return None
+
+
+@guard(LAND_REQUISITION_BASIS)
+def not_land_requisition(case: CaseSnapshot, payload: Mapping[str, Any], now: datetime) -> str | None:
+    """A land-requisition (征地补偿) dispute is outside land-contract arbitration: the land arbitration
+    committee (refs["body_kind"], or the type's own body when not resolved) cannot hear it."""
+    body = case.refs.get("body_kind") or REMEDIES[case.dispute_type].arbitration_body_kind
+    if case.land_requisition and body == OrgKind.LAND_ARBITRATION:
+        return "征地补偿纠纷不属于农村土地承包仲裁委员会的受理范围，不能申请农村土地承包经营纠纷仲裁，可以通过行政复议或者诉讼等方式解决"
     return None
 
 

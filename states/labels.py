@@ -122,6 +122,14 @@ ARBITRATION_BODY_LABELS: dict[str, str] = {
     OrgKind.COMMERCIAL_ARBITRATION: "仲裁委员会",
 }
 
+ROUTING_FACT_LABELS: dict[str, str] = {
+    "all_persons": "当事人均为自然人",
+    "commercial_mediation_chosen": "当事人选择商事调解",
+    "land_requisition": "征地补偿纠纷",
+    "domestic_violence": "涉家庭暴力",
+}
+"""The yes/no facts of a case a routing rule may test (`when: facts:` in workflows/rules/routing.yaml)."""
+
 OBLIGATION_FIELD_LABELS: dict[str, str] = {"amount": "金额", "due_date": "履行期限"}
 """Fields of an agreement's obligation, as a court's pre-screen names what is missing."""
 
@@ -130,7 +138,7 @@ EVENT_LABELS: dict[str, str] = {"open": "受理登记", "document_generated": "�
 
 # Document kinds (the names of docs/contract.md §5) and their titles.
 DOCUMENT_TITLES: dict[str, str] = {
-    "mediation_agreement": "人民调解协议书",
+    "mediation_agreement": "调解协议书",  # its own title follows its organization (documents/wording.py)
     "confirmation_application": "司法确认申请书",
     "termination_notice": "终止调解告知书",
     "acceptance_notice": "案件分流受理告知书",

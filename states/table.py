@@ -181,8 +181,8 @@ TABLE: tuple[Transition, ...] = (
         (S.FAILED, S.CONFIRMATION_REJECTED),
         S.ARBITRATION,
         (R.MEDIATOR, R.INTAKE),
-        "人民调解法 第26条；仲裁法 第4条；劳动争议调解仲裁法 第14条",
-        guards=("arbitrable", "arbitration_body_competent"),
+        "人民调解法 第26条；仲裁法 第4条；劳动争议调解仲裁法 第14条；农村土地承包经营纠纷调解仲裁法 第2条第3款",
+        guards=("arbitrable", "not_land_requisition", "arbitration_body_competent"),
         required=("body_code",),
     ),
     Transition(

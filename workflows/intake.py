@@ -19,6 +19,7 @@ from workflows.errors import Forbidden, PayloadInvalid
 
 OPENING_ROLES = frozenset({Role.INTAKE, Role.SUPERVISOR})
 OPEN_TRIGGER = "open"
+DOMESTIC_VIOLENCE_FLAG = "domestic_violence"
 PARTIES = Party.__table__  # type: ignore[attr-defined]
 KEYS = IdempotencyKey.__table__  # type: ignore[attr-defined]
 
@@ -91,6 +92,11 @@ def open_case(
                 occurred_on=data.occurred_on,
                 arbitration_agreement=data.arbitration_agreement,
                 status_matter=data.status_matter,
+                commercial_mediation_chosen=data.commercial_mediation_chosen,
+                land_requisition=data.land_requisition,
+                domestic_violence=data.domestic_violence,
+                # 涉家庭暴力: flagged for supervision from the start (人民调解法 第25条; 反家庭暴力法).
+                flags=[DOMESTIC_VIOLENCE_FLAG] if data.domestic_violence else [],
                 referral=data.referral.model_dump(mode="json", exclude_none=True) if data.referral else None,
                 created_by=actor.name,
                 created_at=now,
@@ -109,6 +115,11 @@ def open_case(
                     "channel": data.channel,
                     "region": data.region,
                     "summary": data.summary,
+                    **{
+                        k: True
+                        for k in ("commercial_mediation_chosen", "land_requisition", "domestic_violence")
+                        if getattr(data, k)
+                    },
                     "parties": [
                         {
                             "role": p.role,
@@ -136,6 +147,8 @@ def open_case(
                         "uscc": p.uscc,
                         "phone": p.phone,
                         "address": p.address,
+                        "legal_representative": p.legal_representative,
+                        "agent": p.agent,
                     }
                     for i, p in enumerate(data.parties)
                 ],

@@ -59,9 +59,19 @@ NAMES = {
     "address": "地址",
     "role": "身份",
     "kind": "类别",
+    "legal_representative": "法定代表人",
+    "agent": "委托代理人",
 }
 
-PARTY_FIELDS = ("role", "kind", "name", "ident", "phone", "address")
+PARTY_FIELDS = ("role", "kind", "name", "ident", "phone", "address", "legal_representative", "agent")
+# Yes/no facts asked at intake (routing and the guards read them; see CaseCreate).
+CASE_FACTS = (
+    "arbitration_agreement",
+    "status_matter",
+    "commercial_mediation_chosen",
+    "land_requisition",
+    "domestic_violence",
+)
 MAX_PARTIES = 200
 MAX_OBLIGATIONS = 50
 
@@ -91,7 +101,7 @@ def refusal_detail(exc: JiefenError) -> str:
 
 
 def blank_party(role: str) -> dict[str, str]:
-    return {"role": role, "kind": "person", "name": "", "ident": "", "phone": "", "address": ""}
+    return {"role": role, "kind": "person", **{k: "" for k in PARTY_FIELDS if k not in ("role", "kind")}}
 
 
 def blank_case(region: str) -> dict[str, Any]:
@@ -103,8 +113,7 @@ def blank_case(region: str) -> dict[str, Any]:
         "summary": "",
         "claim_amount": "",
         "occurred_on": "",
-        "arbitration_agreement": False,
-        "status_matter": False,
+        **{k: False for k in CASE_FACTS},
         "parties": [blank_party("applicant"), blank_party("respondent")],
         "key": str(uuid.uuid4()),
     }
@@ -121,23 +130,19 @@ def posted_case(raw: FormData) -> tuple[dict[str, Any], dict[str, Any]]:
         k: str(raw.get(k, "")).strip()
         for k in ("dispute_type", "channel", "region", "summary", "claim_amount", "occurred_on", "key")
     }
-    form |= {
-        "arbitration_agreement": raw.get("arbitration_agreement") == "on",
-        "status_matter": raw.get("status_matter") == "on",
-        "parties": parties,
-    }
+    form |= {k: raw.get(k) == "on" for k in CASE_FACTS}
+    form["parties"] = parties
     body: dict[str, Any] = {k: form[k] for k in ("dispute_type", "channel", "region", "summary") if form[k]}
     for k in ("claim_amount", "occurred_on"):
         if form[k]:
             body[k] = form[k]
-    body["arbitration_agreement"] = form["arbitration_agreement"]
-    body["status_matter"] = form["status_matter"]
+    body |= {k: form[k] for k in CASE_FACTS}
     body["parties"] = []
     for p in parties:
         party: dict[str, Any] = {"role": p["role"], "kind": p["kind"], "name": p["name"]}
         if p["ident"]:
             party["uscc" if p["kind"] == "organization" else "id_number"] = p["ident"]
-        for k in ("phone", "address"):
+        for k in ("phone", "address", "agent") + (("legal_representative",) if p["kind"] == "organization" else ()):
             if p[k]:
                 party[k] = p[k]
         body["parties"].append(party)
@@ -180,7 +185,7 @@ def _obligations(raw: FormData) -> list[dict[str, Any]]:
         for k in ("obligor", "obligee"):
             v = str(raw.get(f"ob{i}_{k}", "")).strip()
             ob[k] = int(v) if v.isdigit() else v
-        for k in ("amount", "due_date", "place"):
+        for k in ("amount", "due_date", "payment_method", "place"):
             v = str(raw.get(f"ob{i}_{k}", "")).strip()
             if v:
                 ob[k] = v

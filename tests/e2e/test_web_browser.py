@@ -210,7 +210,7 @@ def test_one_traffic_case_through_every_screen(browser, server, shots):
     court = Screen(browser, server, shots, "court1")
     page = court.page
     item = page.locator("section.card", has=page.get_by_role("link", name=case_no))
-    sync_api.expect(item).to_contain_text("人民调解协议书")
+    sync_api.expect(item).to_contain_text("调解协议书")
     court.shot("10-court-inbox")
     item.get_by_label("裁定书文号").first.fill("（2026）浙0106民特1号")
     item.get_by_role("button", name="裁定确认有效").click()

@@ -99,3 +99,13 @@ def test_clock_guards():
     assert check("clock_paused", snap(clock="paused")).ok
     assert not check("clock_paused", snap(clock="running")).ok
     assert not check("mediation_clock_exists", snap(clock=None)).ok
+
+
+def test_a_land_requisition_dispute_is_refused_land_contract_arbitration_naming_the_article():
+    requisition = snap(state=State.FAILED, dispute_type=D.LAND_CONTRACT, land_requisition=True)
+    v = check("not_land_requisition", replace(requisition, refs={"body_kind": "land_arbitration"}))
+    assert not v.ok and "第2条第3款" in v.reason and "行政复议或者诉讼" in v.reason
+    assert not check("not_land_requisition", requisition).ok  # body not resolved: the type's own body
+    assert check("not_land_requisition", replace(requisition, land_requisition=False)).ok
+    other = snap(state=State.FAILED, dispute_type=D.OTHER, land_requisition=True, arbitration_agreement=True)
+    assert check("not_land_requisition", replace(other, refs={"body_kind": "commercial_arbitration"})).ok

@@ -53,11 +53,11 @@ ROUTES = [
     ("property-town", "property", VILLAGE, {}, "property_community_town", "T3-TWN-WY"),
     ("labour-town", "labour", VILLAGE, {}, "labour_town_else_county", "T3-TWN-LD"),
     ("labour-else-county", "labour", OTHER_TOWN_VILLAGE, {}, "labour_town_else_county", "T3-CTY-LD"),
-    ("medical-county", "medical", VILLAGE, {}, "medical_county", "T3-CTY-YT"),
+    ("medical-county", "medical", VILLAGE, {}, "medical_committee", "T3-CTY-YT"),
     ("traffic-county", "traffic", VILLAGE, {}, "traffic_county", "T3-CTY-JT"),
     ("consumer", "consumer", VILLAGE, {}, "consumer_association", "T3-CTY-XF"),
-    ("contract", "contract", VILLAGE, {}, "contract_commercial", "T3-CTY-SS"),
-    ("commercial", "commercial", VILLAGE, {}, "contract_commercial", "T3-CTY-SS"),
+    ("contract-persons", "contract", VILLAGE, {}, "contract_persons_people_mediation", "T3-TWN-RTW"),
+    ("commercial-persons", "commercial", VILLAGE, {}, "contract_persons_people_mediation", "T3-CTY-RTW"),
     ("land-contract-village", "land_contract", VILLAGE, {}, "land_contract_village_town", "T3-VIL-RTW"),
     ("other-nearest", "other", VILLAGE, {}, "people_mediation_nearest", "T3-TWN-RTW"),
     (
@@ -86,7 +86,7 @@ ROUTES = [
     ),
     ("group-ten-parties", "neighbour", VILLAGE, {"parties": _many(10)}, "group_dispute", "T3-CTY-RTW"),
     ("nine-parties-not-group", "neighbour", VILLAGE, {"parties": _many(9)}, "neighbour_family_village", "T3-VIL-RTW"),
-    ("group-large-claim", "labour", VILLAGE, {"claim_amount": "1000000.01"}, "group_dispute", "T3-CTY-LD"),
+    ("group-large-claim", "labour", VILLAGE, {"claim_amount": "1000000.01"}, "group_dispute_persons", "T3-CTY-LD"),
     (
         "claim-at-threshold-not-group",
         "labour",

@@ -68,6 +68,7 @@ def snapshot(case: Any, deadlines: Deadlines, refs: Mapping[str, Any] | None = N
         has_next_level=bool(refs.get("has_next_level")),
         arbitrated=case.arbitrated,
         clock=deadlines.clock(DeadlineKind.MEDIATION),
+        land_requisition=bool(case.land_requisition),
         refs=refs,
     )
 

@@ -98,6 +98,21 @@ def competent_courts(session: Session, case: Any) -> tuple[list[tuple[str, str]]
     return right, why
 
 
+GROUNDS = ("domicile", "subject_matter", "mediation_organization")  # 民事诉讼法 第205条第（二）项, in its order
+
+
+def grounds(court: Organization, why: dict[str, Any]) -> list[str]:
+    """Which grounds of `why` (competent_courts' explanation) make `court` competent: the inviting court,
+    or those of a party's domicile, the subject matter and the mediation organization whose area the
+    court covers (by county, or by city for an intermediate court). Empty: the court is not competent."""
+    if why.get("ground") == "inviting_court":
+        return ["inviting_court"] if why.get("court_code") == court.code else []
+    digits = CITY_DIGITS if why.get("court_level") == CourtLevel.INTERMEDIATE else COUNTY_DIGITS
+    mine = _digits(court.region, digits)
+    regions = why.get("regions") or {}
+    return [g for g in GROUNDS if mine and any(_digits(c, digits) == mine for c in regions.get(g, ()))]
+
+
 # --- pre-screen of the agreement (民诉法解释 第355条、第358条) -------------------------------------------
 
 OWNERSHIP_WORDING = re.compile(r"确权|确认.{0,30}(所有权|物权|使用权|知识产权|专利权|著作权|商标权)")

@@ -33,6 +33,7 @@ def _resolve_request(ctx: Context) -> None:
     pre-screen of what a court may not confirm (民诉法解释 第355条、第358条); the guards decide."""
     ctx.refs["court"] = find_org(ctx.session, ctx.payload.court_code, "court_code", COURT_KINDS, "人民法院")
     courts, why = jurisdiction.competent_courts(ctx.session, ctx.case)
+    why["grounds"] = jurisdiction.grounds(ctx.refs["court"], why)  # what the application states (第205条)
     ctx.refs["competent_courts"] = courts
     ctx.refs["jurisdiction"] = why
     ctx.refs["ownership_confirmation"] = jurisdiction.ownership_confirmation(ctx.case.agreement)
@@ -49,6 +50,7 @@ def _request_confirmation(ctx: Context) -> None:
         ctx.session, ctx.case, court, now=ctx.now, warnings=warnings, jurisdiction=ctx.refs.get("jurisdiction") or {}
     )
     ctx.record["court_code"] = court.code
+    ctx.record["jurisdiction"] = {k: v for k, v in ctx.refs["jurisdiction"].items() if k != "regions"}
     if warnings:
         ctx.record["warnings"] = warnings
 

@@ -37,7 +37,8 @@ class Obligation(Payload):
     obligee: Annotated[int, Field(strict=True, ge=0)]
     description: Text
     amount: Money | None = None
-    due_date: date | None = None
+    due_date: date | None = None  # the last day of performance (民法典 第203条: it ends at 24:00)
+    payment_method: ShortText | None = None  # how it is performed (履行方式, 人民调解法 第29条: e.g. 银行转账)
     place: ShortText | None = None
 
     @model_validator(mode="after")
