@@ -11,11 +11,12 @@ from decimal import Decimal
 from typing import Annotated
 
 import phonenumbers
-from pydantic import AfterValidator, PlainSerializer, StringConstraints
+from pydantic import AfterValidator, AwareDatetime, PlainSerializer, StringConstraints
 from stdnum import exceptions as stdnum_errors, numdb
 from stdnum.cn import ric, uscc
 
 from models.settings import get_settings
+from states.labels import zone_label
 
 
 def _local_iso(dt: datetime) -> str:
@@ -71,6 +72,82 @@ def _money(v: Decimal) -> Decimal:
 
 
 Money = Annotated[Decimal, AfterValidator(_money), PlainSerializer(lambda d: f"{d:.2f}", return_type=str)]
+
+
+# --- dates at the edge ----------------------------------------------------------------------------------
+# Not law: the range in which a date a payload carries can be a real record of a dispute, and inside which
+# every clock counted from it stays within the calendar Python holds (a due date in 9998 plus the two
+# years of 民事诉讼法 第250条 is year 10000). Each refusal is a 422 naming the field and the range.
+
+EARLIEST_EVENT = date(1900, 1, 1)  # when a dispute's facts happened (occurred_on)
+EARLIEST_RECORD = date(1990, 1, 1)  # agreements, their due dates, signing times, referrals received
+YEARS_AHEAD = 30  # a due date at most this many years from today
+
+
+def local_today() -> date:
+    return datetime.now(get_settings().tz).date()
+
+
+def years_later(day: date, years: int) -> date:
+    """The corresponding day `years` later; none (29 February): 28 February."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
+
+
+def _in_range(v: date, earliest: date, latest: date, later_rule: str) -> None:
+    if v < earliest:
+        raise ValueError(f"日期不能早于 {earliest.isoformat()}")
+    if v > latest:
+        raise ValueError(later_rule)
+
+
+def _event_date(v: date) -> date:
+    _in_range(v, EARLIEST_EVENT, local_today(), "日期不能晚于今天")
+    return v
+
+
+def _record_date(v: date) -> date:
+    _in_range(v, EARLIEST_RECORD, local_today(), "日期不能晚于今天")
+    return v
+
+
+def _due_date(v: date) -> date:
+    latest = years_later(local_today(), YEARS_AHEAD)
+    _in_range(v, EARLIEST_RECORD, latest, f"日期不能晚于 {latest.isoformat()}（今天起{YEARS_AHEAD}年内）")
+    return v
+
+
+def _record_time(v: datetime) -> datetime:
+    """Not before 1990-01-01 00:00 in JIEFEN_TIMEZONE (a time without an offset is read there). Whether it
+    lies in the future is the caller's rule (it knows the transition's `now`); a year no clock can reach is
+    refused here, so that comparing and converting it never overflows."""
+    if v.year >= 9999:
+        raise ValueError("时间不能晚于当前时间")
+    tz = get_settings().tz
+    if (
+        v.year < EARLIEST_RECORD.year
+        or (v if v.tzinfo else v.replace(tzinfo=tz)).astimezone(tz).date() < EARLIEST_RECORD
+    ):
+        raise ValueError(f"时间不能早于 {EARLIEST_RECORD.isoformat()} 00:00（{zone_label(tz)}）")
+    return v
+
+
+def _clock_time(v: datetime) -> datetime:
+    """An instant a clock may be looked at (supervision's `as_of`): 1990 to 30 years from today."""
+    _record_time(v)
+    latest = years_later(local_today(), YEARS_AHEAD)
+    if v.astimezone(get_settings().tz).date() > latest:
+        raise ValueError(f"时间不能晚于 {latest.isoformat()}（今天起{YEARS_AHEAD}年内）")
+    return v
+
+
+EventDate = Annotated[date, AfterValidator(_event_date)]  # 1900-01-01 .. today
+RecordDate = Annotated[date, AfterValidator(_record_date)]  # 1990-01-01 .. today
+DueDate = Annotated[date, AfterValidator(_due_date)]  # 1990-01-01 .. today + 30 years
+RecordDateTime = Annotated[datetime, AfterValidator(_record_time)]  # from 1990-01-01 00:00 北京时间
+ClockTime = Annotated[AwareDatetime, AfterValidator(_clock_time)]  # 1990 .. today + 30 years
 
 
 # The birth dates an identity number may carry: no one alive was born before 1900 (a typo, not a person).

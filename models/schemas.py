@@ -6,7 +6,7 @@ in models/org_schemas.py.
 """
 
 import uuid
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -22,8 +22,10 @@ from pydantic import (
 
 from models.fields import (
     Code,
+    EventDate,
     LocalDateTime,
     Money,
+    RecordDate,
     RegionCode,
     ShortText,
     Text,
@@ -33,7 +35,6 @@ from models.fields import (
     validate_uscc,
 )
 from models.privacy import mask_id_number, mask_phone
-from models.settings import get_settings
 from states.enums import Channel, DisputeType, PartyKind, PartyRole, State
 from states.labels import STATE_LABELS
 
@@ -72,7 +73,7 @@ class CourtReferral(BaseModel):
     court_code: Code | None = None
     kind: Literal["pre_filing", "post_filing"] | None = None  # 委派 | 委托
     reference: ShortText | None = None
-    received_on: date | None = None
+    received_on: RecordDate | None = None
 
 
 class CaseCreate(BaseModel):
@@ -84,7 +85,7 @@ class CaseCreate(BaseModel):
     region: RegionCode
     parties: Annotated[list[PartyCreate], Field(min_length=2, max_length=200)]
     claim_amount: Money | None = None
-    occurred_on: date | None = None
+    occurred_on: EventDate | None = None  # 1900-01-01 .. today
     arbitration_agreement: StrictBool = False
     status_matter: StrictBool = False
     referral: CourtReferral | None = None
@@ -96,13 +97,6 @@ class CaseCreate(BaseModel):
         if PartyRole.APPLICANT not in roles or PartyRole.RESPONDENT not in roles:
             raise ValueError("至少需要一名申请人（applicant）和一名被申请人（respondent）")
         return parties
-
-    @field_validator("occurred_on")
-    @classmethod
-    def _not_future(cls, v: date | None) -> date | None:
-        if v is not None and v > datetime.now(get_settings().tz).date():
-            raise ValueError("纠纷发生日期不能晚于今天")
-        return v
 
 
 class PartyPublic(BaseModel):
@@ -141,6 +135,8 @@ class DeadlinePublic(BaseModel):
     basis: str
     status: str
     provisional: bool
+    ref: str | None = None  # what the clock belongs to: "obligations[0]" for an obligation's enforcement
+    interrupted_on: date | None = None  # a limitation period: the day the mediation request interrupted it
 
 
 class DuplicatePublic(BaseModel):

@@ -177,6 +177,11 @@ class Deadline(SQLModel, table=True):
     reminder_lead_seconds: int | None = None
     remind_at: datetime | None = Field(default=None, sa_type=UTCDateTime())
     reminded_at: datetime | None = Field(default=None, sa_type=UTCDateTime())
+    # What the clock belongs to when a case has several of a kind (an obligation's enforcement clock:
+    # "obligations[0]"), and the day a limitation period was interrupted (the mediation request,
+    # 民法典 第195条; 劳动争议调解仲裁法 第27条第2款).
+    ref: str | None = Field(default=None, max_length=60)
+    interrupted_on: date | None = None
 
 
 class Document(SQLModel, table=True):

@@ -21,6 +21,7 @@ from models.tables import Deadline
 from states.enums import Channel, DisputeType, Trigger
 from workflows.clocks.calendar import DEFAULT_CALENDAR, LegalCalendar, end_of_day
 from workflows.engine.rows import DeadlineRow
+from workflows.errors import ClockOutOfRange
 
 
 class DeadlineKind(StrEnum):
@@ -243,7 +244,7 @@ def _profiles(
             False,
             "民事诉讼法 第250条（申请执行的期间为二年，从法律文书规定履行期间的最后一日起计算）；民事诉讼法 第206条（裁定有效后一方拒绝履行的，"
             "对方当事人可以向人民法院申请执行）",
-            starts="court_confirm（以调解协议所载最后一项履行期限为起算日；未载明的，以裁定生效之日起算）",
+            starts="court_confirm（每项义务一项期限，自该项义务履行期限的最后一日起算；未载明履行期限的，自裁定生效之日起算）",
             reminder_lead=30 * DAY,
             years=2,
             label="申请强制执行期限",
@@ -332,19 +333,29 @@ class Deadlines:
     def local_date(self, at: datetime) -> date:
         return at.astimezone(self.settings.tz).date()
 
-    def open(self, kind: DeadlineKind, *, start: date | None = None, profile: str | None = None) -> DeadlineRow:
+    def open(
+        self, kind: DeadlineKind, *, start: date | None = None, profile: str | None = None, ref: str | None = None
+    ) -> DeadlineRow:
+        """Open a clock of `kind` from `start` (default today); `ref` names what it belongs to when a case
+        has several of a kind (an obligation's enforcement: "obligations[0]")."""
         chosen = profile_named(profile, self.settings) if profile else profile_for(kind, self.case, self.settings)
-        return self._open(chosen, start)
+        return self._open(chosen, start, ref)
 
     def open_if_profiled(self, kind: DeadlineKind, *, start: date | None = None) -> DeadlineRow | None:
         """Open the clock of `kind` when a profile applies (a configurable clock may be switched off)."""
         chosen = find_profile(kind, self.case, self.settings)
         return None if chosen is None else self._open(chosen, start)
 
-    def _open(self, profile: DeadlineProfile, start: date | None) -> DeadlineRow:
+    def _open(self, profile: DeadlineProfile, start: date | None, ref: str | None = None) -> DeadlineRow:
         start = start or self.local_date(self.now)
-        days = profile.days if profile.years is None else (_plus_years(start, profile.years) - start).days
-        period = self.calendar.add(start, days, working_days=profile.working_days)
+        try:  # a start near the end of the calendar (a due date in 9998) is refused, never a 500
+            days = profile.days if profile.years is None else (_plus_years(start, profile.years) - start).days
+            period = self.calendar.add(start, days, working_days=profile.working_days)
+            due_at = period.due_at(self.settings.tz)
+        except (OverflowError, ValueError):
+            raise ClockOutOfRange(
+                f"{profile.label or profile.kind}：自 {start.isoformat()} 起算的期限超出可计算的日期范围"
+            ) from None
         lead = int(profile.reminder_lead.total_seconds()) if profile.reminder_lead else None
         row = DeadlineRow(
             {
@@ -356,7 +367,7 @@ class Deadlines:
                 "days": days,
                 "working_days": profile.working_days,
                 "last_day": period.last_day,
-                "due_at": period.due_at(self.settings.tz),
+                "due_at": due_at,
                 "status": str(DeadlineStatus.PENDING),
                 "basis": profile.basis,
                 "provisional": period.provisional,
@@ -367,6 +378,8 @@ class Deadlines:
                 "reminder_lead_seconds": lead,
                 "remind_at": None,
                 "reminded_at": None,
+                "ref": ref,
+                "interrupted_on": None,
             },
             new=True,
         )

@@ -119,3 +119,5 @@ class DeadlineRow(Record):
     reminder_lead_seconds: int | None
     remind_at: datetime | None
     reminded_at: datetime | None
+    ref: str | None
+    interrupted_on: date | None

@@ -1,13 +1,13 @@
 """Mediation (调处化解): its clock (extended with both parties' consent, paused and resumed), the
 agreement that ends it, and its end without one (failure, deemed failure, withdrawal)."""
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Annotated
 
 from pydantic import Field, StrictBool, field_validator, model_validator
 from sqlmodel import select
 
-from models.fields import Money, ShortText, Text
+from models.fields import DueDate, Money, RecordDateTime, ShortText, Text
 from models.tables import Party
 from states.enums import Trigger
 from workflows.clocks.deadlines import DeadlineKind as K, DeadlineStatus
@@ -32,7 +32,7 @@ class Obligation(Payload):
     obligee: Annotated[int, Field(strict=True, ge=0)]
     description: Text
     amount: Money | None = None
-    due_date: date | None = None
+    due_date: DueDate | None = None  # 1990-01-01 .. today + 30 years
     place: ShortText | None = None
 
     @model_validator(mode="after")
@@ -48,7 +48,7 @@ class ReachAgreement(Payload):
     obligations: Annotated[list[Obligation], Field(min_length=1, max_length=100)]
     # When the agreement was signed (and so took effect, 人民调解法 第29条). A time without an
     # offset, or a bare date, is read in JIEFEN_TIMEZONE.
-    signed_at: datetime
+    signed_at: RecordDateTime  # not before 1990-01-01 00:00
     form: str = "written"
     # The agreement confirms who owns property or an IP right (确权): 民诉法解释 第355条 makes such an
     # agreement inadmissible for judicial confirmation.
