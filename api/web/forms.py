@@ -26,6 +26,7 @@ FIELDS: dict[str, tuple[str, str]] = {
     "signed_at": ("签订时间", "datetime"),
     "form": ("协议形式", "form"),
     "ownership_confirmation": ("协议内容涉及物权或知识产权确权", "checkbox"),
+    "status_matter": ("协议内容确认或解除婚姻、亲子、收养等身份关系", "checkbox"),
     "court_code": ("人民法院", "court"),
     "ruling_no": ("裁定书文号", "text"),
     "body_code": ("仲裁机构代码", "text"),

@@ -37,6 +37,7 @@ def _resolve_request(ctx: Context) -> None:
     ctx.refs["competent_courts"] = courts
     ctx.refs["jurisdiction"] = why
     ctx.refs["ownership_confirmation"] = jurisdiction.ownership_confirmation(ctx.case.agreement)
+    ctx.refs["agreement_decides_status"] = bool((ctx.case.agreement or {}).get("status_matter"))
 
 
 def _request_confirmation(ctx: Context) -> None:
@@ -44,7 +45,7 @@ def _request_confirmation(ctx: Context) -> None:
     ctx.case.court_code = court.code
     ctx.deadlines.settle([K.CONFIRMATION_WINDOW], DeadlineStatus.MET)
     ctx.deadlines.open(K.COURT_DECISION)
-    warnings = jurisdiction.warnings(ctx.case.agreement)
+    warnings = jurisdiction.warnings(ctx.case.agreement) + jurisdiction.labour_warnings(ctx.session, ctx.case)
     # The hand-off row is written once the application's PDF is registered (_hand_off below).
     ctx.refs["package"] = handoffs.build_package(
         ctx.session, ctx.case, court, now=ctx.now, warnings=warnings, jurisdiction=ctx.refs.get("jurisdiction") or {}

@@ -53,6 +53,10 @@ class ReachAgreement(Payload):
     # The agreement confirms who owns property or an IP right (确权): 民诉法解释 第355条 makes such an
     # agreement inadmissible for judicial confirmation.
     ownership_confirmation: bool = False
+    # The agreement decides whether a marriage, parent–child or adoption relationship is valid, void or
+    # dissolved: 民诉法解释 第355条第1款第3项 makes it inadmissible for judicial confirmation. An agreement on
+    # maintenance or support payments alone does not.
+    status_matter: StrictBool = False
 
     @field_validator("form")
     @classmethod
@@ -87,6 +91,7 @@ def _reach_agreement(ctx: Context) -> None:
         "signed_at": signed.isoformat(),
         "form": p.form,
         **({"ownership_confirmation": True} if p.ownership_confirmation else {}),
+        **({"status_matter": True} if p.status_matter else {}),
         "mediator_code": ctx.case.mediator_code,
         "org_code": ctx.case.org_code,
     }
