@@ -180,3 +180,21 @@ def test_a_court_inbox_offset_beyond_any_inbox_is_422(lenient, login):
 
     assert r.status_code == 422, r.text[:300]
     assert r.json()["detail"][0]["loc"][-1] == "offset"
+
+
+# --- the web forms ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("typed", ["²", "9" * 5000, "١٢"])
+def test_a_web_form_number_that_int_cannot_read_is_refused_not_a_500(lenient, login, typed):
+    from tests.api.test_web_routes import web_login
+
+    case = case_in(lenient, login, "mediation")
+    csrf = web_login(lenient, "mediator1")
+    form = {"csrf": csrf, "days": typed, "reason": "鉴定", "consent": "on", "version": typed}
+
+    r = lenient.post(f"/cases/{case['id']}/actions/extend", data=form, follow_redirects=False)
+
+    assert r.status_code < 500, r.text[:300]
+    after = lenient.get(f"/api/v1/cases/{case['id']}", headers=login("mediator1")).json()
+    assert after["version"] == case["version"]
