@@ -6,7 +6,7 @@ in models/org_schemas.py.
 """
 
 import uuid
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -34,6 +34,7 @@ from models.fields import (
     validate_phone,
     validate_uscc,
 )
+from models.limitation import LimitationPublic, limitation_public
 from models.privacy import mask_id_number, mask_phone
 from states.enums import Channel, DisputeType, PartyKind, PartyRole, State
 from states.labels import STATE_LABELS
@@ -182,6 +183,8 @@ class CasePublic(BaseModel):
     # on the intake response, open cases that may be the same dispute.
     next_duty_day: date | None = None
     possible_duplicates: list[DuplicatePublic] | None = None
+    # 时效 (v2): the limitation period opened from occurred_on, with a warning when near or past.
+    limitation: LimitationPublic | None = None
 
     @classmethod
     def of(cls, case: Any, parties: list[Any], deadlines: list[Any]) -> "CasePublic":
@@ -211,6 +214,7 @@ class CasePublic(BaseModel):
             created_at=case.created_at,
             updated_at=case.updated_at,
             next_duty_day=getattr(case, "next_duty_day", None),
+            limitation=limitation_public(deadlines, datetime.now(UTC)),
         )
 
 

@@ -103,6 +103,7 @@ DEADLINE_STATUS_LABELS: dict[str, str] = {
     "fired": "已到期",
     "cancelled": "已取消",
     "met": "已完成",
+    "interrupted": "已中断",
 }
 
 LEVEL_LABELS: dict[str, str] = {

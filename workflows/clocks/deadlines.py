@@ -19,6 +19,7 @@ from sqlalchemy.engine import Connection
 from models.settings import Settings, get_settings
 from models.tables import Deadline
 from states.enums import Channel, DisputeType, Trigger
+from workflows.clocks import limitation
 from workflows.clocks.calendar import DEFAULT_CALENDAR, LegalCalendar, end_of_day
 from workflows.engine.rows import DeadlineRow
 from workflows.errors import ClockOutOfRange
@@ -32,6 +33,7 @@ class DeadlineKind(StrEnum):
     ARBITRATION_AWARD = "arbitration_award"
     FOLLOWUP = "followup"
     ENFORCEMENT = "enforcement"
+    LIMITATION = "limitation"  # 时效: profiles in workflows/clocks/limitation.py
 
 
 class DeadlineStatus(StrEnum):
@@ -40,6 +42,7 @@ class DeadlineStatus(StrEnum):
     FIRED = "fired"
     CANCELLED = "cancelled"
     MET = "met"
+    INTERRUPTED = "interrupted"  # a limitation period broken off by a request (民法典 第195条)
 
 
 OPEN_STATUSES = (DeadlineStatus.PENDING, DeadlineStatus.PAUSED)
@@ -248,6 +251,21 @@ def _profiles(
             reminder_lead=30 * DAY,
             years=2,
             label="申请强制执行期限",
+        ),
+        *(
+            DeadlineProfile(
+                r.name,
+                K.LIMITATION,
+                365 * r.years,  # nominal: counted in years (民法典 第201条)
+                False,
+                r.basis,
+                dispute_types=r.dispute_types,
+                starts=limitation.STARTS,
+                reminder_lead=r.reminder_days * DAY,
+                label=r.label,
+                years=r.years,
+            )
+            for r in limitation.RULES
         ),
     )
 
