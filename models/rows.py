@@ -126,3 +126,5 @@ class DeadlineRow(Record):
     counted_days: int | None
     paused_on: date | None
     remaining_days: int | None
+    ref: str | None
+    interrupted_on: date | None

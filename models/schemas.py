@@ -6,7 +6,7 @@ in models/org_schemas.py.
 """
 
 import uuid
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -22,8 +22,10 @@ from pydantic import (
 
 from models.fields import (
     Code,
+    EventDate,
     LocalDateTime,
     Money,
+    RecordDate,
     RegionCode,
     ShortText,
     Text,
@@ -32,8 +34,8 @@ from models.fields import (
     validate_phone,
     validate_uscc,
 )
+from models.limitation import LimitationPublic, limitation_public
 from models.privacy import mask_id_number, mask_phone
-from models.settings import get_settings
 from states.enums import Channel, DisputeType, PartyKind, PartyRole, State
 from states.labels import STATE_LABELS
 from states.notices import notices_for
@@ -87,7 +89,7 @@ class CourtReferral(BaseModel):
     # 特邀调解规定 第27条. Not stated: ordinary.
     procedure: Literal["ordinary", "summary"] | None = None
     reference: ShortText | None = None
-    received_on: date | None = None
+    received_on: RecordDate | None = None
 
 
 class CaseCreate(BaseModel):
@@ -99,7 +101,7 @@ class CaseCreate(BaseModel):
     region: RegionCode
     parties: Annotated[list[PartyCreate], Field(min_length=2, max_length=200)]
     claim_amount: Money | None = None
-    occurred_on: date | None = None
+    occurred_on: EventDate | None = None  # 1900-01-01 .. today
     arbitration_agreement: StrictBool = False
     status_matter: StrictBool = False
     referral: CourtReferral | None = None
@@ -120,13 +122,6 @@ class CaseCreate(BaseModel):
         if PartyRole.APPLICANT not in roles or PartyRole.RESPONDENT not in roles:
             raise ValueError("至少需要一名申请人（applicant）和一名被申请人（respondent）")
         return parties
-
-    @field_validator("occurred_on")
-    @classmethod
-    def _not_future(cls, v: date | None) -> date | None:
-        if v is not None and v > datetime.now(get_settings().tz).date():
-            raise ValueError("纠纷发生日期不能晚于今天")
-        return v
 
 
 class PartyPublic(BaseModel):
@@ -170,6 +165,8 @@ class DeadlinePublic(BaseModel):
     status: str
     provisional: bool
     remaining_days: int | None = None  # while paused: the days of its unit left after the pause day (v2)
+    ref: str | None = None  # what the clock belongs to: "obligations[0]" for an obligation's enforcement
+    interrupted_on: date | None = None  # a limitation period: the day the mediation request interrupted it
 
 
 class NoticePublic(BaseModel):
@@ -228,6 +225,8 @@ class CasePublic(BaseModel):
     land_requisition: bool = False
     domestic_violence: bool = False
     notices: list[NoticePublic] = []
+    # 时效 (v2): the limitation period opened from occurred_on, with a warning when near or past.
+    limitation: LimitationPublic | None = None
 
     @classmethod
     def of(cls, case: Any, parties: list[Any], deadlines: list[Any]) -> "CasePublic":
@@ -267,6 +266,7 @@ class CasePublic(BaseModel):
                     land_requisition=bool(getattr(case, "land_requisition", False)),
                 )
             ],
+            limitation=limitation_public(deadlines, datetime.now(UTC)),
         )
 
 

@@ -195,6 +195,11 @@ class Deadline(SQLModel, table=True):
     counted_days: int | None = None
     paused_on: date | None = None
     remaining_days: int | None = None
+    # What the clock belongs to when a case has several of a kind (an obligation's enforcement clock:
+    # "obligations[0]"), and the day a limitation period was interrupted (the mediation request,
+    # 民法典 第195条; 劳动争议调解仲裁法 第27条第2款).
+    ref: str | None = Field(default=None, max_length=60)
+    interrupted_on: date | None = None
 
 
 class Document(SQLModel, table=True):

@@ -1,5 +1,7 @@
 """Every Chinese label staff and parties read, in one place (keys are the enums' values)."""
 
+from datetime import datetime, timedelta, tzinfo
+
 from states.enums import Channel, DisputeType, Level, OrgKind, PartyRole, Role, State, Stationing, Trigger
 
 STATE_LABELS: dict[State, str] = {
@@ -93,6 +95,7 @@ DEADLINE_KIND_LABELS: dict[str, str] = {
     "arbitration_award": "仲裁裁决期限",
     "followup": "回访期限",
     "enforcement": "申请强制执行期限",
+    "limitation": "时效期间",
 }
 
 DEADLINE_STATUS_LABELS: dict[str, str] = {
@@ -101,6 +104,7 @@ DEADLINE_STATUS_LABELS: dict[str, str] = {
     "fired": "已到期",
     "cancelled": "已取消",
     "met": "已完成",
+    "interrupted": "已中断",
 }
 
 LEVEL_LABELS: dict[str, str] = {
@@ -143,3 +147,22 @@ DOCUMENT_TITLES: dict[str, str] = {
     "termination_notice": "终止调解告知书",
     "acceptance_notice": "案件分流受理告知书",
 }
+
+# Time zones whose clock is 北京时间 (UTC+8, the national standard time).
+BEIJING_ZONES = frozenset({"Asia/Shanghai", "Asia/Chongqing", "Asia/Harbin", "PRC"})
+
+
+def zone_label(tz: tzinfo | None) -> str:
+    """How a message names the zone of the times it shows: 北京时间, or the zone's own name."""
+    key = getattr(tz, "key", None) or (tz.tzname(None) if tz is not None else None) or "UTC"
+    return "北京时间" if key in BEIJING_ZONES else key
+
+
+def local_text(at: datetime) -> str:
+    """An aware time, already in the zone to show, for a message: "2026-12-31 24:00（北京时间）". A deadline's
+    end (00:00 of the next day) reads as 24:00 of its last day (民法典 第203条)."""
+    if (at.hour, at.minute, at.second, at.microsecond) == (0, 0, 0, 0):
+        text = f"{(at - timedelta(days=1)).date().isoformat()} 24:00"
+    else:
+        text = at.strftime("%Y-%m-%d %H:%M")
+    return f"{text}（{zone_label(at.tzinfo)}）"

@@ -23,8 +23,6 @@ class DisputeRemedies:
     arbitration: ArbitrationRemedy
     arbitration_basis: str
     arbitration_body_kind: OrgKind | None  # the kind of body competent to arbitrate
-    # Judicial confirmation is refused for status matters of this type (民诉法解释 第355条).
-    status_matters_unconfirmable: bool = False
 
 
 _AGREEMENT_BASIS = "仲裁法 第4条（当事人采用仲裁方式解决纠纷，应当双方自愿，达成仲裁协议）"
@@ -53,7 +51,6 @@ REMEDIES: MappingProxyType[DisputeType, DisputeRemedies] = MappingProxyType(
             ArbitrationRemedy.NEVER,
             "仲裁法 第3条（婚姻、收养、监护、扶养、继承纠纷不能仲裁）",
             None,
-            status_matters_unconfirmable=True,
         ),
         **{
             t: _agreement(t)

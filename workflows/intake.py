@@ -1,4 +1,6 @@
-"""Intake (受理登记): a new case, its parties and its first audit event in one transaction."""
+"""Intake (受理登记): a new case, its parties, its limitation period (when `occurred_on` is given: opened and,
+the case being a request for mediation, interrupted; workflows/clocks/limitation.py) and its first audit
+event in one transaction."""
 
 import uuid
 from datetime import UTC, datetime
@@ -14,6 +16,9 @@ from models.settings import get_settings
 from models.tables import Case, CaseCounter, IdempotencyKey, Party
 from states.enums import Role, State
 from workflows.access import Actor, in_region
+from workflows.clocks.calendar import calendar_for
+from workflows.clocks.deadlines import Deadlines
+from workflows.clocks.limitation import open_at_intake as open_limitation
 from workflows.engine.write import append_event
 from workflows.errors import Forbidden, PayloadInvalid
 
@@ -103,6 +108,10 @@ def open_case(
                 updated_at=now,
             )
             case = CaseRow(draft.model_dump(), new=True)
+            clocks = limitation = None
+            if data.occurred_on is not None:  # 时效: opened, and interrupted by this request for mediation
+                clocks = Deadlines(case, [], now=now, calendar=calendar_for(conn))
+                limitation = open_limitation(clocks, data.occurred_on, requested_on=now.astimezone(tz).date())
             append_event(
                 conn,
                 case,
@@ -131,6 +140,7 @@ def open_case(
                         }
                         for p in data.parties
                     ],
+                    **({"limitation": limitation} if limitation else {}),
                 },
             )
             conn.execute(
@@ -153,6 +163,8 @@ def open_case(
                     for i, p in enumerate(data.parties)
                 ],
             )
+            if clocks is not None:
+                clocks.write(conn)
             if idempotency_key is not None:
                 conn.execute(
                     KEYS.insert(),

@@ -1,6 +1,7 @@
 """The web forms: how each field is asked for, and how a posted form becomes the body the API takes.
 Presentation and parsing only; validation is the API's own (CaseCreate, the engine's payload checks)."""
 
+import re
 import uuid
 from collections.abc import Callable, Mapping
 from datetime import datetime, tzinfo
@@ -26,6 +27,7 @@ FIELDS: dict[str, tuple[str, str]] = {
     "signed_at": ("签订时间", "datetime"),
     "form": ("协议形式", "form"),
     "ownership_confirmation": ("协议内容涉及物权或知识产权确权", "checkbox"),
+    "status_matter": ("协议内容确认或解除婚姻、亲子、收养等身份关系", "checkbox"),
     "court_code": ("人民法院", "court"),
     "ruling_no": ("裁定书文号", "text"),
     "body_code": ("仲裁机构代码", "text"),
@@ -184,13 +186,19 @@ def _obligations(raw: FormData) -> list[dict[str, Any]]:
         ob: dict[str, Any] = {"description": desc}
         for k in ("obligor", "obligee"):
             v = str(raw.get(f"ob{i}_{k}", "")).strip()
-            ob[k] = int(v) if v.isdigit() else v
+            ob[k] = as_int(v)
         for k in ("amount", "due_date", "payment_method", "place"):
             v = str(raw.get(f"ob{i}_{k}", "")).strip()
             if v:
                 ob[k] = v
         obligations.append(ob)
     return obligations
+
+
+def as_int(v: str) -> int | str:
+    """An integer typed in ASCII digits (at most 18), else the text as typed: the payload's validation
+    refuses it with 422. (`str.isdigit` accepts "²" and 5000-digit strings, which `int` does not.)"""
+    return int(v) if re.fullmatch(r"-?[0-9]{1,18}", v) else v
 
 
 def action_payload(fields: list[str], raw: FormData, tz: tzinfo) -> dict[str, Any]:
@@ -207,8 +215,8 @@ def action_payload(fields: list[str], raw: FormData, tz: tzinfo) -> dict[str, An
             v = str(raw.get(name, "")).strip()
             if not v:
                 continue
-            if kind == "number" and v.lstrip("-").isdigit():
-                out[name] = int(v)
+            if kind == "number":
+                out[name] = as_int(v)
             elif kind == "datetime":
                 try:
                     out[name] = datetime.fromisoformat(v).replace(tzinfo=tz).isoformat()

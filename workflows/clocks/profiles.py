@@ -11,6 +11,7 @@ from typing import Any
 
 from models.settings import Settings, get_settings
 from states.enums import Channel, DisputeType, Trigger
+from workflows.clocks import limitation
 
 
 class DeadlineKind(StrEnum):
@@ -21,6 +22,7 @@ class DeadlineKind(StrEnum):
     ARBITRATION_AWARD = "arbitration_award"
     FOLLOWUP = "followup"
     ENFORCEMENT = "enforcement"
+    LIMITATION = "limitation"  # 时效: profiles in workflows/clocks/limitation.py
 
 
 class DeadlineStatus(StrEnum):
@@ -29,6 +31,7 @@ class DeadlineStatus(StrEnum):
     FIRED = "fired"
     CANCELLED = "cancelled"
     MET = "met"
+    INTERRUPTED = "interrupted"  # a limitation period broken off by a request (民法典 第195条)
 
 
 OPEN_STATUSES = (DeadlineStatus.PENDING, DeadlineStatus.PAUSED)
@@ -297,10 +300,25 @@ def _profiles(
             False,
             "民事诉讼法 第250条（申请执行的期间为二年，从法律文书规定履行期间的最后一日起计算）；民事诉讼法 第206条（裁定有效后一方拒绝履行的，"
             "对方当事人可以向人民法院申请执行）",
-            starts="court_confirm（以调解协议所载最后一项履行期限为起算日；未载明的，以裁定生效之日起算）",
+            starts="court_confirm（每项义务一项期限，自该项义务履行期限的最后一日起算；未载明履行期限的，自裁定生效之日起算）",
             reminder_lead=30 * DAY,
             months=24,
             label="申请强制执行期限",
+        ),
+        *(
+            DeadlineProfile(
+                r.name,
+                K.LIMITATION,
+                365 * r.years,  # nominal: counted in years (民法典 第201条)
+                False,
+                r.basis,
+                dispute_types=r.dispute_types,
+                starts=limitation.STARTS,
+                reminder_lead=r.reminder_days * DAY,
+                label=r.label,
+                months=12 * r.years,
+            )
+            for r in limitation.RULES
         ),
     )
 

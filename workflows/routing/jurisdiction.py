@@ -22,7 +22,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from models.tables import Organization, Party
-from states.enums import Channel, CourtLevel, OrgKind
+from states.enums import Channel, CourtLevel, DisputeType, OrgKind
 from states.labels import OBLIGATION_FIELD_LABELS
 
 COUNTY_DIGITS = 6
@@ -142,6 +142,44 @@ def warnings(agreement: dict[str, Any] | None) -> list[dict[str, Any]]:
                     "missing": missing,
                     "message": f"第{i + 1}项给付义务未载明{'、'.join(OBLIGATION_FIELD_LABELS[f] for f in missing)}，"
                     "可能因内容不明确被驳回（民诉法解释 第358条第5项）",
+                }
+            )
+    return out
+
+
+# 劳动争议解释(一) 第52条: a labour agreement reached before a people's mediation committee on payment
+# obligations alone may be confirmed. Whether 民事诉讼法 第205条 (2021: agreements of any lawfully
+# established mediation organization) now admits others is unsettled, so this is a warning for the court
+# (民诉法解释 第355条第1款第1项 is the court's to apply), never a refusal that would cost the parties it.
+LABOUR_CONFIRMATION_BASIS = (
+    "劳动争议解释(一) 第52条（在人民调解委员会主持下仅就给付义务达成的调解协议，可以申请司法确认）"
+)
+NOT_PEOPLES_MEDIATION_COMMITTEES = frozenset({OrgKind.LABOUR_MEDIATION, OrgKind.COMMERCIAL_MEDIATION})
+
+
+def labour_warnings(session: Session, case: Any) -> list[dict[str, Any]]:
+    """What may put a labour agreement outside 第52条: a mediation body that is not a people's mediation
+    committee, or an obligation that is not a payment (no amount, not worded as one)."""
+    if case.dispute_type != DisputeType.LABOUR:
+        return []
+    out: list[dict[str, Any]] = []
+    org = (
+        session.exec(select(Organization).where(Organization.code == case.org_code)).first() if case.org_code else None
+    )
+    if org is not None and org.kind in NOT_PEOPLES_MEDIATION_COMMITTEES:
+        out.append(
+            {
+                "rule": "labour_confirmation",
+                "message": f"本协议由{org.name}主持达成，不是人民调解委员会，可能不属于司法确认的受理范围（{LABOUR_CONFIRMATION_BASIS}）",
+            }
+        )
+    for i, o in enumerate((case.agreement or {}).get("obligations") or []):
+        if not o.get("amount") and not PAYMENT_WORDING.search(o.get("description") or ""):
+            out.append(
+                {
+                    "rule": "labour_confirmation",
+                    "obligation": i,
+                    "message": f"第{i + 1}项义务不是给付义务，可能不属于司法确认的受理范围（{LABOUR_CONFIRMATION_BASIS}）",
                 }
             )
     return out

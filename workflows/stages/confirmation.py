@@ -8,6 +8,7 @@ from models.fields import Code, ShortText
 from models.tables import Organization
 from states.enums import Trigger
 from workflows.clocks.deadlines import DeadlineKind as K, DeadlineStatus
+from workflows.errors import ClockOutOfRange
 from workflows.outbox import handoffs
 from workflows.routing import jurisdiction
 from workflows.stages.base import Context, Empty, Payload, Reason, Stage, find_org, flag, unflag
@@ -37,6 +38,7 @@ def _resolve_request(ctx: Context) -> None:
     ctx.refs["competent_courts"] = courts
     ctx.refs["jurisdiction"] = why
     ctx.refs["ownership_confirmation"] = jurisdiction.ownership_confirmation(ctx.case.agreement)
+    ctx.refs["agreement_decides_status"] = bool((ctx.case.agreement or {}).get("status_matter"))
 
 
 def _request_confirmation(ctx: Context) -> None:
@@ -44,7 +46,7 @@ def _request_confirmation(ctx: Context) -> None:
     ctx.case.court_code = court.code
     ctx.deadlines.settle([K.CONFIRMATION_WINDOW], DeadlineStatus.MET)
     ctx.deadlines.open(K.COURT_DECISION)
-    warnings = jurisdiction.warnings(ctx.case.agreement)
+    warnings = jurisdiction.warnings(ctx.case.agreement) + jurisdiction.labour_warnings(ctx.session, ctx.case)
     # The hand-off row is written once the application's PDF is registered (_hand_off below).
     ctx.refs["package"] = handoffs.build_package(
         ctx.session, ctx.case, court, now=ctx.now, warnings=warnings, jurisdiction=ctx.refs.get("jurisdiction") or {}
@@ -80,17 +82,40 @@ def _court_decided(ctx: Context) -> None:
         now=ctx.now,
         seq=ctx.case.event_seq + 1,
     )
-    if confirmed:  # 申请强制执行: two years from the last performance day (民事诉讼法 第250条)
-        row = ctx.deadlines.open(K.ENFORCEMENT, start=_last_performance_day(ctx))
-        ctx.record["enforcement_due_at"] = row.due_at.isoformat()
+    if confirmed:
+        _open_enforcement(ctx)
 
 
-def _last_performance_day(ctx: Context) -> date:
-    """The last due date among the obligations; none stated: the day the ruling takes effect (today)."""
-    dates = [o["due_date"] for o in (ctx.case.agreement or {}).get("obligations") or [] if o.get("due_date")]
-    if dates:
-        return date.fromisoformat(max(dates))
-    return ctx.deadlines.local_date(ctx.now)
+def _open_enforcement(ctx: Context) -> None:
+    """申请强制执行 (民事诉讼法 第250条): one clock per obligation, two years from its own last day of
+    performance; an undated one from the day the ruling takes effect (a confirmation ruling, 一审终审, is
+    taken to take effect the day it is recorded here). A due date the calendar cannot count from (stored
+    before payloads were bounded) opens no clock and is recorded in the event: the ruling is never blocked."""
+    ruling_day = ctx.deadlines.local_date(ctx.now)
+    obligations = (ctx.case.agreement or {}).get("obligations") or [{}]
+    opened: list[dict[str, str]] = []
+    unscheduled: list[dict[str, str]] = []
+    for i, ob in enumerate(obligations):
+        ref = f"obligations[{i}]" if ob else None
+        start = _due_date(ob) or ruling_day
+        try:
+            row = ctx.deadlines.open(K.ENFORCEMENT, start=start, ref=ref)
+        except ClockOutOfRange as e:
+            unscheduled.append({"ref": ref or "", "reason": e.detail})
+            continue
+        opened.append({"ref": ref or "", "start_date": start.isoformat(), "due_at": row.due_at.isoformat()})
+    ctx.record["enforcement"] = opened
+    if opened:  # the latest of them, as before one clock per obligation
+        ctx.record["enforcement_due_at"] = max(o["due_at"] for o in opened)
+    if unscheduled:
+        ctx.record["enforcement_unscheduled"] = unscheduled
+
+
+def _due_date(obligation: dict[str, object]) -> date | None:
+    try:
+        return date.fromisoformat(str(obligation["due_date"])) if obligation.get("due_date") else None
+    except ValueError:
+        return None
 
 
 def _court_overdue(ctx: Context) -> None:
