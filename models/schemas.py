@@ -1,9 +1,5 @@
-"""API schemas for cases: CaseCreate / CasePublic / CasesPublic, what hangs off a case
-(parties, deadlines, events, documents, actions, hand-offs) and supervision.
-
-Field types and their validators are in models/fields.py; organizations and a case's routing record
-in models/org_schemas.py.
-"""
+"""API schemas for cases (CaseCreate / CasePublic / CasesPublic), what hangs off a case, and supervision.
+Field types and validators: models/fields.py; organizations and routing records: models/org_schemas.py."""
 
 import uuid
 from datetime import UTC, date, datetime
