@@ -32,7 +32,7 @@ from models.fields import (
     validate_phone,
     validate_uscc,
 )
-from models.privacy import mask_id_number, mask_phone
+from models.privacy import mask_agents, mask_id_number, mask_phone
 from models.settings import get_settings
 from states.enums import Channel, DisputeType, PartyKind, PartyRole, State
 from states.labels import STATE_LABELS
@@ -186,6 +186,10 @@ class CasePublic(BaseModel):
     # on the intake response, open cases that may be the same dispute.
     next_duty_day: date | None = None
     possible_duplicates: list[DuplicatePublic] | None = None
+    # After mediation: the arbitration record, and the judicial confirmation record (agents' identity
+    # numbers masked, like the parties').
+    arbitration: dict[str, Any] | None = None
+    confirmation: dict[str, Any] | None = None
 
     @classmethod
     def of(cls, case: Any, parties: list[Any], deadlines: list[Any]) -> "CasePublic":
@@ -215,6 +219,8 @@ class CasePublic(BaseModel):
             created_at=case.created_at,
             updated_at=case.updated_at,
             next_duty_day=getattr(case, "next_duty_day", None),
+            arbitration=getattr(case, "arbitration", None),
+            confirmation=mask_agents(getattr(case, "confirmation", None)),
         )
 
 

@@ -13,7 +13,7 @@ from sqlmodel import Session, select
 
 from models.tables import Case, Document
 from states.enums import State, Trigger
-from tests.factories import COURT, ID_A, ID_B, T0, USCC_A, actor, make_case
+from tests.factories import ID_A, ID_B, T0, USCC_A, actor, confirmation_request, make_case
 from workflows.engine import fire
 
 RARE_NAMES = ("王堃", "陈赟喆", "刘䶮", "𠮷野家")  # U+5803, U+8D5F/U+5586, U+4DAE (Ext-A), U+20BB7 (Ext-B)
@@ -128,7 +128,7 @@ def agreement_case(session: Session, **over: Any) -> Case:
         case_id=case.id,
         trigger=Trigger.REQUEST_CONFIRMATION,
         actor=actor(session, "mediator1"),
-        payload={"court_code": COURT},
+        payload=confirmation_request(),
         now=at + timedelta(hours=1),
     )
 

@@ -31,6 +31,9 @@ class DeadlineKind(StrEnum):
     ARBITRATION_AWARD = "arbitration_award"
     FOLLOWUP = "followup"
     ENFORCEMENT = "enforcement"
+    ARBITRATION_ACCEPTANCE = "arbitration_acceptance"
+    AWARD_CHALLENGE = "award_challenge"
+    AWARD_SET_ASIDE = "award_set_aside"
 
 
 class DeadlineStatus(StrEnum):
@@ -79,7 +82,7 @@ def profiles(settings: Settings | None = None) -> tuple[DeadlineProfile, ...]:
     s = settings or get_settings()
     return _profiles(
         s.diversion_acceptance_working_days, s.mediation_default_days, s.court_decision_profile, s.followup_days
-    )
+    ) + _arbitration_profiles(s.labour_arbitration_acceptance_working_days)
 
 
 DAY = timedelta(days=1)
@@ -123,7 +126,7 @@ def _profiles(
             "劳动争议调解仲裁法 第14条（自劳动争议调解组织收到调解申请之日起十五日内未达成调解协议的，当事人可以依法申请仲裁）",
             on_expiry=Trigger.MEDIATION_TIMEOUT,
             dispute_types=frozenset({DisputeType.LABOUR}),
-            starts=_MEDIATION_STARTS,
+            starts=_LABOUR_MEDIATION_STARTS,
             reminder_lead=3 * DAY,
             label="劳动争议调解期限",
         ),
@@ -181,7 +184,7 @@ def _profiles(
             "民事诉讼法 第187条（人民法院适用特别程序审理的案件，应当在立案之日起三十日内审结；有特殊情况需要延长的，由本院院长批准）",
             on_expiry=Trigger.COURT_OVERDUE,
             enabled=court_profile == "statute",
-            starts="request_confirmation（申请司法确认之日）",
+            starts="request_confirmation（申请司法确认之日）；court_file 登记立案的，自立案之日重新计算",
             reminder_lead=3 * DAY,
             label="司法确认审结期限",
         ),
@@ -207,7 +210,7 @@ def _profiles(
             False,
             "劳动争议调解仲裁法 第43条（仲裁庭裁决劳动争议案件，应当自劳动争议仲裁委员会受理仲裁申请之日起四十五日内结束；"
             "案情复杂需要延期的，经仲裁委员会主任批准，可以延期并书面通知当事人，但是延长期限不得超过十五日）",
-            starts="refer_arbitration 至劳动人事争议仲裁委员会（受理日未知，按引导仲裁之日计）",
+            starts="arbitration_accepted（劳动人事争议仲裁委员会受理之日，accepted_on）",
             reminder_lead=5 * DAY,
             max_extension_days=15,
             label="劳动争议仲裁裁决期限",
@@ -247,6 +250,68 @@ def _profiles(
             reminder_lead=30 * DAY,
             years=2,
             label="申请强制执行期限",
+        ),
+    )
+
+
+# --- labour (and land) arbitration after mediation: acceptance, the award's challenge -------------------
+
+_LABOUR_MEDIATION_STARTS = "divert / escalate / decline / diversion_timeout（劳动争议调解组织收到调解申请之日；在该组织窗口受理的，为受理登记之日）"
+
+
+@lru_cache(maxsize=4)
+def _arbitration_profiles(acceptance_working_days: bool) -> tuple[DeadlineProfile, ...]:
+    K = DeadlineKind
+    return (
+        DeadlineProfile(
+            "arbitration_acceptance.labour",
+            K.ARBITRATION_ACCEPTANCE,
+            5,
+            acceptance_working_days,
+            "劳动争议调解仲裁法 第29条（劳动争议仲裁委员会收到仲裁申请之日起五日内，认为符合受理条件的，应当受理；"
+            "对不予受理或者逾期未作出决定的，申请人可以就该劳动争议事项向人民法院提起诉讼）；“五日”按劳动人事争议仲裁办案规则"
+            " 第19条计为工作日（待核实，可配置：JIEFEN_LABOUR_ARBITRATION_ACCEPTANCE_WORKING_DAYS；工作日届满更晚，不致过早届满）",
+            dispute_types=frozenset({DisputeType.LABOUR}),
+            configurable=True,
+            starts="refer_arbitration（仲裁委员会收到仲裁申请之日，applied_on；未填写的，为引导仲裁之日）",
+            reminder_lead=DAY,
+            label="劳动争议仲裁受理审查期限",
+        ),
+        DeadlineProfile(
+            "award_challenge.labour",
+            K.AWARD_CHALLENGE,
+            15,
+            False,
+            "劳动争议调解仲裁法 第48条、第50条（劳动者对终局裁决不服的，当事人对其他裁决不服的，可以自收到仲裁裁决书之日起"
+            "十五日内向人民法院提起诉讼；期满不起诉的，裁决书发生法律效力）",
+            dispute_types=frozenset({DisputeType.LABOUR}),
+            starts="record_award（收到仲裁裁决书之日，received_on）",
+            reminder_lead=3 * DAY,
+            label="不服劳动争议仲裁裁决起诉期限",
+        ),
+        DeadlineProfile(
+            "award_set_aside.labour",
+            K.AWARD_SET_ASIDE,
+            30,
+            False,
+            "劳动争议调解仲裁法 第49条（用人单位有证据证明终局裁决有法定情形的，可以自收到仲裁裁决书之日起三十日内"
+            "向劳动争议仲裁委员会所在地的中级人民法院申请撤销裁决）",
+            dispute_types=frozenset({DisputeType.LABOUR}),
+            starts="record_award 终局裁决（收到仲裁裁决书之日，received_on）",
+            reminder_lead=5 * DAY,
+            label="申请撤销劳动争议终局裁决期限",
+        ),
+        DeadlineProfile(
+            "award_challenge.land",
+            K.AWARD_CHALLENGE,
+            30,
+            False,
+            "农村土地承包经营纠纷调解仲裁法 第48条（当事人不服仲裁裁决的，可以自收到裁决书之日起三十日内向人民法院起诉；"
+            "逾期不起诉的，裁决书即发生法律效力）",
+            dispute_types=frozenset({DisputeType.LAND_CONTRACT}),
+            starts="record_award（收到仲裁裁决书之日，received_on）",
+            reminder_lead=5 * DAY,
+            label="不服农村土地承包仲裁裁决起诉期限",
         ),
     )
 

@@ -53,6 +53,9 @@ class ReachAgreement(Payload):
     # The agreement confirms who owns property or an IP right (确权): 民诉法解释 第355条 makes such an
     # agreement inadmissible for judicial confirmation.
     ownership_confirmation: bool = False
+    # The agreement settles unpaid wages (劳动报酬) alone: if the employer does not pay, the worker may sue
+    # directly (劳动争议解释(一) 第51条).
+    wages_only: StrictBool = False
 
     @field_validator("form")
     @classmethod
@@ -87,6 +90,7 @@ def _reach_agreement(ctx: Context) -> None:
         "signed_at": signed.isoformat(),
         "form": p.form,
         **({"ownership_confirmation": True} if p.ownership_confirmation else {}),
+        **({"wages_only": True} if p.wages_only else {}),
         "mediator_code": ctx.case.mediator_code,
         "org_code": ctx.case.org_code,
     }

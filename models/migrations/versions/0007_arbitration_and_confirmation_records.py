@@ -1,0 +1,34 @@
+"""arbitration and judicial confirmation records on the case
+
+- cases.arbitration: the application's receipt by the arbitration body, its acceptance or refusal,
+  extensions of the award period and the award (劳动争议调解仲裁法 第29条、第43条、第47条至第50条).
+- cases.confirmation: the joint applications for judicial confirmation with their signatories and
+  agents (民诉法解释 第351条), the court's 立案 and extensions (民事诉讼法 第187条), a refusal and its
+  kind, a withdrawal (第357条).
+
+Revision ID: 0007
+Revises: 0006
+Create Date: 2026-12-01 10:00:00
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0007"
+down_revision: str | None = "0006"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("cases", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("arbitration", sa.JSON(), nullable=True))
+        batch_op.add_column(sa.Column("confirmation", sa.JSON(), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("cases", schema=None) as batch_op:
+        batch_op.drop_column("confirmation")
+        batch_op.drop_column("arbitration")
