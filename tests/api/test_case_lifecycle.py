@@ -130,6 +130,9 @@ def test_a_neighbour_dispute_runs_from_intake_to_followup(client, login):
     assert set(client.get(f"/api/v1/cases/{cid}/actions", headers=court).json()["allowed"]) == {
         "court_confirm",
         "court_reject",
+        "court_file",
+        "court_extend",
+        "withdraw_confirmation",
     }
 
     # 裁定确认有效: the hand-off leaves the pending inbox

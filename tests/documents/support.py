@@ -112,7 +112,8 @@ def rendered(doc: Document) -> Rendered:
 
 def agreement_case(session: Session, **over: Any) -> Case:
     """A case with rare-character names and three obligations, walked to judicial confirmation."""
-    case = make_case(session, state=State.MEDIATION, parties=over.pop("parties", PARTIES), **over)
+    parties = over.pop("parties", PARTIES)
+    case = make_case(session, state=State.MEDIATION, parties=parties, **over)
     at = T0 + timedelta(hours=3)
     payload = {**AGREEMENT, "signed_at": (at - timedelta(minutes=10)).isoformat()}
     case = fire(
@@ -128,7 +129,7 @@ def agreement_case(session: Session, **over: Any) -> Case:
         case_id=case.id,
         trigger=Trigger.REQUEST_CONFIRMATION,
         actor=actor(session, "mediator1"),
-        payload=confirmation_request(),
+        payload=confirmation_request(applicants=list(range(len(parties)))),  # every party signs
         now=at + timedelta(hours=1),
     )
 
