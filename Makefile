@@ -13,9 +13,9 @@ APT_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-
 # Only for `make bench`: LibreOffice, the baseline the agreement PDF is measured against.
 BENCH_APT_PACKAGES := libreoffice-writer-nogui
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-# LINT=1: `make test` runs `make lint` (ruff check, ruff format --check, mypy) before pytest and stops
-# if it fails. 0 until the whole tree has been formatted and mypy is clean; `make lint` works either way.
-LINT ?= 0
+# `make test` runs `make lint` (ruff check, ruff format --check, mypy) first and stops if it fails;
+# `make test SKIP_LINT=1` skips it while you work. (Not `LINT`: GNU make predefines LINT = lint.)
+SKIP_LINT ?=
 
 .PHONY: setup system apt run lint test bench clean
 
@@ -49,7 +49,7 @@ lint: setup
 	$(BIN)/mypy || status=1; \
 	exit $$status
 
-test: setup $(if $(filter 1,$(LINT)),lint)
+test: setup $(if $(SKIP_LINT),,lint)
 	$(BIN)/python -m pytest
 
 bench: setup

@@ -1,9 +1,9 @@
 """The FastAPI application factory."""
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy.engine import Engine
 
@@ -48,7 +48,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, *
     errors.install(app)
 
     @app.middleware("http")
-    async def bearer_before_body(request: Request, call_next):  # type: ignore[no-untyped-def]
+    async def bearer_before_body(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
         """No token, no parsing: a request without a valid token is 401 before its body is read
         (FastAPI would otherwise answer a malformed body with 422 first). The user behind the token
         is still checked by the `current_user` dependency."""

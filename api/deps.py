@@ -1,4 +1,4 @@
-"""Typed dependencies (STYLE §7): the session, the current user, the caller as an engine Actor."""
+"""Typed dependencies: the session, the current user, the caller as an engine Actor."""
 
 from collections.abc import Iterator
 from typing import Annotated

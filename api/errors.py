@@ -1,10 +1,10 @@
-"""Domain errors mapped to HTTP in one place (STYLE §8). Errors are JSON {"detail": …}."""
+"""Domain errors mapped to HTTP in one place. Errors are JSON {"detail": …}."""
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DataError, OperationalError
@@ -99,7 +99,7 @@ def install(app: FastAPI) -> None:
         return JSONResponse({"detail": "请求中含有数据库无法保存的数据"}, status_code=422)
 
     @app.middleware("http")
-    async def refuse_nul(request: Request, call_next):  # type: ignore[no-untyped-def]
+    async def refuse_nul(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
         if "%00" in request.url.query or "\x00" in request.url.path or "%00" in request.url.path:
             return JSONResponse(
                 {

@@ -12,14 +12,13 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from documents import qr
 from documents.amounts import in_capitals, in_figures
-from documents.render import TITLES
 from models.tables import Case, CaseEvent, Deadline, Document, Mediator, Organization, Party, User
 from states.enums import DisputeType
-from states.labels import ARBITRATION_BODY_LABELS, DISPUTE_TYPE_LABELS, PARTY_ROLE_LABELS
+from states.labels import ARBITRATION_BODY_LABELS, DISPUTE_TYPE_LABELS, DOCUMENT_TITLES, PARTY_ROLE_LABELS
 from states.remedies import REMEDIES, ArbitrationRemedy
 
 
@@ -75,7 +74,7 @@ def _agreement_event(session: Session, case_id: uuid.UUID, before_seq: int) -> C
     ev = session.exec(
         select(CaseEvent)
         .where(CaseEvent.case_id == case_id, CaseEvent.trigger == "reach_agreement", CaseEvent.seq <= before_seq)
-        .order_by(CaseEvent.seq.desc())  # type: ignore[attr-defined]
+        .order_by(col(CaseEvent.seq).desc())
     ).first()
     if ev is None:
         raise DocumentSourceMissing("案件没有达成调解协议的记录")
@@ -219,10 +218,10 @@ def build(session: Session, doc: Document, *, tz: ZoneInfo, public_url: str) -> 
     if doc.source_event_seq is None:
         raise DocumentSourceMissing("文书没有来源事件")
     ev = _event(session, case.id, doc.source_event_seq)
-    parties = list(session.exec(select(Party).where(Party.case_id == case.id).order_by(Party.position)))
+    parties = list(session.exec(select(Party).where(Party.case_id == case.id).order_by(col(Party.position))))
     ctx: dict[str, Any] = {
         "kind": doc.kind,
-        "title": TITLES[doc.kind],
+        "title": DOCUMENT_TITLES[doc.kind],
         "doc_id": str(doc.id),
         "version": getattr(doc, "version", 1) or 1,
         "replaces_id": str(doc.replaces_id) if doc.replaces_id else None,
@@ -261,8 +260,8 @@ def build(session: Session, doc: Document, *, tz: ZoneInfo, public_url: str) -> 
                 dl = session.exec(
                     select(Deadline)
                     .where(Deadline.case_id == case.id, Deadline.kind == "mediation")
-                    .order_by(Deadline.created_at.desc())
-                ).first()  # type: ignore[attr-defined]
+                    .order_by(col(Deadline.created_at).desc())
+                ).first()
                 ctx["reason_basis"] = dl.basis if dl else ""
             else:
                 ctx["reason"] = ev.payload.get("reason", "调解不成")
@@ -278,7 +277,7 @@ def build(session: Session, doc: Document, *, tz: ZoneInfo, public_url: str) -> 
                 .where(
                     Deadline.case_id == case.id, Deadline.kind == "diversion_acceptance", Deadline.created_at <= ev.at
                 )
-                .order_by(Deadline.created_at.desc())  # type: ignore[attr-defined]
+                .order_by(col(Deadline.created_at).desc())
             ).first()
             issuer = None
             user = session.exec(select(User).where(User.username == ev.actor)).first()

@@ -1,4 +1,4 @@
-"""Pure rendering (STYLE §11): render_html(template, context) -> str, render_pdf(html) -> bytes.
+"""Pure rendering: render_html(template, context) -> str, render_pdf(html) -> bytes.
 
 Nothing here touches a database. The caller stores the bytes and their SHA-256 and records the
 `document_generated` event (workflows/documents_outbox.py).
@@ -17,14 +17,6 @@ from documents import fonts
 HERE = Path(__file__).resolve().parent
 TEMPLATES = HERE / "templates"
 STYLESHEET = HERE / "static" / "document.css"
-
-# Document kinds (the names of docs/contract.md §5) and their titles.
-TITLES: dict[str, str] = {
-    "mediation_agreement": "人民调解协议书",
-    "confirmation_application": "司法确认申请书",
-    "termination_notice": "终止调解告知书",
-    "acceptance_notice": "案件分流受理告知书",
-}
 
 
 @lru_cache(maxsize=1)

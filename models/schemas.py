@@ -1,4 +1,4 @@
-"""API schemas (STYLE §6) for cases: CaseCreate / CasePublic / CasesPublic, what hangs off a case
+"""API schemas for cases: CaseCreate / CasePublic / CasesPublic, what hangs off a case
 (parties, deadlines, events, documents, actions, hand-offs) and supervision.
 
 Field types and their validators are in models/fields.py; organizations and a case's routing record

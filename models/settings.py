@@ -22,7 +22,7 @@ class Settings(BaseSettings):
     # People's mediation has no statutory period; 30 days is the contract's default (docs/contract.md) (人民调解工作若干规定
     # 第33条 "一般在一个月内调结"). Local rules differ, so it is configurable.
     mediation_default_days: int = Field(default=30, ge=1, le=365)
-    # Diversion acceptance: no national figure (legal-reference §6, U); 3 working days by default.
+    # Diversion acceptance: no national figure (docs/legal-reference.md §6, U); 3 working days by default.
     diversion_acceptance_working_days: int = Field(default=3, ge=1, le=60)
     # The court's decision on judicial confirmation: "statute" = 30 days (民事诉讼法 第187条);
     # "spc2011" = 15 days, +10 with the president's approval (法释〔2011〕5号 第5条; in force: unverified).
@@ -31,7 +31,7 @@ class Settings(BaseSettings):
     # working days, as 劳动人事争议仲裁办案规则 第19条 reads them (unverified), or calendar days. Working days end
     # later, so the applicant's right to sue for want of a decision never opens early.
     labour_arbitration_acceptance_working_days: bool = True
-    # Follow-up visit (回访) after closing: no national figure (legal-reference §1), so none by default;
+    # Follow-up visit (回访) after closing: no national figure (docs/legal-reference.md §1), so none by default;
     # N > 0 opens an N-day 回访 clock when a case closes.
     followup_days: int = Field(default=0, ge=0, le=365)
     # Deadlines fired per transaction by the sweep.

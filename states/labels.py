@@ -137,3 +137,11 @@ OBLIGATION_FIELD_LABELS: dict[str, str] = {"amount": "金额", "due_date": "履�
 
 EVENT_LABELS: dict[str, str] = {"open": "受理登记", "document_generated": "生成文书"}
 """Audit events that are not transitions (those are in TRIGGER_LABELS)."""
+
+# Document kinds (the names of docs/contract.md §5) and their titles.
+DOCUMENT_TITLES: dict[str, str] = {
+    "mediation_agreement": "人民调解协议书",
+    "confirmation_application": "司法确认申请书",
+    "termination_notice": "终止调解告知书",
+    "acceptance_notice": "案件分流受理告知书",
+}

@@ -1,6 +1,6 @@
 """The `transitions` machine, built once from the table; cases are fired through a thin adapter.
 
-The machine is never bound to a database row and never holds a case (STYLE §3): each call wraps a
+The machine is never bound to a database row and never holds a case: each call wraps a
 snapshot in a `CaseAdapter` and triggers the event on it directly.
 """
 

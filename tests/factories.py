@@ -1,4 +1,4 @@
-"""Deterministic factories (STYLE §12): cases built through the real engine, never random."""
+"""Deterministic factories: cases built through the real engine, never random."""
 
 from datetime import UTC, datetime, timedelta
 from typing import Any

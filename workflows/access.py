@@ -6,7 +6,7 @@ from typing import Protocol
 
 import sqlalchemy as sa
 from sqlalchemy.sql.elements import ColumnElement
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from models.tables import Case, Organization, User
 from states.enums import Role
@@ -58,11 +58,11 @@ def visible_clause(actor: Actor) -> ColumnElement[bool]:
         case Role.INTAKE | Role.SUPERVISOR:
             if not actor.org_region:
                 return sa.false()
-            return Case.region.startswith(region_prefix(actor.org_region), autoescape=True)  # type: ignore[attr-defined]
+            return col(Case.region).startswith(region_prefix(actor.org_region), autoescape=True)
         case Role.MEDIATOR:
-            return Case.org_code == actor.org_code if actor.org_code else sa.false()  # type: ignore[return-value]
+            return col(Case.org_code) == actor.org_code if actor.org_code else sa.false()
         case Role.COURT:
-            return Case.court_code == actor.org_code if actor.org_code else sa.false()  # type: ignore[return-value]
+            return col(Case.court_code) == actor.org_code if actor.org_code else sa.false()
     return sa.false()
 
 

@@ -4,16 +4,16 @@ import uuid
 from datetime import UTC, datetime
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from models.db import insert_for, write_transaction
 from models.privacy import mask_id_number, mask_phone
+from models.rows import CaseRow
 from models.schemas import CaseCreate
 from models.settings import get_settings
 from models.tables import Case, CaseCounter, IdempotencyKey, Party
 from states.enums import Role, State
 from workflows.access import Actor, in_region
-from workflows.engine.rows import CaseRow
 from workflows.engine.write import append_event
 from workflows.errors import Forbidden, PayloadInvalid
 
@@ -34,9 +34,9 @@ def next_case_seq(session: Session, region: str, year: int) -> int:
         insert_for(session)(CaseCounter)
         .values(region=region, year=year, last=1)
         .on_conflict_do_update(index_elements=["region", "year"], set_={"last": CaseCounter.last + 1})
-        .returning(CaseCounter.last)
+        .returning(col(CaseCounter.last))
     )
-    return int(session.exec(stmt).scalar_one())  # type: ignore[call-overload]
+    return int(session.exec(stmt).scalar_one())
 
 
 def find_by_key(session: Session, actor: Actor, key: str) -> Case | None:

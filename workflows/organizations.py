@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import Session, func, select
+from sqlmodel import Session, col, func, select
 
 from models.db import write_transaction
 from models.org_schemas import OrganizationCreate, OrganizationPatch, OrganizationPublic
@@ -51,10 +51,10 @@ def _check(session: Session, code: str, v: dict[str, Any]) -> None:
         courts = set(
             session.exec(
                 select(Organization.code).where(
-                    Organization.code.in_(v["invited_by"]), Organization.kind == OrgKind.COURT
+                    col(Organization.code).in_(v["invited_by"]), Organization.kind == OrgKind.COURT
                 )
             ).all()
-        )  # type: ignore[attr-defined]
+        )
         missing = [c for c in v["invited_by"] if c not in courts]
         if missing:
             raise PayloadInvalid("invited_by", f"invited_by：{missing[0]} 不是已登记的人民法院")
@@ -87,7 +87,8 @@ def _check(session: Session, code: str, v: dict[str, Any]) -> None:
             raise PayloadInvalid(
                 "region", f"region：{v['region']} 不在上级组织 {parent.name} 的辖区（{parent.region}）内"
             )
-        seen, up = {code}, parent
+        seen = {code}
+        up: Organization | None = parent
         while up is not None and up.parent_code:
             if up.parent_code in seen or up.parent_code == code:
                 raise PayloadInvalid("parent_code", "parent_code：上下级关系形成循环")
@@ -189,7 +190,13 @@ def delete_org(session: Session, *, actor: Actor, code: str) -> None:
                 "案件",
                 select(func.count())
                 .select_from(Case)
-                .where(sa.or_(Case.org_code == code, Case.court_code == code, Case.arbitration_body_code == code)),
+                .where(
+                    sa.or_(
+                        col(Case.org_code) == code,
+                        col(Case.court_code) == code,
+                        col(Case.arbitration_body_code) == code,
+                    )
+                ),
             ),
         ]
         for what, query in uses:

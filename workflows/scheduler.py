@@ -25,7 +25,7 @@ from sqlalchemy.engine import Connection, Engine
 from models.db import is_postgresql
 from workflows.flows import run_sweep
 from workflows.outbox.documents import render_due
-from workflows.outbox.handoffs import deliver as deliver_webhooks
+from workflows.outbox.webhooks import deliver as deliver_webhooks
 
 log = logging.getLogger("jiefen.scheduler")
 

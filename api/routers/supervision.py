@@ -7,7 +7,7 @@ from pydantic import AwareDatetime
 
 from api.deps import ActorDep, SessionDep
 from models.schemas import SupervisionPublic, UndeliveredPublic
-from workflows.outbox import handoffs
+from workflows.outbox import webhooks
 from workflows.read import supervision
 
 router = APIRouter(prefix="/api/v1/supervision", tags=["supervision"])
@@ -30,4 +30,4 @@ def undelivered(
     session: SessionDep, actor: ActorDep, limit: Annotated[int, Query(ge=1, le=1000)] = 200
 ) -> list[UndeliveredPublic]:
     """Court webhook pushes that failed after the last retry: never dropped, listed here."""
-    return [UndeliveredPublic.model_validate(x) for x in handoffs.undelivered(session, actor, limit=limit)]
+    return [UndeliveredPublic.model_validate(x) for x in webhooks.undelivered(session, actor, limit=limit)]

@@ -13,7 +13,6 @@ from api.deps import SessionDep, SettingsDep
 from api.errors import status_for
 from api.web.forms import CHOICES, FIELDS
 from api.web.session import web_user
-from documents.render import TITLES
 from models.privacy import scrub
 from models.settings import get_settings
 from models.tables import User
@@ -22,19 +21,20 @@ from states.labels import (
     DEADLINE_KIND_LABELS,
     DEADLINE_STATUS_LABELS,
     DISPUTE_TYPE_LABELS,
+    DOCUMENT_TITLES,
     EVENT_LABELS,
     PARTY_ROLE_LABELS,
     ROLE_LABELS,
     STATE_LABELS,
+    TRIGGER_LABELS as STATE_TRIGGER_LABELS,
 )
-from states.table import TABLE
 from workflows.access import Actor, actor_for
 from workflows.errors import JiefenError
 
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 
-DOC_LABELS = dict(TITLES)
-TRIGGER_LABELS = {str(r.trigger): r.label for r in TABLE} | EVENT_LABELS
+DOC_LABELS = dict(DOCUMENT_TITLES)
+TRIGGER_LABELS = {str(t): label for t, label in STATE_TRIGGER_LABELS.items()} | EVENT_LABELS
 
 
 def local_datetime(value: object) -> str:

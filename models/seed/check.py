@@ -1,8 +1,5 @@
-"""Checking a seed file (the contract, docs/contract.md §2) before anything is written: its shape, its
-vocabularies, and its references against the file and the database.
-
-Errors name the entry, e.g. ``organizations[3] (CN-ZJ-XH-X): unknown kind 'foo' (expected one of: …)``;
-indexes count from 0, as YAML lists do.
+"""Checking a seed file (docs/contract.md §2) before anything is written: shape, vocabularies, references.
+Errors name the entry from 0, e.g. ``organizations[3] (CN-ZJ-XH-X): unknown kind 'foo' (expected one of: …)``.
 """
 
 from collections.abc import Iterable, Mapping

@@ -17,7 +17,7 @@ from typing import Any
 
 import yaml
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from models.db import write_transaction
 from models.security import hash_password, needs_rehash, verify_password
@@ -77,13 +77,13 @@ def _apply(session: Session, plan: Plan) -> SeedReport:
     db_orgs = {o.code: o for o in session.exec(select(Organization)).all()}
     med_codes = {m.code for m in plan.mediators} | {u.mediator for u in plan.users if u.mediator}
     db_mediators = (
-        {m.code: m for m in session.exec(select(Mediator).where(Mediator.code.in_(sorted(med_codes)))).all()}  # type: ignore[attr-defined]
+        {m.code: m for m in session.exec(select(Mediator).where(col(Mediator.code).in_(sorted(med_codes)))).all()}
         if med_codes
         else {}
     )
     usernames = sorted(u.username for u in plan.users)
     db_users = (
-        {u.username: u for u in session.exec(select(User).where(User.username.in_(usernames))).all()}  # type: ignore[attr-defined]
+        {u.username: u for u in session.exec(select(User).where(col(User.username).in_(usernames))).all()}
         if usernames
         else {}
     )
@@ -103,28 +103,33 @@ def _apply(session: Session, plan: Plan) -> SeedReport:
             counts.unchanged += 1
     session.flush()  # organizations before the mediators and users that refer to them
 
-    for spec in plan.mediators:
-        med = db_mediators.get(spec.code)
+    for med_spec in plan.mediators:
+        med = db_mediators.get(med_spec.code)
         if med is None:
-            session.add(Mediator(code=spec.code, created_at=now, **spec.values))
+            session.add(Mediator(code=med_spec.code, created_at=now, **med_spec.values))
             report.mediators.created += 1
-        elif _update(med, spec.values):
+        elif _update(med, med_spec.values):
             report.mediators.updated += 1
         else:
             report.mediators.unchanged += 1
     session.flush()
 
-    for spec in plan.users:
-        user = db_users.get(spec.username)
+    for user_spec in plan.users:
+        user = db_users.get(user_spec.username)
         if user is None:
             session.add(
-                User(username=spec.username, password_hash=hash_password(spec.password), created_at=now, **spec.values)
+                User(
+                    username=user_spec.username,
+                    password_hash=hash_password(user_spec.password),
+                    created_at=now,
+                    **user_spec.values,
+                )
             )
             report.users.created += 1
             continue
-        changed = _update(user, spec.values)
-        if not verify_password(user.password_hash, spec.password) or needs_rehash(user.password_hash):
-            user.password_hash = hash_password(spec.password)
+        changed = _update(user, user_spec.values)
+        if not verify_password(user.password_hash, user_spec.password) or needs_rehash(user.password_hash):
+            user.password_hash = hash_password(user_spec.password)
             changed = True
         if changed:
             report.users.updated += 1

@@ -11,7 +11,7 @@ from sqlmodel import Session
 from tests.api.steps import case_in
 from tests.factories import COURT
 from tests.workflows.handoff_support import notifications, unused_port_url
-from workflows.outbox import handoffs
+from workflows.outbox import webhooks
 
 Login = Callable[[str], dict[str, str]]
 SECRET = "court-shared-secret-0123456789"
@@ -43,11 +43,11 @@ def test_a_court_webhook_is_configured_and_its_secret_never_returned(
         [n] = notifications(engine)
         now = datetime.now(UTC)
         with Session(engine) as session:
-            for _ in range(handoffs.MAX_ATTEMPTS):
-                handoffs.deliver_pending(session, now=now)
+            for _ in range(webhooks.MAX_ATTEMPTS):
+                webhooks.deliver_pending(session, now=now)
                 now += timedelta(days=1)
         [n] = notifications(engine)
-        assert n.status == "failed" and n.attempts == handoffs.MAX_ATTEMPTS
+        assert n.status == "failed" and n.attempts == webhooks.MAX_ATTEMPTS
 
         r = client.get("/api/v1/supervision/undelivered", headers=login("super1"))
         assert r.status_code == 200, r.text

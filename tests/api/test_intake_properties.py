@@ -164,7 +164,7 @@ def test_intake_answers_201_or_422_and_stores_a_case_whole_or_not_at_all(sqlite_
     headers = {"Authorization": f"Bearer {r.json()['access_token']}"}
     seen: set[int] = set()
 
-    # derandomize: the same 150 examples every run (STYLE §12: failures must be repeatable).
+    # derandomize: the same 150 examples every run (failures must be repeatable).
     @settings(
         max_examples=150,
         deadline=None,

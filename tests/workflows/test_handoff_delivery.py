@@ -13,7 +13,7 @@ from tests.factories import COURT, T0, actor, confirmation_request, make_case
 from tests.workflows.handoff_support import notifications, receiver, unused_port_url, webhook
 from workflows.engine import fire
 from workflows.flows.definitions import handoffs_deliver
-from workflows.outbox import handoffs
+from workflows.outbox import handoffs, webhooks
 
 SECRET = "court-shared-secret-0123456789"
 T1 = T0 + timedelta(hours=4)  # make_case reaches `agreement` at T0 + 3 h
@@ -50,18 +50,18 @@ def test_a_handoff_is_delivered_after_three_failures_with_backoff_signed_and_onc
         # attempt 1 at T1: 500 → retry in 30 s
         assert handoffs_deliver.fn(now=T1, database_url=_url(engine)) == {"delivered": 0, "retrying": 1, "failed": 0}
         # not before the backoff has passed: nothing is sent
-        assert handoffs.deliver_pending(session, now=T1 + timedelta(seconds=29)).as_dict()["retrying"] == 0
+        assert webhooks.deliver_pending(session, now=T1 + timedelta(seconds=29)).as_dict()["retrying"] == 0
         assert len(rec.requests) == 1
         # attempt 2 at +30 s (500) → retry in 60 s; attempt 3 at +90 s (500) → retry in 120 s
-        assert handoffs.deliver_pending(session, now=T1 + timedelta(seconds=30)).retrying
-        assert not handoffs.deliver_pending(session, now=T1 + timedelta(seconds=89)).as_dict()["retrying"]
-        assert handoffs.deliver_pending(session, now=T1 + timedelta(seconds=90)).retrying
+        assert webhooks.deliver_pending(session, now=T1 + timedelta(seconds=30)).retrying
+        assert not webhooks.deliver_pending(session, now=T1 + timedelta(seconds=89)).as_dict()["retrying"]
+        assert webhooks.deliver_pending(session, now=T1 + timedelta(seconds=90)).retrying
         [n] = notifications(engine)
         assert n.attempts == 3 and n.last_error == "HTTP 500" and n.status == "pending"
-        assert not handoffs.deliver_pending(session, now=T1 + timedelta(seconds=209)).delivered
+        assert not webhooks.deliver_pending(session, now=T1 + timedelta(seconds=209)).delivered
         assert len(rec.requests) == 3
         # attempt 4 at +210 s: accepted, signature checked by the receiver
-        assert handoffs.deliver_pending(session, now=T1 + timedelta(seconds=210)).delivered == [n.id]
+        assert webhooks.deliver_pending(session, now=T1 + timedelta(seconds=210)).delivered == [n.id]
         [n] = notifications(engine)
         assert (n.status, n.attempts) == ("delivered", 4)
         assert rec.bad_signatures == 0
@@ -72,7 +72,7 @@ def test_a_handoff_is_delivered_after_three_failures_with_backoff_signed_and_onc
         assert body["delivery_id"] == str(n.id)
 
         # delivered: nothing more is sent, however often the flow runs
-        assert handoffs.deliver_pending(session, now=T1 + timedelta(days=1)).as_dict() == {
+        assert webhooks.deliver_pending(session, now=T1 + timedelta(days=1)).as_dict() == {
             "delivered": 0,
             "retrying": 0,
             "failed": 0,
@@ -91,7 +91,7 @@ def test_a_handoff_is_delivered_after_three_failures_with_backoff_signed_and_onc
             payload={"ruling_no": "（2026）浙0106民特9号"},
             now=T1 + timedelta(hours=3),
         )
-        assert len(handoffs.deliver_pending(session, now=T1 + timedelta(hours=3)).delivered) == 2
+        assert len(webhooks.deliver_pending(session, now=T1 + timedelta(hours=3)).delivered) == 2
         events = [b["event"] for b in rec.recorded.values()]
         assert events == ["handoff.created", "handoff.accepted", "handoff.decided"]
         decided = list(rec.recorded.values())[2]
@@ -106,11 +106,11 @@ def test_a_handoff_is_delivered_after_three_failures_with_backoff_signed_and_onc
     ):
         with engine.begin() as conn:
             conn.exec_driver_sql("UPDATE notifications SET status = 'pending' WHERE kind = 'court_webhook'")
-        assert len(handoffs.deliver_pending(session, now=T1 + timedelta(days=2)).delivered) == 3
-        assert len(handoffs.deliver_pending(session, now=T1 + timedelta(days=2), max_attempts=99).delivered) == 0
+        assert len(webhooks.deliver_pending(session, now=T1 + timedelta(days=2)).delivered) == 3
+        assert len(webhooks.deliver_pending(session, now=T1 + timedelta(days=2), max_attempts=99).delivered) == 0
         with engine.begin() as conn:
             conn.exec_driver_sql("UPDATE notifications SET status = 'pending' WHERE kind = 'court_webhook'")
-        handoffs.deliver_pending(session, now=T1 + timedelta(days=3), max_attempts=99)
+        webhooks.deliver_pending(session, now=T1 + timedelta(days=3), max_attempts=99)
         assert len(rec2.requests) == 6 and len(rec2.recorded) == 3
 
 
@@ -121,7 +121,7 @@ def test_a_wrong_secret_is_caught_by_the_receiver_and_retried(engine: Engine) ->
         Session(engine, expire_on_commit=False) as session,
     ):
         _request(session)
-        report = handoffs.deliver_pending(session, now=T1)
+        report = webhooks.deliver_pending(session, now=T1)
         assert report.retrying and rec.bad_signatures == 1 and rec.recorded == {}
         [n] = notifications(engine)
         assert n.last_error == "HTTP 401"
@@ -131,33 +131,33 @@ def test_a_delivery_that_never_succeeds_ends_failed_and_is_listed_for_supervisor
     with webhook(engine, COURT, unused_port_url(), SECRET), Session(engine, expire_on_commit=False) as session:
         case = _request(session)
         now = T1
-        for attempt in range(1, handoffs.MAX_ATTEMPTS + 1):
-            report = handoffs.deliver_pending(session, now=now)
+        for attempt in range(1, webhooks.MAX_ATTEMPTS + 1):
+            report = webhooks.deliver_pending(session, now=now)
             [n] = notifications(engine)
             assert n.attempts == attempt
-            if attempt < handoffs.MAX_ATTEMPTS:
+            if attempt < webhooks.MAX_ATTEMPTS:
                 assert report.retrying == [n.id] and n.status == "pending"
-                assert n.next_attempt_at == now + handoffs.backoff(attempt)
+                assert n.next_attempt_at == now + webhooks.backoff(attempt)
                 now = n.next_attempt_at
             else:
                 assert report.failed == [n.id] and n.status == "failed"
         assert "ConnectError" in n.last_error
         # never dropped: still there, no longer retried, listed for the supervisor
-        assert handoffs.deliver_pending(session, now=now + timedelta(days=30)).as_dict() == {
+        assert webhooks.deliver_pending(session, now=now + timedelta(days=30)).as_dict() == {
             "delivered": 0,
             "retrying": 0,
             "failed": 0,
         }
-        [listed] = handoffs.undelivered(session, actor(session, "super1"))
+        [listed] = webhooks.undelivered(session, actor(session, "super1"))
         assert (listed["id"], listed["case_no"], listed["court_code"], listed["event"]) == (
             n.id,
             case.case_no,
             COURT,
             "handoff.created",
         )
-        assert listed["attempts"] == handoffs.MAX_ATTEMPTS
+        assert listed["attempts"] == webhooks.MAX_ATTEMPTS
         with pytest.raises(Exception, match="督办"):
-            handoffs.undelivered(session, actor(session, "mediator1"))
+            webhooks.undelivered(session, actor(session, "mediator1"))
 
 
 def test_a_court_without_a_webhook_gets_no_push(engine: Engine) -> None:

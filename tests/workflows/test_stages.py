@@ -2,8 +2,8 @@
 
 import pytest
 
-from documents.render import TITLES
 from states.enums import Trigger
+from states.labels import DOCUMENT_TITLES as TITLES
 from states.table import TABLE
 from workflows.stages import STAGES, produces_documents
 

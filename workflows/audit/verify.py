@@ -3,7 +3,7 @@
 import uuid
 from dataclasses import dataclass
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from models.tables import Case, CaseEvent
 from workflows.audit.chain import GENESIS, event_hash
@@ -20,7 +20,7 @@ class Break:
 def verify(session: Session, *, case_id: uuid.UUID | None = None, batch: int = 500) -> tuple[int, Break | None]:
     """Walk every chain (or one). Returns (events checked, first break or None)."""
     checked = 0
-    query = select(Case.id, Case.case_no, Case.event_seq, Case.event_head).order_by(Case.created_at, Case.id)  # type: ignore[arg-type]
+    query = select(Case.id, Case.case_no, Case.event_seq, Case.event_head).order_by(col(Case.created_at), col(Case.id))
     if case_id is not None:
         query = query.where(Case.id == case_id)
     for cid, case_no, head_seq, head_hash in session.exec(query):
@@ -28,7 +28,7 @@ def verify(session: Session, *, case_id: uuid.UUID | None = None, batch: int = 5
         events = session.exec(
             select(CaseEvent)
             .where(CaseEvent.case_id == cid)
-            .order_by(CaseEvent.seq)  # type: ignore[arg-type]
+            .order_by(col(CaseEvent.seq))
             .execution_options(yield_per=batch)
         )
         for ev in events:

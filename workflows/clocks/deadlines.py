@@ -1,7 +1,7 @@
 """Deadline profiles as data, and the deadline rows the engine opens, settles, pauses and extends.
 
 Each profile names its clock kind, length, whether it counts working days, the trigger fired on
-expiry, and its legal basis (../shared/domain/legal-reference.md). Figures marked configurable
+expiry, and its legal basis (docs/legal-reference.md). Figures marked configurable
 come from settings.
 """
 
@@ -16,11 +16,11 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from models.rows import DeadlineRow
 from models.settings import Settings, get_settings
 from models.tables import Deadline
 from states.enums import Channel, DisputeType, Trigger
 from workflows.clocks.calendar import DEFAULT_CALENDAR, LegalCalendar, end_of_day
-from workflows.engine.rows import DeadlineRow
 
 
 class DeadlineKind(StrEnum):

@@ -25,6 +25,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session
 
 from models.db import insert_for, is_postgresql, write_transaction
+from models.rows import CaseRow, DeadlineRow
 from models.settings import get_settings
 from models.tables import Case, Deadline, Notification
 from states.enums import Trigger
@@ -32,7 +33,6 @@ from states.labels import DEADLINE_KIND_LABELS
 from workflows.access import SYSTEM_TIMEOUT, Actor
 from workflows.clocks.calendar import calendar_for
 from workflows.clocks.deadlines import OPEN_STATUSES, Deadlines, DeadlineStatus, load_open
-from workflows.engine.rows import CaseRow, DeadlineRow
 from workflows.engine.transition import fire_locked
 from workflows.engine.write import append_event, lock_case
 from workflows.errors import JiefenError
@@ -152,14 +152,24 @@ def fire_due_locked(
     target = next((r for r in rows if r.id == item.deadline_id), None)
     if target is None or target.status != DeadlineStatus.PENDING or target.due_at > item.as_of:
         return Outcome(item.case_id, item.deadline_id, "skipped", detail="already settled or not due")
-    info = dict(org_code=case.org_code, case_no=case.case_no, kind=target.kind, due_at=target.due_at)
+    # What the outcome reports of the case and the clock, read before firing may move the case on.
+    org_code, case_no, kind, due_at = case.org_code, case.case_no, target.kind, target.due_at
     facts = {"deadline_id": str(target.id), "kind": target.kind, "due_at": target.due_at.isoformat()}
     refused = None
     if target.on_expiry:
         trig = Trigger(target.on_expiry)
         try:
             fire_locked(session, conn, case, trig, actor, {}, None, now, open_rows=rows, record=facts)
-            return Outcome(item.case_id, item.deadline_id, "fired", trigger=str(trig), **info)
+            return Outcome(
+                item.case_id,
+                item.deadline_id,
+                "fired",
+                trigger=str(trig),
+                org_code=org_code,
+                case_no=case_no,
+                kind=kind,
+                due_at=due_at,
+            )
         except JiefenError as e:  # raised before any write (see fire_locked): the batch goes on
             refused = e.detail
     deadlines = Deadlines(case, rows, now=now, calendar=calendar_for(conn))
@@ -167,7 +177,16 @@ def fire_due_locked(
     payload = {**facts, **({"refused": refused} if refused else {})}
     append_event(conn, case, actor=actor.name, event="deadline_expired", payload=payload, at=now)
     deadlines.write(conn)
-    return Outcome(item.case_id, item.deadline_id, "expired", detail=refused, **info)
+    return Outcome(
+        item.case_id,
+        item.deadline_id,
+        "expired",
+        detail=refused,
+        org_code=org_code,
+        case_no=case_no,
+        kind=kind,
+        due_at=due_at,
+    )
 
 
 def _insert_notices(conn: Connection, rows: list[dict[str, Any]]) -> None:

@@ -17,6 +17,7 @@ from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
 from models.db import write_transaction
+from models.rows import CaseRow, DeadlineRow
 from states.enums import State, Trigger
 from states.guards import CaseSnapshot
 from states.machine import run
@@ -24,7 +25,6 @@ from states.table import TRIGGER_ROLES, row_for, triggers_from
 from workflows.access import Actor, can_see, parse_case_id
 from workflows.clocks.calendar import calendar_for
 from workflows.clocks.deadlines import DeadlineKind, Deadlines, load_open
-from workflows.engine.rows import CaseRow, DeadlineRow
 from workflows.engine.write import append_event, lock_case
 from workflows.errors import (
     Forbidden,

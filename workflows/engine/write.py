@@ -22,9 +22,9 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from models.db import is_sqlite
+from models.rows import CaseRow
 from models.tables import Case
 from workflows.audit import chain as audit
-from workflows.engine.rows import CaseRow
 from workflows.errors import StaleVersion
 
 UNVERSIONED_EVENTS = frozenset({"document_generated", "court_received"})

@@ -1,4 +1,4 @@
-"""Prefect flows (STYLE §10): thin wrappers that gather what to do and call the engine.
+"""Prefect flows: thin wrappers that gather what to do and call the engine.
 
 `sweep_deadlines(as_of)` fires every deadline due at `as_of` (workflows.sweep). It is run:
 - embedded: by the API process's APScheduler job every JIEFEN_SWEEP_SECONDS (workflows.scheduler);
@@ -16,7 +16,7 @@ Never one flow run per case sleeping until its deadline: deadlines are rows, and
 import os
 from datetime import datetime
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")  # before Prefect reads its settings
 
@@ -26,6 +26,9 @@ from sqlalchemy.engine import Engine
 from models.db import get_engine, make_engine
 from models.settings import get_settings
 from workflows.clocks.sweep import sweep
+
+if TYPE_CHECKING:
+    from prefect.deployments.runner import RunnerDeployment
 
 
 @lru_cache(maxsize=8)
@@ -76,7 +79,7 @@ def deployment_spec(
     }
 
 
-def to_deployment(spec: dict[str, Any]):  # type: ignore[no-untyped-def]
+def to_deployment(spec: dict[str, Any]) -> "RunnerDeployment":
     """The RunnerDeployment for a spec (no server needed to build it)."""
     from prefect.client.schemas.objects import ConcurrencyLimitConfig, ConcurrencyLimitStrategy
 
@@ -102,7 +105,7 @@ def to_deployment(spec: dict[str, Any]):  # type: ignore[no-untyped-def]
     description="Push court hand-offs and their later changes to the courts' webhooks, retrying with backoff.",
 )
 def handoffs_deliver(now: datetime | None = None, limit: int = 100, database_url: str | None = None) -> dict[str, Any]:
-    from workflows.outbox.handoffs import deliver
+    from workflows.outbox.webhooks import deliver
 
     return deliver(engine_for(database_url), now=now, limit=limit)
 

@@ -21,7 +21,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from documents import context as doc_context, render, signing
 from models.db import write_transaction
@@ -77,11 +77,12 @@ def pending_ids(session: Session, *, now: datetime, limit: int, case_id: uuid.UU
     query = (
         select(Document.id)
         .where(
-            Document.status == "pending", sa.or_(Document.next_attempt_at.is_(None), Document.next_attempt_at <= now)
-        )  # type: ignore[union-attr]
-        .order_by(Document.created_at, Document.id)
+            Document.status == "pending",
+            sa.or_(col(Document.next_attempt_at).is_(None), col(Document.next_attempt_at) <= now),
+        )
+        .order_by(col(Document.created_at), col(Document.id))
         .limit(limit)
-    )  # type: ignore[arg-type]
+    )
     if case_id is not None:
         query = query.where(Document.case_id == case_id)
     ids = list(session.exec(query))
@@ -296,7 +297,7 @@ def render_due(
 
 def render_after(engine: Any, *, case_id: uuid.UUID, trigger: str, settings: Settings) -> None:
     """Background task run by the API right after a transition commits: render that case's pending
-    documents in a session of its own (ids, not objects: STYLE §9). Whatever it leaves undone stays
+    documents in a session of its own (ids, not objects). Whatever it leaves undone stays
     pending for `jiefen documents render`."""
     try:
         produces = produces_documents(Trigger(trigger))

@@ -1,39 +1,23 @@
-"""Court hand-offs: the package a court receives, its receipt, and the webhook outbox.
+"""Court hand-offs: the package a court receives, its receipt and its ruling.
 
-The hand-off row is written in the transaction of `request_confirmation` (workflows.engine); every
-later change (receipt, ruling) is written in the transaction that makes it. A court that configured a
-webhook (organizations.webhook_url / webhook_secret) gets each of them pushed from the Notification
-outbox (kind `court_webhook`) by `deliver_pending` — what the Prefect flow `handoffs_deliver` and the
-embedded scheduler run:
-
-- the body is the notification's payload, frozen when it was written (canonical JSON, UTF-8);
-- header `X-Jiefen-Delivery`: the notification id — the same on every retry, so a receiver that gets a
-  delivery twice can tell (at-least-once delivery: receivers dedupe on it);
-- header `X-Jiefen-Signature`: `sha256=` + hex HMAC-SHA256 of the body with the court's secret;
-- a non-2xx answer or a network error is retried with exponential backoff (`next_attempt_at` =
-  now + BACKOFF_BASE · 2^(attempts-1)); after MAX_ATTEMPTS the notification is `failed`, listed for
-  supervisors (GET /api/v1/supervision/undelivered), never dropped.
+The hand-off row is written in the transaction of `request_confirmation` (its stage entry); every later
+change (receipt, ruling) is written in the transaction that makes it, with a `court_webhook` notice in
+the outbox for a court that configured a webhook (pushed after commit by `workflows.outbox.webhooks`).
 """
 
 import contextlib
-import hashlib
-import hmac
-import json
 import uuid
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
-import httpx2
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from models.db import write_transaction
 from models.tables import Case, CourtHandoff, Document, Mediator, Notification, Organization, Party
 from states.enums import Role
-from workflows.access import Actor, visible_clause
+from workflows.access import Actor
 from workflows.engine.write import append_event, lock_case
 from workflows.errors import Forbidden, NotVisible
 
@@ -43,12 +27,6 @@ DOCUMENTS = Document.__table__  # type: ignore[attr-defined]
 ORGS = Organization.__table__  # type: ignore[attr-defined]
 
 WEBHOOK = "court_webhook"
-MAX_ATTEMPTS = 6
-BACKOFF_BASE = timedelta(seconds=30)
-TIMEOUT_SECONDS = 10.0
-SIGNATURE_HEADER = "X-Jiefen-Signature"
-DELIVERY_HEADER = "X-Jiefen-Delivery"
-EVENT_HEADER = "X-Jiefen-Event"
 
 
 # --- the package (inside fire's transaction) ------------------------------------------------------------
@@ -79,7 +57,7 @@ def build_package(
 ) -> dict[str, Any]:
     """What the court receives. `application`: the joint application as recorded on the case
     (workflows.stages.joint.record); its applicants are the package's `applicants`, every one a 申请人."""
-    parties = session.exec(select(Party).where(Party.case_id == case.id).order_by(Party.position)).all()
+    parties = session.exec(select(Party).where(Party.case_id == case.id).order_by(col(Party.position))).all()
     if application is not None:
         parties = [x for x in parties if x.position in set(application["applicants"])]
     org = (
@@ -347,141 +325,3 @@ def _receive_locked(
 
 class _AlreadyDone(Exception):
     pass
-
-
-# --- delivery (after commit) -------------------------------------------------------------------------------
-
-
-def sign(secret: str, body: bytes) -> str:
-    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-
-
-def body_bytes(payload: dict[str, Any]) -> bytes:
-    return json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
-
-
-Post = Callable[[str, bytes, dict[str, str]], int]
-
-
-def http_post(url: str, body: bytes, headers: dict[str, str]) -> int:
-    return httpx2.post(url, content=body, headers=headers, timeout=TIMEOUT_SECONDS).status_code
-
-
-@dataclass
-class DeliveryReport:
-    delivered: list[uuid.UUID] = field(default_factory=list)
-    retrying: list[uuid.UUID] = field(default_factory=list)
-    failed: list[uuid.UUID] = field(default_factory=list)
-
-    def as_dict(self) -> dict[str, int]:
-        return {"delivered": len(self.delivered), "retrying": len(self.retrying), "failed": len(self.failed)}
-
-
-def backoff(attempts: int) -> timedelta:
-    return BACKOFF_BASE * (2 ** max(0, attempts - 1))
-
-
-def deliver_pending(
-    session: Session,
-    *,
-    now: datetime | None = None,
-    limit: int = 100,
-    post: Post = http_post,
-    max_attempts: int = MAX_ATTEMPTS,
-) -> DeliveryReport:
-    """Deliver every webhook notice due at `now`, once each; retry later on failure."""
-    now = now or datetime.now(UTC)
-    report = DeliveryReport()
-    due = session.exec(
-        select(Notification)
-        .where(
-            Notification.kind == WEBHOOK,
-            Notification.status == "pending",
-            Notification.next_attempt_at <= now,
-        )
-        .order_by(Notification.next_attempt_at, Notification.id)
-        .limit(limit)
-    ).all()  # type: ignore[arg-type]
-    jobs = [(n.id, n.org_code, n.attempts, dict(n.payload)) for n in due]
-    session.rollback()
-    for nid, court_code, attempts, payload in jobs:
-        org = session.exec(select(Organization).where(Organization.code == court_code)).first()
-        session.rollback()
-        error = None
-        if org is None or not org.webhook_url or not org.webhook_secret:
-            error = "法院未配置推送地址或密钥"
-        else:
-            body = body_bytes(payload)
-            headers = {
-                "Content-Type": "application/json; charset=utf-8",
-                DELIVERY_HEADER: str(nid),
-                EVENT_HEADER: str(payload.get("event", "")),
-                SIGNATURE_HEADER: sign(org.webhook_secret, body),
-            }
-            try:
-                code = post(org.webhook_url, body, headers)
-                if not 200 <= code < 300:
-                    error = f"HTTP {code}"
-            except httpx2.HTTPError as e:
-                error = f"{type(e).__name__}: {e}"[:500]
-        tries = attempts + 1
-        if error is None:
-            values: dict[str, Any] = {"status": "delivered", "attempts": tries, "delivered_at": now, "last_error": None}
-            report.delivered.append(nid)
-        elif tries >= max_attempts:
-            values = {"status": "failed", "attempts": tries, "last_error": error}
-            report.failed.append(nid)
-        else:
-            values = {"attempts": tries, "last_error": error, "next_attempt_at": now + backoff(tries)}
-            report.retrying.append(nid)
-        with write_transaction(session) as conn:
-            conn.execute(
-                NOTIFICATIONS.update()
-                .where(
-                    NOTIFICATIONS.c.id == nid, NOTIFICATIONS.c.status == "pending", NOTIFICATIONS.c.attempts == attempts
-                )
-                .values(**values)
-            )
-    session.expire_all()
-    return report
-
-
-def undelivered(session: Session, actor: Actor, *, limit: int = 200) -> list[dict[str, Any]]:
-    """Webhook notices that failed after the last retry, for supervisors (cases of their region)."""
-    if actor.role not in (Role.SUPERVISOR, Role.ADMIN):
-        raise Forbidden("只有督办人员可以查看未送达的推送")
-    rows = session.exec(
-        select(Notification, Case.case_no)
-        .join(Case, Case.id == Notification.case_id)  # type: ignore[arg-type]
-        .where(Notification.kind == WEBHOOK, Notification.status == "failed", visible_clause(actor))
-        .order_by(Notification.created_at)
-        .limit(limit)
-    ).all()
-    return [
-        {
-            "id": n.id,
-            "case_id": n.case_id,
-            "case_no": no,
-            "court_code": n.org_code,
-            "event": n.payload.get("event"),
-            "handoff_id": n.payload.get("handoff_id"),
-            "attempts": n.attempts,
-            "last_error": n.last_error,
-            "created_at": n.created_at,
-            "status": n.status,
-        }
-        for n, no in rows
-    ]
-
-
-def deliver(
-    engine: Any,
-    *,
-    now: datetime | None = None,
-    limit: int = 100,
-    post: Post = http_post,
-    max_attempts: int = MAX_ATTEMPTS,
-) -> dict[str, int]:
-    """One delivery pass on its own session: what the flow `handoffs_deliver` and the embedded scheduler run."""
-    with Session(engine, expire_on_commit=False) as session:
-        return deliver_pending(session, now=now, limit=limit, post=post, max_attempts=max_attempts).as_dict()

@@ -5,7 +5,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import date
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from models.settings import get_settings
 from models.tables import Case, Document
@@ -41,7 +41,7 @@ def verify(session: Session, code: str) -> Verification:
         raise NotVisible("未找到与该核验码对应的文书")
     row = session.exec(
         select(Document.kind, Document.created_at, Case.case_no)
-        .join(Case, Case.id == Document.case_id)  # type: ignore[arg-type]
+        .join(Case, col(Case.id) == Document.case_id)
         .where(Document.status == "rendered", (Document.verify_code == code) | (Document.sha256 == code))
     ).first()
     if row is None:

@@ -5,8 +5,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
-from sqlmodel import Session, func, select
+from sqlmodel import Session, col, func, select
 
+from models.rows import CaseRow
 from models.schemas import (
     ActionPublic,
     ActionsPublic,
@@ -37,10 +38,11 @@ class CaseFilters:
     flag: str | None = None  # a supervision flag, e.g. escalation_exhausted
 
 
-def case_public(session: Session, case: Case) -> CasePublic:
-    parties = session.exec(select(Party).where(Party.case_id == case.id).order_by(Party.position)).all()
+def case_public(session: Session, case: Case | CaseRow) -> CasePublic:
+    """A case as the API shows it: a `Case`, or the engine's working copy of its row after a transition."""
+    parties = session.exec(select(Party).where(Party.case_id == case.id).order_by(col(Party.position))).all()
     deadlines = session.exec(
-        select(Deadline).where(Deadline.case_id == case.id).order_by(Deadline.created_at, Deadline.kind)  # type: ignore[arg-type]
+        select(Deadline).where(Deadline.case_id == case.id).order_by(col(Deadline.created_at), col(Deadline.kind))
     ).all()
     return CasePublic.of(case, list(parties), list(deadlines))
 
@@ -54,7 +56,7 @@ FULL_IDENTITY_ROLES = frozenset({Role.INTAKE, Role.MEDIATOR, Role.COURT})
 def parties_for(session: Session, actor: Actor, case_id: str | uuid.UUID) -> list[PartyPublic]:
     """A visible case's parties, unmasked for the roles that need them and masked for the rest."""
     case = get_visible_case(session, actor, case_id)
-    rows = session.exec(select(Party).where(Party.case_id == case.id).order_by(Party.position)).all()
+    rows = session.exec(select(Party).where(Party.case_id == case.id).order_by(col(Party.position))).all()
     if actor.role not in FULL_IDENTITY_ROLES:
         return [PartyPublic.masked(p) for p in rows]
     return [
@@ -80,65 +82,67 @@ def list_cases(session: Session, actor: Actor, f: CaseFilters, *, now: datetime 
     now = now or datetime.now(UTC)
     where = [visible_clause(actor)]
     if f.state:
-        where.append(Case.state == f.state)
+        where.append(col(Case.state) == f.state)
     if f.dispute_type:
-        where.append(Case.dispute_type == f.dispute_type)
+        where.append(col(Case.dispute_type) == f.dispute_type)
     if f.org_code:
-        where.append(Case.org_code == f.org_code)
+        where.append(col(Case.org_code) == f.org_code)
     if f.flag:  # flags are a short JSON list of names: match the quoted name in its text
         where.append(sa.cast(Case.flags, sa.String).contains(f'"{f.flag}"', autoescape=True))
     if f.overdue:
         where.append(
-            sa.exists().where(Deadline.case_id == Case.id, Deadline.status == "pending", Deadline.due_at <= now)
+            sa.exists().where(
+                col(Deadline.case_id) == Case.id, col(Deadline.status) == "pending", col(Deadline.due_at) <= now
+            )
         )
     if f.q:
         text = f.q.strip()
         where.append(
             sa.or_(
-                Case.case_no.contains(text, autoescape=True),  # type: ignore[attr-defined]
-                Case.summary.contains(text, autoescape=True),  # type: ignore[attr-defined]
+                col(Case.case_no).contains(text, autoescape=True),
+                col(Case.summary).contains(text, autoescape=True),
                 sa.exists().where(
-                    Party.case_id == Case.id,
+                    col(Party.case_id) == Case.id,
                     sa.or_(
-                        Party.name.contains(text, autoescape=True),  # type: ignore[attr-defined]
-                        Party.id_number == text.upper(),  # a clerk may search by the full identity number
-                        Party.uscc == text.upper(),
-                        Party.phone == text,
+                        col(Party.name).contains(text, autoescape=True),
+                        col(Party.id_number) == text.upper(),  # a clerk may search by the full identity number
+                        col(Party.uscc) == text.upper(),
+                        col(Party.phone) == text,
                     ),
                 ),
             )
         )
     count = session.exec(select(func.count()).select_from(Case).where(*where)).one()
     rows = session.exec(
-        select(Case).where(*where).order_by(Case.updated_at.desc(), Case.id).offset(f.offset).limit(f.limit)  # type: ignore[attr-defined]
+        select(Case).where(*where).order_by(col(Case.updated_at).desc(), col(Case.id)).offset(f.offset).limit(f.limit)
     ).all()
     if not rows:
         return CasesPublic(data=[], count=count)
     ids = [c.id for c in rows]
     parties: dict[uuid.UUID, list[Party]] = {i: [] for i in ids}
-    for p in session.exec(select(Party).where(Party.case_id.in_(ids)).order_by(Party.position)):  # type: ignore[attr-defined]
+    for p in session.exec(select(Party).where(col(Party.case_id).in_(ids)).order_by(col(Party.position))):
         parties[p.case_id].append(p)
     deadlines: dict[uuid.UUID, list[Deadline]] = {i: [] for i in ids}
-    for d in session.exec(select(Deadline).where(Deadline.case_id.in_(ids)).order_by(Deadline.created_at)):  # type: ignore[attr-defined]
+    for d in session.exec(select(Deadline).where(col(Deadline.case_id).in_(ids)).order_by(col(Deadline.created_at))):
         deadlines[d.case_id].append(d)
     return CasesPublic(data=[CasePublic.of(c, parties[c.id], deadlines[c.id]) for c in rows], count=count)
 
 
 def events(session: Session, actor: Actor, case_id: str | uuid.UUID) -> list[EventPublic]:
     case = get_visible_case(session, actor, case_id)
-    rows = session.exec(select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.seq)).all()  # type: ignore[arg-type]
+    rows = session.exec(select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(col(CaseEvent.seq))).all()
     return [EventPublic.model_validate(e, from_attributes=True) for e in rows]
 
 
 def deadlines(session: Session, actor: Actor, case_id: str | uuid.UUID) -> list[DeadlinePublic]:
     case = get_visible_case(session, actor, case_id)
-    rows = session.exec(select(Deadline).where(Deadline.case_id == case.id).order_by(Deadline.created_at)).all()  # type: ignore[arg-type]
+    rows = session.exec(select(Deadline).where(Deadline.case_id == case.id).order_by(col(Deadline.created_at))).all()
     return [DeadlinePublic.model_validate(d, from_attributes=True) for d in rows]
 
 
 def documents(session: Session, actor: Actor, case_id: str | uuid.UUID) -> list[DocumentPublic]:
     case = get_visible_case(session, actor, case_id)
-    rows = session.exec(select(Document).where(Document.case_id == case.id).order_by(Document.created_at)).all()  # type: ignore[arg-type]
+    rows = session.exec(select(Document).where(Document.case_id == case.id).order_by(col(Document.created_at))).all()
     return [DocumentPublic.model_validate(d, from_attributes=True) for d in rows]
 
 
@@ -184,12 +188,12 @@ def court_inbox(
     """A court's hand-offs (admins see every court's). Other roles have no inbox."""
     if actor.role not in (Role.COURT, Role.ADMIN):
         raise Forbidden("只有人民法院用户可以查看司法确认收件箱")
-    query = select(CourtHandoff, Case.case_no).join(Case, Case.id == CourtHandoff.case_id)  # type: ignore[arg-type]
+    query = select(CourtHandoff, Case.case_no).join(Case, col(Case.id) == CourtHandoff.case_id)
     if actor.role is Role.COURT:
         query = query.where(CourtHandoff.court_code == (actor.org_code or ""))
     if status:
         query = query.where(CourtHandoff.status == status)
-    query = query.order_by(CourtHandoff.created_at).offset(offset).limit(limit)  # type: ignore[arg-type]
+    query = query.order_by(col(CourtHandoff.created_at)).offset(offset).limit(limit)
     return [
         HandoffPublic(
             id=h.id,

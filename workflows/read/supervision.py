@@ -12,9 +12,10 @@ Scoped like case lists (a supervisor sees the cases of its centre's region; an a
 import math
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
+from typing import Literal
 
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from models.schemas import OrganizationOverduePublic, OverdueCasePublic, SupervisionPublic
 from models.tables import Case, Deadline, Organization
@@ -58,24 +59,24 @@ def overdue(
     d, c = Deadline, Case
     later = Deadline.__table__.alias("later")  # type: ignore[attr-defined]
     newer = sa.exists().where(later.c.case_id == d.case_id, later.c.kind == d.kind, later.c.created_at > d.created_at)
-    in_stage = sa.or_(*[sa.and_(d.kind == kind, c.state == state) for kind, state in STAGE.items()])
+    in_stage = sa.or_(*[sa.and_(col(d.kind) == kind, col(c.state) == state) for kind, state in STAGE.items()])
     where = [
         visible_clause(actor),
         sa.or_(
-            sa.and_(d.status == "pending", d.due_at <= horizon),
-            sa.and_(d.status == "fired", in_stage, ~newer),
+            sa.and_(col(d.status) == "pending", col(d.due_at) <= horizon),
+            sa.and_(col(d.status) == "fired", in_stage, ~newer),
         ),
     ]
     if org_code is not None:
-        where.append(c.org_code == org_code)
+        where.append(col(c.org_code) == org_code)
     rows = session.exec(
-        select(d, c).join(c, c.id == d.case_id).where(*where).order_by(d.due_at, d.id).limit(limit)  # type: ignore[arg-type]
+        select(d, c).join(c, col(c.id) == d.case_id).where(*where).order_by(col(d.due_at), col(d.id)).limit(limit)
     ).all()
 
     groups: dict[str | None, list[OverdueCasePublic]] = defaultdict(list)
     for dl, case in rows:
         late = (now - dl.due_at).total_seconds()
-        status = "overdue" if late >= 0 else "soon_due"
+        status: Literal["overdue", "soon_due"] = "overdue" if late >= 0 else "soon_due"
         groups[case.org_code].append(
             OverdueCasePublic(
                 case_id=case.id,
@@ -96,10 +97,10 @@ def overdue(
         )
     codes = [k for k in groups if k]
     names = (
-        dict(session.exec(select(Organization.code, Organization.name).where(Organization.code.in_(codes))).all())
+        dict(session.exec(select(Organization.code, Organization.name).where(col(Organization.code).in_(codes))).all())
         if codes
         else {}
-    )  # type: ignore[attr-defined]
+    )
     data = [
         OrganizationOverduePublic(
             org_code=code,

@@ -1,10 +1,6 @@
-"""Choosing the competent organization for a case (分流), its mediator, and the next level up.
-
-The decisions are pure functions over the in-memory `Directory` of organizations
-(workflows/routing/directory.py), the rules profile (workflows/routing/rules.py) and the open-case
-counts; `decide` gathers those from the database inside the caller's transaction, and the engine
-records the explanation in the audit event.
-"""
+"""Choosing the competent organization for a case (分流), its mediator, and the next level up: pure
+functions over the `Directory` (directory.py), the rules profile (rules.py) and the open-case counts,
+which `decide` gathers inside the caller's transaction; the stage records the explanation."""
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -128,12 +124,12 @@ def route(facts: Facts, directory: Directory, rules: RuleSet, load: Mapping[str,
             pool = directory.invited.get(facts.referral_court, [])
             if t.area == "case":
                 pool = [o for o in pool if facts.region.startswith(region_prefix(o.region))]
-        else:
+        elif t.area == "case":
             if covering is None:
-                covering = directory.covering(facts.region) if t.area == "case" else None
-            pool = (
-                covering if t.area == "case" else [o for o in directory.by_code.values() if o.kind in MEDIATION_KINDS]
-            )
+                covering = directory.covering(facts.region)
+            pool = covering
+        else:
+            pool = [o for o in directory.by_code.values() if o.kind in MEDIATION_KINDS]
         if t.kinds is not None:
             pool = [o for o in pool if o.kind in t.kinds]
         fit: list[OrgInfo] = []

@@ -3,12 +3,12 @@ indexed by the area they serve and the court that invited them, and the reads fr
 feed the decisions (read-only, inside the caller's transaction).
 """
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from models.tables import Case, Mediator, Organization
 from states.enums import MEDIATION_KINDS
@@ -109,7 +109,7 @@ def load_directory(session: Session) -> Directory:
     cached = _DIRECTORY.get(key)
     if cached is not None and cached[0] == generation:
         return cached[1]
-    directory = Directory(OrgInfo.of(r) for r in conn.execute(sa.select(ORGS)).mappings().all() for r in [_Row(r)])
+    directory = Directory(OrgInfo.of(_Row(m)) for m in conn.execute(sa.select(ORGS)).mappings().all())
     _DIRECTORY[key] = (generation, directory)
     return directory
 
@@ -117,7 +117,7 @@ def load_directory(session: Session) -> Directory:
 class _Row:
     __slots__ = ("_m",)
 
-    def __init__(self, m: Mapping[str, Any]) -> None:
+    def __init__(self, m: sa.RowMapping) -> None:
         self._m = m
 
     def __getattr__(self, name: str) -> Any:
@@ -135,15 +135,16 @@ def open_counts(
     codes = sorted(set(codes))
     if not codes:
         return {}
-    col = Case.org_code if column == "org_code" else Case.mediator_code
+    code_col = col(Case.org_code) if column == "org_code" else col(Case.mediator_code)
     q = (
-        select(col, sa.func.count())
-        .where(col.in_(codes), Case.state.in_(list(open_states)))  # type: ignore[union-attr,attr-defined]
-        .group_by(col)
+        select(code_col, sa.func.count())
+        .where(code_col.in_(codes), col(Case.state).in_(list(open_states)))
+        .group_by(code_col)
     )
     if exclude_case is not None:
         q = q.where(Case.id != exclude_case)
-    return {code: int(n) for code, n in session.exec(q).all()}  # type: ignore[call-overload]
+    # `IN (codes)` never matches NULL: every code is a str.
+    return {code: int(n) for code, n in session.exec(q).all() if code is not None}
 
 
 def mediators_of(session: Session, org_code: str) -> list[MediatorInfo]:

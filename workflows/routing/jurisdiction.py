@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from models.tables import Organization, Party
 from states.enums import Channel, CourtLevel, OrgKind
@@ -51,7 +51,7 @@ def _digits(code: str | None, n: int) -> str | None:
 
 def connecting_regions(session: Session, case: Any) -> dict[str, list[str]]:
     """The region codes the case is connected to, by ground (for the explanation)."""
-    parties = session.exec(select(Party).where(Party.case_id == case.id).order_by(Party.position)).all()
+    parties = session.exec(select(Party).where(Party.case_id == case.id).order_by(col(Party.position))).all()
     domiciles = sorted({p.id_number[:COUNTY_DIGITS] for p in parties if p.id_number and len(p.id_number) >= 6})
     org = (
         session.exec(select(Organization).where(Organization.code == case.org_code)).first() if case.org_code else None

@@ -5,10 +5,10 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from models.org_schemas import RoutingPublic, RoutingStepPublic
 from models.schemas import DuplicatePublic
@@ -27,8 +27,8 @@ def routing_record(session: Session, actor: Actor, case_id: str | uuid.UUID) -> 
     case = get_visible_case(session, actor, case_id)
     rows = session.exec(
         select(CaseEvent)
-        .where(CaseEvent.case_id == case.id, CaseEvent.trigger.in_([str(t) for t in ROUTING_TRIGGERS]))  # type: ignore[attr-defined]
-        .order_by(CaseEvent.seq)  # type: ignore[arg-type]
+        .where(CaseEvent.case_id == case.id, col(CaseEvent.trigger).in_([str(t) for t in ROUTING_TRIGGERS]))
+        .order_by(col(CaseEvent.seq))
     ).all()
     steps = []
     for e in rows:
@@ -73,19 +73,19 @@ def possible_duplicates(
     rules = rules or active_rules()
     now = now or datetime.now(UTC)
     since = now - timedelta(days=rules.settings.duplicate_window_days)
-    mine = session.exec(select(Party).where(Party.case_id == case.id).order_by(Party.position)).all()
+    mine = session.exec(select(Party).where(Party.case_id == case.id).order_by(col(Party.position))).all()
     ids = {p.id_number: p.position for p in mine if p.id_number}
     usccs = {p.uscc: p.position for p in mine if p.uscc}
     if not ids and not usccs:
         return []
     match = []
     if ids:
-        match.append(Party.id_number.in_(sorted(ids)))  # type: ignore[union-attr]
+        match.append(col(Party.id_number).in_(sorted(ids)))
     if usccs:
-        match.append(Party.uscc.in_(sorted(usccs)))  # type: ignore[union-attr]
+        match.append(col(Party.uscc).in_(sorted(usccs)))
     rows = session.exec(
         select(Case, Party.id_number, Party.uscc)
-        .join(Party, Party.case_id == Case.id)  # type: ignore[arg-type]
+        .join(Party, col(Party.case_id) == Case.id)
         .where(
             Case.id != case.id,
             Case.dispute_type == case.dispute_type,
@@ -94,12 +94,13 @@ def possible_duplicates(
             sa.or_(*match),
             visible_clause(actor),
         )
-        .order_by(Case.created_at, Case.id)
+        .order_by(col(Case.created_at), col(Case.id))
         .limit(200)
     ).all()
     found: dict[uuid.UUID, DuplicatePublic] = {}
     for other, id_number, uscc in rows:
-        how = f"id_number:{ids[id_number]}" if id_number in ids else f"uscc:{usccs[uscc]}"
+        # The party matched by one of the two numbers: by its credit code when not by its identity number.
+        how = f"id_number:{ids[id_number]}" if id_number in ids else f"uscc:{usccs[cast(str, uscc)]}"
         dup = found.get(other.id)
         if dup is None:
             found[other.id] = DuplicatePublic(
@@ -133,14 +134,14 @@ def duplicates_before_intake(
     since = now - timedelta(days=rules.settings.duplicate_window_days)
     match = []
     if id_numbers:
-        match.append(Party.id_number.in_(sorted(set(id_numbers))))  # type: ignore[union-attr]
+        match.append(col(Party.id_number).in_(sorted(set(id_numbers))))
     if usccs:
-        match.append(Party.uscc.in_(sorted(set(usccs))))  # type: ignore[union-attr]
+        match.append(col(Party.uscc).in_(sorted(set(usccs))))
     if not match:
         return []
     rows = session.exec(
         select(Case, Party.id_number)
-        .join(Party, Party.case_id == Case.id)  # type: ignore[arg-type]
+        .join(Party, col(Party.case_id) == Case.id)
         .where(
             Case.dispute_type == dispute_type,
             Case.state != State.CLOSED,
@@ -148,7 +149,7 @@ def duplicates_before_intake(
             sa.or_(*match),
             visible_clause(actor),
         )
-        .order_by(Case.created_at, Case.id)
+        .order_by(col(Case.created_at), col(Case.id))
         .limit(50)
     ).all()
     found: dict[uuid.UUID, DuplicatePublic] = {}
@@ -217,7 +218,7 @@ def replay(session: Session, rules: RuleSet, *, batch: int = 500) -> Iterator[Re
     after: uuid.UUID | None = None
     try:
         while True:
-            q = select(Case).order_by(Case.id).limit(batch)  # type: ignore[arg-type]
+            q = select(Case).order_by(col(Case.id)).limit(batch)
             if after is not None:
                 q = q.where(Case.id > after)
             cases = session.exec(q).all()
@@ -228,10 +229,10 @@ def replay(session: Session, rules: RuleSet, *, batch: int = 500) -> Iterator[Re
             for e in session.exec(
                 select(CaseEvent)
                 .where(
-                    CaseEvent.case_id.in_([c.id for c in cases]),  # type: ignore[attr-defined]
+                    col(CaseEvent.case_id).in_([c.id for c in cases]),
                     CaseEvent.trigger == str(Trigger.DIVERT),
                 )
-                .order_by(CaseEvent.seq)  # type: ignore[arg-type]
+                .order_by(col(CaseEvent.seq))
             ):
                 firsts.setdefault(e.case_id, e.payload or {})
             for c in cases:

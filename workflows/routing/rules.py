@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any, NoReturn, cast
 
 import yaml
 
@@ -222,7 +222,12 @@ def _condition(c: _Checker, raw: Any, line: int, where: str) -> RuleCondition:
         for i, v in enumerate(value):
             text = str(v) if isinstance(v, int | str) and not isinstance(v, bool) else ""
             if not (text.isascii() and text.isdigit() and len(text) in (6, 9, 12)):
-                c.fail(value.lines[i], where, f"region {v!r} must be an administrative code of 6, 9 or 12 digits")
+                # `_Loader` builds every YAML sequence as a `_Seq`, which knows its items' lines.
+                c.fail(
+                    cast(_Seq, value).lines[i],
+                    where,
+                    f"region {v!r} must be an administrative code of 6, 9 or 12 digits",
+                )
             out.append(region_prefix(text))
         regions = tuple(out)
     any_of: list[RuleCondition] = []
@@ -230,7 +235,7 @@ def _condition(c: _Checker, raw: Any, line: int, where: str) -> RuleCondition:
         value = m["any"]
         if not isinstance(value, list) or not value:
             c.fail(c.line_of(m, "any"), where, "any must be a non-empty list of conditions")
-        any_of = [_condition(c, v, value.lines[i], f"{where}.any[{i}]") for i, v in enumerate(value)]
+        any_of = [_condition(c, v, cast(_Seq, value).lines[i], f"{where}.any[{i}]") for i, v in enumerate(value)]
     types = c.choices(m, "dispute_types", where, DISPUTE_TYPES, "dispute type")
     channels = c.choices(m, "channels", where, CHANNELS, "channel")
     return RuleCondition(

@@ -12,12 +12,12 @@ from sqlalchemy.engine import Connection
 from sqlmodel import Session, select
 
 from models.fields import Text
+from models.rows import CaseRow
 from models.settings import get_settings
 from models.tables import Organization
 from states.enums import Trigger
 from workflows.access import Actor
 from workflows.clocks.deadlines import Deadlines
-from workflows.engine.rows import CaseRow
 from workflows.errors import PayloadInvalid
 
 

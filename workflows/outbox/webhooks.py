@@ -1,0 +1,175 @@
+"""Pushing court hand-offs to the courts' webhooks, after commit.
+
+A court that configured a webhook (organizations.webhook_url / webhook_secret) gets each hand-off
+change pushed from the Notification outbox (kind `court_webhook`) by `deliver_pending` — what the Prefect flow `handoffs_deliver` and the
+embedded scheduler run:
+
+- the body is the notification's payload, frozen when it was written (canonical JSON, UTF-8);
+- header `X-Jiefen-Delivery`: the notification id — the same on every retry, so a receiver that gets a
+  delivery twice can tell (at-least-once delivery: receivers dedupe on it);
+- header `X-Jiefen-Signature`: `sha256=` + hex HMAC-SHA256 of the body with the court's secret;
+- a non-2xx answer or a network error is retried with exponential backoff (`next_attempt_at` =
+  now + BACKOFF_BASE · 2^(attempts-1)); after MAX_ATTEMPTS the notification is `failed`, listed for
+  supervisors (GET /api/v1/supervision/undelivered), never dropped.
+"""
+
+import hashlib
+import hmac
+import json
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx2
+from sqlmodel import Session, col, select
+
+from models.db import write_transaction
+from models.tables import Case, Notification, Organization
+from states.enums import Role
+from workflows.access import Actor, visible_clause
+from workflows.errors import Forbidden
+from workflows.outbox.handoffs import NOTIFICATIONS, WEBHOOK
+
+MAX_ATTEMPTS = 6
+BACKOFF_BASE = timedelta(seconds=30)
+TIMEOUT_SECONDS = 10.0
+SIGNATURE_HEADER = "X-Jiefen-Signature"
+DELIVERY_HEADER = "X-Jiefen-Delivery"
+EVENT_HEADER = "X-Jiefen-Event"
+
+
+def sign(secret: str, body: bytes) -> str:
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def body_bytes(payload: dict[str, Any]) -> bytes:
+    return json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
+
+
+Post = Callable[[str, bytes, dict[str, str]], int]
+
+
+def http_post(url: str, body: bytes, headers: dict[str, str]) -> int:
+    return httpx2.post(url, content=body, headers=headers, timeout=TIMEOUT_SECONDS).status_code
+
+
+@dataclass
+class DeliveryReport:
+    delivered: list[uuid.UUID] = field(default_factory=list)
+    retrying: list[uuid.UUID] = field(default_factory=list)
+    failed: list[uuid.UUID] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, int]:
+        return {"delivered": len(self.delivered), "retrying": len(self.retrying), "failed": len(self.failed)}
+
+
+def backoff(attempts: int) -> timedelta:
+    return BACKOFF_BASE * (2 ** max(0, attempts - 1))
+
+
+def deliver_pending(
+    session: Session,
+    *,
+    now: datetime | None = None,
+    limit: int = 100,
+    post: Post = http_post,
+    max_attempts: int = MAX_ATTEMPTS,
+) -> DeliveryReport:
+    """Deliver every webhook notice due at `now`, once each; retry later on failure."""
+    now = now or datetime.now(UTC)
+    report = DeliveryReport()
+    due = session.exec(
+        select(Notification)
+        .where(
+            Notification.kind == WEBHOOK,
+            Notification.status == "pending",
+            Notification.next_attempt_at <= now,
+        )
+        .order_by(col(Notification.next_attempt_at), col(Notification.id))
+        .limit(limit)
+    ).all()
+    jobs = [(n.id, n.org_code, n.attempts, dict(n.payload)) for n in due]
+    session.rollback()
+    for nid, court_code, attempts, payload in jobs:
+        org = session.exec(select(Organization).where(Organization.code == court_code)).first()
+        session.rollback()
+        error = None
+        if org is None or not org.webhook_url or not org.webhook_secret:
+            error = "法院未配置推送地址或密钥"
+        else:
+            body = body_bytes(payload)
+            headers = {
+                "Content-Type": "application/json; charset=utf-8",
+                DELIVERY_HEADER: str(nid),
+                EVENT_HEADER: str(payload.get("event", "")),
+                SIGNATURE_HEADER: sign(org.webhook_secret, body),
+            }
+            try:
+                code = post(org.webhook_url, body, headers)
+                if not 200 <= code < 300:
+                    error = f"HTTP {code}"
+            except httpx2.HTTPError as e:
+                error = f"{type(e).__name__}: {e}"[:500]
+        tries = attempts + 1
+        if error is None:
+            values: dict[str, Any] = {"status": "delivered", "attempts": tries, "delivered_at": now, "last_error": None}
+            report.delivered.append(nid)
+        elif tries >= max_attempts:
+            values = {"status": "failed", "attempts": tries, "last_error": error}
+            report.failed.append(nid)
+        else:
+            values = {"attempts": tries, "last_error": error, "next_attempt_at": now + backoff(tries)}
+            report.retrying.append(nid)
+        with write_transaction(session) as conn:
+            conn.execute(
+                NOTIFICATIONS.update()
+                .where(
+                    NOTIFICATIONS.c.id == nid, NOTIFICATIONS.c.status == "pending", NOTIFICATIONS.c.attempts == attempts
+                )
+                .values(**values)
+            )
+    session.expire_all()
+    return report
+
+
+def undelivered(session: Session, actor: Actor, *, limit: int = 200) -> list[dict[str, Any]]:
+    """Webhook notices that failed after the last retry, for supervisors (cases of their region)."""
+    if actor.role not in (Role.SUPERVISOR, Role.ADMIN):
+        raise Forbidden("只有督办人员可以查看未送达的推送")
+    rows = session.exec(
+        select(Notification, Case.case_no)
+        .join(Case, col(Case.id) == Notification.case_id)
+        .where(Notification.kind == WEBHOOK, Notification.status == "failed", visible_clause(actor))
+        .order_by(col(Notification.created_at))
+        .limit(limit)
+    ).all()
+    return [
+        {
+            "id": n.id,
+            "case_id": n.case_id,
+            "case_no": no,
+            "court_code": n.org_code,
+            "event": n.payload.get("event"),
+            "handoff_id": n.payload.get("handoff_id"),
+            "attempts": n.attempts,
+            "last_error": n.last_error,
+            "created_at": n.created_at,
+            "status": n.status,
+        }
+        for n, no in rows
+    ]
+
+
+def deliver(
+    engine: Any,
+    *,
+    now: datetime | None = None,
+    limit: int = 100,
+    post: Post = http_post,
+    max_attempts: int = MAX_ATTEMPTS,
+) -> dict[str, int]:
+    """One delivery pass on its own session: what the flow `handoffs_deliver` and the embedded scheduler run."""
+    with Session(engine, expire_on_commit=False) as session:
+        return deliver_pending(session, now=now, limit=limit, post=post, max_attempts=max_attempts).as_dict()
