@@ -14,7 +14,7 @@ from datetime import date, datetime
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, Field, field_validator
-from sqlmodel import select
+from sqlmodel import col, select
 
 from models.fields import ShortText, validate_id_number
 from models.privacy import mask_agents
@@ -82,8 +82,8 @@ def resolve(ctx: Context, app: JointApplication) -> None:
     mediation_orgs = set(
         ctx.session.exec(
             select(Organization.name).where(
-                Organization.name.in_(names),  # type: ignore[attr-defined]
-                Organization.kind.in_([str(k) for k in MEDIATION_KINDS]),  # type: ignore[attr-defined]
+                col(Organization.name).in_(names),
+                col(Organization.kind).in_([str(k) for k in MEDIATION_KINDS]),
             )
         ).all()
     )
