@@ -19,6 +19,8 @@ from workflows.stages.base import Context, Empty, Payload, Reason, Stage, find_o
 
 # Mediation clocks that run from the day the organization receives the application, not from a
 # mediator's acceptance: labour (劳动争议调解仲裁法 第14条 "自劳动争议调解组织收到调解申请之日起十五日").
+# Every body a labour case is diverted to mediates it as a 劳动争议调解组织 (第10条: enterprise committees,
+# 基层人民调解组织, township and street labour mediation bodies), so the clock opens on any diversion.
 ON_RECEIPT_PROFILES = frozenset({"mediation.labour"})
 
 ESCALATION_EXHAUSTED = "escalation_exhausted"  # back at intake from the top: for the supervisor (督办)
