@@ -263,6 +263,9 @@ def build(session: Session, doc: Document, *, tz: ZoneInfo, public_url: str) -> 
                     .order_by(col(Deadline.created_at).desc())
                 ).first()
                 ctx["reason_basis"] = dl.basis if dl else ""
+                if dl is not None and dl.profile.startswith("mediation.court_entrusted"):
+                    # 委托调解: the case returns to the entrusting court for trial (特邀调解规定 第21条、第27条).
+                    ctx["reason"] = "调解期限届满，双方仍未达成调解协议，依法视为调解不成，案件退回人民法院审理。"
             else:
                 ctx["reason"] = ev.payload.get("reason", "调解不成")
                 ctx["reason_basis"] = ""

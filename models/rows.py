@@ -121,3 +121,7 @@ class DeadlineRow(Record):
     reminder_lead_seconds: int | None
     remind_at: datetime | None
     reminded_at: datetime | None
+    counted_from: date | None
+    counted_days: int | None
+    paused_on: date | None
+    remaining_days: int | None

@@ -71,6 +71,9 @@ class CourtReferral(BaseModel):
 
     court_code: Code | None = None
     kind: Literal["pre_filing", "post_filing"] | None = None  # 委派 | 委托
+    # 委托 only: the procedure the court tries the case under — ordinary (15 days) or summary (7 days),
+    # 特邀调解规定 第27条. Not stated: ordinary.
+    procedure: Literal["ordinary", "summary"] | None = None
     reference: ShortText | None = None
     received_on: date | None = None
 
@@ -141,6 +144,7 @@ class DeadlinePublic(BaseModel):
     basis: str
     status: str
     provisional: bool
+    remaining_days: int | None = None  # while paused: the days of its unit left after the pause day (v2)
 
 
 class DuplicatePublic(BaseModel):

@@ -19,9 +19,16 @@ class Settings(BaseSettings):
     timezone: str = "Asia/Shanghai"
     token_minutes: int = Field(default=480, ge=5, le=24 * 60)
     sweep_seconds: int = Field(default=30, ge=1)
-    # People's mediation has no statutory period; 30 days is the contract's default (docs/contract.md) (人民调解工作若干规定
-    # 第33条 "一般在一个月内调结"). Local rules differ, so it is configurable.
-    mediation_default_days: int = Field(default=30, ge=1, le=365)
+    # People's mediation has no statutory period (人民调解法); 人民调解工作若干规定 第33条 "一般在一个月内
+    # 调结" is guidance, counted as a month (民法典 第202条), after which the case is flagged for
+    # supervision. Local rules differ: a number of months, or (JIEFEN_MEDIATION_DEFAULT_DAYS) of days.
+    mediation_default_months: int = Field(default=1, ge=1, le=12)
+    mediation_default_days: int | None = Field(default=None, ge=1, le=365)
+    # The 45-working-day consumer clock (市场监督管理投诉举报处理暂行办法 第21条) governs the market
+    # regulator's administrative mediation alone. The organization kinds have no such kind: a centre
+    # whose consumer mediation is the regulator's turns it on; otherwise consumer cases get the
+    # people's-mediation month.
+    consumer_administrative_mediation: bool = False
     # Diversion acceptance: no national figure (docs/legal-reference.md §6, U); 3 working days by default.
     diversion_acceptance_working_days: int = Field(default=3, ge=1, le=60)
     # The court's decision on judicial confirmation: "statute" = 30 days (民事诉讼法 第187条);

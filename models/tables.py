@@ -174,7 +174,8 @@ class Deadline(SQLModel, table=True):
     basis: str
     provisional: bool = False
     on_expiry: str | None = Field(default=None, max_length=40)
-    remaining_seconds: int | None = None  # while paused
+    # Before 0007 a paused clock kept the seconds it had left; read only for clocks paused then.
+    remaining_seconds: int | None = None
     created_at: datetime = _ts()
     updated_at: datetime = _ts()
     # Reminders: when to remind (due_at - the profile's lead time; NULL once reminded, or
@@ -182,6 +183,14 @@ class Deadline(SQLModel, table=True):
     reminder_lead_seconds: int | None = None
     remind_at: datetime | None = Field(default=None, sa_type=UTCDateTime())
     reminded_at: datetime | None = Field(default=None, sa_type=UTCDateTime())
+    # Counting in the clock's own unit (docs/contract.md §4a v2): the last day is `counted_days` days
+    # (calendar or working, as `working_days` says) after `counted_from` — the start day, or the day
+    # the clock was last resumed (NULL: start_date and days). While paused: the local day of the
+    # pause, and the days left after it up to and including the last day.
+    counted_from: date | None = None
+    counted_days: int | None = None
+    paused_on: date | None = None
+    remaining_days: int | None = None
 
 
 class Document(SQLModel, table=True):

@@ -52,6 +52,7 @@ class Trigger(StrEnum):
     RECORD_FOLLOWUP = "record_followup"
     DIVERSION_TIMEOUT = "diversion_timeout"
     MEDIATION_TIMEOUT = "mediation_timeout"
+    MEDIATION_OVERDUE = "mediation_overdue"
     COURT_OVERDUE = "court_overdue"
 
 

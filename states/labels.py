@@ -49,6 +49,7 @@ TRIGGER_LABELS: dict[Trigger, str] = {
     Trigger.RECORD_FOLLOWUP: "回访",
     Trigger.DIVERSION_TIMEOUT: "分流超时上报",
     Trigger.MEDIATION_TIMEOUT: "调解期满",
+    Trigger.MEDIATION_OVERDUE: "调解逾期督办",
     Trigger.COURT_OVERDUE: "法院逾期督办",
 }
 """What staff see on each action; the table's rows read it as `Transition.label`."""

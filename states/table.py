@@ -324,6 +324,13 @@ TABLE: tuple[Transition, ...] = (
         "医疗纠纷预防和处理条例 第38条；劳动争议调解仲裁法 第14条；特邀调解规定 第27条（期满未达成协议的视为调解不成）",
     ),
     Transition(
+        T.MEDIATION_OVERDUE,
+        (S.MEDIATION,),
+        S.MEDIATION,
+        (R.SYSTEM,),
+        "人民调解法（未规定调解期限）；人民调解工作若干规定 第33条（一般在一个月内调结）：期满未调结的督办，不视为调解不成",
+    ),
+    Transition(
         T.COURT_OVERDUE,
         (S.JUDICIAL_CONFIRMATION,),
         S.JUDICIAL_CONFIRMATION,

@@ -1,5 +1,6 @@
-"""The clocks: `jiefen deadline` (count a period), `jiefen sweep` (fire what is due) and
-`jiefen calendar load` (an official holiday schedule)."""
+"""The clocks: `jiefen deadline` (count a period), `jiefen sweep` (fire what is due),
+`jiefen calendar load` (an official holiday schedule), `jiefen calendar show` (the days a year is
+counted on) and `jiefen calendar recount` (count the provisional deadlines again)."""
 
 from datetime import date, datetime
 from pathlib import Path
@@ -104,3 +105,47 @@ def calendar_load(file: Annotated[Path, typer.Argument(exists=True, dir_okay=Fal
         f"calendar: {report.year} loaded ({report.holidays} days off, {report.workdays} make-up working days); "
         f"{report.deadlines} provisional deadlines counted again on {report.cases} cases"
     )
+
+
+_WEEKDAYS = "一二三四五六日"
+_ORIGINS = {
+    "official": "official package",
+    "loaded": "loaded schedule",
+    "statutory": "statutory 第2条",
+    "make_up": "make-up 第6条",
+}
+
+
+@calendar_app.command("show")
+def calendar_show(year: Annotated[int, typer.Argument(min=2000, max=2100, help="the year, e.g. 2027")]) -> None:
+    """Print every day of YEAR the deadlines are counted on otherwise than its weekday says (days off,
+    调休 working days), where each comes from, and whether the year is provisional."""
+    calendar = _legal_calendar()
+    days = calendar.special_days(year)
+    if calendar.covers(year):
+        typer.echo(f"{year}: published, final")
+    else:
+        typer.echo(
+            f"{year}: provisional — no official schedule yet (load it with `jiefen calendar load`); counted on "
+            "the statutory days of 全国年节及纪念日放假办法（2024年修订）第2条 and their make-up days (第6条)"
+        )
+    for d in days:
+        where = _ORIGINS[d.origin]
+        if d.origin in ("official", "loaded"):
+            where += f" ({d.source})"
+        kind = "workday" if d.working else "day off"
+        typer.echo(
+            f"{d.day.isoformat()} 周{_WEEKDAYS[d.day.weekday()]} {kind} {d.label} — {where}"
+            f"{' — provisional' if d.provisional else ''}"
+        )
+
+
+@calendar_app.command("recount")
+def calendar_recount() -> None:
+    """Count every open provisional deadline again on the current calendar (e.g. after an upgrade that
+    changed how unpublished years are counted), recording the change on each case."""
+    from workflows.clocks.recount import recount_provisional
+
+    with open_session() as session:
+        cases, counted = recount_provisional(session)
+    typer.echo(f"calendar: {counted} provisional deadlines counted again on {cases} cases")

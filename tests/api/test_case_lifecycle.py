@@ -4,7 +4,7 @@ judicial confirmation → confirmed → closed → follow-up, with its audit cha
 import itertools
 import re
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -13,7 +13,7 @@ from states.enums import State, Trigger
 from tests.api.steps import act, confirmation_request, open_case
 from tests.factories import COURT, ID_A, ID_B, MEDIATION_ORG, make_case
 from workflows.audit import GENESIS, event_hash
-from workflows.clocks.calendar import DEFAULT_CALENDAR
+from workflows.clocks.calendar import DEFAULT_CALENDAR, plus_months
 
 OBLIGATIONS = [
     {
@@ -231,7 +231,10 @@ def test_a_neighbour_dispute_runs_from_intake_to_followup(client, login):
         assert d["provisional"] == (not all(DEFAULT_CALENDAR.covers(y) for y in years))
     assert deadlines["diversion_acceptance"]["working_days"] is True
     assert deadlines["diversion_acceptance"]["days"] == 3
-    assert "人民调解工作若干规定" in deadlines["mediation"]["basis"] and deadlines["mediation"]["days"] == 30
+    # People's mediation: a month from acceptance (民法典 第202条), so 28 to 31 days depending on today.
+    accepted = date.fromisoformat(deadlines["mediation"]["start_date"])
+    assert "人民调解工作若干规定" in deadlines["mediation"]["basis"]
+    assert deadlines["mediation"]["days"] == (plus_months(accepted, 1) - accepted).days
     assert "民事诉讼法 第187条" in deadlines["court_decision"]["basis"]
     assert deadlines["confirmation_window"]["start_date"] == signed_at[:10]
     assert [d["kind"] for d in case["deadlines"]] == [d["kind"] for d in r.json()]

@@ -85,14 +85,20 @@ def test_lists_overdue_and_soon_due_cases_by_organization_with_how_late(client, 
 
 
 def test_after_the_sweep_a_court_still_deciding_stays_overdue_and_a_failed_mediation_does_not(client, login, engine):
-    _late, court, _soon, _far = _cases(engine)
+    late, court, _soon, _far = _cases(engine)
+    with Session(engine, expire_on_commit=False) as session:
+        referred = make_case(session, state=State.MEDIATION, channel="court_referral")  # 委派: 30 days, then failed
     from datetime import datetime
 
     sweep(engine, as_of=datetime.fromisoformat(AS_OF))
     body = client.get(URL, params={"as_of": AS_OF, "within_days": 0}, headers=login("admin")).json()
     listed = {c["case_id"]: c for g in body["data"] for c in g["cases"]}
-    assert set(listed) == {str(court.id)}  # the mediation clock fired: that case is now "failed"
+    # The referred case was deemed failed: no longer listed. The people's mediation past its month goes
+    # on, flagged mediation_overdue (legal-reference v2 item 9): still listed, like the court.
+    assert str(referred.id) not in listed
+    assert set(listed) == {str(court.id), str(late.id)}
     assert (listed[str(court.id)]["deadline_status"], listed[str(court.id)]["late_days"]) == ("fired", 7)
+    assert (listed[str(late.id)]["deadline_status"], listed[str(late.id)]["state"]) == ("fired", "mediation")
 
 
 def test_a_supervisor_sees_only_its_region_and_an_admin_everything(client, login, engine):

@@ -224,3 +224,27 @@ def test_the_case_page_shows_full_identity_only_to_the_roles_that_need_it(client
     supervisor_view = client.get(case_url).text
     assert "11010519491231002X" not in supervisor_view and "13812345678" not in supervisor_view
     assert "110105********002X" in supervisor_view and "138****5678" in supervisor_view
+
+
+def test_the_case_page_shows_a_paused_clock_with_the_days_it_has_left(client: TestClient, engine):
+    from datetime import timedelta
+
+    from sqlmodel import Session
+
+    from states.enums import State
+    from tests.factories import T0, actor, make_case
+    from workflows.engine import fire
+
+    with Session(engine, expire_on_commit=False) as session:
+        case = make_case(session, state=State.MEDIATION, dispute_type="medical")  # 30 working days from 2 Nov
+        fire(
+            session,
+            case_id=case.id,
+            trigger="pause_clock",
+            actor=actor(session, "mediator1"),
+            payload={"reason": "委托医疗损害鉴定"},
+            now=T0 + timedelta(days=1),  # Tue 3 Nov: 29 working days left
+        )
+    web_login(client, "mediator1")
+    page = client.get(f"/cases/{case.id}").text
+    assert "剩余 29 个工作日" in page and "已暂停" in page

@@ -173,7 +173,7 @@ def test_a_mediation_timeout_produces_a_termination_notice_saying_the_period_exp
     from workflows.access import SYSTEM_TIMEOUT
     from workflows.engine import fire
 
-    case = make_case(session, state=State.MEDIATION)
+    case = make_case(session, state=State.MEDIATION, channel="court_referral")  # 委派: deemed failed on expiry
     fire(
         session,
         case_id=case.id,

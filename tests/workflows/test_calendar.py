@@ -5,7 +5,8 @@ fact is asserted first, so a different calendar package fails loudly here rather
   中秋节 Fri 25 – Sun 27 Sep off;  国庆节 Thu 1 – Wed 7 Oct off;
   调休 make-up working days: Sun 20 Sep and Sat 10 Oct;
   春节 Sun 15 – Mon 23 Feb off, make-up Sat 14 Feb and Sat 28 Feb.
-2027 is not published in that package, so any period touching it is provisional.
+2027 is not published in that package, so any period touching it is provisional and counted on the
+statutory days of 全国年节及纪念日放假办法 第2条 (元旦 Fri 1 Jan 2027 off), never on weekends alone.
 """
 
 import os
@@ -64,9 +65,10 @@ def test_working_days_follow_the_official_2026_schedule(day, working):
     assert CAL.is_working_day(day) == (working, False)
 
 
-def test_an_unpublished_year_is_counted_on_weekends_alone_and_provisionally():
-    assert CAL.is_working_day(date(2027, 1, 1)) == (True, True)  # a Friday; really 元旦, but unpublished
+def test_an_unpublished_year_is_counted_on_its_statutory_days_and_provisionally():
+    assert CAL.is_working_day(date(2027, 1, 1)) == (False, True)  # a Friday, 元旦 (第2条), unpublished
     assert CAL.is_working_day(date(2027, 1, 2)) == (False, True)  # Saturday
+    assert CAL.is_working_day(date(2027, 1, 4)) == (True, True)  # an ordinary Monday
     assert CAL.covers(2026) and not CAL.covers(2027)
 
 
@@ -105,9 +107,10 @@ def test_three_working_days_from_friday_25_september_end_on_wednesday_30_septemb
 
 
 def test_a_working_day_count_crossing_into_2027_is_provisional():
-    # Tue 29 Dec: Wed 30 (1), Thu 31 (2), Fri 1 Jan 2027 (3) — counted as working until 2027 is loaded.
+    # Tue 29 Dec: Wed 30 (1), Thu 31 (2), [Fri 1 Jan 2027 元旦, weekend], Mon 4 Jan (3) — on the
+    # statutory days until 2027 is loaded.
     period = CAL.add(date(2026, 12, 29), 3, working_days=True)
-    assert (period.last_day, period.provisional) == (date(2027, 1, 1), True)
+    assert (period.last_day, period.provisional) == (date(2027, 1, 4), True)
 
 
 def test_a_working_day_count_ending_before_2027_is_not_provisional():

@@ -2,7 +2,8 @@
 and a loaded 2027 schedule recounting provisional deadlines with the change audited on the case.
 
 Dates hand-checked against the 2026 schedule (see test_calendar.py): National Day Thu 1 – Wed 7 Oct
-off, Sun 20 Sep and Sat 10 Oct worked; 2027 unpublished (weekends only, provisional).
+off, Sun 20 Sep and Sat 10 Oct worked; 2027 unpublished (its statutory days: 元旦 Fri 1 Jan, 春节
+Fri 5 – Wed 10 Feb with two make-up days; provisional).
 """
 
 from datetime import date, timedelta
@@ -17,7 +18,7 @@ from tests.factories import actor, confirmation_request, make_case
 from tests.workflows.clock_support import SCHEDULE_2027, forget_loaded_years, settings_env
 from tests.workflows.support import deadlines_of, events_of, local, midnight_after, one_deadline, picture
 from workflows import audit
-from workflows.clocks.calendar import LegalCalendar, calendar_for
+from workflows.clocks.calendar import calendar_for
 from workflows.clocks.deadlines import profiles
 from workflows.clocks.recount import load_schedule
 from workflows.engine import fire
@@ -78,8 +79,9 @@ def test_land_arbitration_clock_runs_60_days(session):
     case = make_case(session, state=State.FAILED, dispute_type="land_contract", now=local(2026, 11, 2, 6))
     _fire(session, case, T.REFER_ARBITRATION, "mediator1", {"body_code": "CN-ZJ-XH-NTZC"}, now=local(2026, 11, 2, 15))
     d = one_deadline(session, case.id, "arbitration_award")
-    # 2 Nov + 60 days = Fri 1 Jan 2027: in an unpublished year, so counted on weekends alone, provisional.
-    assert (d.profile, d.last_day, d.provisional) == ("arbitration.land", date(2027, 1, 1), True)
+    # 2 Nov + 60 days = Fri 1 Jan 2027, 元旦 (第2条) in an unpublished year: past the weekend to Mon 4 Jan,
+    # provisional.
+    assert (d.profile, d.last_day, d.provisional) == ("arbitration.land", date(2027, 1, 4), True)
 
 
 def test_arbitration_clock_is_met_when_the_outcome_is_recorded(session):
@@ -147,24 +149,30 @@ def test_no_followup_clock_by_default(session):
 # --- clock events ------------------------------------------------------------------------------------------
 
 
-def test_pause_and_resume_across_national_day_keep_the_remaining_time_exactly(session):
+def test_pause_and_resume_across_national_day_count_the_working_days_left_again(session):
     # A medical case (30 working days) accepted on Mon 28 Sep 2026.
     case = make_case(session, state=State.MEDIATION, dispute_type="medical", now=local(2026, 9, 28, 6))
     running = one_deadline(session, case.id, "mediation")
     # 30 working days from 28 Sep: 29, 30 Sep (2), 8, 9, 10 (make-up Sat) Oct (5), 12–16 (10), 19–23 (15),
     # 26–30 Oct (20), 2–6 Nov (25), 9–13 Nov (30).
     assert running.last_day == date(2026, 11, 13)
-    paused_at = local(2026, 9, 30, 16, 45, 30)
-    _fire(session, case, T.PAUSE_CLOCK, "mediator1", {"reason": "委托医疗损害鉴定"}, now=paused_at)
+    _fire(session, case, T.PAUSE_CLOCK, "mediator1", {"reason": "委托医疗损害鉴定"}, now=local(2026, 9, 30, 16, 45, 30))
     paused = one_deadline(session, case.id, "mediation", status="paused")
-    remaining = int((local(2026, 11, 14) - paused_at).total_seconds())
-    assert paused.remaining_seconds == remaining and paused.remind_at is None
-    resumed_at = local(2026, 10, 9, 9, 15, 0)  # after the holiday
-    _fire(session, case, T.RESUME_CLOCK, "mediator1", {"reason": "鉴定意见送达"}, now=resumed_at)
+    # Paused on Wed 30 Sep: 28 working days left after it (30 less Tue 29 and Wed 30 Sep).
+    assert (paused.paused_on, paused.remaining_days, paused.remaining_seconds, paused.remind_at) == (
+        date(2026, 9, 30),
+        28,
+        None,
+        None,
+    )
+    _fire(session, case, T.RESUME_CLOCK, "mediator1", {"reason": "鉴定意见送达"}, now=local(2026, 10, 9, 9, 15))
     d = one_deadline(session, case.id, "mediation")
-    assert d.due_at == resumed_at + timedelta(seconds=remaining)
-    assert d.due_at - resumed_at == local(2026, 11, 14) - paused_at  # not a second gained or lost
+    # Resumed Fri 9 Oct: Sat 10 (1, make-up), 12–16 (6), 19–23 (11), 26–30 (16), 2–6 Nov (21), 9–13 (26),
+    # Mon 16 (27), Tue 17 Nov (28).
+    assert (d.counted_from, d.counted_days, d.last_day) == (date(2026, 10, 9), 28, date(2026, 11, 17))
+    assert d.due_at == local(2026, 11, 18)  # the end of the last day, not a time of day
     assert d.remind_at == d.due_at - timedelta(days=3)
+    assert (d.paused_on, d.remaining_days) == (None, None)
     ev = events_of(session, case.id)
     assert [e.trigger for e in ev[-2:]] == ["pause_clock", "resume_clock"]
     assert ev[-1].payload["reason"] == "鉴定意见送达"
@@ -190,19 +198,20 @@ def test_extend_needs_consent_and_is_audited_with_its_reason(session):
 # --- a loaded 2027 schedule ---------------------------------------------------------------------------------
 
 
-def test_a_working_day_count_crossing_into_2027_is_provisional_until_the_schedule_is_loaded(session, no_loaded_years):
-    # Diverted on Tue 29 Dec 2026: 3 working days = Wed 30, Thu 31 Dec, Fri 1 Jan 2027 (unpublished).
-    case = make_case(session, state=State.DIVERSION, now=local(2026, 12, 29, 6))
+def test_a_working_day_count_in_2027_is_provisional_until_the_schedule_is_loaded(session, no_loaded_years):
+    # Diverted on Wed 6 Jan 2027: 3 working days = Thu 7 (1), Fri 8 (2), [weekend], Mon 11 Jan (3),
+    # on the statutory days (unpublished year).
+    case = make_case(session, state=State.DIVERSION, now=local(2027, 1, 6, 6))
     d = one_deadline(session, case.id, "diversion_acceptance")
-    assert (d.last_day, d.provisional) == (date(2027, 1, 1), True)
+    assert (d.last_day, d.provisional) == (date(2027, 1, 11), True)
     before = picture(session, case.id)
 
-    report = load_schedule(session, SCHEDULE_2027, source="测试", now=local(2026, 12, 29, 12))
+    report = load_schedule(session, SCHEDULE_2027, source="测试", now=local(2027, 1, 6, 12))
     assert (report.year, report.cases, report.deadlines) == (2027, 1, 1)
 
-    # 1 Jan 2027 is now a holiday: the third working day is Mon 4 Jan, and the count is final.
+    # The loaded schedule works Sat 9 Jan: it is the third working day, and the count is final.
     d = one_deadline(session, case.id, "diversion_acceptance")
-    assert (d.last_day, d.due_at, d.provisional) == (date(2027, 1, 4), local(2027, 1, 5), False)
+    assert (d.last_day, d.due_at, d.provisional) == (date(2027, 1, 9), local(2027, 1, 10), False)
     after = picture(session, case.id)
     assert after.version == before.version + 1 and after.state == "diversion"
     ev = events_of(session, case.id)[-1]
@@ -218,41 +227,47 @@ def test_a_working_day_count_crossing_into_2027_is_provisional_until_the_schedul
             "deadline_id": str(d.id),
             "kind": "diversion_acceptance",
             "provisional": False,
-            "from_due_at": "2027-01-01T16:00:00+00:00",
-            "to_due_at": "2027-01-04T16:00:00+00:00",
-            "last_day": "2027-01-04",
+            "from_due_at": "2027-01-12T00:00:00+08:00",  # 北京时间, as staff read it
+            "to_due_at": "2027-01-10T00:00:00+08:00",
+            "last_day": "2027-01-09",
         }
     ]
     assert audit.verify(session, case_id=case.id)[1] is None
 
     # Loading the same schedule again changes nothing and records nothing.
-    again = load_schedule(session, SCHEDULE_2027, source="测试", now=local(2026, 12, 30, 12))
+    again = load_schedule(session, SCHEDULE_2027, source="测试", now=local(2027, 1, 7, 12))
     assert (again.cases, again.deadlines) == (0, 0)
     assert len(events_of(session, case.id)) == len(after.events)
 
 
-def test_a_loaded_schedule_recounts_a_paused_clock_into_its_remaining_time(session, no_loaded_years):
-    # Consumer: 45 working days from Mon 2 Nov 2026 reach into 2027 (provisional).
-    case = make_case(session, state=State.MEDIATION, dispute_type="consumer", now=local(2026, 11, 2, 6))
-    d0 = one_deadline(session, case.id, "mediation")
-    assert d0.provisional is True
-    _fire(session, case, T.PAUSE_CLOCK, "mediator1", {"reason": "委托检测"}, now=local(2026, 11, 20, 10))
+def test_a_loaded_schedule_recounts_the_days_a_paused_clock_has_left(session, no_loaded_years):
+    # Medical (30 working days) accepted Mon 28 Dec 2026, paused Tue 12 Jan 2027 (unpublished, provisional).
+    case = make_case(session, state=State.MEDIATION, dispute_type="medical", now=local(2026, 12, 28, 6))
+    assert one_deadline(session, case.id, "mediation").provisional is True
+    _fire(session, case, T.PAUSE_CLOCK, "mediator1", {"reason": "委托鉴定"}, now=local(2027, 1, 12, 10))
     paused = one_deadline(session, case.id, "mediation", status="paused")
-    old = LegalCalendar()
-    new = LegalCalendar({2027: SCHEDULE_2027})
-    shift = (
-        new.add(date(2026, 11, 2), 45, working_days=True).last_day
-        - old.add(date(2026, 11, 2), 45, working_days=True).last_day
-    )
-    load_schedule(session, SCHEDULE_2027, now=local(2026, 11, 21, 10))
+    # Used before the pause on the statutory days: 29–31 Dec (3), [1 Jan 元旦], 4–8 Jan (8), 11–12 Jan (10).
+    assert (paused.paused_on, paused.remaining_days, paused.provisional) == (date(2027, 1, 12), 20, True)
+    load_schedule(session, SCHEDULE_2027, now=local(2027, 1, 13, 10))
     recounted = one_deadline(session, case.id, "mediation", status="paused")
-    assert recounted.remaining_seconds == paused.remaining_seconds + int(shift.total_seconds())
-    assert recounted.provisional is False
+    # The loaded schedule works Sat 9 Jan: 11 working days were used before the pause, 19 are left.
+    assert (recounted.remaining_days, recounted.provisional) == (19, False)
+    ev = events_of(session, case.id)[-1]
+    assert ev.trigger == "calendar_recount"
+    assert ev.payload["changes"] == [
+        {
+            "deadline_id": str(recounted.id),
+            "kind": "mediation",
+            "remaining_days": 19,
+            "provisional": False,
+            "from_due_at": None,
+        }
+    ]
 
 
 def test_the_database_calendar_includes_loaded_years(engine, session, no_loaded_years):
     with engine.connect() as conn:
-        assert calendar_for(conn, fresh=True).is_working_day(date(2027, 1, 1)) == (True, True)
+        assert calendar_for(conn, fresh=True).is_working_day(date(2027, 1, 9)) == (False, True)
     load_schedule(session, SCHEDULE_2027)
     with engine.connect() as conn:
         assert calendar_for(conn).is_working_day(date(2027, 1, 1)) == (False, False)

@@ -19,23 +19,23 @@ T = Trigger
 # --- pause, resume, extend -------------------------------------------------------------------------
 
 
-def test_pause_and_resume_keep_the_remaining_time_to_the_second(session):
-    case = make_case(session, state=State.MEDIATION)  # accepted Mon 2 Nov: due 00:00 Thu 3 Dec local
+def test_pause_and_resume_keep_the_days_left_and_end_at_the_end_of_a_day(session):
+    """docs/contract.md §4a (v2): the days left are kept in the clock's unit, not seconds (it was
+    seconds before: the clock came back ending at 05:27:41 on 17 Dec)."""
+    case = make_case(session, state=State.MEDIATION)  # accepted Mon 2 Nov: one month, last day Wed 2 Dec
     original = one_deadline(session, case.id, "mediation")
-    assert original.due_at == local(2026, 12, 3)
-    paused_at = local(2026, 11, 3, 10)
-    _fire(session, case, T.PAUSE_CLOCK, "mediator1", {"reason": "委托鉴定"}, now=paused_at)
+    assert (original.last_day, original.due_at) == (date(2026, 12, 2), local(2026, 12, 3))
+    _fire(session, case, T.PAUSE_CLOCK, "mediator1", {"reason": "委托鉴定"}, now=local(2026, 11, 3, 10))
     paused = one_deadline(session, case.id, "mediation", status="paused")
-    remaining = 29 * 86400 + 14 * 3600  # 10:00 3 Nov -> 00:00 3 Dec
-    assert paused.remaining_seconds == remaining
+    assert (paused.paused_on, paused.remaining_days) == (date(2026, 11, 3), 29)  # 4 Nov … 2 Dec
     resumed_at = local(2026, 11, 17, 15, 27, 41)
     _fire(session, case, T.RESUME_CLOCK, "mediator1", {"reason": "鉴定意见送达"}, now=resumed_at)
     d = one_deadline(session, case.id, "mediation")
     assert d.id == original.id
-    assert d.remaining_seconds is None
-    assert d.due_at == resumed_at + timedelta(seconds=remaining)
-    assert d.due_at == local(2026, 12, 17, 5, 27, 41)
-    assert d.last_day == date(2026, 12, 17)
+    assert (d.remaining_days, d.remaining_seconds, d.paused_on) == (None, None, None)
+    # 29 days from Tue 17 Nov: Wed 16 Dec, a working day; due at its end.
+    assert (d.counted_from, d.counted_days, d.last_day) == (date(2026, 11, 17), 29, date(2026, 12, 16))
+    assert d.due_at == local(2026, 12, 17)
     assert [datetime.fromisoformat(x) for x in events_of(session, case.id)[-1].payload["due_at"]] == [d.due_at]
 
 
@@ -65,14 +65,17 @@ def test_extend_with_consent_moves_the_mediation_deadline_by_n_days(session):
     assert [datetime.fromisoformat(x) for x in events_of(session, case.id)[-1].payload["due_at"]] == [d.due_at]
 
 
-def test_extend_while_paused_adds_the_days_to_the_remaining_time(session):
+def test_extend_while_paused_adds_the_days_to_the_days_left(session):
     case = make_case(session, state=State.MEDIATION)
     _fire(session, case, T.PAUSE_CLOCK, "mediator1", {"reason": "鉴定"}, now=local(2026, 11, 3, 10))
     _fire(
         session, case, T.EXTEND, "mediator1", {"days": 5, "reason": "延长", "consent": True}, now=local(2026, 11, 4, 10)
     )
     d = one_deadline(session, case.id, "mediation", status="paused")
-    assert d.remaining_seconds == (29 + 5) * 86400 + 14 * 3600
+    assert (d.remaining_days, d.days, d.remaining_seconds) == (29 + 5, 30 + 5, None)
+    _fire(session, case, T.RESUME_CLOCK, "mediator1", {"reason": "鉴定结束"}, now=local(2026, 11, 10, 9))
+    # 34 days from Tue 10 Nov: Mon 14 Dec.
+    assert one_deadline(session, case.id, "mediation").last_day == date(2026, 12, 14)
 
 
 def test_extend_moves_only_the_running_mediation_clock(session):
@@ -148,13 +151,13 @@ def test_extending_a_paused_medical_clock_adds_the_same_working_days(session):
     assert (d.last_day, d.due_at) == (date(2026, 12, 28), local(2026, 12, 29))
 
 
-def test_extending_a_resumed_clock_moves_it_by_exactly_the_extension(session):
-    """After a pause the deadline is no longer at midnight; extending it must keep that shift, not snap
-    the deadline to the end of a later day (at 075e364 it gained 18.5 hours: 00:00 Wed 23 Dec)."""
+def test_extending_a_resumed_clock_counts_the_extension_on_from_the_resume(session):
+    """After a pause the clock counts from the resume day; an extension adds its days to that count,
+    and the deadline stays at the end of a day."""
     case = make_case(session, state=State.MEDIATION)  # accepted Mon 2 Nov, last day Wed 2 Dec
     _fire(session, case, T.PAUSE_CLOCK, "mediator1", {"reason": "委托鉴定"}, now=local(2026, 11, 3, 10))
     _fire(session, case, T.RESUME_CLOCK, "mediator1", {"reason": "鉴定意见送达"}, now=local(2026, 11, 17, 15, 27, 41))
-    assert one_deadline(session, case.id, "mediation").due_at == local(2026, 12, 17, 5, 27, 41)
+    assert one_deadline(session, case.id, "mediation").due_at == local(2026, 12, 17)  # last day Wed 16 Dec
     _fire(
         session,
         case,
@@ -164,5 +167,5 @@ def test_extending_a_resumed_clock_moves_it_by_exactly_the_extension(session):
         now=local(2026, 11, 20, 10),
     )
     d = one_deadline(session, case.id, "mediation")
-    # 35 days from 2 Nov end on Mon 7 Dec, five days after the 30-day end: the deadline moves by five days.
-    assert (d.days, d.due_at, d.last_day) == (35, local(2026, 12, 22, 5, 27, 41), date(2026, 12, 22))
+    # 29 + 5 = 34 days from Tue 17 Nov: Mon 21 Dec.
+    assert (d.days, d.counted_days, d.last_day, d.due_at) == (35, 34, date(2026, 12, 21), local(2026, 12, 22))

@@ -2,7 +2,8 @@
 Prefect run under the session's test harness, and the batch path of the engine.
 
 Cases are made at T0 = Mon 2 Nov 2026 10:00 local, one hour per step:
-- mediation accepted 2 Nov: 30 days -> last day Wed 2 Dec, due 00:00 3 Dec;
+- mediation accepted 2 Nov: people's mediation, a month (court referral: 30 days) -> last day Wed 2 Dec,
+  due 00:00 3 Dec;
 - judicial confirmation requested 2 Nov: 30 days -> due 00:00 3 Dec;
 - diverted 2 Nov: 3 working days -> Thu 5 Nov, due 00:00 6 Nov.
 """
@@ -39,16 +40,20 @@ def _notices(session: Session, kind: str) -> list[Notification]:
 
 
 def test_sweep_fires_every_due_clock_once_as_system_timeout(engine, session):
-    mediating = make_case(session, state=State.MEDIATION)
+    mediating = make_case(session, state=State.MEDIATION)  # people's mediation: overdue, never failed
+    referred = make_case(session, state=State.MEDIATION, channel="court_referral")  # 委派: deemed failed
     at_court = make_case(session, state=State.JUDICIAL_CONFIRMATION)
     diverted = make_case(session, state=State.DIVERSION)
     later = make_case(session, state=State.MEDIATION, now=T0 + timedelta(days=20))  # due 00:00 23 Dec
 
     report = _sweep(engine)
-    assert (report["timers"], report["fired"], report["expired"], report["skipped"]) == (3, 3, 0, 0)
+    assert (report["timers"], report["fired"], report["expired"], report["skipped"]) == (4, 4, 0, 0)
 
-    assert picture(session, mediating.id).state == "failed"
+    people = picture(session, mediating.id)
+    assert (people.state, people.case["flags"]) == ("mediation", ["mediation_overdue"])
     assert one_deadline(session, mediating.id, "mediation", status="fired")
+    assert picture(session, referred.id).state == "failed"
+    assert one_deadline(session, referred.id, "mediation", status="fired")
     court = picture(session, at_court.id)
     assert (court.state, "court_overdue" in court.case["flags"]) == ("judicial_confirmation", True)
     assert one_deadline(session, at_court.id, "court_decision", status="fired")
@@ -56,7 +61,8 @@ def test_sweep_fires_every_due_clock_once_as_system_timeout(engine, session):
     assert picture(session, later.id).state == "mediation"
 
     for case, trigger in (
-        (mediating, "mediation_timeout"),
+        (mediating, "mediation_overdue"),
+        (referred, "mediation_timeout"),
         (at_court, "court_overdue"),
         (diverted, "diversion_timeout"),
     ):
@@ -66,30 +72,32 @@ def test_sweep_fires_every_due_clock_once_as_system_timeout(engine, session):
         assert audit.verify(session, case_id=case.id)[1] is None
 
     overdue = _notices(session, "overdue")
-    assert sorted(n.case_id for n in overdue) == sorted([mediating.id, at_court.id, diverted.id])
+    assert sorted(n.case_id for n in overdue) == sorted([mediating.id, referred.id, at_court.id, diverted.id])
     assert all(n.status == "pending" and n.dedupe_key.startswith("overdue:") for n in overdue)
     assert "届满" in overdue[0].payload["message"]
 
     # Idempotent: a second sweep at the same time, or later the same day, fires nothing twice.
-    versions = {c.id: picture(session, c.id).version for c in (mediating, at_court, diverted)}
+    versions = {c.id: picture(session, c.id).version for c in (mediating, referred, at_court, diverted)}
     assert _sweep(engine)["timers"] == 0
     assert _sweep(engine, as_of=AS_OF + timedelta(hours=5))["timers"] == 0
-    assert {c.id: picture(session, c.id).version for c in (mediating, at_court, diverted)} == versions
-    assert len(_notices(session, "overdue")) == 3
+    assert {c.id: picture(session, c.id).version for c in (mediating, referred, at_court, diverted)} == versions
+    assert len(_notices(session, "overdue")) == 4
 
 
 def test_sweep_works_in_small_batches(engine, session):
     cases = [make_case(session, state=State.MEDIATION, now=T0 + timedelta(minutes=i)) for i in range(5)]
     report = _sweep(engine, batch_size=2)
     assert (report["timers"], report["batches"]) == (5, 3)
-    assert {picture(session, c.id).state for c in cases} == {"failed"}
+    assert {(picture(session, c.id).state, *picture(session, c.id).case["flags"]) for c in cases} == {
+        ("mediation", "mediation_overdue")
+    }
 
 
 def test_nothing_is_due_before_the_end_of_the_last_day(engine, session):
     case = make_case(session, state=State.MEDIATION)  # last day Wed 2 Dec
     assert _sweep(engine, as_of=local(2026, 12, 2, 23, 59, 59))["timers"] == 0
     assert _sweep(engine, as_of=local(2026, 12, 3))["timers"] == 1
-    assert picture(session, case.id).state == "failed"
+    assert picture(session, case.id).case["flags"] == ["mediation_overdue"]
 
 
 def test_a_paused_clock_never_fires(engine, session):
@@ -136,7 +144,7 @@ def test_a_clock_without_an_expiry_trigger_is_marked_expired_with_an_audited_eve
 
 def test_a_refused_expiry_trigger_does_not_lose_the_rest_of_the_batch(engine, session):
     odd = make_case(session, state=State.MEDIATION)
-    good = make_case(session, state=State.MEDIATION, now=T0 + timedelta(minutes=1))
+    good = make_case(session, state=State.MEDIATION, channel="court_referral", now=T0 + timedelta(minutes=1))
     # A clock whose expiry trigger the case's state does not allow (court_overdue in mediation).
     with engine.begin() as conn:
         conn.execute(sa.update(Deadline).where(Deadline.case_id == odd.id).values(on_expiry="court_overdue"))
@@ -191,7 +199,7 @@ def test_an_extension_after_the_reminder_arms_a_new_one(engine, session):
 def test_the_sweep_flow_runs_for_real_under_prefect(sqlite_only):
     engine = sqlite_only
     with Session(engine, expire_on_commit=False) as session:
-        case = make_case(session, state=State.MEDIATION)
+        case = make_case(session, state=State.MEDIATION, channel="court_referral")
     state = sweep_deadlines(as_of=AS_OF, database_url=_url(engine), return_state=True)
     assert state.is_completed()
     assert state.result()["timers"] == 1
@@ -210,7 +218,10 @@ def test_the_sweep_flow_runs_for_real_under_prefect(sqlite_only):
 
 
 def test_a_sweep_batch_fires_many_in_one_transaction(engine, session):
-    cases = [make_case(session, state=State.MEDIATION, now=T0 + timedelta(minutes=i)) for i in range(4)]
+    cases = [
+        make_case(session, state=State.MEDIATION, channel="court_referral", now=T0 + timedelta(minutes=i))
+        for i in range(4)
+    ]
     items = [Due(c.id, one_deadline(session, c.id, "mediation").id, AS_OF) for c in cases]
     commits: list[int] = []
 

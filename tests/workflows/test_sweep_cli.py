@@ -1,5 +1,6 @@
-"""The command line of the statutory clocks: `jiefen sweep`, `jiefen calendar load`, `jiefen deploy`,
-and `jiefen deadline` on the database's calendar — each run as a real process against a SQLite file."""
+"""The command line of the statutory clocks: `jiefen sweep`, `jiefen calendar load|show|recount`,
+`jiefen deploy`, and `jiefen deadline` on the database's calendar — each run as a real process against a
+SQLite file."""
 
 import json
 import os
@@ -46,7 +47,7 @@ def test_jiefen_sweep_as_of_twice_fires_nothing_twice(cli_db):
     url, _ = cli_db
     engine = make_engine(url)
     with Session(engine, expire_on_commit=False) as session:
-        mediating = make_case(session, state=State.MEDIATION)
+        mediating = make_case(session, state=State.MEDIATION, channel="court_referral")  # 委派: deemed failed
         make_case(session, state=State.JUDICIAL_CONFIRMATION)
     first = jiefen(url, "sweep", "--as-of", "2026-12-10T00:00:00+08:00")
     assert first.returncode == 0, first.stderr
@@ -72,8 +73,9 @@ def test_jiefen_sweep_refuses_a_bad_as_of(cli_db):
 
 def test_jiefen_calendar_load_changes_the_deadline_calculator(cli_db):
     url, folder = cli_db
+    # Tue 29 Dec: 30 (1), 31 (2), [Fri 1 Jan 2027 元旦 on the statutory days, weekend], Mon 4 Jan (3).
     before = jiefen(url, "deadline", "--from", "2026-12-29", "--days", "3", "--working-days")
-    assert before.stdout.strip() == "2027-01-01 2027-01-02T00:00:00+08:00 provisional", before.stderr
+    assert before.stdout.strip() == "2027-01-04 2027-01-05T00:00:00+08:00 provisional", before.stderr
     engine = make_engine(url)
     with Session(engine, expire_on_commit=False) as session:
         diverted = make_case(session, state=State.DIVERSION, now=local(2026, 12, 29, 6))
@@ -82,13 +84,61 @@ def test_jiefen_calendar_load_changes_the_deadline_calculator(cli_db):
     done = jiefen(url, "calendar", "load", str(schedule))
     assert done.returncode == 0, done.stderr
     assert "2027 loaded (1 days off, 1 make-up working days)" in done.stdout
-    assert "1 provisional deadlines counted again on 1 cases" in done.stdout
+    assert "1 provisional deadlines counted again on 1 cases" in done.stdout  # final now, same last day
     after = jiefen(url, "deadline", "--from", "2026-12-29", "--days", "3", "--working-days")
     assert after.stdout.strip() == "2027-01-04 2027-01-05T00:00:00+08:00"
     with Session(engine) as s:
         last = s.exec(select(CaseEvent).where(CaseEvent.case_id == diverted.id).order_by(CaseEvent.seq.desc())).first()
         assert (last.trigger, last.actor) == ("calendar_recount", "system:calendar")
     engine.dispose()
+
+
+def test_jiefen_deadline_skips_new_years_day_2027(cli_db):
+    # Mon 28 Dec: 29 (1), 30 (2), 31 (3), [Fri 1 Jan 元旦, 2–3 weekend], Mon 4 (4), Tue 5 Jan (5).
+    done = jiefen(cli_db[0], "deadline", "--from", "2026-12-28", "--days", "5", "--working-days")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().startswith("2027-01-05 2027-01-06T00:00:00+08:00")
+
+
+def test_jiefen_calendar_show_says_where_each_day_comes_from(tmp_path):
+    url = f"sqlite:///{tmp_path / 'show.db'}"
+    upgrade(url)
+    unpublished = jiefen(url, "calendar", "show", "2028")
+    assert unpublished.returncode == 0, unpublished.stderr
+    lines = unpublished.stdout.splitlines()
+    assert lines[0].startswith("2028: provisional")
+    assert "2028-01-01 周六 day off 元旦 — statutory 第2条 — provisional" in lines
+    assert "2028-01-03 周一 day off 元旦补假（补 2028-01-01） — make-up 第6条 — provisional" in lines
+    assert "2028-10-03 周二 day off 中秋节、国庆节 — statutory 第2条 — provisional" in lines
+    assert len(lines) == 1 + 12 + 4  # 12 dates hold the 13 statutory days (3 Oct twice); 4 make-up days
+    official = jiefen(url, "calendar", "show", "2026").stdout.splitlines()
+    assert official[0] == "2026: published, final"
+    assert "2026-09-20 周日 workday 国庆节调休上班 — official package (chinese-calendar 1.11.0)" in official
+    assert "2026-10-10 周六 workday 国庆节调休上班 — official package (chinese-calendar 1.11.0)" in official
+    assert "2026-09-25 周五 day off 中秋 — official package (chinese-calendar 1.11.0)" in official
+    schedule = tmp_path / "2028.yaml"
+    schedule.write_text(
+        "year: 2028\nsource: 国务院办公厅关于2028年部分节假日安排的通知（测试）\n"
+        'holidays: ["2028-01-01..2028-01-03"]\nworkdays: [2028-01-08]\n',
+        encoding="utf-8",
+    )
+    assert jiefen(url, "calendar", "load", str(schedule)).returncode == 0
+    loaded = jiefen(url, "calendar", "show", "2028").stdout.splitlines()
+    assert loaded == [
+        "2028: published, final",
+        "2028-01-01 周六 day off 放假 — loaded schedule (国务院办公厅关于2028年部分节假日安排的通知（测试）)",
+        "2028-01-02 周日 day off 放假 — loaded schedule (国务院办公厅关于2028年部分节假日安排的通知（测试）)",
+        "2028-01-03 周一 day off 放假 — loaded schedule (国务院办公厅关于2028年部分节假日安排的通知（测试）)",
+        "2028-01-08 周六 workday 调休上班 — loaded schedule (国务院办公厅关于2028年部分节假日安排的通知（测试）)",
+    ]
+    recount = jiefen(url, "calendar", "recount")
+    assert recount.returncode == 0, recount.stderr
+    assert recount.stdout.strip() == "calendar: 0 provisional deadlines counted again on 0 cases"
+
+
+def test_jiefen_calendar_show_refuses_a_year_out_of_range(cli_db):
+    done = jiefen(cli_db[0], "calendar", "show", "1999")
+    assert done.returncode == 2
 
 
 @pytest.mark.parametrize(

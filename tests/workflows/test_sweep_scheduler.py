@@ -28,7 +28,7 @@ def _wait(predicate, seconds: float = 15.0) -> bool:
 
 
 def test_the_scheduler_starts_with_the_app_sweeps_and_stops_with_it(engine, session):
-    case = make_case(session, state=State.MEDIATION, now=LONG_AGO)
+    case = make_case(session, state=State.MEDIATION, channel="court_referral", now=LONG_AGO)  # 委派: deemed failed
     app = create_app(get_settings(), engine=engine, scheduler=True)
     assert SweepScheduler.active() is None
     with TestClient(app) as client:

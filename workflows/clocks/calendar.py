@@ -7,15 +7,25 @@ JIEFEN_TIMEZONE, i.e. at 00:00 of the following day.
 
 Working days come from `chinese-calendar` for the years it covers (the official schedules it
 ships). A year it does not cover comes from a schedule the operator loads; until then it is counted
-on weekends alone and every period touching it is `provisional`.
+on the statutory days the law itself fixes (`workflows/clocks/statutory.py`: 全国年节及纪念日放假办法
+第2条 and its make-up days under 第6条), never on weekends alone, and every period touching it is
+`provisional`.
+
+"A month" ends on the corresponding day of the last month, or on that month's last day when it has
+no such day (民法典 第202条): `plus_months`.
 """
 
+import calendar as _gregorian
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from enum import StrEnum
+from importlib.metadata import PackageNotFoundError, version
 from zoneinfo import ZoneInfo
 
 import chinese_calendar
+
+from workflows.clocks.statutory import Origin, statutory_year
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +35,7 @@ class YearSchedule:
     year: int
     holidays: frozenset[date] = field(default_factory=frozenset)
     workdays: frozenset[date] = field(default_factory=frozenset)  # 调休 make-up working days
+    source: str | None = field(default=None, compare=False)  # the notice it was published in
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,11 +55,50 @@ def end_of_day(day: date, tz: ZoneInfo) -> datetime:
     return datetime.combine(day + timedelta(days=1), time(0), tzinfo=tz)
 
 
+def plus_months(start: date, months: int) -> date:
+    """The corresponding day `months` later; when that month has no such day, its last day (民法典 第202条)."""
+    index = start.month - 1 + months
+    year, month = start.year + index // 12, index % 12 + 1
+    return date(year, month, min(start.day, _gregorian.monthrange(year, month)[1]))
+
+
+class DayOrigin(StrEnum):
+    """Where the engine's answer for a day comes from."""
+
+    OFFICIAL = "official"  # the schedule shipped in the `chinese-calendar` package
+    LOADED = "loaded"  # a schedule loaded with `jiefen calendar load`
+    STATUTORY = "statutory"  # 全国年节及纪念日放假办法 第2条 (the year is not published)
+    MAKE_UP = "make_up"  # 第6条 补假 (the year is not published)
+
+
+@dataclass(frozen=True, slots=True)
+class SpecialDay:
+    """A day the engine does not count as its weekday says: a day off, or a 调休 working day."""
+
+    day: date
+    working: bool
+    label: str
+    origin: DayOrigin
+    source: str
+    provisional: bool
+
+
+_HOLIDAY_NAMES = {h.value: h.chinese for h in chinese_calendar.Holiday}
+
+
+def _package() -> str:
+    try:
+        return f"chinese-calendar {version('chinese-calendar')}"
+    except PackageNotFoundError:  # pragma: no cover - installed with the project
+        return "chinese-calendar"
+
+
 class LegalCalendar:
     def __init__(self, schedules: Mapping[int, YearSchedule] | None = None) -> None:
         self._schedules = dict(schedules or {})
 
     def covers(self, year: int) -> bool:
+        """Is the year's official schedule known (shipped in the package, or loaded)?"""
         if year in self._schedules:
             return True
         try:
@@ -69,7 +119,7 @@ class LegalCalendar:
         try:
             return chinese_calendar.is_workday(day), False
         except NotImplementedError:
-            return day.weekday() < 5, True
+            return day.weekday() < 5 and day not in statutory_year(day.year), True
 
     def add(self, start: date, days: int, *, working_days: bool) -> Period:
         if days < 0:
@@ -95,6 +145,55 @@ class LegalCalendar:
                 break
             day += timedelta(days=1)
         return Period(start, days, working_days, day, provisional)
+
+    def count(self, after: date, through: date, *, working_days: bool) -> tuple[int, bool]:
+        """How many days of the clock's unit lie after `after` up to and including `through` (0 when
+        `through` is not later), and whether the answer is provisional."""
+        if through <= after:
+            return 0, False
+        if not working_days:
+            return (through - after).days, not self.covers(through.year)
+        n, provisional, day = 0, False, after
+        while day < through:
+            day += timedelta(days=1)
+            working, prov = self.is_working_day(day)
+            n += working
+            provisional |= prov
+        return n, provisional
+
+    def special_days(self, year: int) -> list[SpecialDay]:
+        """Every day of `year` the engine counts otherwise than its weekday says, or that is a named
+        day off on a weekend, with where the answer comes from."""
+        schedule = self._schedules.get(year)
+        if schedule is not None:
+            source = schedule.source or "（未注明出处）"
+            days = [SpecialDay(d, False, "放假", DayOrigin.LOADED, source, False) for d in schedule.holidays]
+            days += [SpecialDay(d, True, "调休上班", DayOrigin.LOADED, source, False) for d in schedule.workdays]
+            return sorted(days, key=lambda s: s.day)
+        if self.covers(year):
+            source = _package()
+            out = [
+                SpecialDay(d, False, _HOLIDAY_NAMES.get(name, name), DayOrigin.OFFICIAL, source, False)
+                for d, name in chinese_calendar.holidays.items()
+                if d.year == year
+            ]
+            out += [
+                SpecialDay(d, True, f"{_HOLIDAY_NAMES.get(name, name)}调休上班", DayOrigin.OFFICIAL, source, False)
+                for d, name in chinese_calendar.workdays.items()
+                if d.year == year and d.weekday() >= 5
+            ]
+            return sorted(out, key=lambda s: s.day)
+        return [
+            SpecialDay(
+                s.day,
+                False,
+                s.label + (f"（补 {s.makes_up.isoformat()}）" if s.makes_up else ""),
+                DayOrigin.MAKE_UP if s.origin is Origin.MAKE_UP else DayOrigin.STATUTORY,
+                s.basis,
+                True,
+            )
+            for s in statutory_year(year).values()
+        ]
 
 
 DEFAULT_CALENDAR = LegalCalendar()
@@ -167,7 +266,7 @@ def parse_schedule(data: object) -> tuple[YearSchedule, str | None]:
     source = data.get("source")
     if source is not None and (not isinstance(source, str) or len(source) > 300):
         raise ScheduleError("source：应为不超过 300 字的文字")
-    return YearSchedule(year, holidays, workdays), source
+    return YearSchedule(year, holidays, workdays, source), source
 
 
 def schedule_from_row(row: object) -> YearSchedule:
@@ -175,6 +274,7 @@ def schedule_from_row(row: object) -> YearSchedule:
         row.year,  # type: ignore[attr-defined]
         frozenset(date.fromisoformat(d) for d in row.holidays),  # type: ignore[attr-defined]
         frozenset(date.fromisoformat(d) for d in row.workdays),  # type: ignore[attr-defined]
+        getattr(row, "source", None),
     )
 
 

@@ -80,7 +80,31 @@ def load_schedule(
             conn.execute(YEARS.update().where(YEARS.c.year == schedule.year).values(**values))
     invalidate_calendar_cache()
     # Which calendar the provisional deadlines were counted on: the one before this load.
-    previous = _without(old, schedule.year)
+    cases, counted = recount_provisional(
+        session,
+        previous=_without(old, schedule.year),
+        reason=f"载入 {schedule.year} 年法定节假日安排，重新计算期限",
+        extra={"year": schedule.year, "source": source},
+        now=now,
+    )
+    return LoadReport(schedule.year, len(schedule.holidays), len(schedule.workdays), cases, counted)
+
+
+def recount_provisional(
+    session: Session,
+    *,
+    previous: LegalCalendar | None = None,
+    reason: str = "按现行日历重新计算暂定期限",
+    extra: dict[str, Any] | None = None,
+    now: datetime | None = None,
+) -> tuple[int, int]:
+    """Count every open provisional deadline again on the database's calendar, one case at a time
+    through the engine's locked write path, each change a `calendar_recount` event on its case.
+    `previous`: the calendar they were counted on (paused clocks keep what they had left, changed by
+    the difference); by default the current one. Returns (cases changed, deadlines changed)."""
+    now = now or datetime.now(UTC)
+    if previous is None:
+        previous = calendar_for(session.connection(), fresh=True)
     case_ids = [
         r[0]
         for r in session.connection().execute(
@@ -95,17 +119,14 @@ def load_schedule(
     for cid in case_ids:
         result: dict[str, Any] = {}
 
-        def change(deadlines: Deadlines, result: dict[str, Any] = result) -> dict[str, Any] | None:
-            changes = deadlines.recount(previous)
+        def change(
+            deadlines: Deadlines, result: dict[str, Any] = result, old: LegalCalendar = previous
+        ) -> dict[str, Any] | None:
+            changes = deadlines.recount(old)
             if not changes:
                 return None
             result["n"] = len(changes)
-            return {
-                "year": schedule.year,
-                "source": source,
-                "reason": f"载入 {schedule.year} 年法定节假日安排，重新计算期限",
-                "changes": changes,
-            }
+            return {**(extra or {}), "reason": reason, "changes": changes}
 
         if (
             record_clock_change(
@@ -115,11 +136,11 @@ def load_schedule(
         ):
             changed_cases += 1
             counted += result["n"]
-    return LoadReport(schedule.year, len(schedule.holidays), len(schedule.workdays), changed_cases, counted)
+    return changed_cases, counted
 
 
 def _without(calendar: LegalCalendar, year: int) -> LegalCalendar:
     """The calendar as it was before `year` was (re)loaded: a provisional deadline touching `year` was
-    counted on weekends alone for it."""
+    counted on the statutory days of that year."""
     schedules = {y: s for y, s in calendar._schedules.items() if y != year}  # noqa: SLF001
     return LegalCalendar(schedules)

@@ -8,7 +8,8 @@ from pydantic import Field, StrictBool
 from models.tables import Deadline
 from states.enums import State, Trigger
 from workflows.clocks.deadlines import DeadlineKind as K, DeadlineStatus
-from workflows.stages.base import Context, Note, Reason, Stage
+from workflows.stages.base import Context, Note, Reason, Stage, unflag
+from workflows.stages.mediation import MEDIATION_OVERDUE
 
 DEADLINES = Deadline.__table__  # type: ignore[attr-defined]
 
@@ -38,7 +39,10 @@ def _record_followup(ctx: Context) -> None:
 
 def on_enter(ctx: Context, dest: State) -> None:
     """Effects of entering a state, whatever the trigger: closing ends every clock (and, unless the case
-    was closed already, starts the 回访 clock); leaving mediation for good ends its clocks."""
+    was closed already, starts the 回访 clock); leaving mediation for good ends its clocks; leaving
+    mediation at all ends its overdue flag (the supervision it asked for is over)."""
+    if dest is not State.MEDIATION and MEDIATION_OVERDUE in (ctx.case.flags or []):
+        unflag(ctx.case, MEDIATION_OVERDUE)
     if dest is State.CLOSED:
         ctx.deadlines.settle(list(K), DeadlineStatus.CANCELLED)
         if ctx.case.state != State.CLOSED:

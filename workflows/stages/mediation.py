@@ -1,5 +1,6 @@
 """Mediation (调处化解): its clock (extended with both parties' consent, paused and resumed), the
-agreement that ends it, and its end without one (failure, deemed failure, withdrawal)."""
+agreement that ends it, and its end without one (failure, deemed failure, withdrawal); a clock that
+ends no mediation by law (people's mediation) flags the case for supervision instead."""
 
 from datetime import date, datetime
 from typing import Annotated
@@ -12,7 +13,11 @@ from models.tables import Party
 from states.enums import Trigger
 from workflows.clocks.deadlines import DeadlineKind as K, DeadlineStatus
 from workflows.errors import PayloadInvalid
-from workflows.stages.base import Context, Empty, Payload, Reason, Stage, Step, aware
+from workflows.stages.base import Context, Empty, Payload, Reason, Stage, Step, aware, flag
+
+MEDIATION_OVERDUE = "mediation_overdue"
+"""A supervision flag: the people's-mediation month ran out; mediation goes on (人民调解法 sets no limit).
+Cleared when the case leaves mediation (closing.on_enter)."""
 
 
 class Extend(Reason):
@@ -112,6 +117,12 @@ def _resume(ctx: Context) -> None:
     ctx.record["due_at"] = [r.due_at.isoformat() for r in rows]
 
 
+def _mediation_overdue(ctx: Context) -> None:
+    ctx.deadlines.settle([K.MEDIATION], DeadlineStatus.FIRED)
+    flag(ctx.case, MEDIATION_OVERDUE)
+    ctx.record["flag"] = MEDIATION_OVERDUE
+
+
 def _end_mediation(status: DeadlineStatus) -> Step:
     def effect(ctx: Context) -> None:
         ctx.deadlines.settle([K.MEDIATION], status)
@@ -133,5 +144,6 @@ STAGES = (
     ),
     Stage(T.FAIL, Reason, effect=_end_mediation(DeadlineStatus.CANCELLED), documents=("termination_notice",)),
     Stage(T.MEDIATION_TIMEOUT, Empty, effect=_end_mediation(DeadlineStatus.FIRED), documents=("termination_notice",)),
+    Stage(T.MEDIATION_OVERDUE, Empty, effect=_mediation_overdue),
     Stage(T.WITHDRAW, Reason),
 )
