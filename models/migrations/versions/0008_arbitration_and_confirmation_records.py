@@ -22,13 +22,15 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
+# Plain ALTER TABLE (SQLite ≥ 3.35 drops a column in place): a batch operation would copy `cases`, which
+# every case table refers to, and SQLite's foreign keys refuse to drop the original.
+
+
 def upgrade() -> None:
-    with op.batch_alter_table("cases", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("arbitration", sa.JSON(), nullable=True))
-        batch_op.add_column(sa.Column("confirmation", sa.JSON(), nullable=True))
+    op.add_column("cases", sa.Column("arbitration", sa.JSON(), nullable=True))
+    op.add_column("cases", sa.Column("confirmation", sa.JSON(), nullable=True))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("cases", schema=None) as batch_op:
-        batch_op.drop_column("confirmation")
-        batch_op.drop_column("arbitration")
+    op.drop_column("cases", "confirmation")
+    op.drop_column("cases", "arbitration")
