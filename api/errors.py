@@ -11,6 +11,7 @@ from sqlalchemy.exc import DataError, OperationalError
 
 from models.privacy import scrub
 from workflows.errors import (
+    ClockOutOfRange,
     Conflict,
     DocumentNotReady,
     Forbidden,
@@ -36,6 +37,7 @@ STATUS: dict[type[JiefenError], int] = {
     GuardRefused: 409,
     PayloadInvalid: 422,
     ValidationFailed: 422,
+    ClockOutOfRange: 422,
     DocumentNotReady: 409,
     Conflict: 409,
 }

@@ -21,11 +21,18 @@ def in_figures(amount: str | Decimal | int) -> str:
 
 
 def in_capitals(amount: str | Decimal | int) -> str:
-    """85000 -> '人民币捌万伍仟元整'; 8500.5 -> '人民币捌仟伍佰元伍角'."""
+    """85000 -> '人民币捌万伍仟元整'; 8500.5 -> '人民币捌仟伍佰元伍角整'; 12345.67 -> '…陆角柒分'.
+
+    One rule for every amount: 整 after 元 or 角, never after 分 (中国人民银行《支付结算办法》附件
+    《正确填写票据和结算凭证的基本规定》: 到"元"为止的写"整"，到"角"为止的可写可不写，有"分"的不写 —
+    written here always, so that no two amounts of one document end differently)."""
     value = to_decimal(amount)
     if value == 0:
         return "人民币零元整"
-    return "人民币" + cn2an.an2cn(format(value, "f"), "rmb")
+    text = cn2an.an2cn(format(value, "f"), "rmb")
+    if text.endswith("角"):
+        text += "整"
+    return "人民币" + text
 
 
 def in_numerals(n: int) -> str:

@@ -14,12 +14,13 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
-from documents import qr
+from documents import qr, termination
 from documents.amounts import in_capitals, in_figures
+from documents.wording import ACCEPTANCE_BY_FAMILY, DIVERSION_CLOCK_NOTE, TERMINATION_LAW, agreement_wording, family_of
 from models.tables import Case, CaseEvent, Deadline, Document, Mediator, Organization, Party, User
-from states.enums import DisputeType
-from states.labels import ARBITRATION_BODY_LABELS, DISPUTE_TYPE_LABELS, DOCUMENT_TITLES, PARTY_ROLE_LABELS
-from states.remedies import REMEDIES, ArbitrationRemedy
+from states.enums import DisputeType, PartyKind, PartyRole
+from states.labels import DISPUTE_TYPE_LABELS, DOCUMENT_TITLES, PARTY_ROLE_LABELS
+from states.notices import notices_for
 
 
 class DocumentSourceMissing(LookupError):
@@ -40,7 +41,7 @@ def _aware(text: str, tz: ZoneInfo) -> datetime:
 
 
 def _party(p: Party) -> dict[str, Any]:
-    person = p.kind == "person"
+    person = p.kind == PartyKind.PERSON
     return {
         "position": p.position,
         "role": PARTY_ROLE_LABELS.get(p.role, p.role),
@@ -50,7 +51,18 @@ def _party(p: Party) -> dict[str, Any]:
         "id_value": (p.id_number if person else p.uscc) or "（未提供）",
         "address": p.address or "（未提供）",
         "phone": p.phone or "（未提供）",
+        # a company shows who represents it (法定代表人) and any party its agent (委托代理人)
+        "legal_representative": None if person else (p.legal_representative or "（未提供）"),
+        "agent": p.agent,
     }
+
+
+def _holders(parties: list[Party]) -> str:
+    """Who keeps a copy, by the roles the parties have: 各方当事人, or 申请人、被申请人、第三人."""
+    roles = [r for r in PartyRole if any(p.role == r for p in parties)]
+    if PartyRole.THIRD_PARTY not in roles:
+        return "各方当事人"
+    return "、".join(PARTY_ROLE_LABELS[r] for r in roles)
 
 
 def _event(session: Session, case_id: uuid.UUID, seq: int) -> CaseEvent:
@@ -67,7 +79,8 @@ def _org(session: Session, code: str | None) -> Organization | None:
 
 
 def _org_public(org: Organization | None, code: str | None) -> dict[str, str]:
-    return {"code": code or "", "name": org.name if org else (code or "（未指定）")}
+    """The organization as a document names it. Its code is kept for signing, never printed."""
+    return {"code": code or "", "name": org.name if org else "（未指定）", "kind": org.kind if org else ""}
 
 
 def _agreement_event(session: Session, case_id: uuid.UUID, before_seq: int) -> CaseEvent:
@@ -91,12 +104,14 @@ def _agreement(session: Session, case: Case, ev: CaseEvent, parties: list[Party]
         obligations.append(
             {
                 "n": i,
-                "obligor": names.get(ob["obligor"], f"当事人{ob['obligor']}"),
-                "obligee": names.get(ob["obligee"], f"当事人{ob['obligee']}"),
+                "obligor": names.get(ob["obligor"], f"第{ob['obligor'] + 1}位当事人"),
+                "obligee": names.get(ob["obligee"], f"第{ob['obligee'] + 1}位当事人"),
                 "description": ob["description"],
                 "amount_figures": in_figures(amount) if amount is not None else None,
                 "amount_capitals": in_capitals(amount) if amount is not None else None,
+                # the last day of performance (民法典 第203条: it ends at 24:00)
                 "due_date": cn_date(date.fromisoformat(ob["due_date"])) if ob.get("due_date") else None,
+                "payment_method": ob.get("payment_method"),
                 "place": ob.get("place"),
             }
         )
@@ -108,15 +123,18 @@ def _agreement(session: Session, case: Case, ev: CaseEvent, parties: list[Party]
     org_code = agreed_org or case.org_code
     mediator_code = (case.agreement or {}).get("mediator_code") or case.mediator_code
     mediator = session.exec(select(Mediator).where(Mediator.code == mediator_code)).first() if mediator_code else None
+    org = _org_public(_org(session, org_code), org_code)
     return {
         "facts": p["facts"],
         "liability": p["liability"],
         "obligations": obligations,
-        "total_capitals": _total(p.get("obligations", [])),
+        "total": _total(p.get("obligations", [])),
         "signed_date": cn_date(signed, tz),
         "form": p.get("form", "written"),
-        "org": _org_public(_org(session, org_code), org_code),
-        "mediator": {"code": mediator_code or "", "name": mediator.name if mediator else (mediator_code or "")},
+        "org": org,
+        "mediator": {"name": mediator.name if mediator else "（未指定）"},
+        "wording": agreement_wording(org["kind"], case.dispute_type, org["name"]),
+        "holders": _holders(parties),
     }
 
 
@@ -154,60 +172,41 @@ def _applicants(case: Case, ev: CaseEvent, parties: list[Party]) -> list[dict[st
     ]
 
 
-def _total(obligations: list[dict[str, Any]]) -> str | None:
+def _total(obligations: list[dict[str, Any]]) -> dict[str, str] | None:
     from decimal import Decimal
 
     amounts = [Decimal(str(o["amount"])) for o in obligations if o.get("amount") is not None]
     if len(amounts) < 2:
         return None
-    return f"{in_figures(sum(amounts))}（{in_capitals(sum(amounts))}）"
+    return {"figures": in_figures(sum(amounts)), "capitals": in_capitals(sum(amounts))}
 
 
-def _routes(case: Case) -> list[dict[str, str]]:
-    """Where the parties may still go (人民调解法 第26条), per dispute type, from states/remedies.py."""
-    route = REMEDIES[DisputeType(case.dispute_type)]
-    body = ARBITRATION_BODY_LABELS.get(route.arbitration_body_kind or "", "仲裁机构")
-    out: list[dict[str, str]] = []
-    match route.arbitration:
-        case ArbitrationRemedy.MANDATORY:
-            out.append(
-                {
-                    "route": "仲裁",
-                    "text": f"向有管辖权的{body}申请仲裁；劳动争议须先经仲裁，对仲裁裁决不服的，方可向人民法院提起诉讼。",
-                    "basis": route.arbitration_basis,
-                }
-            )
-        case ArbitrationRemedy.OPTIONAL:
-            out.append(
-                {
-                    "route": "仲裁",
-                    "text": f"向{body}申请仲裁，也可以直接向人民法院提起诉讼。",
-                    "basis": route.arbitration_basis,
-                }
-            )
-        case ArbitrationRemedy.AGREEMENT:
-            text = (
-                f"双方已有书面仲裁协议的，可依该协议向约定的{body}申请仲裁。"
-                if case.arbitration_agreement
-                else f"双方达成书面仲裁协议的，可向约定的{body}申请仲裁；没有仲裁协议的，不能申请仲裁。"
-            )
-            out.append({"route": "仲裁", "text": text, "basis": route.arbitration_basis})
-        case ArbitrationRemedy.NEVER:
-            out.append({"route": "仲裁", "text": "本类纠纷依法不能申请仲裁。", "basis": route.arbitration_basis})
-    out.append(
-        {
-            "route": "行政途径",
-            "text": "属于行政机关职权范围的事项，可以请求有关行政机关依法处理。",
-            "basis": "人民调解法 第26条",
-        }
-    )
-    litigation = (
-        "对仲裁裁决不服的，可以依法向人民法院提起诉讼。"
-        if route.arbitration is ArbitrationRemedy.MANDATORY
-        else "可以依法向有管辖权的人民法院提起诉讼。"
-    )
-    out.append({"route": "司法途径", "text": litigation, "basis": "人民调解法 第26条；民事诉讼法 第122条"})
-    return out
+GROUND_LABELS = {
+    "domicile": "当事人住所地",
+    "subject_matter": "标的物所在地",
+    "mediation_organization": "调解组织所在地",
+}
+
+
+def _jurisdiction(ev: CaseEvent, court: dict[str, str], org: dict[str, str]) -> str:
+    """The ground of jurisdiction the application actually used (民事诉讼法 第205条), as the
+    request_confirmation event recorded it; without a record, no ground is claimed."""
+    j = ev.payload.get("jurisdiction") or {}
+    grounds = list(j.get("grounds") or [])
+    if grounds == ["inviting_court"]:
+        return (
+            f"本案系{court['name']}邀请调解组织开展先行调解（委派调解）的案件，依照《中华人民共和国民事诉讼法》"
+            "第二百零五条第（一）项，由作出邀请的人民法院管辖。"
+        )
+    if grounds:
+        where = "、".join(GROUND_LABELS[g] for g in grounds if g in GROUND_LABELS)
+        level = "中级人民法院" if j.get("court_level") == "intermediate" else "基层人民法院"
+        upper = "调解协议所涉纠纷应当由中级人民法院管辖，" if level == "中级人民法院" else ""
+        return (
+            f"本调解协议由{org['name']}自行开展调解达成。{upper}{court['name']}系{where}的{level}，"
+            "依照《中华人民共和国民事诉讼法》第二百零五条第（二）项，贵院对本申请有管辖权。"
+        )
+    return "申请人依照《中华人民共和国民事诉讼法》第二百零五条向贵院提出申请。"
 
 
 def build(session: Session, doc: Document, *, tz: ZoneInfo, public_url: str) -> dict[str, Any]:
@@ -235,6 +234,7 @@ def build(session: Session, doc: Document, *, tz: ZoneInfo, public_url: str) -> 
         case "mediation_agreement":
             ctx["agreement"] = _agreement(session, case, ev, parties, tz)
             ctx["org"] = ctx["agreement"]["org"]
+            ctx["title"] = ctx["agreement"]["wording"]["title"]
             ctx["copies"] = len(parties) + 1
         case "confirmation_application":
             agreement_ev = _agreement_event(session, case.id, ev.seq)
@@ -243,66 +243,11 @@ def build(session: Session, doc: Document, *, tz: ZoneInfo, public_url: str) -> 
             court_code = ev.payload.get("court_code") or case.court_code
             ctx["court"] = _org_public(_org(session, court_code), court_code)
             ctx["org"] = ctx["agreement"]["org"]
-            if case.channel == "court_referral":
-                ctx["jurisdiction"] = (
-                    f"本案系{ctx['court']['name']}委派调解的案件，依照《中华人民共和国民事诉讼法》"
-                    "第二百零五条第（一）项，由作出委派的人民法院管辖。"
-                )
-            else:
-                ctx["jurisdiction"] = (
-                    f"本调解协议由{ctx['org']['name']}主持达成，{ctx['court']['name']}为该调解组织所在地"
-                    "基层人民法院，依照《中华人民共和国民事诉讼法》第二百零五条第（二）项，贵院对本申请有管辖权。"
-                )
+            ctx["jurisdiction"] = _jurisdiction(ev, ctx["court"], ctx["org"])
         case "termination_notice":
-            ctx["org"] = _org_public(_org(session, case.org_code), case.org_code)
-            if ev.trigger == "mediation_timeout":
-                ctx["reason"] = "调解期限届满，双方仍未达成调解协议，依法视为调解不成。"
-                dl = session.exec(
-                    select(Deadline)
-                    .where(Deadline.case_id == case.id, Deadline.kind == "mediation")
-                    .order_by(col(Deadline.created_at).desc())
-                ).first()
-                ctx["reason_basis"] = dl.basis if dl else ""
-                if dl is not None and dl.profile.startswith("mediation.court_entrusted"):
-                    # 委托调解: the case returns to the entrusting court for trial (特邀调解规定 第21条、第27条).
-                    ctx["reason"] = "调解期限届满，双方仍未达成调解协议，依法视为调解不成，案件退回人民法院审理。"
-            else:
-                ctx["reason"] = ev.payload.get("reason", "调解不成")
-                ctx["reason_basis"] = ""
-            ctx["ended_date"] = cn_date(ev.at, tz)
-            ctx["routes"] = _routes(case)
+            _termination(session, case, ev, ctx, tz)
         case "acceptance_notice":
-            org_code = ev.payload.get("org_code") or case.org_code
-            ctx["org"] = _org_public(_org(session, org_code), org_code)
-            ctx["routing_reason"] = (ev.payload.get("routing") or {}).get("reason", "")
-            dl = session.exec(
-                select(Deadline)
-                .where(
-                    Deadline.case_id == case.id, Deadline.kind == "diversion_acceptance", Deadline.created_at <= ev.at
-                )
-                .order_by(col(Deadline.created_at).desc())
-            ).first()
-            issuer = None
-            user = session.exec(select(User).where(User.username == ev.actor)).first()
-            if user is not None and user.org_code:
-                issuer = _org(session, user.org_code)
-            ctx["signer"] = (
-                _org_public(issuer, issuer.code if issuer else "")
-                if issuer
-                else {"code": "", "name": "一站式矛盾纠纷调解中心"}
-            )
-            ctx["clock"] = (
-                None
-                if dl is None
-                else {
-                    "days": dl.days,
-                    "unit": "个工作日" if dl.working_days else "日",
-                    "last_day": cn_date(dl.last_day),
-                    "due_at": dl.due_at.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
-                    "basis": dl.basis,
-                    "provisional": dl.provisional,
-                }
-            )
+            _acceptance(session, case, ev, ctx, tz)
         case _:
             raise DocumentSourceMissing(f"未知的文书种类 {doc.kind}")
     ctx.setdefault("signer", ctx["org"])
@@ -311,6 +256,73 @@ def build(session: Session, doc: Document, *, tz: ZoneInfo, public_url: str) -> 
     ctx["verify_url"] = public_url.rstrip("/") + qr.verify_path(code)
     ctx["qr"] = qr.qr_png_data_uri(ctx["verify_url"])
     return ctx
+
+
+def _termination(session: Session, case: Case, ev: CaseEvent, ctx: dict[str, Any], tz: ZoneInfo) -> None:
+    ctx["org"] = _org_public(_org(session, case.org_code), case.org_code)
+    wording = agreement_wording(ctx["org"]["kind"], case.dispute_type, ctx["org"]["name"])
+    ctx["self_name"] = wording["self_name"]
+    ctx["termination_law"] = TERMINATION_LAW[family_of(ctx["org"]["kind"])]
+    if ev.trigger == "mediation_timeout":
+        dl = session.exec(
+            select(Deadline)
+            .where(Deadline.case_id == case.id, Deadline.kind == "mediation")
+            .order_by(Deadline.created_at.desc())  # type: ignore[attr-defined]
+        ).first()
+        end = termination.ending(dl.profile if dl else None)
+        ctx["reason"], ctx["reason_basis"] = end.reason, end.basis
+    else:
+        ctx["reason"] = ev.payload.get("reason", "调解不成")
+        ctx["reason_basis"] = ""
+    ctx["ended_date"] = cn_date(ev.at, tz)
+    ctx["routes"] = termination.routes(case, family_of(ctx["org"]["kind"]))
+    ctx["time_bars"] = termination.time_bars(case)
+
+
+def _acceptance(session: Session, case: Case, ev: CaseEvent, ctx: dict[str, Any], tz: ZoneInfo) -> None:
+    org_code = ev.payload.get("org_code") or case.org_code
+    ctx["org"] = _org_public(_org(session, org_code), org_code)
+    ctx["routing_reason"] = _routing_reason(ev.payload.get("routing") or {})
+    ctx["after_acceptance"] = ACCEPTANCE_BY_FAMILY[family_of(ctx["org"]["kind"])]
+    ctx["notices"] = [
+        {"title": n.title, "text": n.text, "basis": n.basis}
+        for n in notices_for(domestic_violence=case.domestic_violence, land_requisition=case.land_requisition)
+        if n.to_parties
+    ]
+    dl = session.exec(
+        select(Deadline)
+        .where(Deadline.case_id == case.id, Deadline.kind == "diversion_acceptance", Deadline.created_at <= ev.at)
+        .order_by(Deadline.created_at.desc())  # type: ignore[attr-defined]
+    ).first()
+    issuer = None
+    user = session.exec(select(User).where(User.username == ev.actor)).first()
+    if user is not None and user.org_code:
+        issuer = _org(session, user.org_code)
+    ctx["signer"] = (
+        _org_public(issuer, issuer.code) if issuer else {"code": "", "name": "一站式矛盾纠纷调解中心", "kind": ""}
+    )
+    ctx["clock"] = (
+        None
+        if dl is None
+        else {
+            "days": dl.days,
+            "unit": "个工作日" if dl.working_days else "日",
+            "last_day": cn_date(dl.last_day),
+            "due_at": dl.due_at.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
+            "note": DIVERSION_CLOCK_NOTE,
+            "provisional": dl.provisional,
+        }
+    )
+
+
+def _routing_reason(routing: dict[str, Any]) -> str:
+    """Why the case went to this body, in the rule's own words: never the organization's load, stationing
+    or code (the full explanation stays in the audit event for staff)."""
+    if routing.get("rule") == "named":
+        return ""
+    if "rule_reason" in routing:
+        return str(routing["rule_reason"])
+    return str(routing.get("reason") or "").split("：", 1)[0]  # an older event: the rule's words come first
 
 
 def verify_code(ctx: dict[str, Any]) -> str:

@@ -6,16 +6,17 @@ Validation messages name the rule and never echo an identity number or phone bac
 
 import re
 import unicodedata
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated
 
 import phonenumbers
-from pydantic import AfterValidator, PlainSerializer, StringConstraints
-from stdnum import exceptions as stdnum_errors
+from pydantic import AfterValidator, AwareDatetime, PlainSerializer, StringConstraints
+from stdnum import exceptions as stdnum_errors, numdb
 from stdnum.cn import ric, uscc
 
 from models.settings import get_settings
+from states.labels import zone_label
 
 
 def _local_iso(dt: datetime) -> str:
@@ -73,22 +74,116 @@ def _money(v: Decimal) -> Decimal:
 Money = Annotated[Decimal, AfterValidator(_money), PlainSerializer(lambda d: f"{d:.2f}", return_type=str)]
 
 
-def validate_id_number(v: str) -> str:
-    v = _nfkc(v).strip().upper()
+# --- dates at the edge ----------------------------------------------------------------------------------
+# Not law: the range in which a date a payload carries can be a real record of a dispute, and inside which
+# every clock counted from it stays within the calendar Python holds (a due date in 9998 plus the two
+# years of 民事诉讼法 第250条 is year 10000). Each refusal is a 422 naming the field and the range.
+
+EARLIEST_EVENT = date(1900, 1, 1)  # when a dispute's facts happened (occurred_on)
+EARLIEST_RECORD = date(1990, 1, 1)  # agreements, their due dates, signing times, referrals received
+YEARS_AHEAD = 30  # a due date at most this many years from today
+
+
+def local_today() -> date:
+    return datetime.now(get_settings().tz).date()
+
+
+def years_later(day: date, years: int) -> date:
+    """The corresponding day `years` later; none (29 February): 28 February."""
     try:
-        v = ric.validate(v)
-    except stdnum_errors.InvalidLength:
-        raise ValueError("居民身份证号应为18位") from None
-    except stdnum_errors.InvalidFormat:
-        raise ValueError("居民身份证号格式不正确：前17位应为数字，末位为数字或X") from None
-    except stdnum_errors.InvalidChecksum:
-        raise ValueError("居民身份证号校验位错误（GB 11643）") from None
-    except stdnum_errors.InvalidComponent:
-        raise ValueError("居民身份证号中的出生日期不是真实日期") from None
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
+
+
+def _in_range(v: date, earliest: date, latest: date, later_rule: str) -> None:
+    if v < earliest:
+        raise ValueError(f"日期不能早于 {earliest.isoformat()}")
+    if v > latest:
+        raise ValueError(later_rule)
+
+
+def _event_date(v: date) -> date:
+    _in_range(v, EARLIEST_EVENT, local_today(), "日期不能晚于今天")
+    return v
+
+
+def _record_date(v: date) -> date:
+    _in_range(v, EARLIEST_RECORD, local_today(), "日期不能晚于今天")
+    return v
+
+
+def _due_date(v: date) -> date:
+    latest = years_later(local_today(), YEARS_AHEAD)
+    _in_range(v, EARLIEST_RECORD, latest, f"日期不能晚于 {latest.isoformat()}（今天起{YEARS_AHEAD}年内）")
+    return v
+
+
+def _record_time(v: datetime) -> datetime:
+    """Not before 1990-01-01 00:00 in JIEFEN_TIMEZONE (a time without an offset is read there). Whether it
+    lies in the future is the caller's rule (it knows the transition's `now`); a year no clock can reach is
+    refused here, so that comparing and converting it never overflows."""
+    if v.year >= 9999:
+        raise ValueError("时间不能晚于当前时间")
+    tz = get_settings().tz
+    if (
+        v.year < EARLIEST_RECORD.year
+        or (v if v.tzinfo else v.replace(tzinfo=tz)).astimezone(tz).date() < EARLIEST_RECORD
+    ):
+        raise ValueError(f"时间不能早于 {EARLIEST_RECORD.isoformat()} 00:00（{zone_label(tz)}）")
+    return v
+
+
+def _clock_time(v: datetime) -> datetime:
+    """An instant a clock may be looked at (supervision's `as_of`): 1990 to 30 years from today."""
+    _record_time(v)
+    latest = years_later(local_today(), YEARS_AHEAD)
+    if v.astimezone(get_settings().tz).date() > latest:
+        raise ValueError(f"时间不能晚于 {latest.isoformat()}（今天起{YEARS_AHEAD}年内）")
+    return v
+
+
+EventDate = Annotated[date, AfterValidator(_event_date)]  # 1900-01-01 .. today
+RecordDate = Annotated[date, AfterValidator(_record_date)]  # 1990-01-01 .. today
+DueDate = Annotated[date, AfterValidator(_due_date)]  # 1990-01-01 .. today + 30 years
+RecordDateTime = Annotated[datetime, AfterValidator(_record_time)]  # from 1990-01-01 00:00 北京时间
+ClockTime = Annotated[AwareDatetime, AfterValidator(_clock_time)]  # 1990 .. today + 30 years
+
+
+# The birth dates an identity number may carry: no one alive was born before 1900 (a typo, not a person).
+EARLIEST_BIRTH_DATE = date(1900, 1, 1)
+
+
+def _region_existed(code: str) -> bool:
+    """The 6-digit area code (GB/T 2260) names a county that existed at some time, per python-stdnum's data.
+
+    stdnum ties each county to the years it existed ("[1983-]西湖区") and refuses a number whose birth
+    year lies outside them. That is wrong for identity numbers: the code is the area where the number was
+    issued, so a 西湖区 resident born in 1978 (the district was created in 1983) carries 330106 — the years
+    are ignored here. A province alone (a county code stdnum does not list) does not count."""
+    return any("county" in props for _, props in numdb.get("cn/loc").info(code))
+
+
+def validate_id_number(v: str) -> str:
+    """A 居民身份证号 (GB 11643): 18 characters, the check digit right, a county that existed, a real birth
+    date between 1900 and today. Each refusal names its reason and never the number."""
+    v = ric.compact(_nfkc(v))
+    if len(v) != 18:
+        raise ValueError("居民身份证号应为18位")
+    if not v[:17].isdigit() or not v[:17].isascii() or v[17] not in "0123456789X":
+        raise ValueError("居民身份证号格式不正确：前17位应为数字，末位为数字或X")
+    if v[17] != ric.calc_check_digit(v):
+        raise ValueError("居民身份证号校验码错误：末位校验位与前17位不符（GB 11643）")
+    try:
+        born = ric.get_birth_date(v)
     except stdnum_errors.ValidationError:
-        raise ValueError("居民身份证号无效") from None
-    if ric.get_birth_date(v) > datetime.now(get_settings().tz).date():
+        raise ValueError("居民身份证号中的出生日期不是真实日期") from None
+    if born > datetime.now(get_settings().tz).date():
         raise ValueError("居民身份证号中的出生日期晚于今天")
+    if born < EARLIEST_BIRTH_DATE:
+        raise ValueError(f"居民身份证号中的出生日期早于{EARLIEST_BIRTH_DATE.year}年，不是真实出生日期")
+    if not _region_existed(v[:6]):
+        raise ValueError("居民身份证号中的地区码（前6位）不存在（GB/T 2260）")
     return v
 
 

@@ -50,3 +50,12 @@ def mask_agents(value: Any) -> Any:
     if isinstance(value, list):
         return [mask_agents(v) for v in value]
     return value
+
+
+def after_mediation(case: Any) -> dict[str, Any]:
+    """A case's arbitration and judicial confirmation records as every response shows them: agents'
+    identity numbers masked, like the parties'."""
+    return {
+        "arbitration": getattr(case, "arbitration", None),
+        "confirmation": mask_agents(getattr(case, "confirmation", None)),
+    }

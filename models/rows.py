@@ -95,6 +95,9 @@ class CaseRow(Record):
     passed_org_codes: list[str]
     arbitration: dict[str, Any] | None
     confirmation: dict[str, Any] | None
+    commercial_mediation_chosen: bool
+    land_requisition: bool
+    domestic_violence: bool
 
 
 class DeadlineRow(Record):
@@ -125,3 +128,5 @@ class DeadlineRow(Record):
     counted_days: int | None
     paused_on: date | None
     remaining_days: int | None
+    ref: str | None
+    interrupted_on: date | None

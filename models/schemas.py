@@ -1,12 +1,8 @@
-"""API schemas for cases: CaseCreate / CasePublic / CasesPublic, what hangs off a case
-(parties, deadlines, events, documents, actions, hand-offs) and supervision.
-
-Field types and their validators are in models/fields.py; organizations and a case's routing record
-in models/org_schemas.py.
-"""
+"""API schemas for cases (CaseCreate / CasePublic / CasesPublic), what hangs off a case, and supervision.
+Field types and validators: models/fields.py; organizations and routing records: models/org_schemas.py."""
 
 import uuid
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -22,8 +18,10 @@ from pydantic import (
 
 from models.fields import (
     Code,
+    EventDate,
     LocalDateTime,
     Money,
+    RecordDate,
     RegionCode,
     ShortText,
     Text,
@@ -32,10 +30,15 @@ from models.fields import (
     validate_phone,
     validate_uscc,
 )
-from models.privacy import mask_agents, mask_id_number, mask_phone
-from models.settings import get_settings
+from models.limitation import LimitationPublic, limitation_public
+from models.privacy import after_mediation, mask_id_number, mask_phone
 from states.enums import Channel, DisputeType, PartyKind, PartyRole, State
 from states.labels import STATE_LABELS
+from states.notices import notices_for
+
+PersonName = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), AfterValidator(printable)
+]
 
 # --- intake -----------------------------------------------------------------------------------
 
@@ -52,6 +55,9 @@ class PartyCreate(BaseModel):
     address: (
         Annotated[str, StringConstraints(strip_whitespace=True, max_length=300), AfterValidator(printable)] | None
     ) = None
+    # An organization's 法定代表人 (or 负责人); the party's 委托代理人 (name, and how to reach them if wished).
+    legal_representative: PersonName | None = None
+    agent: ShortText | None = None
 
     _id = field_validator("id_number")(lambda cls, v: None if v in (None, "") else validate_id_number(v))
     _uscc = field_validator("uscc")(lambda cls, v: None if v in (None, "") else validate_uscc(v))
@@ -63,6 +69,10 @@ class PartyCreate(BaseModel):
             raise ValueError("自然人当事人应填写居民身份证号（id_number），不能填写统一社会信用代码（uscc）")
         if self.kind is PartyKind.ORGANIZATION and self.id_number:
             raise ValueError("单位当事人应填写统一社会信用代码（uscc），不能填写居民身份证号（id_number）")
+        if self.kind is PartyKind.PERSON and self.legal_representative:
+            raise ValueError(
+                "legal_representative（法定代表人）只适用于单位当事人；自然人的法定代理人或委托代理人请填写 agent"
+            )
         return self
 
 
@@ -75,7 +85,7 @@ class CourtReferral(BaseModel):
     # 特邀调解规定 第27条. Not stated: ordinary.
     procedure: Literal["ordinary", "summary"] | None = None
     reference: ShortText | None = None
-    received_on: date | None = None
+    received_on: RecordDate | None = None
 
 
 class CaseCreate(BaseModel):
@@ -87,10 +97,19 @@ class CaseCreate(BaseModel):
     region: RegionCode
     parties: Annotated[list[PartyCreate], Field(min_length=2, max_length=200)]
     claim_amount: Money | None = None
-    occurred_on: date | None = None
+    occurred_on: EventDate | None = None  # 1900-01-01 .. today
     arbitration_agreement: StrictBool = False
     status_matter: StrictBool = False
     referral: CourtReferral | None = None
+    # The parties (all natural persons) chose commercial mediation, which charges fees, instead of free
+    # people's mediation (人民调解法 第4条). Routing reads it; false sends them to people's mediation.
+    commercial_mediation_chosen: StrictBool = False
+    # A dispute over land requisition or its compensation (征地补偿): outside land-contract arbitration
+    # (农村土地承包经营纠纷调解仲裁法 第2条第3款); routed to the county, refused by refer_arbitration.
+    land_requisition: StrictBool = False
+    # Domestic violence (家庭暴力) in a family dispute: flagged, never left to village mediation alone,
+    # with the police-report duty (人民调解法 第25条) and protection orders (反家庭暴力法 第23条) shown.
+    domestic_violence: StrictBool = False
 
     @field_validator("parties")
     @classmethod
@@ -99,13 +118,6 @@ class CaseCreate(BaseModel):
         if PartyRole.APPLICANT not in roles or PartyRole.RESPONDENT not in roles:
             raise ValueError("至少需要一名申请人（applicant）和一名被申请人（respondent）")
         return parties
-
-    @field_validator("occurred_on")
-    @classmethod
-    def _not_future(cls, v: date | None) -> date | None:
-        if v is not None and v > datetime.now(get_settings().tz).date():
-            raise ValueError("纠纷发生日期不能晚于今天")
-        return v
 
 
 class PartyPublic(BaseModel):
@@ -117,6 +129,8 @@ class PartyPublic(BaseModel):
     uscc: str | None = None
     phone: str | None = None  # masked
     address: str | None = None
+    legal_representative: str | None = None
+    agent: str | None = None
 
     @classmethod
     def masked(cls, p: Any) -> "PartyPublic":
@@ -129,6 +143,8 @@ class PartyPublic(BaseModel):
             uscc=p.uscc,
             phone=mask_phone(p.phone),
             address=p.address,
+            legal_representative=p.legal_representative,
+            agent=p.agent,
         )
 
 
@@ -145,6 +161,17 @@ class DeadlinePublic(BaseModel):
     status: str
     provisional: bool
     remaining_days: int | None = None  # while paused: the days of its unit left after the pause day (v2)
+    ref: str | None = None  # what the clock belongs to: "obligations[0]" for an obligation's enforcement
+    interrupted_on: date | None = None  # a limitation period: the day the mediation request interrupted it
+
+
+class NoticePublic(BaseModel):
+    """What the law makes the centre tell or do for this case (shown on the intake response and case page)."""
+
+    code: str
+    title: str
+    text: str
+    basis: str
 
 
 class DuplicatePublic(BaseModel):
@@ -190,9 +217,13 @@ class CasePublic(BaseModel):
     # on the intake response, open cases that may be the same dispute.
     next_duty_day: date | None = None
     possible_duplicates: list[DuplicatePublic] | None = None
-    # After mediation: the arbitration record, and the judicial confirmation record (agents' identity
-    # numbers masked, like the parties').
-    arbitration: dict[str, Any] | None = None
+    commercial_mediation_chosen: bool = False
+    land_requisition: bool = False
+    domestic_violence: bool = False
+    notices: list[NoticePublic] = []
+    # 时效 (v2): the limitation period opened from occurred_on, with a warning when near or past.
+    limitation: LimitationPublic | None = None
+    arbitration: dict[str, Any] | None = None  # after mediation (models.privacy.after_mediation)
     confirmation: dict[str, Any] | None = None
 
     @classmethod
@@ -223,8 +254,18 @@ class CasePublic(BaseModel):
             created_at=case.created_at,
             updated_at=case.updated_at,
             next_duty_day=getattr(case, "next_duty_day", None),
-            arbitration=getattr(case, "arbitration", None),
-            confirmation=mask_agents(getattr(case, "confirmation", None)),
+            commercial_mediation_chosen=bool(getattr(case, "commercial_mediation_chosen", False)),
+            land_requisition=bool(getattr(case, "land_requisition", False)),
+            domestic_violence=bool(getattr(case, "domestic_violence", False)),
+            notices=[
+                NoticePublic(code=n.code, title=n.title, text=n.text, basis=n.basis)
+                for n in notices_for(
+                    domestic_violence=bool(getattr(case, "domestic_violence", False)),
+                    land_requisition=bool(getattr(case, "land_requisition", False)),
+                )
+            ],
+            limitation=limitation_public(deadlines, datetime.now(UTC)),
+            **after_mediation(case),
         )
 
 

@@ -41,6 +41,9 @@ class Settings(BaseSettings):
     # Follow-up visit (回访) after closing: no national figure (docs/legal-reference.md §1), so none by default;
     # N > 0 opens an N-day 回访 clock when a case closes.
     followup_days: int = Field(default=0, ge=0, le=365)
+    # 时效: a case's limitation period is flagged "near" when at most this many days of it were left on the
+    # day mediation was requested (or are left today, for a period running again after mediation failed).
+    limitation_warning_days: int = Field(default=90, ge=0, le=3650)
     # Deadlines fired per transaction by the sweep.
     sweep_batch_size: int = Field(default=500, ge=1, le=10_000)
     # Where a request comes from behind a proxy is not trusted for anything; kept for logs only.

@@ -117,6 +117,12 @@ class Case(SQLModel, table=True):
     # signatories and agents, the court's 立案, extensions, refusal, withdrawal).
     arbitration: dict[str, Any] | None = _json(default=None)
     confirmation: dict[str, Any] | None = _json(default=None)
+    # Intake facts routing and the guards read: the parties (all persons) chose paid commercial mediation;
+    # the dispute is over land requisition or its compensation (征地补偿, 农村土地承包经营纠纷调解仲裁法
+    # 第2条第3款: not for land-contract arbitration); a family dispute with domestic violence.
+    commercial_mediation_chosen: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
+    land_requisition: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
+    domestic_violence: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
 
 
 class Party(SQLModel, table=True):
@@ -133,6 +139,9 @@ class Party(SQLModel, table=True):
     uscc: str | None = Field(default=None, max_length=18, index=True)
     phone: str | None = Field(default=None, max_length=20)
     address: str | None = Field(default=None, max_length=300)
+    # An organization's legal representative (法定代表人 or 负责人), and the party's agent (委托代理人).
+    legal_representative: str | None = Field(default=None, max_length=100)
+    agent: str | None = Field(default=None, max_length=200)
 
 
 class CaseEvent(SQLModel, table=True):
@@ -191,6 +200,11 @@ class Deadline(SQLModel, table=True):
     counted_days: int | None = None
     paused_on: date | None = None
     remaining_days: int | None = None
+    # What the clock belongs to when a case has several of a kind (an obligation's enforcement clock:
+    # "obligations[0]"), and the day a limitation period was interrupted (the mediation request,
+    # 民法典 第195条; 劳动争议调解仲裁法 第27条第2款).
+    ref: str | None = Field(default=None, max_length=60)
+    interrupted_on: date | None = None
 
 
 class Document(SQLModel, table=True):

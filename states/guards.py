@@ -11,8 +11,9 @@ from datetime import datetime
 from typing import Any
 
 from states import labour
-from states.enums import DisputeType, RejectionKind, State
-from states.remedies import REMEDIES, ArbitrationRemedy
+from states.enums import DisputeType, OrgKind, RejectionKind, State
+from states.labels import local_text
+from states.remedies import LAND_REQUISITION_BASIS, REMEDIES, ArbitrationRemedy
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +30,7 @@ class CaseSnapshot:
     has_next_level: bool = False  # the assigned organization has a parent
     arbitrated: bool = False  # the case has been through arbitration
     clock: str | None = None  # the mediation clock: "running" | "paused" | None
+    land_requisition: bool = False  # a dispute over land requisition or its compensation (征地补偿)
     refs: Mapping[str, Any] = field(default_factory=dict)  # resolved payload references (org kinds…)
 
 
@@ -72,20 +74,35 @@ def guard(basis: str) -> Callable[[GuardBody], Guard]:
 
 @guard("人民调解法 第33条；民事诉讼法 第205条：自调解协议生效之日起三十日内共同申请司法确认")
 def within_confirmation_window(case: CaseSnapshot, payload: Mapping[str, Any], now: datetime) -> str | None:
-    """Confirmation must be applied for within 30 days of the agreement taking effect."""
+    """Confirmation must be applied for within 30 days of the agreement taking effect. The window's end is
+    shown in the zone the engine hands it in (JIEFEN_TIMEZONE: 北京时间), named, never as UTC."""
     due = case.confirmation_due_at
     if due is None:
         return "调解协议生效日期不明，无法确认是否在申请期限内"
     if now >= due:
-        return f"已超过司法确认申请期限（期限届满：{due.isoformat()}）"
+        return f"已超过司法确认申请期限（期限届满：{local_text(due)}）"
     return None
 
 
-@guard("民诉法解释 第355条第1款第3项：涉及婚姻关系、亲子关系、收养关系等身份关系的调解协议不予受理")
+# 民诉法解释 第355条第1款 lists what a court refuses to accept for judicial confirmation (five items):
+# - 第1项 not within the courts' remit: every dispute type here is a civil one; a labour agreement only as
+#   劳动争议解释(一) 第52条 allows (a people's mediation committee, payment obligations only):
+#   `labour_confirmation_scope`, as docs/legal-reference.md (v2 item 4) states the rule (whether 民事诉讼法
+#   第205条 (2021) widened it is debated; the reference's reading is the one encoded);
+# - 第2项 not this court's jurisdiction: `court_has_jurisdiction`;
+# - 第3项 status (marriage, parent–child, adoption): `not_a_status_matter`;
+# - 第4项 matters for other special procedures, 公示催告 or bankruptcy: nothing in a case's data says so (no
+#   dispute type or agreement field names them), so it cannot be screened here; the court decides;
+# - 第5项 ownership of property or IP (确权): `not_an_ownership_confirmation`.
+
+
+@guard("民诉法解释 第355条第1款第3项：申请确认婚姻关系、亲子关系、收养关系等身份关系无效、有效或者解除的，裁定不予受理")
 def not_a_status_matter(case: CaseSnapshot, payload: Mapping[str, Any], now: datetime) -> str | None:
-    """Agreements on marriage, parent-child or adoption status cannot be judicially confirmed."""
-    if REMEDIES[case.dispute_type].status_matters_unconfirmable and case.status_matter:
-        return "该调解协议涉及身份关系，不能申请司法确认"
+    """Judged on what the agreement decides, not on the dispute type: the case flagged `status_matter`, or
+    an agreement that says it decides status (refs["agreement_decides_status"]). A family agreement on
+    maintenance or support payments alone is confirmable."""
+    if case.status_matter or case.refs.get("agreement_decides_status"):
+        return "该调解协议涉及婚姻、亲子或收养等身份关系的确认或解除，不能申请司法确认"
     return None
 
 
@@ -99,7 +116,7 @@ def written_agreement(case: CaseSnapshot, payload: Mapping[str, Any], now: datet
 
 @guard(
     "民事诉讼法 第205条：委派调解的向作出邀请的人民法院提出；其他向当事人住所地、标的物所在地、调解组织所在地的基层人民法院提出"
-    "（纠纷应由中级人民法院管辖的，向相应的中级人民法院提出）"
+    "（纠纷应由中级人民法院管辖的，向相应的中级人民法院提出）；民诉法解释 第355条第1款第2项：不属于收到申请的人民法院管辖的，裁定不予受理"
 )
 def court_has_jurisdiction(case: CaseSnapshot, payload: Mapping[str, Any], now: datetime) -> str | None:
     """The named court must be one of the competent courts the engine resolved (refs["competent_courts"]:
@@ -117,7 +134,7 @@ def court_has_jurisdiction(case: CaseSnapshot, payload: Mapping[str, Any], now: 
     return f"{chosen} 对本案没有管辖权，应向下列人民法院申请：{right}"
 
 
-@guard("民诉法解释 第355条第1款第4项：涉及物权、知识产权确权的调解协议，人民法院裁定不予受理")
+@guard("民诉法解释 第355条第1款第5项：调解协议内容涉及物权、知识产权确权的，裁定不予受理")
 def not_an_ownership_confirmation(case: CaseSnapshot, payload: Mapping[str, Any], now: datetime) -> str | None:
     """An agreement confirming who owns property or an IP right (确权) cannot be judicially confirmed
     (refs["ownership_confirmation"]: the agreement's flag, or its wording, found by the engine)."""
@@ -147,6 +164,16 @@ def arbitration_body_competent(case: CaseSnapshot, payload: Mapping[str, Any], n
     got = case.refs.get("body_kind")
     if expected is not None and got != expected:
         return f"仲裁机构类型不符：该类纠纷应由 {expected} 受理，所选机构为 {got}"
+    return None
+
+
+@guard(LAND_REQUISITION_BASIS)
+def not_land_requisition(case: CaseSnapshot, payload: Mapping[str, Any], now: datetime) -> str | None:
+    """A land-requisition (征地补偿) dispute is outside land-contract arbitration: the land arbitration
+    committee (refs["body_kind"], or the type's own body when not resolved) cannot hear it."""
+    body = case.refs.get("body_kind") or REMEDIES[case.dispute_type].arbitration_body_kind
+    if case.land_requisition and body == OrgKind.LAND_ARBITRATION:
+        return "征地补偿纠纷不属于农村土地承包仲裁委员会的受理范围，不能申请农村土地承包经营纠纷仲裁，可以通过行政复议或者诉讼等方式解决"
     return None
 
 

@@ -1,5 +1,7 @@
 """Every Chinese label staff and parties read, in one place (keys are the enums' values)."""
 
+from datetime import datetime, timedelta, tzinfo
+
 from states.enums import Channel, DisputeType, Level, OrgKind, PartyRole, Role, State, Stationing, Trigger
 
 STATE_LABELS: dict[State, str] = {
@@ -104,6 +106,7 @@ DEADLINE_KIND_LABELS: dict[str, str] = {
     "award_set_aside": "申请撤销终局裁决期限",
     "followup": "回访期限",
     "enforcement": "申请强制执行期限",
+    "limitation": "时效期间",
 }
 
 DEADLINE_STATUS_LABELS: dict[str, str] = {
@@ -112,6 +115,7 @@ DEADLINE_STATUS_LABELS: dict[str, str] = {
     "fired": "已到期",
     "cancelled": "已取消",
     "met": "已完成",
+    "interrupted": "已中断",
 }
 
 LEVEL_LABELS: dict[str, str] = {
@@ -133,6 +137,14 @@ ARBITRATION_BODY_LABELS: dict[str, str] = {
     OrgKind.COMMERCIAL_ARBITRATION: "仲裁委员会",
 }
 
+ROUTING_FACT_LABELS: dict[str, str] = {
+    "all_persons": "当事人均为自然人",
+    "commercial_mediation_chosen": "当事人选择商事调解",
+    "land_requisition": "征地补偿纠纷",
+    "domestic_violence": "涉家庭暴力",
+}
+"""The yes/no facts of a case a routing rule may test (`when: facts:` in workflows/rules/routing.yaml)."""
+
 OBLIGATION_FIELD_LABELS: dict[str, str] = {"amount": "金额", "due_date": "履行期限"}
 """Fields of an agreement's obligation, as a court's pre-screen names what is missing."""
 
@@ -141,8 +153,27 @@ EVENT_LABELS: dict[str, str] = {"open": "受理登记", "document_generated": "�
 
 # Document kinds (the names of docs/contract.md §5) and their titles.
 DOCUMENT_TITLES: dict[str, str] = {
-    "mediation_agreement": "人民调解协议书",
+    "mediation_agreement": "调解协议书",  # its own title follows its organization (documents/wording.py)
     "confirmation_application": "司法确认申请书",
     "termination_notice": "终止调解告知书",
     "acceptance_notice": "案件分流受理告知书",
 }
+
+# Time zones whose clock is 北京时间 (UTC+8, the national standard time).
+BEIJING_ZONES = frozenset({"Asia/Shanghai", "Asia/Chongqing", "Asia/Harbin", "PRC"})
+
+
+def zone_label(tz: tzinfo | None) -> str:
+    """How a message names the zone of the times it shows: 北京时间, or the zone's own name."""
+    key = getattr(tz, "key", None) or (tz.tzname(None) if tz is not None else None) or "UTC"
+    return "北京时间" if key in BEIJING_ZONES else key
+
+
+def local_text(at: datetime) -> str:
+    """An aware time, already in the zone to show, for a message: "2026-12-31 24:00（北京时间）". A deadline's
+    end (00:00 of the next day) reads as 24:00 of its last day (民法典 第203条)."""
+    if (at.hour, at.minute, at.second, at.microsecond) == (0, 0, 0, 0):
+        text = f"{(at - timedelta(days=1)).date().isoformat()} 24:00"
+    else:
+        text = at.strftime("%Y-%m-%d %H:%M")
+    return f"{text}（{zone_label(at.tzinfo)}）"

@@ -75,3 +75,8 @@ class ValidationFailed(JiefenError):
 
 class DocumentNotReady(JiefenError):
     """The document is registered but its PDF is not rendered yet, or rendering failed (409)."""
+
+
+class ClockOutOfRange(JiefenError):
+    """A clock counted from a date runs past the calendar the engine can count in (422): the date it starts
+    from is out of any sensible range. Never a 500."""

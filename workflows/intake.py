@@ -1,4 +1,6 @@
-"""Intake (受理登记): a new case, its parties and its first audit event in one transaction."""
+"""Intake (受理登记): a new case, its parties, its limitation period (when `occurred_on` is given: opened and,
+the case being a request for mediation, interrupted; workflows/clocks/limitation.py) and its first audit
+event in one transaction."""
 
 import uuid
 from datetime import UTC, datetime
@@ -14,11 +16,15 @@ from models.settings import get_settings
 from models.tables import Case, CaseCounter, IdempotencyKey, Party
 from states.enums import Role, State
 from workflows.access import Actor, in_region
+from workflows.clocks.calendar import calendar_for
+from workflows.clocks.deadlines import Deadlines
+from workflows.clocks.limitation import open_at_intake as open_limitation
 from workflows.engine.write import append_event
 from workflows.errors import Forbidden, PayloadInvalid
 
 OPENING_ROLES = frozenset({Role.INTAKE, Role.SUPERVISOR})
 OPEN_TRIGGER = "open"
+DOMESTIC_VIOLENCE_FLAG = "domestic_violence"
 PARTIES = Party.__table__  # type: ignore[attr-defined]
 KEYS = IdempotencyKey.__table__  # type: ignore[attr-defined]
 
@@ -91,12 +97,21 @@ def open_case(
                 occurred_on=data.occurred_on,
                 arbitration_agreement=data.arbitration_agreement,
                 status_matter=data.status_matter,
+                commercial_mediation_chosen=data.commercial_mediation_chosen,
+                land_requisition=data.land_requisition,
+                domestic_violence=data.domestic_violence,
+                # 涉家庭暴力: flagged for supervision from the start (人民调解法 第25条; 反家庭暴力法).
+                flags=[DOMESTIC_VIOLENCE_FLAG] if data.domestic_violence else [],
                 referral=data.referral.model_dump(mode="json", exclude_none=True) if data.referral else None,
                 created_by=actor.name,
                 created_at=now,
                 updated_at=now,
             )
             case = CaseRow(draft.model_dump(), new=True)
+            clocks = limitation = None
+            if data.occurred_on is not None:  # 时效: opened, and interrupted by this request for mediation
+                clocks = Deadlines(case, [], now=now, calendar=calendar_for(conn))
+                limitation = open_limitation(clocks, data.occurred_on, requested_on=now.astimezone(tz).date())
             append_event(
                 conn,
                 case,
@@ -109,6 +124,11 @@ def open_case(
                     "channel": data.channel,
                     "region": data.region,
                     "summary": data.summary,
+                    **{
+                        k: True
+                        for k in ("commercial_mediation_chosen", "land_requisition", "domestic_violence")
+                        if getattr(data, k)
+                    },
                     "parties": [
                         {
                             "role": p.role,
@@ -120,6 +140,7 @@ def open_case(
                         }
                         for p in data.parties
                     ],
+                    **({"limitation": limitation} if limitation else {}),
                 },
             )
             conn.execute(
@@ -136,10 +157,14 @@ def open_case(
                         "uscc": p.uscc,
                         "phone": p.phone,
                         "address": p.address,
+                        "legal_representative": p.legal_representative,
+                        "agent": p.agent,
                     }
                     for i, p in enumerate(data.parties)
                 ],
             )
+            if clocks is not None:
+                clocks.write(conn)
             if idempotency_key is not None:
                 conn.execute(
                     KEYS.insert(),

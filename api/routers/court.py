@@ -23,7 +23,7 @@ def court_confirmations(
     session: SessionDep,
     actor: ActorDep,
     status: Literal["pending", "accepted", "decided"] | None = None,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> list[HandoffPublic]:
     return queries.court_inbox(session, actor, status, offset=offset, limit=limit)

@@ -3,9 +3,9 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from pydantic import AwareDatetime
 
 from api.deps import ActorDep, SessionDep
+from models.fields import ClockTime
 from models.schemas import SupervisionPublic, UndeliveredPublic
 from workflows.outbox import webhooks
 from workflows.read import supervision
@@ -20,7 +20,7 @@ def overdue(
     within_days: Annotated[int, Query(ge=0, le=60, description="also list clocks due within this many days")] = 3,
     org_code: Annotated[str | None, Query(max_length=64)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 500,
-    as_of: Annotated[AwareDatetime | None, Query(description="as if the time were this (ISO-8601 with offset)")] = None,
+    as_of: Annotated[ClockTime | None, Query(description="as if the time were this (ISO-8601 with offset)")] = None,
 ) -> SupervisionPublic:
     return supervision.overdue(session, actor, now=as_of, within_days=within_days, org_code=org_code, limit=limit)
 

@@ -8,7 +8,7 @@ from fastapi import APIRouter, BackgroundTasks
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from api.errors import status_for
-from api.web.forms import action_fields, action_payload, refusal_detail
+from api.web.forms import action_fields, action_payload, as_int, refusal_detail
 from api.web.page import TRIGGER_LABELS, Ctx, CtxDep
 from api.web.session import check_csrf
 from models.privacy import scrub
@@ -86,7 +86,7 @@ async def fire_action(case_id: str, trigger: str, ctx: CtxDep, background: Backg
             trigger=trigger,
             actor=ctx.actor,
             payload=payload,
-            expected_version=int(version) if version.isdigit() else None,
+            expected_version=v if isinstance(v := as_int(version), int) else None,
         )
     except JiefenError as exc:
         refusal = {

@@ -1,6 +1,7 @@
 """The web forms: how each field is asked for, and how a posted form becomes the body the API takes.
 Presentation and parsing only; validation is the API's own (CaseCreate, the engine's payload checks)."""
 
+import re
 import uuid
 from collections.abc import Callable, Mapping
 from datetime import datetime, tzinfo
@@ -26,6 +27,7 @@ FIELDS: dict[str, tuple[str, str]] = {
     "signed_at": ("签订时间", "datetime"),
     "form": ("协议形式", "form"),
     "ownership_confirmation": ("协议内容涉及物权或知识产权确权", "checkbox"),
+    "status_matter": ("协议内容确认或解除婚姻、亲子、收养等身份关系", "checkbox"),
     "court_code": ("人民法院", "court"),
     "ruling_no": ("裁定书文号", "text"),
     "body_code": ("仲裁机构代码", "text"),
@@ -82,9 +84,19 @@ NAMES = {
     "address": "地址",
     "role": "身份",
     "kind": "类别",
+    "legal_representative": "法定代表人",
+    "agent": "委托代理人",
 }
 
-PARTY_FIELDS = ("role", "kind", "name", "ident", "phone", "address")
+PARTY_FIELDS = ("role", "kind", "name", "ident", "phone", "address", "legal_representative", "agent")
+# Yes/no facts asked at intake (routing and the guards read them; see CaseCreate).
+CASE_FACTS = (
+    "arbitration_agreement",
+    "status_matter",
+    "commercial_mediation_chosen",
+    "land_requisition",
+    "domestic_violence",
+)
 MAX_PARTIES = 200
 MAX_OBLIGATIONS = 50
 
@@ -114,7 +126,7 @@ def refusal_detail(exc: JiefenError) -> str:
 
 
 def blank_party(role: str) -> dict[str, str]:
-    return {"role": role, "kind": "person", "name": "", "ident": "", "phone": "", "address": ""}
+    return {"role": role, "kind": "person", **{k: "" for k in PARTY_FIELDS if k not in ("role", "kind")}}
 
 
 def blank_case(region: str) -> dict[str, Any]:
@@ -126,8 +138,7 @@ def blank_case(region: str) -> dict[str, Any]:
         "summary": "",
         "claim_amount": "",
         "occurred_on": "",
-        "arbitration_agreement": False,
-        "status_matter": False,
+        **{k: False for k in CASE_FACTS},
         "parties": [blank_party("applicant"), blank_party("respondent")],
         "key": str(uuid.uuid4()),
     }
@@ -144,23 +155,19 @@ def posted_case(raw: FormData) -> tuple[dict[str, Any], dict[str, Any]]:
         k: str(raw.get(k, "")).strip()
         for k in ("dispute_type", "channel", "region", "summary", "claim_amount", "occurred_on", "key")
     }
-    form |= {
-        "arbitration_agreement": raw.get("arbitration_agreement") == "on",
-        "status_matter": raw.get("status_matter") == "on",
-        "parties": parties,
-    }
+    form |= {k: raw.get(k) == "on" for k in CASE_FACTS}
+    form["parties"] = parties
     body: dict[str, Any] = {k: form[k] for k in ("dispute_type", "channel", "region", "summary") if form[k]}
     for k in ("claim_amount", "occurred_on"):
         if form[k]:
             body[k] = form[k]
-    body["arbitration_agreement"] = form["arbitration_agreement"]
-    body["status_matter"] = form["status_matter"]
+    body |= {k: form[k] for k in CASE_FACTS}
     body["parties"] = []
     for p in parties:
         party: dict[str, Any] = {"role": p["role"], "kind": p["kind"], "name": p["name"]}
         if p["ident"]:
             party["uscc" if p["kind"] == "organization" else "id_number"] = p["ident"]
-        for k in ("phone", "address"):
+        for k in ("phone", "address", "agent") + (("legal_representative",) if p["kind"] == "organization" else ()):
             if p[k]:
                 party[k] = p[k]
         body["parties"].append(party)
@@ -202,8 +209,8 @@ def _obligations(raw: FormData) -> list[dict[str, Any]]:
         ob: dict[str, Any] = {"description": desc}
         for k in ("obligor", "obligee"):
             v = str(raw.get(f"ob{i}_{k}", "")).strip()
-            ob[k] = int(v) if v.isdigit() else v
-        for k in ("amount", "due_date", "place"):
+            ob[k] = as_int(v)
+        for k in ("amount", "due_date", "payment_method", "place"):
             v = str(raw.get(f"ob{i}_{k}", "")).strip()
             if v:
                 ob[k] = v
@@ -218,7 +225,7 @@ def _joint_application(raw: FormData) -> dict[str, Any]:
     applicants = sorted(
         int(k.removeprefix("ja_applicant_"))
         for k in raw
-        if k.startswith("ja_applicant_") and k.removeprefix("ja_applicant_").isdigit() and raw.get(k) == "on"
+        if re.fullmatch(r"ja_applicant_[0-9]{1,3}", k) and raw.get(k) == "on"
     )
     body: dict[str, Any] = {"applicants": applicants, "agents": []}
     if signed_on := str(raw.get("ja_signed_on", "")).strip():
@@ -230,13 +237,19 @@ def _joint_application(raw: FormData) -> dict[str, Any]:
         party = str(raw.get(f"ja{i}_party", "")).strip()
         body["agents"].append(
             {
-                "party": int(party) if party.isdigit() else party,
+                "party": as_int(party),
                 "name": name,
                 "id_number": str(raw.get(f"ja{i}_id_number", "")).strip(),
                 "authority": str(raw.get(f"ja{i}_authority", "special")).strip(),
             }
         )
     return body
+
+
+def as_int(v: str) -> int | str:
+    """An integer typed in ASCII digits (at most 18), else the text as typed: the payload's validation
+    refuses it with 422. (`str.isdigit` accepts "²" and 5000-digit strings, which `int` does not.)"""
+    return int(v) if re.fullmatch(r"-?[0-9]{1,18}", v) else v
 
 
 def action_payload(fields: list[str], raw: FormData, tz: tzinfo) -> dict[str, Any]:
@@ -255,8 +268,8 @@ def action_payload(fields: list[str], raw: FormData, tz: tzinfo) -> dict[str, An
             v = str(raw.get(name, "")).strip()
             if not v:
                 continue
-            if kind == "number" and v.lstrip("-").isdigit():
-                out[name] = int(v)
+            if kind == "number":
+                out[name] = as_int(v)
             elif kind == "datetime":
                 try:
                     out[name] = datetime.fromisoformat(v).replace(tzinfo=tz).isoformat()

@@ -69,7 +69,9 @@ def test_a_neighbour_dispute_runs_from_intake_to_followup(client, login):
     assert [p["id_number"] for p in case["parties"]] == ["110105********002X", "110105********0016"]
     assert [p["phone"] for p in case["parties"]] == ["138****5678", "139****4321"]
     assert case["claim_amount"] == "8500.00"
-    assert case["org_code"] is None and case["mediator_code"] is None and case["deadlines"] == []
+    assert case["org_code"] is None and case["mediator_code"] is None
+    # the only clock at intake: the limitation period from occurred_on, interrupted by this request (民法典 第195条)
+    assert [(d["kind"], d["status"]) for d in case["deadlines"]] == [("limitation", "interrupted")]
     for raw in (ID_A, ID_B, "13812345678", "13987654321"):
         assert raw not in r.text
     cid = case["id"]
@@ -215,14 +217,18 @@ def test_a_neighbour_dispute_runs_from_intake_to_followup(client, login):
     r = client.get(f"/api/v1/cases/{cid}/deadlines", headers=mediator)
     assert r.status_code == 200
     deadlines = {d["kind"]: d for d in r.json()}
-    # court_confirm opens the enforcement clock (民事诉讼法 第250条); record_fulfilment meets it
+    # court_confirm opens the enforcement clock (民事诉讼法 第250条); record_fulfilment meets it; the limitation
+    # period opened from occurred_on was interrupted by the request for mediation (民法典 第195条)
     assert set(deadlines) == {
+        "limitation",
         "diversion_acceptance",
         "mediation",
         "confirmation_window",
         "court_decision",
         "enforcement",
     }
+    limitation = deadlines.pop("limitation")
+    assert (limitation["status"], limitation["start_date"]) == ("interrupted", "2026-10-20")
     assert {d["status"] for d in deadlines.values()} == {"met"}
     for d in deadlines.values():
         assert d["due_at"].endswith("T00:00:00+08:00"), d

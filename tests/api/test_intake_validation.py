@@ -34,6 +34,13 @@ def _with_applicant(**fields: Any) -> dict[str, Any]:
 INVALID: list[tuple[str, dict[str, Any], str, str | None]] = [
     ("id_number_bad_check_digit", _with_applicant(id_number=BAD_CHECK_DIGIT), "parties.0.id_number", BAD_CHECK_DIGIT),
     ("id_number_born_on_feb_30", _with_applicant(id_number=FEB_30), "parties.0.id_number", FEB_30),
+    # Regression: a code python-stdnum knows the province of but not the county was a KeyError (500)
+    (
+        "id_number_unknown_county",
+        _with_applicant(id_number="330113199001010011"),
+        "parties.0.id_number",
+        "330113199001010011",
+    ),
     ("id_number_17_digits", _with_applicant(id_number=ID_A[:17]), "parties.0.id_number", ID_A[:17]),
     (
         "id_number_with_letters",
@@ -165,6 +172,8 @@ def test_a_required_field_left_out_is_422_naming_it(client, login, missing):
         ID_B,
         ID_C,
         ID_D,  # Regression: ID_C once carried a wrong check digit
+        "330106197805120029",  # Regression: born 1978, before 西湖区 (1983) existed: python-stdnum refused it
+        "11011219800301003X",  # born 1980 in 通州, a district only since 1997
     ],
 )
 def test_the_identity_numbers_the_tests_rely_on_are_accepted(client, login, number):

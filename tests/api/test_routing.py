@@ -118,7 +118,7 @@ def test_routing_check_names_the_line_of_a_bad_file(tmp_path):
     assert r.returncode == 2
     assert f"{bad}:7:" in r.stderr and "unknown kind 'labor_mediation'" in r.stderr
     ok = _jiefen(tmp_path / "x.db", "routing", "check", str(ROOT / "workflows" / "rules" / "routing.yaml"))
-    assert ok.returncode == 0 and "11 rules, ok" in ok.stdout
+    assert ok.returncode == 0 and "16 rules, ok" in ok.stdout
 
 
 def test_routing_replay_on_a_seeded_history_changes_nothing(tmp_path):

@@ -185,5 +185,7 @@ def test_a_mediation_timeout_produces_a_termination_notice_saying_the_period_exp
     report = render_pending(session)
     assert report.failed == []
     notice = rendered(documents_of(session, case.id)["termination_notice"])
-    for item in ("调解期限届满", "视为调解不成", "第二十六条", "人民法院提起诉讼"):
+    for item in ("调解期限届满", "调解终止", "第二十六条", "人民法院提起诉讼"):
         assert item in notice.flat, item
+    # people's mediation has no statutory time limit: nothing deems it failed (人民调解法; v2 item 9)
+    assert "视为调解不成" not in notice.flat

@@ -59,6 +59,10 @@ def test_an_ext_b_ideograph_outside_noto_cjk_is_refused_too():
         ("1000001.01", "人民币壹佰万零壹元零壹分"),
         ("10", "人民币壹拾元整"),
         ("0", "人民币零元整"),
+        ("8500.50", "人民币捌仟伍佰元伍角整"),  # 整 after 角 too: every amount without 分 ends alike
+        ("100.05", "人民币壹佰元零伍分"),
+        ("0.30", "人民币叁角整"),
+        ("101000", "人民币壹拾万壹仟元整"),
     ],
 )
 def test_amounts_in_capitals(amount, capitals):

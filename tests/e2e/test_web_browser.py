@@ -102,7 +102,7 @@ def test_one_traffic_case_through_every_screen(browser, server, shots):
     page.get_by_label("纠纷简要情况").fill("电动自行车与轿车相撞，双方就医疗费、误工费赔偿协商未果")
     page.locator("#p0_name").fill("王芳")
     page.locator("#p0_ident").fill("110105194912310021")  # wrong check digit
-    sync_api.expect(page.locator("#p0_ident_msg")).to_contain_text("校验位错误")
+    sync_api.expect(page.locator("#p0_ident_msg")).to_contain_text("校验码错误")
     sync_api.expect(page.locator("#p0_ident")).to_have_attribute("aria-invalid", "true")
     page.locator("#p0_phone").fill("13812345678")
     sync_api.expect(page.locator("#p0_phone_msg")).to_have_text("格式正确")
@@ -210,7 +210,7 @@ def test_one_traffic_case_through_every_screen(browser, server, shots):
     court = Screen(browser, server, shots, "court1")
     page = court.page
     item = page.locator("section.card", has=page.get_by_role("link", name=case_no))
-    sync_api.expect(item).to_contain_text("人民调解协议书")
+    sync_api.expect(item).to_contain_text("调解协议书")
     court.shot("10-court-inbox")
     item.get_by_label("裁定书文号").first.fill("（2026）浙0106民特1号")
     item.get_by_role("button", name="裁定确认有效").click()

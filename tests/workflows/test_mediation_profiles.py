@@ -148,7 +148,7 @@ def test_an_entrusted_mediation_returns_to_the_court_when_its_15_days_run_out(en
     assert events_of(session, case.id)[-1].trigger == "mediation_timeout"
     doc = session.exec(select(Document).where(Document.case_id == case.id, Document.kind == "termination_notice")).one()
     ctx = build(session, doc, tz=get_settings().tz, public_url="http://127.0.0.1:8000")
-    assert "退回人民法院审理" in ctx["reason"] and "委托调解的期限" in ctx["reason_basis"]
+    assert "退回人民法院审理" in ctx["reason"] and "特邀调解的规定》第二十一条、第二十七条" in ctx["reason_basis"]
 
 
 def test_a_summary_procedure_is_only_ordinary_or_summary():

@@ -16,19 +16,24 @@ def test_the_shipped_profile_covers_every_rule_of_the_issue_with_reason_and_basi
     ids = [r.id for r in SHIPPED.rules]
     assert ids == [
         "court_referral",
+        "land_requisition_county",
+        "medical_committee",
+        "domestic_violence_town_county",
+        "group_dispute_persons",
         "group_dispute",
         "neighbour_family_village",
         "property_community_town",
+        "property_community_town_other",
         "labour_town_else_county",
-        "medical_county",
         "traffic_county",
         "consumer_association",
+        "contract_persons_people_mediation",
         "contract_commercial",
         "land_contract_village_town",
         "people_mediation_nearest",
     ]
     assert all(r.reason and r.basis for r in SHIPPED.rules)
-    group = SHIPPED.rules[1].when.any_of
+    group = SHIPPED.rules[5].when.any_of
     assert (group[0].min_parties, group[1].claim_above) == (10, Decimal("1000000.00"))
     assert SHIPPED.settings.duplicate_window_days == 90
 
@@ -171,14 +176,15 @@ DIR = Directory(
     [
         (Facts("neighbour", "window", "440303001001", 2), {}, "neighbour_family_village", "V"),
         (Facts("neighbour", "window", "440303001002", 2), {}, "people_mediation_nearest", "T"),
-        (Facts("property", "window", "440303001001", 2), {}, "property_community_town", "TP"),
+        (Facts("property", "window", "440303001001", 2), {}, "property_community_town_other", "TP"),
         (Facts("labour", "window", "440303001001", 2), {}, "labour_town_else_county", "CL"),
         (Facts("labour", "window", "440303001001", 2), {"CL": 2}, "people_mediation_nearest", "C"),
         (Facts("neighbour", "window", "440303001001", 12), {}, "group_dispute", "C"),
         (Facts("other", "window", "440303001001", 2, Decimal("2000000")), {}, "group_dispute", "C"),
         (Facts("neighbour", "court_referral", "440303001001", 2, referral_court="COURT"), {}, "court_referral", "C"),
         (Facts("neighbour", "window", "440303001001", 2, passed=frozenset({"V"})), {}, "people_mediation_nearest", "T"),
-        (Facts("medical", "window", "440303001001", 2), {}, "none", None),
+        (Facts("medical", "window", "440303001001", 2), {}, "medical_committee", None),
+        (Facts("consumer", "window", "440304009001", 2), {}, "none", None),
     ],
     ids=[
         "village",
@@ -190,6 +196,7 @@ DIR = Directory(
         "group-claim",
         "court-referral",
         "passed-on",
+        "medical-without-committee-stops",
         "nobody",
     ],
 )

@@ -31,6 +31,7 @@ from workflows.clocks.profiles import (
     profile_named as profile_named,
     profiles as profiles,
 )
+from workflows.errors import ClockOutOfRange
 
 DEADLINES = Deadline.__table__  # type: ignore[attr-defined]
 
@@ -88,19 +89,29 @@ class Deadlines:
     def local_date(self, at: datetime) -> date:
         return at.astimezone(self.settings.tz).date()
 
-    def open(self, kind: DeadlineKind, *, start: date | None = None, profile: str | None = None) -> DeadlineRow:
+    def open(
+        self, kind: DeadlineKind, *, start: date | None = None, profile: str | None = None, ref: str | None = None
+    ) -> DeadlineRow:
+        """Open a clock of `kind` from `start` (default today); `ref` names what it belongs to when a case
+        has several of a kind (an obligation's enforcement: "obligations[0]")."""
         chosen = profile_named(profile, self.settings) if profile else profile_for(kind, self.case, self.settings)
-        return self._open(chosen, start)
+        return self._open(chosen, start, ref)
 
     def open_if_profiled(self, kind: DeadlineKind, *, start: date | None = None) -> DeadlineRow | None:
         """Open the clock of `kind` when a profile applies (a configurable clock may be switched off)."""
         chosen = find_profile(kind, self.case, self.settings)
         return None if chosen is None else self._open(chosen, start)
 
-    def _open(self, profile: DeadlineProfile, start: date | None) -> DeadlineRow:
+    def _open(self, profile: DeadlineProfile, start: date | None, ref: str | None = None) -> DeadlineRow:
         start = start or self.local_date(self.now)
-        days = profile.days if profile.months is None else (plus_months(start, profile.months) - start).days
-        period = self.calendar.add(start, days, working_days=profile.working_days)
+        try:  # a start near the end of the calendar (a due date in 9998) is refused, never a 500
+            days = profile.days if profile.months is None else (plus_months(start, profile.months) - start).days
+            period = self.calendar.add(start, days, working_days=profile.working_days)
+            due_at = period.due_at(self.settings.tz)
+        except (OverflowError, ValueError):
+            raise ClockOutOfRange(
+                f"{profile.label or profile.kind}：自 {start.isoformat()} 起算的期限超出可计算的日期范围"
+            ) from None
         lead = int(profile.reminder_lead.total_seconds()) if profile.reminder_lead else None
         row = DeadlineRow(
             {
@@ -112,7 +123,7 @@ class Deadlines:
                 "days": days,
                 "working_days": profile.working_days,
                 "last_day": period.last_day,
-                "due_at": period.due_at(self.settings.tz),
+                "due_at": due_at,
                 "status": str(DeadlineStatus.PENDING),
                 "basis": profile.basis,
                 "provisional": period.provisional,
@@ -127,6 +138,8 @@ class Deadlines:
                 "counted_days": days,
                 "paused_on": None,
                 "remaining_days": None,
+                "ref": ref,
+                "interrupted_on": None,
             },
             new=True,
         )

@@ -11,6 +11,7 @@ from typing import Any
 
 from models.settings import Settings, get_settings
 from states.enums import Channel, DisputeType, Trigger
+from workflows.clocks import arbitration, limitation
 
 
 class DeadlineKind(StrEnum):
@@ -21,6 +22,7 @@ class DeadlineKind(StrEnum):
     ARBITRATION_AWARD = "arbitration_award"
     FOLLOWUP = "followup"
     ENFORCEMENT = "enforcement"
+    LIMITATION = "limitation"  # 时效: profiles in workflows/clocks/limitation.py
     ARBITRATION_ACCEPTANCE = "arbitration_acceptance"
     AWARD_CHALLENGE = "award_challenge"
     AWARD_SET_ASIDE = "award_set_aside"
@@ -32,6 +34,7 @@ class DeadlineStatus(StrEnum):
     FIRED = "fired"
     CANCELLED = "cancelled"
     MET = "met"
+    INTERRUPTED = "interrupted"  # a limitation period broken off by a request (民法典 第195条)
 
 
 OPEN_STATUSES = (DeadlineStatus.PENDING, DeadlineStatus.PAUSED)
@@ -301,70 +304,46 @@ def _profiles(
             False,
             "民事诉讼法 第250条（申请执行的期间为二年，从法律文书规定履行期间的最后一日起计算）；民事诉讼法 第206条（裁定有效后一方拒绝履行的，"
             "对方当事人可以向人民法院申请执行）",
-            starts="court_confirm（以调解协议所载最后一项履行期限为起算日；未载明的，以裁定生效之日起算）",
+            starts="court_confirm（每项义务一项期限，自该项义务履行期限的最后一日起算；未载明履行期限的，自裁定生效之日起算）",
             reminder_lead=30 * DAY,
             months=24,
             label="申请强制执行期限",
+        ),
+        *(
+            DeadlineProfile(
+                r.name,
+                K.LIMITATION,
+                365 * r.years,  # nominal: counted in years (民法典 第201条)
+                False,
+                r.basis,
+                dispute_types=r.dispute_types,
+                starts=limitation.STARTS,
+                reminder_lead=r.reminder_days * DAY,
+                label=r.label,
+                months=12 * r.years,
+            )
+            for r in limitation.RULES
         ),
     )
 
 
 @lru_cache(maxsize=4)
 def _arbitration_profiles(acceptance_working_days: bool) -> tuple[DeadlineProfile, ...]:
-    """Labour (and land) arbitration after mediation: the acceptance decision, the time to sue on the award."""
-    K, labour, land = DeadlineKind, frozenset({DisputeType.LABOUR}), frozenset({DisputeType.LAND_CONTRACT})
-    on_receipt = "record_award（收到仲裁裁决书之日，received_on）"
-    return (
+    """Arbitration after mediation (workflows/clocks/arbitration.py): acceptance, the time to sue on an award."""
+    return tuple(
         DeadlineProfile(
-            "arbitration_acceptance.labour",
-            K.ARBITRATION_ACCEPTANCE,
-            5,
-            acceptance_working_days,
-            "劳动争议调解仲裁法 第29条（劳动争议仲裁委员会收到仲裁申请之日起五日内，认为符合受理条件的，应当受理；"
-            "对不予受理或者逾期未作出决定的，申请人可以就该劳动争议事项向人民法院提起诉讼）；“五日”按劳动人事争议仲裁办案规则"
-            " 第19条计为工作日（待核实，可配置：JIEFEN_LABOUR_ARBITRATION_ACCEPTANCE_WORKING_DAYS；工作日届满更晚，不致过早届满）",
-            dispute_types=labour,
-            configurable=True,
-            starts="refer_arbitration（仲裁委员会收到仲裁申请之日，applied_on；未填写的，为引导仲裁之日）",
-            reminder_lead=DAY,
-            label="劳动争议仲裁受理审查期限",
-        ),
-        DeadlineProfile(
-            "award_challenge.labour",
-            K.AWARD_CHALLENGE,
-            15,
-            False,
-            "劳动争议调解仲裁法 第48条、第50条（劳动者对终局裁决不服的，当事人对其他裁决不服的，可以自收到仲裁裁决书之日起"
-            "十五日内向人民法院提起诉讼；期满不起诉的，裁决书发生法律效力）",
-            dispute_types=labour,
-            starts=on_receipt,
-            reminder_lead=3 * DAY,
-            label="不服劳动争议仲裁裁决起诉期限",
-        ),
-        DeadlineProfile(
-            "award_set_aside.labour",
-            K.AWARD_SET_ASIDE,
-            30,
-            False,
-            "劳动争议调解仲裁法 第49条（用人单位有证据证明终局裁决有法定情形的，可以自收到仲裁裁决书之日起三十日内"
-            "向劳动争议仲裁委员会所在地的中级人民法院申请撤销裁决）",
-            dispute_types=labour,
-            starts=f"{on_receipt}，终局裁决",
-            reminder_lead=5 * DAY,
-            label="申请撤销劳动争议终局裁决期限",
-        ),
-        DeadlineProfile(
-            "award_challenge.land",
-            K.AWARD_CHALLENGE,
-            30,
-            False,
-            "农村土地承包经营纠纷调解仲裁法 第48条（当事人不服仲裁裁决的，可以自收到裁决书之日起三十日内向人民法院起诉；"
-            "逾期不起诉的，裁决书即发生法律效力）",
-            dispute_types=land,
-            starts=on_receipt,
-            reminder_lead=5 * DAY,
-            label="不服农村土地承包仲裁裁决起诉期限",
-        ),
+            r.name,
+            DeadlineKind(r.kind),
+            r.days,
+            acceptance_working_days if r.working_days is None else r.working_days,
+            r.basis,
+            dispute_types=r.dispute_types,
+            configurable=r.working_days is None,
+            starts=r.starts,
+            reminder_lead=r.reminder_days * DAY,
+            label=r.label,
+        )
+        for r in arbitration.RULES
     )
 
 

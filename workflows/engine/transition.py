@@ -9,7 +9,7 @@ hash-chained audit event and bumps the version — all of it or none of it.
 
 import uuid
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 from pydantic import ValidationError
@@ -64,12 +64,18 @@ def snapshot(case: Any, deadlines: Deadlines, refs: Mapping[str, Any] | None = N
         status_matter=case.status_matter,
         arbitration_agreement=case.arbitration_agreement,
         agreement_form=(case.agreement or {}).get("form"),
-        confirmation_due_at=deadlines.due_at(DeadlineKind.CONFIRMATION_WINDOW),
+        # in JIEFEN_TIMEZONE: a guard that shows it shows 北京时间, never the UTC the database returns
+        confirmation_due_at=_local(deadlines.due_at(DeadlineKind.CONFIRMATION_WINDOW), deadlines.settings.tz),
         has_next_level=bool(refs.get("has_next_level")),
         arbitrated=case.arbitrated,
         clock=deadlines.clock(DeadlineKind.MEDIATION),
+        land_requisition=bool(case.land_requisition),
         refs=refs,
     )
+
+
+def _local(at: datetime | None, tz: tzinfo) -> datetime | None:
+    return None if at is None else at.astimezone(tz)
 
 
 def allowed_triggers(state: State, actor: Actor) -> list[str]:

@@ -69,6 +69,8 @@ def parties_for(session: Session, actor: Actor, case_id: str | uuid.UUID) -> lis
             uscc=p.uscc,
             phone=p.phone,
             address=p.address,
+            legal_representative=p.legal_representative,
+            agent=p.agent,
         )
         for p in rows
     ]

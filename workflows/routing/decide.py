@@ -4,18 +4,17 @@ which `decide` gathers inside the caller's transaction; the stage records the ex
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from models.tables import Party
-from states.enums import MEDIATION_KINDS, Channel, DisputeType, Level, Weekday
-from states.labels import DISPUTE_TYPE_LABELS, LEVEL_LABELS, STATIONING_LABELS
+from states.enums import MEDIATION_KINDS, Channel, DisputeType, Level, PartyKind
+from states.labels import DISPUTE_TYPE_LABELS, LEVEL_LABELS, ROUTING_FACT_LABELS, STATIONING_LABELS
 from workflows.access import region_prefix
-from workflows.routing.directory import Directory, MediatorInfo, OrgInfo, load_directory, open_counts
+from workflows.routing.assign import choose_mediator, is_duty_day, next_duty_day
+from workflows.routing.directory import Directory, OrgInfo, load_directory, open_counts
 from workflows.routing.rules import Rule, RuleCondition, RuleSet
 
 MAX_EXPLAINED = 40  # entries of an explanation kept in the audit event
@@ -42,6 +41,11 @@ class Facts:
     claim_amount: Decimal | None = None
     referral_court: str | None = None
     passed: frozenset[str] = frozenset()  # organizations that have passed the case on
+    # The yes/no facts rules may test (`when: facts:`, ROUTING_FACT_LABELS).
+    all_persons: bool = False  # every party is a natural person
+    commercial_mediation_chosen: bool = False
+    land_requisition: bool = False
+    domestic_violence: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +70,9 @@ def _condition_failure(c: RuleCondition, f: Facts) -> str | None:
     if c.claim_above is not None and (f.claim_amount is None or f.claim_amount <= c.claim_above):
         shown = "未登记标的额" if f.claim_amount is None else f"标的额{f.claim_amount:.2f}元"
         return f"{shown}，未超过{c.claim_above:.2f}元"
+    for name, want in c.facts:
+        if bool(getattr(f, name)) is not want:
+            return f"{'不是' if want else '属于'}“{ROUTING_FACT_LABELS[name]}”的情形"
     if c.any_of:
         fails = [_condition_failure(x, f) for x in c.any_of]
         if all(fails):
@@ -147,6 +154,8 @@ def route(facts: Facts, directory: Directory, rules: RuleSet, load: Mapping[str,
                     "why": "本规则范围内没有可接收的调解组织" if pool else "本规则范围内没有调解组织",
                 }
             )
+            if rule.otherwise is not None:  # the rule's own fallback: never a later rule's organization
+                return _stop(rules, rule, considered, skipped, candidates)
             continue
         fit.sort(
             key=lambda o: (
@@ -180,6 +189,7 @@ def route(facts: Facts, directory: Directory, rules: RuleSet, load: Mapping[str,
                 "profile_sha256": rules.sha256,
                 "rule": rule.id,
                 "reason": reason,
+                "rule_reason": rule.reason,  # without the organization's load: what a party may read
                 "basis": rule.basis,
                 "org_code": best.code,
                 "rules": considered,
@@ -199,6 +209,33 @@ def route(facts: Facts, directory: Directory, rules: RuleSet, load: Mapping[str,
             "rule": "none",
             "reason": reason,
             "org_code": None,
+            "rules": considered,
+            "rules_not_applicable": skipped,
+            "candidates": candidates,
+        },
+    )
+
+
+def _stop(
+    rules: RuleSet, rule: Rule, considered: list[dict[str, Any]], skipped: int, candidates: list[dict[str, Any]]
+) -> Decision:
+    """A rule with `otherwise` applied and found nobody: routing stops with its fallback."""
+    assert rule.otherwise is not None
+    considered.append({"rule": rule.id, "outcome": "fallback"})
+    reason, basis = rule.otherwise.reason, rule.otherwise.basis
+    return Decision(
+        None,
+        rule.id,
+        reason,
+        basis,
+        {
+            "profile": rules.label,
+            "profile_sha256": rules.sha256,
+            "rule": rule.id,
+            "reason": reason,
+            "basis": basis,
+            "org_code": None,
+            "fallback": True,
             "rules": considered,
             "rules_not_applicable": skipped,
             "candidates": candidates,
@@ -263,109 +300,24 @@ def parent_chain(current: str | None, directory: Directory) -> list[str]:
     return out
 
 
-# --- stationing ----------------------------------------------------------------------------------------
-
-
-def is_duty_day(day: date, duty_days: Sequence[str]) -> bool:
-    """A rotating organization sits at the centre on its duty weekdays, except public holidays."""
-    if Weekday.of(day) not in duty_days:
-        return False
-    if day.weekday() >= 5:
-        return True  # a weekend duty day is one by the organization's own choice
-    from workflows.clocks.calendar import DEFAULT_CALENDAR
-
-    working = DEFAULT_CALENDAR.is_working_day(day)
-    return bool(working[0] if isinstance(working, tuple) else working)
-
-
-def next_duty_day(today: date, duty_days: Sequence[str]) -> date | None:
-    """`today` when it is a duty day, else the next one (None without duty days)."""
-    if not duty_days:
-        return None
-    for i in range(0, 60):
-        day = today + timedelta(days=i)
-        if is_duty_day(day, duty_days):
-            return day
-    return None
-
-
-# --- mediator choice -------------------------------------------------------------------------------------
-
-
-def choose_mediator(
-    mediators: Sequence[MediatorInfo],
-    dispute_type: str,
-    load: Mapping[str, int],
-    *,
-    part_time_capacity: int,
-    prefer: str | None = None,
-    any_specialty: bool = False,
-) -> tuple[MediatorInfo | None, dict[str, Any]]:
-    """The mediator with the matching specialty and the fewest open cases; part-time mediators
-    never above their capacity (or the profile's default cap). Ties: the accepting mediator, then code."""
-    considered: list[dict[str, Any]] = []
-    fit: list[MediatorInfo] = []
-    for m in mediators:
-        n = load.get(m.code, 0)
-        cap = (m.capacity or part_time_capacity) if m.part_time else m.capacity
-        why = None
-        if not any_specialty and dispute_type not in m.specialties:
-            why = f"无{_type_label(dispute_type)}专长"
-        elif m.part_time and n >= (cap or 0):
-            why = f"兼职调解员已达上限（在办{n}件，上限{cap}件）"
-        elif cap is not None and n >= cap:
-            why = f"已达上限（在办{n}件，上限{cap}件）"
-        considered.append(
-            {
-                "mediator_code": m.code,
-                "name": m.name,
-                "open_cases": n,
-                "capacity": cap,
-                "part_time": m.part_time,
-                "passed_over": why,
-            }
-        )
-        if why is None:
-            fit.append(m)
-    if not fit:
-        return None, {
-            "rule": "none",
-            "reason": f"本组织没有可承办{_type_label(dispute_type)}的调解员（专长或容量不符）",
-            "considered": considered,
-        }
-    fit.sort(key=lambda m: (load.get(m.code, 0), m.code != prefer, m.code))
-    best = fit[0]
-    for c in considered:
-        if c["mediator_code"] != best.code and c["passed_over"] is None:
-            c["passed_over"] = (
-                "在办案件不少于被选调解员" if load.get(c["mediator_code"], 0) >= load.get(best.code, 0) else None
-            )
-        if c["mediator_code"] == best.code:
-            c["chosen"] = True
-    reason = (
-        f"{best.name}："
-        + ("本组织无该类纠纷专长的调解员，按" if any_specialty else f"具有{_type_label(dispute_type)}专长，")
-        + f"在办案件最少（{load.get(best.code, 0)}件）"
-        + ("，兼职" if best.part_time else "")
-    )
-    rule = "fewest_open" if any_specialty else "specialty_fewest_open"
-    return best, {"rule": rule, "reason": reason, "mediator_code": best.code, "considered": considered[:MAX_EXPLAINED]}
-
-
 # --- against the database (read-only, inside the caller's transaction) -------------------------------------
 
 
 def facts_of(session: Session, case: Any) -> Facts:
-    parties = session.exec(select(sa.func.count()).select_from(Party).where(Party.case_id == case.id)).one()
+    kinds = session.exec(select(Party.kind).where(Party.case_id == case.id)).all()
     referral = case.referral or {}
     return Facts(
         dispute_type=case.dispute_type,
         channel=case.channel,
         region=case.region,
-        parties=int(parties),
+        parties=len(kinds),
         claim_amount=Decimal(case.claim_amount) if case.claim_amount is not None else None,
         referral_court=referral.get("court_code") if case.channel == Channel.COURT_REFERRAL else None,
         passed=frozenset(case.passed_org_codes or ()),
+        all_persons=bool(kinds) and all(k == PartyKind.PERSON for k in kinds),
+        commercial_mediation_chosen=bool(getattr(case, "commercial_mediation_chosen", False)),
+        land_requisition=bool(getattr(case, "land_requisition", False)),
+        domestic_violence=bool(getattr(case, "domestic_violence", False)),
     )
 
 
@@ -389,6 +341,7 @@ __all__ = [
     "choose_mediator",
     "decide",
     "facts_of",
+    "is_duty_day",
     "load_directory",
     "next_duty_day",
     "next_level",

@@ -22,7 +22,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from models.tables import Organization, Party
-from states.enums import Channel, CourtLevel, OrgKind
+from states.enums import Channel, CourtLevel, DisputeType, OrgKind
 from states.labels import OBLIGATION_FIELD_LABELS
 
 COUNTY_DIGITS = 6
@@ -98,6 +98,21 @@ def competent_courts(session: Session, case: Any) -> tuple[list[tuple[str, str]]
     return right, why
 
 
+GROUNDS = ("domicile", "subject_matter", "mediation_organization")  # 民事诉讼法 第205条第（二）项, in its order
+
+
+def grounds(court: Organization, why: dict[str, Any]) -> list[str]:
+    """Which grounds of `why` (competent_courts' explanation) make `court` competent: the inviting court,
+    or those of a party's domicile, the subject matter and the mediation organization whose area the
+    court covers (by county, or by city for an intermediate court). Empty: the court is not competent."""
+    if why.get("ground") == "inviting_court":
+        return ["inviting_court"] if why.get("court_code") == court.code else []
+    digits = CITY_DIGITS if why.get("court_level") == CourtLevel.INTERMEDIATE else COUNTY_DIGITS
+    mine = _digits(court.region, digits)
+    regions = why.get("regions") or {}
+    return [g for g in GROUNDS if mine and any(_digits(c, digits) == mine for c in regions.get(g, ()))]
+
+
 # --- pre-screen of the agreement (民诉法解释 第355条、第358条) -------------------------------------------
 
 OWNERSHIP_WORDING = re.compile(r"确权|确认.{0,30}(所有权|物权|使用权|知识产权|专利权|著作权|商标权)")
@@ -127,6 +142,44 @@ def warnings(agreement: dict[str, Any] | None) -> list[dict[str, Any]]:
                     "missing": missing,
                     "message": f"第{i + 1}项给付义务未载明{'、'.join(OBLIGATION_FIELD_LABELS[f] for f in missing)}，"
                     "可能因内容不明确被驳回（民诉法解释 第358条第5项）",
+                }
+            )
+    return out
+
+
+# 劳动争议解释(一) 第52条: a labour agreement reached before a people's mediation committee on payment
+# obligations alone may be confirmed. The guard `labour_confirmation_scope` (states/guards.py) refuses any
+# other; what passes it and still reads as outside the rule (a payment obligation worded otherwise) is
+# flagged here for the court (民诉法解释 第355条第1款第1项 is the court's to apply).
+LABOUR_CONFIRMATION_BASIS = (
+    "劳动争议解释(一) 第52条（在人民调解委员会主持下仅就给付义务达成的调解协议，可以申请司法确认）"
+)
+NOT_PEOPLES_MEDIATION_COMMITTEES = frozenset({OrgKind.LABOUR_MEDIATION, OrgKind.COMMERCIAL_MEDIATION})
+
+
+def labour_warnings(session: Session, case: Any) -> list[dict[str, Any]]:
+    """What may put a labour agreement outside 第52条: a mediation body that is not a people's mediation
+    committee, or an obligation that is not a payment (no amount, not worded as one)."""
+    if case.dispute_type != DisputeType.LABOUR:
+        return []
+    out: list[dict[str, Any]] = []
+    org = (
+        session.exec(select(Organization).where(Organization.code == case.org_code)).first() if case.org_code else None
+    )
+    if org is not None and org.kind in NOT_PEOPLES_MEDIATION_COMMITTEES:
+        out.append(
+            {
+                "rule": "labour_confirmation",
+                "message": f"本协议由{org.name}主持达成，不是人民调解委员会，可能不属于司法确认的受理范围（{LABOUR_CONFIRMATION_BASIS}）",
+            }
+        )
+    for i, o in enumerate((case.agreement or {}).get("obligations") or []):
+        if not o.get("amount") and not PAYMENT_WORDING.search(o.get("description") or ""):
+            out.append(
+                {
+                    "rule": "labour_confirmation",
+                    "obligation": i,
+                    "message": f"第{i + 1}项义务不是给付义务，可能不属于司法确认的受理范围（{LABOUR_CONFIRMATION_BASIS}）",
                 }
             )
     return out

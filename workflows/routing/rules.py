@@ -11,11 +11,13 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, NoReturn, cast
+from typing import Any, cast
 
 import yaml
 
 from states.enums import MEDIATION_KINDS, Channel, DisputeType, Level, OrgKind, State
+from states.labels import ROUTING_FACT_LABELS
+from workflows.routing.yamlcheck import Checker, Loader, Map, RulesError, Seq
 
 DEFAULT_RULES = Path(__file__).resolve().parents[1] / "rules" / "routing.yaml"
 ENV_VAR = "JIEFEN_ROUTING_RULES"
@@ -25,23 +27,17 @@ CHANNELS = tuple(c.value for c in Channel)
 STATES = tuple(s.value for s in State)
 LEVELS = tuple(level.value for level in Level)
 MEDIATION_KIND_NAMES = tuple(k.value for k in OrgKind if k in MEDIATION_KINDS)  # a target's kinds
+FACT_NAMES = tuple(ROUTING_FACT_LABELS)  # the yes/no facts of a case a rule may test (`when: facts:`)
 AREAS = ("case", "any")
 INVITED = ("referring_court",)
 _ID = re.compile(r"[a-z0-9][a-z0-9_.\-]{0,63}")
 
 TOP_KEYS = frozenset({"profile", "version", "description", "settings", "rules"})
 SETTINGS_KEYS = frozenset({"open_states", "part_time_capacity", "duplicate_window_days"})
-RULE_KEYS = frozenset({"id", "reason", "basis", "when", "target", "note"})
-WHEN_KEYS = frozenset({"dispute_types", "channels", "regions", "min_parties", "claim_above", "any"})
+RULE_KEYS = frozenset({"id", "reason", "basis", "when", "target", "note", "otherwise"})
+WHEN_KEYS = frozenset({"dispute_types", "channels", "regions", "min_parties", "claim_above", "facts", "any"})
+OTHERWISE_KEYS = frozenset({"reason", "basis"})
 TARGET_KEYS = frozenset({"kinds", "levels", "area", "invited_by"})
-
-
-class RulesError(ValueError):
-    """A routing rules file that cannot be used; `line` is 1-based (None when the file is unreadable)."""
-
-    def __init__(self, source: str, line: int | None, message: str) -> None:
-        self.source, self.line, self.reason = source, line, message
-        super().__init__(f"{source}:{line}: {message}" if line else f"{source}: {message}")
 
 
 # --- the compiled profile ----------------------------------------------------------------------------
@@ -56,6 +52,7 @@ class RuleCondition:
     regions: tuple[str, ...] | None = None  # region prefixes
     min_parties: int | None = None
     claim_above: Decimal | None = None
+    facts: tuple[tuple[str, bool], ...] = ()  # (fact name, the value it must have)
     any_of: tuple["RuleCondition", ...] = ()
 
 
@@ -68,6 +65,16 @@ class Target:
 
 
 @dataclass(frozen=True, slots=True)
+class Otherwise:
+    """What a rule says when it applies but finds no organization: routing stops here (never falls
+    through to a later rule) with this reason and basis — e.g. a medical dispute goes to the health
+    department, never to a village committee."""
+
+    reason: str
+    basis: str
+
+
+@dataclass(frozen=True, slots=True)
 class Rule:
     id: str
     reason: str
@@ -75,6 +82,7 @@ class Rule:
     when: RuleCondition
     target: Target
     line: int
+    otherwise: Otherwise | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,101 +112,7 @@ class RuleSet:
         return f"{self.profile}@{self.version}"
 
 
-# --- YAML with line numbers ----------------------------------------------------------------------------
-
-
-class _Map(dict):
-    line: int = 0
-    lines: dict[Any, int]
-
-
-class _Seq(list):
-    line: int = 0
-    lines: list[int]
-
-
-class _Loader(yaml.SafeLoader):
-    pass
-
-
-def _construct_map(loader: _Loader, node: yaml.MappingNode) -> _Map:
-    loader.flatten_mapping(node)
-    out = _Map()
-    out.line, out.lines = node.start_mark.line + 1, {}
-    for key_node, value_node in node.value:
-        key = loader.construct_object(key_node, deep=True)
-        if key in out:
-            raise RulesError("", key_node.start_mark.line + 1, f"duplicate key {key!r}")
-        out[key] = loader.construct_object(value_node, deep=True)
-        out.lines[key] = key_node.start_mark.line + 1
-    return out
-
-
-def _construct_seq(loader: _Loader, node: yaml.SequenceNode) -> _Seq:
-    out = _Seq(loader.construct_object(n, deep=True) for n in node.value)
-    out.line, out.lines = node.start_mark.line + 1, [n.start_mark.line + 1 for n in node.value]
-    return out
-
-
-_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_map)
-_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_seq)
-
-
-class _Checker:
-    def __init__(self, source: str) -> None:
-        self.source = source
-
-    def fail(self, line: int | None, where: str, message: str) -> NoReturn:
-        raise RulesError(self.source, line, f"{where}: {message}" if where else message)
-
-    def mapping(self, value: Any, line: int, where: str, allowed: frozenset[str]) -> _Map:
-        if not isinstance(value, _Map):
-            self.fail(line, where, f"expected a mapping, got {type(value).__name__}")
-        for key in value:
-            if key not in allowed:
-                self.fail(value.lines[key], where, f"unknown key {key!r} (allowed: {', '.join(sorted(allowed))})")
-        return value
-
-    def line_of(self, m: _Map, key: str) -> int:
-        return m.lines.get(key, m.line)
-
-    def text(self, m: _Map, key: str, where: str, *, required: bool = True) -> str | None:
-        value = m.get(key)
-        if value is None:
-            if required:
-                self.fail(m.line, where, f"{key} is required")
-            return None
-        if not isinstance(value, str) or not value.strip():
-            self.fail(self.line_of(m, key), where, f"{key} must be a non-empty text")
-        return value.strip()
-
-    def choices(self, m: _Map, key: str, where: str, allowed: tuple[str, ...], what: str) -> tuple[str, ...] | None:
-        value = m.get(key)
-        if value is None:
-            return None
-        line = self.line_of(m, key)
-        if not isinstance(value, list) or not value:
-            self.fail(line, where, f"{key} must be a non-empty list")
-        seen: list[str] = []
-        for i, v in enumerate(value):
-            item_line = value.lines[i] if isinstance(value, _Seq) else line
-            if v not in allowed:
-                self.fail(item_line, where, f"unknown {what} {v!r} in {key} (expected one of: {', '.join(allowed)})")
-            if v in seen:
-                self.fail(item_line, where, f"{what} {v!r} is listed twice in {key}")
-            seen.append(v)
-        return tuple(seen)
-
-    def whole(self, m: _Map, key: str, where: str, *, minimum: int) -> int | None:
-        value = m.get(key)
-        if value is None:
-            return None
-        if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-            self.fail(self.line_of(m, key), where, f"{key} must be a whole number of at least {minimum}, got {value!r}")
-        return value
-
-
-def _condition(c: _Checker, raw: Any, line: int, where: str) -> RuleCondition:
+def _condition(c: Checker, raw: Any, line: int, where: str) -> RuleCondition:
     m = c.mapping(raw, line, where, WHEN_KEYS)
     claim = None
     if m.get("claim_above") is not None:
@@ -222,9 +136,9 @@ def _condition(c: _Checker, raw: Any, line: int, where: str) -> RuleCondition:
         for i, v in enumerate(value):
             text = str(v) if isinstance(v, int | str) and not isinstance(v, bool) else ""
             if not (text.isascii() and text.isdigit() and len(text) in (6, 9, 12)):
-                # `_Loader` builds every YAML sequence as a `_Seq`, which knows its items' lines.
+                # `Loader` builds every YAML sequence as a `Seq`, which knows its items' lines.
                 c.fail(
-                    cast(_Seq, value).lines[i],
+                    cast(Seq, value).lines[i],
                     where,
                     f"region {v!r} must be an administrative code of 6, 9 or 12 digits",
                 )
@@ -235,7 +149,7 @@ def _condition(c: _Checker, raw: Any, line: int, where: str) -> RuleCondition:
         value = m["any"]
         if not isinstance(value, list) or not value:
             c.fail(c.line_of(m, "any"), where, "any must be a non-empty list of conditions")
-        any_of = [_condition(c, v, cast(_Seq, value).lines[i], f"{where}.any[{i}]") for i, v in enumerate(value)]
+        any_of = [_condition(c, v, cast(Seq, value).lines[i], f"{where}.any[{i}]") for i, v in enumerate(value)]
     types = c.choices(m, "dispute_types", where, DISPUTE_TYPES, "dispute type")
     channels = c.choices(m, "channels", where, CHANNELS, "channel")
     return RuleCondition(
@@ -244,11 +158,37 @@ def _condition(c: _Checker, raw: Any, line: int, where: str) -> RuleCondition:
         regions=regions,
         min_parties=c.whole(m, "min_parties", where, minimum=2),
         claim_above=claim,
+        facts=_facts(c, m, where),
         any_of=tuple(any_of),
     )
 
 
-def _target(c: _Checker, raw: Any, line: int, where: str) -> Target:
+def _facts(c: Checker, m: Map, where: str) -> tuple[tuple[str, bool], ...]:
+    """`facts: {all_persons: true, commercial_mediation_chosen: false}`: each named fact has that value."""
+    if m.get("facts") is None:
+        return ()
+    value = m["facts"]
+    line = c.line_of(m, "facts")
+    if not isinstance(value, Map) or not value:
+        c.fail(line, where, "facts must be a non-empty mapping of fact: true|false")
+    out = []
+    for name, want in value.items():
+        if name not in FACT_NAMES:
+            c.fail(value.lines[name], where, f"unknown fact {name!r} (expected one of: {', '.join(FACT_NAMES)})")
+        if not isinstance(want, bool):
+            c.fail(value.lines[name], where, f"fact {name} must be true or false, got {want!r}")
+        out.append((name, want))
+    return tuple(out)
+
+
+def _otherwise(c: Checker, m: Map, where: str) -> Otherwise | None:
+    if m.get("otherwise") is None:
+        return None
+    o = c.mapping(m["otherwise"], c.line_of(m, "otherwise"), f"{where}.otherwise", OTHERWISE_KEYS)
+    return Otherwise(c.text(o, "reason", f"{where}.otherwise") or "", c.text(o, "basis", f"{where}.otherwise") or "")
+
+
+def _target(c: Checker, raw: Any, line: int, where: str) -> Target:
     m = c.mapping(raw, line, where, TARGET_KEYS)
     area = m.get("area", "case")
     if area not in AREAS:
@@ -268,9 +208,9 @@ def _target(c: _Checker, raw: Any, line: int, where: str) -> Target:
 
 def parse_rules(text: str, source: str = "<rules>") -> RuleSet:
     """Parse and check a rules file's text. Raises RulesError naming the line and the reason."""
-    c = _Checker(source)
+    c = Checker(source)
     try:
-        data = yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
+        data = yaml.load(text, Loader=Loader)  # noqa: S506 - a SafeLoader subclass
     except RulesError as e:
         raise RulesError(source, e.line, e.reason) from None
     except yaml.YAMLError as e:
@@ -296,14 +236,14 @@ def parse_rules(text: str, source: str = "<rules>") -> RuleSet:
         )
 
     raw_rules = top.get("rules")
-    if not isinstance(raw_rules, _Seq) or not raw_rules:
+    if not isinstance(raw_rules, Seq) or not raw_rules:
         c.fail(c.line_of(top, "rules"), "rules", "rules must be a non-empty list")
     rules: list[Rule] = []
     first_line: dict[str, int] = {}
     for i, raw in enumerate(raw_rules):
         line = raw_rules.lines[i]
         where = f"rules[{i}]"
-        if isinstance(raw, _Map) and isinstance(raw.get("id"), str):
+        if isinstance(raw, Map) and isinstance(raw.get("id"), str):
             where += f" ({raw['id']})"
         m = c.mapping(raw, line, where, RULE_KEYS)
         rid = c.text(m, "id", where) or ""
@@ -326,7 +266,7 @@ def parse_rules(text: str, source: str = "<rules>") -> RuleSet:
                 where,
                 "target invited_by: referring_court needs when.channels: [court_referral]",
             )
-        rules.append(Rule(rid, reason, basis, when, target, line))
+        rules.append(Rule(rid, reason, basis, when, target, line, _otherwise(c, m, where)))
 
     by_type = {
         t: tuple(i for i, r in enumerate(rules) if r.when.dispute_types is None or t in r.when.dispute_types)
@@ -343,8 +283,8 @@ def parse_rules(text: str, source: str = "<rules>") -> RuleSet:
     )
 
 
-def _empty(m: _Map) -> _Map:
-    e = _Map()
+def _empty(m: Map) -> Map:
+    e = Map()
     e.line, e.lines = m.line, {}
     return e
 

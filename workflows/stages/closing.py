@@ -3,10 +3,12 @@ and what entering a final or failed state does whatever the trigger."""
 
 from typing import Annotated
 
+import sqlalchemy as sa
 from pydantic import Field, StrictBool
 
 from models.tables import Deadline
 from states.enums import State, Trigger
+from workflows.clocks import limitation
 from workflows.clocks.deadlines import DeadlineKind as K, DeadlineStatus
 from workflows.stages.base import Context, Note, Reason, Stage, unflag
 from workflows.stages.mediation import MEDIATION_OVERDUE
@@ -49,6 +51,26 @@ def on_enter(ctx: Context, dest: State) -> None:
             ctx.deadlines.open_if_profiled(K.FOLLOWUP)
     if dest in (State.ARBITRATION, State.LITIGATION, State.FAILED):
         ctx.deadlines.settle([K.MEDIATION, K.DIVERSION_ACCEPTANCE], DeadlineStatus.CANCELLED)
+    # 时效 (workflows/clocks/limitation.py): mediation ended without agreement, a new period runs from today;
+    # mediation resumed, arbitration or a suit interrupts it again (民法典 第195条).
+    today = ctx.deadlines.local_date(ctx.now)
+    if dest is State.FAILED:
+        limitation.restart(ctx.deadlines, today, was_interrupted=_limitation_interrupted(ctx))
+    elif ctx.case.state == State.FAILED and dest in (State.MEDIATION, State.ARBITRATION, State.LITIGATION):
+        limitation.interrupt(ctx.deadlines, today)
+
+
+def _limitation_interrupted(ctx: Context) -> bool:
+    found = ctx.conn.execute(
+        sa.select(DEADLINES.c.id)
+        .where(
+            DEADLINES.c.case_id == ctx.case.id,
+            DEADLINES.c.kind == str(K.LIMITATION),
+            DEADLINES.c.status == str(DeadlineStatus.INTERRUPTED),
+        )
+        .limit(1)
+    ).first()
+    return found is not None
 
 
 T = Trigger

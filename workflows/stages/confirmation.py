@@ -50,10 +50,12 @@ def _resolve_request(ctx: Context) -> None:
     (民诉法解释 第351条); the guards decide."""
     ctx.refs["court"] = find_org(ctx.session, ctx.payload.court_code, "court_code", COURT_KINDS, "人民法院")
     courts, why = jurisdiction.competent_courts(ctx.session, ctx.case)
+    why["grounds"] = jurisdiction.grounds(ctx.refs["court"], why)  # what the application states (第205条)
     ctx.refs["competent_courts"] = courts
     ctx.refs["jurisdiction"] = why
     agreement = ctx.case.agreement or {}
     ctx.refs["ownership_confirmation"] = jurisdiction.ownership_confirmation(agreement)
+    ctx.refs["agreement_decides_status"] = bool(agreement.get("status_matter"))
     ctx.refs["agreement"] = agreement
     org_code = agreement.get("org_code") or ctx.case.org_code
     org = ctx.session.exec(select(Organization).where(Organization.code == org_code)).first() if org_code else None
@@ -71,7 +73,7 @@ def _request_confirmation(ctx: Context) -> None:
     ctx.deadlines.open(K.COURT_DECISION)
     application = joint.record(ctx, ctx.payload.joint_application, court.code)
     ctx.case.confirmation = {**(ctx.case.confirmation or {}), "applications": [*applications(ctx.case), application]}
-    warnings = jurisdiction.warnings(ctx.case.agreement)
+    warnings = jurisdiction.warnings(ctx.case.agreement) + jurisdiction.labour_warnings(ctx.session, ctx.case)
     # The hand-off row is written once the application's PDF is registered (_hand_off below).
     ctx.refs["package"] = handoffs.build_package(
         ctx.session,
@@ -83,6 +85,7 @@ def _request_confirmation(ctx: Context) -> None:
         application=application,
     )
     ctx.record["court_code"] = court.code
+    ctx.record["jurisdiction"] = {k: v for k, v in ctx.refs["jurisdiction"].items() if k != "regions"}
     ctx.record["joint_application"] = joint.masked(application)
     if warnings:
         ctx.record["warnings"] = warnings

@@ -10,7 +10,7 @@ from pydantic import Field, field_validator
 from models.fields import ShortText
 from states.enums import RejectionKind, Trigger
 from workflows.clocks.deadlines import DeadlineKind as K, DeadlineStatus, profile_named
-from workflows.errors import PayloadInvalid
+from workflows.errors import ClockOutOfRange, PayloadInvalid
 from workflows.outbox import handoffs
 from workflows.stages.base import Context, Empty, Payload, Reason, Stage, flag, unflag
 from workflows.stages.confirmation import COURT_OVERDUE, applications, update_current
@@ -64,17 +64,40 @@ def _court_decided(ctx: Context) -> None:
         now=ctx.now,
         seq=ctx.case.event_seq + 1,
     )
-    if confirmed:  # 申请强制执行: two years from the last performance day (民事诉讼法 第250条)
-        row = ctx.deadlines.open(K.ENFORCEMENT, start=_last_performance_day(ctx))
-        ctx.record["enforcement_due_at"] = row.due_at.isoformat()
+    if confirmed:
+        _open_enforcement(ctx)
 
 
-def _last_performance_day(ctx: Context) -> date:
-    """The last due date among the obligations; none stated: the day the ruling takes effect (today)."""
-    dates = [o["due_date"] for o in (ctx.case.agreement or {}).get("obligations") or [] if o.get("due_date")]
-    if dates:
-        return date.fromisoformat(max(dates))
-    return ctx.deadlines.local_date(ctx.now)
+def _open_enforcement(ctx: Context) -> None:
+    """申请强制执行 (民事诉讼法 第250条): one clock per obligation, two years from its own last day of
+    performance; an undated one from the day the ruling takes effect (a confirmation ruling, 一审终审, is
+    taken to take effect the day it is recorded here). A due date the calendar cannot count from (stored
+    before payloads were bounded) opens no clock and is recorded in the event: the ruling is never blocked."""
+    ruling_day = ctx.deadlines.local_date(ctx.now)
+    obligations = (ctx.case.agreement or {}).get("obligations") or [{}]
+    opened: list[dict[str, str]] = []
+    unscheduled: list[dict[str, str]] = []
+    for i, ob in enumerate(obligations):
+        ref = f"obligations[{i}]" if ob else None
+        start = _due_date(ob) or ruling_day
+        try:
+            row = ctx.deadlines.open(K.ENFORCEMENT, start=start, ref=ref)
+        except ClockOutOfRange as e:
+            unscheduled.append({"ref": ref or "", "reason": e.detail})
+            continue
+        opened.append({"ref": ref or "", "start_date": start.isoformat(), "due_at": row.due_at.isoformat()})
+    ctx.record["enforcement"] = opened
+    if opened:  # the latest of them, as before one clock per obligation
+        ctx.record["enforcement_due_at"] = max(o["due_at"] for o in opened)
+    if unscheduled:
+        ctx.record["enforcement_unscheduled"] = unscheduled
+
+
+def _due_date(obligation: dict[str, object]) -> date | None:
+    try:
+        return date.fromisoformat(str(obligation["due_date"])) if obligation.get("due_date") else None
+    except ValueError:
+        return None
 
 
 def _extended_days(case: Any) -> int:

@@ -2,13 +2,13 @@
 agreement that ends it, and its end without one (failure, deemed failure, withdrawal); a clock that
 ends no mediation by law (people's mediation) flags the case for supervision instead."""
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Annotated
 
 from pydantic import Field, StrictBool, field_validator, model_validator
 from sqlmodel import select
 
-from models.fields import Money, ShortText, Text
+from models.fields import DueDate, Money, RecordDateTime, ShortText, Text
 from models.tables import Party
 from states.enums import Trigger
 from workflows.clocks.deadlines import DeadlineKind as K, DeadlineStatus
@@ -37,7 +37,8 @@ class Obligation(Payload):
     obligee: Annotated[int, Field(strict=True, ge=0)]
     description: Text
     amount: Money | None = None
-    due_date: date | None = None
+    due_date: DueDate | None = None  # the last day of performance, 1990-01-01 .. today + 30 years (民法典 第203条)
+    payment_method: ShortText | None = None  # how it is performed (履行方式, 人民调解法 第29条: e.g. 银行转账)
     place: ShortText | None = None
 
     @model_validator(mode="after")
@@ -53,11 +54,15 @@ class ReachAgreement(Payload):
     obligations: Annotated[list[Obligation], Field(min_length=1, max_length=100)]
     # When the agreement was signed (and so took effect, 人民调解法 第29条). A time without an
     # offset, or a bare date, is read in JIEFEN_TIMEZONE.
-    signed_at: datetime
+    signed_at: RecordDateTime  # not before 1990-01-01 00:00
     form: str = "written"
     # The agreement confirms who owns property or an IP right (确权): 民诉法解释 第355条 makes such an
     # agreement inadmissible for judicial confirmation.
     ownership_confirmation: bool = False
+    # The agreement decides whether a marriage, parent–child or adoption relationship is valid, void or
+    # dissolved: 民诉法解释 第355条第1款第3项 makes it inadmissible for judicial confirmation. An agreement on
+    # maintenance or support payments alone does not.
+    status_matter: StrictBool = False
     # The agreement settles unpaid wages (劳动报酬) alone: if the employer does not pay, the worker may sue
     # directly (劳动争议解释(一) 第51条).
     wages_only: StrictBool = False
@@ -95,6 +100,7 @@ def _reach_agreement(ctx: Context) -> None:
         "signed_at": signed.isoformat(),
         "form": p.form,
         **({"ownership_confirmation": True} if p.ownership_confirmation else {}),
+        **({"status_matter": True} if p.status_matter else {}),
         **({"wages_only": True} if p.wages_only else {}),
         "mediator_code": ctx.case.mediator_code,
         "org_code": ctx.case.org_code,
