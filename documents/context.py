@@ -138,6 +138,40 @@ def _agreement(session: Session, case: Case, ev: CaseEvent, parties: list[Party]
     }
 
 
+AUTHORITY_LABELS = {"special": "特别授权", "general": "一般授权"}
+
+
+def _applicants(case: Case, ev: CaseEvent, parties: list[Party]) -> list[dict[str, Any]]:
+    """Every applicant of the joint application this event made, each a 申请人 whatever its role in the
+    mediation, with the agent who applies for it (identity numbers whole: the case's record, matched by
+    the event; the event itself holds them masked). An event without one (before joint applications were
+    recorded): every party."""
+    recorded = (ev.payload or {}).get("joint_application") or {}
+    for application in (case.confirmation or {}).get("applications") or []:
+        if application.get("seq") == ev.seq:
+            recorded = application
+    positions = recorded.get("applicants") or [p.position for p in parties]
+    agents: dict[int, list[dict[str, Any]]] = {}
+    for a in recorded.get("agents") or []:
+        agents.setdefault(a["party"], []).append(
+            {
+                "name": a["name"],
+                "id_value": a.get("id_number") or "（未提供）",
+                "authority": AUTHORITY_LABELS.get(a.get("authority", ""), ""),
+            }
+        )
+    return [
+        {
+            **_party(p),
+            "role": "申请人",
+            "agents": agents.get(p.position, []),
+            "signed": p.position in (recorded.get("signed") or positions),
+        }
+        for p in parties
+        if p.position in positions
+    ]
+
+
 def _total(obligations: list[dict[str, Any]]) -> dict[str, str] | None:
     from decimal import Decimal
 
@@ -205,6 +239,7 @@ def build(session: Session, doc: Document, *, tz: ZoneInfo, public_url: str) -> 
         case "confirmation_application":
             agreement_ev = _agreement_event(session, case.id, ev.seq)
             ctx["agreement"] = _agreement(session, case, agreement_ev, parties, tz)
+            ctx["applicants"] = _applicants(case, ev, parties)
             court_code = ev.payload.get("court_code") or case.court_code
             ctx["court"] = _org_public(_org(session, court_code), court_code)
             ctx["org"] = ctx["agreement"]["org"]

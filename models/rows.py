@@ -93,6 +93,8 @@ class CaseRow(Record):
     updated_at: datetime
     next_duty_day: date | None
     passed_org_codes: list[str]
+    arbitration: dict[str, Any] | None
+    confirmation: dict[str, Any] | None
     commercial_mediation_chosen: bool
     land_requisition: bool
     domestic_violence: bool

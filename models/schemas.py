@@ -31,7 +31,7 @@ from models.fields import (
     validate_uscc,
 )
 from models.limitation import LimitationPublic, limitation_public
-from models.privacy import mask_id_number, mask_phone
+from models.privacy import after_mediation, mask_id_number, mask_phone
 from states.enums import Channel, DisputeType, PartyKind, PartyRole, State
 from states.labels import STATE_LABELS
 from states.notices import notices_for
@@ -223,6 +223,8 @@ class CasePublic(BaseModel):
     notices: list[NoticePublic] = []
     # 时效 (v2): the limitation period opened from occurred_on, with a warning when near or past.
     limitation: LimitationPublic | None = None
+    arbitration: dict[str, Any] | None = None  # after mediation (models.privacy.after_mediation)
+    confirmation: dict[str, Any] | None = None
 
     @classmethod
     def of(cls, case: Any, parties: list[Any], deadlines: list[Any]) -> "CasePublic":
@@ -263,6 +265,7 @@ class CasePublic(BaseModel):
                 )
             ],
             limitation=limitation_public(deadlines, datetime.now(UTC)),
+            **after_mediation(case),
         )
 
 

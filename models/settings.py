@@ -34,6 +34,10 @@ class Settings(BaseSettings):
     # The court's decision on judicial confirmation: "statute" = 30 days (民事诉讼法 第187条);
     # "spc2011" = 15 days, +10 with the president's approval (法释〔2011〕5号 第5条; in force: unverified).
     court_decision_profile: Literal["statute", "spc2011"] = "statute"
+    # Labour arbitration: whether the committee's 5 days to decide on acceptance (劳动争议调解仲裁法 第29条) are
+    # working days, as 劳动人事争议仲裁办案规则 第19条 reads them (unverified), or calendar days. Working days end
+    # later, so the applicant's right to sue for want of a decision never opens early.
+    labour_arbitration_acceptance_working_days: bool = True
     # Follow-up visit (回访) after closing: no national figure (docs/legal-reference.md §1), so none by default;
     # N > 0 opens an N-day 回访 clock when a case closes.
     followup_days: int = Field(default=0, ge=0, le=365)

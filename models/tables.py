@@ -112,6 +112,11 @@ class Case(SQLModel, table=True):
     # and the organizations that have passed the case on (declined, escalated, timed out): never again.
     next_duty_day: date | None = None
     passed_org_codes: list[str] = _json(default_factory=list, sa_column_kwargs={"server_default": "[]"})
+    # After mediation: the arbitration record (the application's receipt, acceptance or refusal,
+    # extensions, the award) and the judicial confirmation record (each joint application with its
+    # signatories and agents, the court's 立案, extensions, refusal, withdrawal).
+    arbitration: dict[str, Any] | None = _json(default=None)
+    confirmation: dict[str, Any] | None = _json(default=None)
     # Intake facts routing and the guards read: the parties (all persons) chose paid commercial mediation;
     # the dispute is over land requisition or its compensation (征地补偿, 农村土地承包经营纠纷调解仲裁法
     # 第2条第3款: not for land-contract arbitration); a family dispute with domestic violence.

@@ -35,8 +35,16 @@ class Trigger(StrEnum):
     REQUEST_CONFIRMATION = "request_confirmation"
     COURT_CONFIRM = "court_confirm"
     COURT_REJECT = "court_reject"
+    COURT_FILE = "court_file"
+    COURT_EXTEND = "court_extend"
+    WITHDRAW_CONFIRMATION = "withdraw_confirmation"
+    REAPPLY_CONFIRMATION = "reapply_confirmation"
     RESUME_MEDIATION = "resume_mediation"
     REFER_ARBITRATION = "refer_arbitration"
+    ARBITRATION_ACCEPTED = "arbitration_accepted"
+    ARBITRATION_NOT_ACCEPTED = "arbitration_not_accepted"
+    ARBITRATION_EXTENDED = "arbitration_extended"
+    RECORD_AWARD = "record_award"
     REFER_LITIGATION = "refer_litigation"
     RECORD_OUTCOME = "record_outcome"
     RECORD_FULFILMENT = "record_fulfilment"
@@ -173,6 +181,14 @@ class PartyRole(StrEnum):
     APPLICANT = "applicant"
     RESPONDENT = "respondent"
     THIRD_PARTY = "third_party"
+
+
+class RejectionKind(StrEnum):
+    """Why a court refused to confirm an agreement (court_reject's `reason_kind`)."""
+
+    JURISDICTION = "jurisdiction"  # 不属于收到申请的人民法院管辖（民诉法解释 第355条第1款第2项）
+    INADMISSIBLE = "inadmissible"  # 第355条 other grounds (不予受理)
+    MERITS = "merits"  # 第358条 (裁定驳回申请)
 
 
 class PartyKind(StrEnum):

@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from states.enums import DisputeType, OrgKind, State
+from states import labour
+from states.enums import DisputeType, OrgKind, RejectionKind, State
 from states.labels import local_text
 from states.remedies import LAND_REQUISITION_BASIS, REMEDIES, ArbitrationRemedy
 
@@ -84,11 +85,10 @@ def within_confirmation_window(case: CaseSnapshot, payload: Mapping[str, Any], n
 
 
 # 民诉法解释 第355条第1款 lists what a court refuses to accept for judicial confirmation (five items):
-# - 第1项 not within the courts' remit: every dispute type here is a civil one, so nothing is refused on it; a
-#   labour agreement outside 劳动争议解释(一) 第52条 (a people's mediation committee, payment obligations
-#   only) is flagged to the court as a warning (workflows.routing.jurisdiction), not refused: since 民事诉讼法
-#   第205条 (2021) admits agreements of any lawfully established mediation organization, refusing would
-#   take from the parties what the court may grant;
+# - 第1项 not within the courts' remit: every dispute type here is a civil one; a labour agreement only as
+#   劳动争议解释(一) 第52条 allows (a people's mediation committee, payment obligations only):
+#   `labour_confirmation_scope`, as docs/legal-reference.md (v2 item 4) states the rule (whether 民事诉讼法
+#   第205条 (2021) widened it is debated; the reference's reading is the one encoded);
 # - 第2项 not this court's jurisdiction: `court_has_jurisdiction`;
 # - 第3项 status (marriage, parent–child, adoption): `not_a_status_matter`;
 # - 第4项 matters for other special procedures, 公示催告 or bankruptcy: nothing in a case's data says so (no
@@ -177,13 +177,131 @@ def not_land_requisition(case: CaseSnapshot, payload: Mapping[str, Any], now: da
     return None
 
 
-@guard("劳动争议调解仲裁法 第5条、第50条；劳动法 第79条：劳动争议须先经劳动争议仲裁委员会仲裁")
-def arbitration_first_for_labour(case: CaseSnapshot, payload: Mapping[str, Any], now: datetime) -> str | None:
-    """A labour dispute goes to court only after labour arbitration."""
+@guard("劳动争议调解仲裁法 第5条、第29条、第43条、第48条至第50条；劳动争议解释(一) 第51条：劳动争议仲裁前置")
+def labour_litigation_grounds(case: CaseSnapshot, payload: Mapping[str, Any], now: datetime) -> str | None:
+    """A labour dispute goes to court only on a ground the law gives (states/labour.py; refs["labour"]:
+    the arbitration record, its clocks, the court's level and the agreement, resolved by the engine)."""
     remedies = REMEDIES[case.dispute_type]
-    if remedies.arbitration is ArbitrationRemedy.MANDATORY and not (case.arbitrated or case.state is State.ARBITRATION):
-        return "劳动争议未经仲裁，不能直接起诉"
+    facts = case.refs.get("labour")
+    if remedies.arbitration is not ArbitrationRemedy.MANDATORY or facts is None:
+        return None
+    return labour.litigation_refusal(case.state, facts, now)
+
+
+@guard("劳动争议调解仲裁法 第15条：调解协议不履行的，另一方当事人可以依法申请仲裁")
+def unperformed_agreement_only(case: CaseSnapshot, payload: Mapping[str, Any], now: datetime) -> str | None:
+    """From an agreement, arbitration only where a rule sends an unperformed agreement there (labour),
+    and only once its period of performance has passed (refs["labour"]["overdue"])."""
+    if case.state is not State.AGREEMENT:
+        return None
+    basis = REMEDIES[case.dispute_type].unperformed_agreement_arbitration
+    if basis is None:
+        return "已达成调解协议的，除劳动争议调解协议不履行外，不能申请仲裁；协议不履行的可以向人民法院起诉（人民调解法 第32条）"
+    facts = case.refs.get("labour")
+    return None if facts is None else labour.agreement_arbitration_refusal(facts)
+
+
+@guard("劳动争议解释(一) 第52条：人民调解委员会主持下仅就给付义务达成的劳动争议调解协议可以申请司法确认")
+def labour_confirmation_scope(case: CaseSnapshot, payload: Mapping[str, Any], now: datetime) -> str | None:
+    """Where a dispute type restricts judicial confirmation (labour), the agreement's organization and
+    obligations must fit (refs["agreement_org_kind"], refs["agreement"])."""
+    remedies = REMEDIES[case.dispute_type]
+    if remedies.confirmation_org_kinds is None or "agreement" not in case.refs:
+        return None
+    kinds = frozenset(str(k) for k in remedies.confirmation_org_kinds)
+    return labour.confirmation_refusal(case.refs.get("agreement_org_kind"), kinds, case.refs["agreement"])
+
+
+# --- arbitration record ------------------------------------------------------------------------
+
+
+@guard("劳动争议调解仲裁法 第29条：仲裁委员会收到仲裁申请之日起五日内决定受理或者不予受理")
+def acceptance_undecided(case: CaseSnapshot, payload: Mapping[str, Any], now: datetime) -> str | None:
+    """The body decides on acceptance once (refs["arbitration"]: the case's arbitration record)."""
+    record = case.refs.get("arbitration") or {}
+    if record.get("accepted_on"):
+        return f"仲裁委员会已于{record['accepted_on']}受理本案"
+    if record.get("not_accepted"):
+        return f"仲裁委员会已于{record['not_accepted'].get('decided_on')}决定不予受理"
     return None
+
+
+@guard("劳动争议调解仲裁法 第29条、第43条；农村土地承包经营纠纷调解仲裁法 第47条：仲裁委员会受理后由仲裁庭作出裁决")
+def award_possible(case: CaseSnapshot, payload: Mapping[str, Any], now: datetime) -> str | None:
+    """An award once, and never after the body refused the application."""
+    record = case.refs.get("arbitration") or {}
+    if record.get("not_accepted"):
+        return "仲裁委员会已决定不予受理，不会作出仲裁裁决"
+    if record.get("award"):
+        return f"本案已登记仲裁裁决（{record['award'].get('award_no')}）"
+    return None
+
+
+def _extension_refusal(clock: Mapping[str, Any] | None, days: Any, what: str) -> str | None:
+    """An extension needs the clock running; where the law caps extensions, their total within it."""
+    if clock is None:
+        return None
+    if not clock.get("open"):
+        return f"{what}未在计算中（尚未开始或者已经届满），不能延长"
+    cap, used = clock.get("cap"), clock.get("extended", 0)
+    if cap is not None and isinstance(days, int) and used + days > cap:
+        return f"{what}延长合计不得超过{cap}日（已延长{used}日）"
+    return None
+
+
+@guard(
+    "劳动争议调解仲裁法 第43条；农村土地承包经营纠纷调解仲裁法 第47条：经仲裁委员会主任批准可以延期，并书面通知当事人"
+)
+def award_extension_allowed(case: CaseSnapshot, payload: Mapping[str, Any], now: datetime) -> str | None:
+    """refs["award_clock"]: {"open", "cap", "extended"} of the award clock."""
+    return _extension_refusal(case.refs.get("award_clock"), payload.get("days"), "仲裁裁决期限")
+
+
+# --- the confirmation application and the court's handling of it --------------------------------
+
+
+@guard("民诉法解释 第351条；人民调解法 第33条：双方当事人本人或者经特别授权的委托代理人共同提出申请")
+def joint_application_complete(case: CaseSnapshot, payload: Mapping[str, Any], now: datetime) -> str | None:
+    """Every obligor and obligee of the agreement signs the application or is represented by an agent
+    with special authority; a mediation organization is never such an agent (refs["joint"]: the
+    parties who must apply, those who signed, and the agents, resolved by the engine)."""
+    joint = case.refs.get("joint")
+    if joint is None:
+        return None
+    for agent in joint["agents"]:
+        if agent["mediation_org"]:
+            return f"调解组织（{agent['name']}）不能作为当事人的委托代理人申请司法确认"
+    represented = {a["party"] for a in joint["agents"] if a["special"]}
+    general = {a["party"] for a in joint["agents"] if not a["special"]}
+    missing = [(pos, name) for pos, name in joint["required"] if pos not in joint["signed"] and pos not in represented]
+    if not missing:
+        return None
+    names = "、".join(name for _, name in missing)
+    if any(pos in general for pos, _ in missing):
+        return f"{names} 未本人签名，其委托代理人未经特别授权，不能代为申请司法确认"
+    return f"{names} 未在共同申请书上签名，也未委托经特别授权的代理人，不能申请司法确认"
+
+
+@guard("民诉法解释 第355条第1款第2项：不属于收到申请的人民法院管辖的，裁定不予受理，当事人可以向有管辖权的人民法院申请")
+def rejected_for_jurisdiction(case: CaseSnapshot, payload: Mapping[str, Any], now: datetime) -> str | None:
+    """Re-applying to another court only after a refusal for lack of jurisdiction (refs["rejection"]:
+    the kind of the last refusal and the court that made it)."""
+    rejection = case.refs.get("rejection")
+    if rejection is None:
+        return None
+    if rejection.get("kind") != RejectionKind.JURISDICTION:
+        return (
+            "原申请并非因管辖被驳回：可以重新调解或者向人民法院提起诉讼（民事诉讼法 第206条），不能改向其他法院申请确认"
+        )
+    if payload.get("court_code") == rejection.get("court_code"):
+        return f"{rejection.get('court_code')} 已以不属于本院管辖为由不予受理，应向其他有管辖权的人民法院申请"
+    return None
+
+
+@guard("民事诉讼法 第187条：特别程序案件自立案之日起三十日内审结；有特殊情况需要延长的，由本院院长批准")
+def court_extension_allowed(case: CaseSnapshot, payload: Mapping[str, Any], now: datetime) -> str | None:
+    """refs["court_clock"]: {"open", "cap", "extended"} of the court's decision clock."""
+    return _extension_refusal(case.refs.get("court_clock"), payload.get("days"), "司法确认审查期限")
 
 
 # --- clocks ------------------------------------------------------------

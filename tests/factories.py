@@ -2,6 +2,7 @@
 
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, select
 
@@ -16,6 +17,7 @@ from workflows.intake import open_case
 ID_A = "11010519491231002X"
 ID_B = "110105198001010016"
 ID_C = "330106199203150027"
+ID_GS = "330105199001010011"  # domiciled in 拱墅区 (330105): makes the 拱墅 court competent too
 USCC_A = "91110000600037341L"
 
 CENTRE_REGION = "330106"
@@ -73,13 +75,26 @@ def agreement_payload(signed_at: datetime | None = None) -> dict[str, Any]:
     }
 
 
-def _steps(dispute_type: str) -> dict[State, list[tuple[Trigger, str, dict[str, Any]]]]:
-    """The path from intake to each state: (trigger, username, payload) steps."""
+def joint_application(
+    signed_on: str = "2026-11-02", applicants: list[int] | None = None, **over: Any
+) -> dict[str, Any]:
+    """Both parties sign the application for judicial confirmation (民诉法解释 第351条), on the day the
+    agreement of agreement_payload() was signed unless told otherwise."""
+    return {"applicants": [0, 1] if applicants is None else applicants, "signed_on": signed_on, **over}
+
+
+def confirmation_request(court_code: str = COURT, **over: Any) -> dict[str, Any]:
+    return {"court_code": court_code, "joint_application": joint_application(**over)}
+
+
+def _steps(dispute_type: str, day: str = "2026-11-02") -> dict[State, list[tuple[Trigger, str, dict[str, Any]]]]:
+    """The path from intake to each state: (trigger, username, payload) steps; `day`: the local date the
+    walk starts on (an award is received that day)."""
     divert = (Trigger.DIVERT, "window1", {"org_code": MEDIATION_ORG})
     accept = (Trigger.ACCEPT, "mediator1", {"mediator_code": "M-0001"})
     agree = (Trigger.REACH_AGREEMENT, "mediator1", agreement_payload())
     fail = (Trigger.FAIL, "mediator1", {"reason": "双方分歧过大"})
-    confirm_req = (Trigger.REQUEST_CONFIRMATION, "mediator1", {"court_code": COURT})
+    confirm_req = (Trigger.REQUEST_CONFIRMATION, "mediator1", confirmation_request())
     return {
         State.INTAKE: [],
         State.DIVERSION: [divert],
@@ -118,6 +133,7 @@ def _steps(dispute_type: str) -> dict[State, list[tuple[Trigger, str, dict[str, 
             accept,
             fail,
             (Trigger.REFER_ARBITRATION, "mediator1", {"body_code": LABOUR_ARBITRATION}),
+            (Trigger.RECORD_AWARD, "mediator1", {"award_no": "杭西劳人仲案字〔2026〕1号", "received_on": day}),
             (Trigger.REFER_LITIGATION, "mediator1", {"court_code": COURT}),
         ],
         State.CLOSED: [divert, accept, fail, (Trigger.CLOSE, "mediator1", {"reason": "当事人不再主张"})],
@@ -125,9 +141,16 @@ def _steps(dispute_type: str) -> dict[State, list[tuple[Trigger, str, dict[str, 
 
 
 def make_case(
-    session: Session, *, state: State = State.INTAKE, dispute_type: str = "neighbour", now: datetime = T0, **over: Any
+    session: Session,
+    *,
+    state: State = State.INTAKE,
+    dispute_type: str = "neighbour",
+    now: datetime = T0,
+    agreement: dict[str, Any] | None = None,
+    **over: Any,
 ) -> Case:
-    """A case in `state`, reached through the real engine one hour per step from `now`."""
+    """A case in `state`, reached through the real engine one hour per step from `now`; `agreement`: the
+    reach_agreement payload, when not agreement_payload()."""
     if dispute_type in ("contract", "commercial", "consumer", "traffic", "medical", "property", "neighbour", "other"):
         over.setdefault("arbitration_agreement", True)
     case, _ = open_case(
@@ -137,8 +160,11 @@ def make_case(
         now=now,
     )
     at = now
-    for trigger, username, payload in _steps(dispute_type)[state]:
+    day = now.astimezone(ZoneInfo("Asia/Shanghai")).date().isoformat()
+    for trigger, username, payload in _steps(dispute_type, day)[state]:
         at = at + timedelta(hours=1)
+        if trigger is Trigger.REACH_AGREEMENT and agreement is not None:
+            payload = agreement
         case = fire(session, case_id=case.id, trigger=trigger, actor=actor(session, username), payload=payload, now=at)
     assert case.state == state
     return case

@@ -1,13 +1,17 @@
 """The court's inbox of judicial confirmation hand-offs (司法确认): list, read, record receipt."""
 
+from datetime import date
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Body, Query
+from pydantic import BaseModel
 
 from api.deps import ActorDep, SessionDep
 from api.ids import RecordId
 from models.schemas import HandoffPublic
 from models.tables import CourtHandoff
+from states.enums import Trigger
+from workflows import engine
 from workflows.outbox import handoffs
 from workflows.read import queries
 
@@ -48,7 +52,25 @@ def court_confirmation(handoff_id: RecordId, session: SessionDep, actor: ActorDe
     return _handoff_public(handoffs.get_handoff(session, actor, handoff_id))
 
 
+class Receipt(BaseModel):
+    filed_on: date | None = None  # 立案日期: the court's 30 days run from it (民事诉讼法 第187条)
+
+
 @router.post("/confirmations/{handoff_id}/receive", response_model=HandoffPublic)
-def receive_confirmation(handoff_id: RecordId, session: SessionDep, actor: ActorDep) -> HandoffPublic:
-    """The court records receipt (pending → accepted); idempotent. Then court_confirm / court_reject."""
+def receive_confirmation(
+    handoff_id: RecordId, session: SessionDep, actor: ActorDep, body: Annotated[Receipt | None, Body()] = None
+) -> HandoffPublic:
+    """The court records receipt (pending → accepted); idempotent. With `filed_on`, the receipt records the
+    court's 立案 too: the case's `court_file` transition, which restarts the court's clock from that day.
+    Then court_confirm / court_reject."""
+    if body is not None and body.filed_on is not None:
+        handoff, _ = handoffs.get_handoff(session, actor, handoff_id)
+        engine.fire(
+            session,
+            case_id=handoff.case_id,
+            trigger=Trigger.COURT_FILE,
+            actor=actor,
+            payload={"filed_on": body.filed_on.isoformat()},
+        )
+        return _handoff_public(handoffs.get_handoff(session, actor, handoff_id))
     return _handoff_public(handoffs.receive(session, actor=actor, handoff_id=handoff_id))

@@ -36,7 +36,30 @@ FIELDS: dict[str, tuple[str, str]] = {
     "note": ("备注", "textarea"),
     "satisfaction": ("满意度（1–5）", "number"),
     "performed": ("协议已履行", "checkbox"),
+    "wages_only": ("协议仅涉及劳动报酬", "checkbox"),
+    "joint_application": ("共同申请", "joint_application"),
+    "reason_kind": ("驳回事由", "choice"),
+    "filed_on": ("立案日期", "date"),
+    "approved_by": ("批准人（院长）", "text"),
+    "approved_on": ("批准日期", "date"),
+    "applied_on": ("仲裁委员会收到申请日期", "date"),
+    "accepted_on": ("受理日期", "date"),
+    "decided_on": ("决定日期", "date"),
+    "award_no": ("裁决书文号", "text"),
+    "received_on": ("裁决书收到日期", "date"),
+    "final": ("终局裁决", "checkbox"),
 }
+
+# The options of a "choice" field: (value, label); an empty value leaves the field out.
+CHOICES: dict[str, list[tuple[str, str]]] = {
+    "reason_kind": [
+        ("", "未说明"),
+        ("jurisdiction", "不属于本院管辖（可向有管辖权的法院重新申请）"),
+        ("inadmissible", "不予受理（民诉法解释 第355条）"),
+        ("merits", "驳回申请（民诉法解释 第358条）"),
+    ],
+}
+MAX_AGENTS = 3
 
 # The validators a field is checked by as it is typed: the same ones the API applies.
 CHECKS: dict[str, Callable[[str], str]] = {
@@ -195,6 +218,34 @@ def _obligations(raw: FormData) -> list[dict[str, Any]]:
     return obligations
 
 
+def _joint_application(raw: FormData) -> dict[str, Any]:
+    """The joint application from its inputs: a checkbox per party that signed (ja_applicant_<position>),
+    the signing date, and up to MAX_AGENTS agents (ja<i>_party, _name, _id_number, _authority), those
+    without a name left out."""
+    applicants = sorted(
+        int(k.removeprefix("ja_applicant_"))
+        for k in raw
+        if re.fullmatch(r"ja_applicant_[0-9]{1,3}", k) and raw.get(k) == "on"
+    )
+    body: dict[str, Any] = {"applicants": applicants, "agents": []}
+    if signed_on := str(raw.get("ja_signed_on", "")).strip():
+        body["signed_on"] = signed_on
+    for i in range(MAX_AGENTS):
+        name = str(raw.get(f"ja{i}_name", "")).strip()
+        if not name:
+            continue
+        party = str(raw.get(f"ja{i}_party", "")).strip()
+        body["agents"].append(
+            {
+                "party": as_int(party),
+                "name": name,
+                "id_number": str(raw.get(f"ja{i}_id_number", "")).strip(),
+                "authority": str(raw.get(f"ja{i}_authority", "special")).strip(),
+            }
+        )
+    return body
+
+
 def as_int(v: str) -> int | str:
     """An integer typed in ASCII digits (at most 18), else the text as typed: the payload's validation
     refuses it with 422. (`str.isdigit` accepts "²" and 5000-digit strings, which `int` does not.)"""
@@ -211,6 +262,8 @@ def action_payload(fields: list[str], raw: FormData, tz: tzinfo) -> dict[str, An
             out[name] = raw.get(name) == "on"
         elif kind == "obligations":
             out[name] = _obligations(raw)
+        elif kind == "joint_application":
+            out[name] = _joint_application(raw)
         else:
             v = str(raw.get(name, "")).strip()
             if not v:

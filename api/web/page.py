@@ -11,7 +11,7 @@ from fastapi.templating import Jinja2Templates
 
 from api.deps import SessionDep, SettingsDep
 from api.errors import status_for
-from api.web.forms import FIELDS
+from api.web.forms import CHOICES, FIELDS
 from api.web.session import web_user
 from models.privacy import scrub
 from models.settings import get_settings
@@ -65,6 +65,7 @@ templates.env.globals.update(
     KIND_LABELS=DEADLINE_KIND_LABELS,
     DEADLINE_STATUS=DEADLINE_STATUS_LABELS,
     FIELDS=FIELDS,
+    CHOICES=CHOICES,
 )
 
 

@@ -12,7 +12,7 @@ import httpx2
 from fastapi.testclient import TestClient
 
 from models.settings import get_settings
-from tests.factories import COURT, MEDIATION_ORG, agreement_payload, case_payload
+from tests.factories import COURT, MEDIATION_ORG, agreement_payload, case_payload, joint_application
 
 Login = Callable[[str], dict[str, str]]
 
@@ -52,6 +52,16 @@ def signed_a_moment_ago() -> str:
     return (datetime.now(get_settings().tz) - timedelta(minutes=30)).replace(microsecond=0).isoformat()
 
 
+def today() -> str:
+    """Today in JIEFEN_TIMEZONE (a joint application may not be signed later)."""
+    return datetime.now(get_settings().tz).date().isoformat()
+
+
+def confirmation_request(court_code: str = COURT, **over: Any) -> dict[str, Any]:
+    """request_confirmation's body: the court, and the application both parties signed today."""
+    return {"court_code": court_code, "joint_application": joint_application(signed_on=today(), **over)}
+
+
 def agreement_signed_now() -> dict[str, Any]:
     body = agreement_payload()
     body["signed_at"] = signed_a_moment_ago()
@@ -71,7 +81,7 @@ def case_in(
         "mediation": (mediator, "accept", {"mediator_code": "M-0001"}),
         "agreement": (mediator, "reach_agreement", agreement_signed_now()),
         "failed": (mediator, "fail", {"reason": "双方分歧过大"}),
-        "judicial_confirmation": (mediator, "request_confirmation", {"court_code": COURT}),
+        "judicial_confirmation": (mediator, "request_confirmation", confirmation_request()),
     }
     if state == "intake":
         return case

@@ -11,12 +11,13 @@ from models.schemas import CaseCreate
 from models.settings import get_settings
 from models.tables import Case, CaseEvent
 from states.enums import Role, State
-from tests.api.steps import act, case_in, fire, open_case
-from tests.factories import COURT, MEDIATION_ORG, agreement_payload, case_payload, make_case
+from tests.api.steps import act, case_in, confirmation_request, fire, open_case, today
+from tests.factories import COURT, MEDIATION_ORG, agreement_payload, case_payload, joint_application, make_case
 from workflows.access import Actor
 from workflows.intake import open_case as open_case_in_service
 
 CASE_ROUTES = ["", "/actions", "/events", "/deadlines", "/documents"]
+JOINT = joint_application(signed_on=today())
 
 
 def _events(engine, case_id) -> int:
@@ -165,7 +166,7 @@ def _rules(r) -> list[str]:
 def test_a_family_status_agreement_cannot_go_to_judicial_confirmation(client, login, engine):
     case = case_in(client, login, "agreement", dispute_type="family", status_matter=True)
 
-    r = fire(client, login("mediator1"), case["id"], "request_confirmation", {"court_code": COURT})
+    r = fire(client, login("mediator1"), case["id"], "request_confirmation", confirmation_request())
 
     assert r.status_code == 409
     body = r.json()
@@ -185,7 +186,7 @@ def test_an_oral_agreement_cannot_go_to_judicial_confirmation(client, login):
     }
     act(client, mediator, case["id"], "reach_agreement", oral)
 
-    r = fire(client, mediator, case["id"], "request_confirmation", {"court_code": COURT})
+    r = fire(client, mediator, case["id"], "request_confirmation", confirmation_request())
 
     assert r.status_code == 409
     assert _rules(r) == ["written_agreement"]
@@ -200,7 +201,7 @@ def test_confirmation_after_the_thirty_day_window_is_refused(client, login, sess
     long_ago = datetime.now(get_settings().tz) - timedelta(days=45)
     act(client, mediator, str(case.id), "reach_agreement", {**agreement_payload(), "signed_at": long_ago.isoformat()})
 
-    r = fire(client, mediator, str(case.id), "request_confirmation", {"court_code": COURT})
+    r = fire(client, mediator, str(case.id), "request_confirmation", confirmation_request())
 
     assert r.status_code == 409
     assert _rules(r) == ["within_confirmation_window"]
@@ -213,8 +214,8 @@ def test_a_labour_dispute_must_be_arbitrated_before_litigation(client, login, se
     r = fire(client, login("mediator1"), str(case.id), "refer_litigation", {"court_code": COURT})
 
     assert r.status_code == 409
-    assert _rules(r) == ["arbitration_first_for_labour"]
-    assert "劳动争议调解仲裁法" in r.json()["detail"]
+    assert _rules(r) == ["labour_litigation_grounds"]
+    assert "劳动争议调解仲裁法 第5条" in r.json()["detail"]
     assert "refer_arbitration" in r.json()["allowed"]
 
 

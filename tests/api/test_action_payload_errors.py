@@ -7,8 +7,10 @@ from sqlmodel import Session, func, select
 
 from models.tables import Case, CaseEvent
 from states.enums import State
-from tests.api.steps import act, case_in, fire, open_case
-from tests.factories import MEDIATION_ORG, agreement_payload, make_case
+from tests.api.steps import act, case_in, fire, open_case, today
+from tests.factories import MEDIATION_ORG, agreement_payload, joint_application, make_case
+
+JOINT = joint_application(signed_on=today())
 
 CASE_ROUTES = ["", "/actions", "/events", "/deadlines", "/documents"]
 
@@ -48,8 +50,14 @@ def _fields(r) -> list[str]:
         ("intake", "window1", "transfer_out", {"reason": "属行政争议"}, "agency"),
         ("diversion", "mediator1", "accept", {"mediator_code": "M-0004"}, "mediator_code"),
         ("diversion", "mediator1", "accept", {"mediator_code": "M-9999"}, "mediator_code"),
-        ("agreement", "mediator1", "request_confirmation", {}, "court_code"),
-        ("agreement", "mediator1", "request_confirmation", {"court_code": MEDIATION_ORG}, "court_code"),
+        ("agreement", "mediator1", "request_confirmation", {"joint_application": JOINT}, "court_code"),
+        (
+            "agreement",
+            "mediator1",
+            "request_confirmation",
+            {"court_code": MEDIATION_ORG, "joint_application": JOINT},
+            "court_code",
+        ),
     ],
 )
 def test_a_bad_payload_is_422_naming_the_field(client, login, engine, state, username, trigger, payload, field):

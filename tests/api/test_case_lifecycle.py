@@ -10,7 +10,7 @@ import pytest
 
 from models.settings import get_settings
 from states.enums import State, Trigger
-from tests.api.steps import act, open_case
+from tests.api.steps import act, confirmation_request, open_case
 from tests.factories import COURT, ID_A, ID_B, MEDIATION_ORG, make_case
 from workflows.audit import GENESIS, event_hash
 from workflows.clocks.calendar import DEFAULT_CALENDAR, plus_months
@@ -111,7 +111,7 @@ def test_a_neighbour_dispute_runs_from_intake_to_followup(client, login):
     assert datetime.fromisoformat(case["agreement"]["signed_at"]) == datetime.fromisoformat(signed_at)
 
     # 申请司法确认: the court finds it in its inbox with the package
-    case = act(client, mediator, cid, "request_confirmation", {"court_code": COURT})
+    case = act(client, mediator, cid, "request_confirmation", confirmation_request())
     assert (case["state"], case["court_code"]) == ("judicial_confirmation", COURT)
     r = client.get("/api/v1/court/confirmations", params={"status": "pending"}, headers=court)
     assert r.status_code == 200
@@ -132,6 +132,9 @@ def test_a_neighbour_dispute_runs_from_intake_to_followup(client, login):
     assert set(client.get(f"/api/v1/cases/{cid}/actions", headers=court).json()["allowed"]) == {
         "court_confirm",
         "court_reject",
+        "court_file",
+        "court_extend",
+        "withdraw_confirmation",
     }
 
     # 裁定确认有效: the hand-off leaves the pending inbox

@@ -14,7 +14,15 @@ from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 
 from models.settings import get_settings
-from tests.api.steps import act, agreement_signed_now, case_in, fire, open_case, signed_a_moment_ago
+from tests.api.steps import (
+    act,
+    agreement_signed_now,
+    case_in,
+    confirmation_request,
+    fire,
+    open_case,
+    signed_a_moment_ago,
+)
 from tests.factories import COURT
 from tests.workflows.handoff_support import (
     CITY_COURT,
@@ -82,7 +90,7 @@ def test_a_traffic_agreement_is_filed_received_confirmed_and_fulfilled(
     case = traffic_case_in_agreement(client, login)
     cid = case["id"]
 
-    case = act(client, mediator, cid, "request_confirmation", {"court_code": COURT})
+    case = act(client, mediator, cid, "request_confirmation", confirmation_request(COURT))
     assert case["state"] == "judicial_confirmation"
 
     # the court's inbox: the package, complete
@@ -167,7 +175,7 @@ def test_the_wrong_court_is_refused_naming_article_205_and_the_right_court(
 ) -> None:
     mediator = login("mediator4")
     case = traffic_case_in_agreement(client, login)
-    r = fire(client, mediator, case["id"], "request_confirmation", {"court_code": OTHER_COURT})
+    r = fire(client, mediator, case["id"], "request_confirmation", confirmation_request(OTHER_COURT))
     assert r.status_code == 409, r.text
     body = r.json()
     assert "第205条" in body["detail"] and COURT in body["detail"] and "杭州市西湖区人民法院" in body["detail"]
@@ -176,7 +184,7 @@ def test_the_wrong_court_is_refused_naming_article_205_and_the_right_court(
     assert client.get(f"/api/v1/cases/{case['id']}", headers=mediator).json()["state"] == "agreement"
     assert client.get("/api/v1/court/confirmations", headers=court2(client)).json() == []
     # the intermediate court is not competent for a basic-court dispute either
-    r = fire(client, mediator, case["id"], "request_confirmation", {"court_code": CITY_COURT})
+    r = fire(client, mediator, case["id"], "request_confirmation", confirmation_request(CITY_COURT))
     assert r.status_code == 409 and COURT in r.json()["detail"]
 
 
@@ -201,7 +209,7 @@ def test_a_party_domiciled_in_another_county_gives_that_county_s_court_jurisdict
         },
     ]
     case = traffic_case_in_agreement(client, login, parties=parties)
-    case = act(client, mediator, case["id"], "request_confirmation", {"court_code": OTHER_COURT})
+    case = act(client, mediator, case["id"], "request_confirmation", confirmation_request(OTHER_COURT))
     assert case["state"] == "judicial_confirmation"
     inbox = client.get("/api/v1/court/confirmations", headers=court2(client)).json()
     assert [h["case_id"] for h in inbox] == [case["id"]]
@@ -211,9 +219,9 @@ def test_a_party_domiciled_in_another_county_gives_that_county_s_court_jurisdict
 def test_a_dispute_for_the_intermediate_court_goes_there(client: TestClient, login: Login, courts: None) -> None:
     mediator = login("mediator4")
     case = traffic_case_in_agreement(client, login, claim_amount="600000000.00")
-    r = fire(client, mediator, case["id"], "request_confirmation", {"court_code": COURT})
+    r = fire(client, mediator, case["id"], "request_confirmation", confirmation_request(COURT))
     assert r.status_code == 409 and CITY_COURT in r.json()["detail"] and "第205条" in r.json()["detail"]
-    case = act(client, mediator, case["id"], "request_confirmation", {"court_code": CITY_COURT})
+    case = act(client, mediator, case["id"], "request_confirmation", confirmation_request(CITY_COURT))
     assert (case["state"], case["court_code"]) == ("judicial_confirmation", CITY_COURT)
 
 
@@ -227,7 +235,7 @@ def test_a_family_status_agreement_is_refused(client: TestClient, login: Login) 
         status_matter=True,
         summary="双方协议解除婚姻关系并约定子女抚养",
     )
-    r = fire(client, mediator, case["id"], "request_confirmation", {"court_code": COURT})
+    r = fire(client, mediator, case["id"], "request_confirmation", confirmation_request(COURT))
     assert r.status_code == 409
     body = r.json()
     assert "not_a_status_matter" in [x["rule"] for x in body["rules"]] and "第355条" in body["detail"]
@@ -240,7 +248,7 @@ def test_an_ownership_confirmation_is_refused(client: TestClient, login: Login) 
     body = agreement_signed_now()
     body["ownership_confirmation"] = True
     act(client, mediator, case["id"], "reach_agreement", body)
-    r = fire(client, mediator, case["id"], "request_confirmation", {"court_code": COURT})
+    r = fire(client, mediator, case["id"], "request_confirmation", confirmation_request(COURT))
     assert r.status_code == 409
     assert [x["rule"] for x in r.json()["rules"]] == ["not_an_ownership_confirmation"]
     assert "第355条" in r.json()["detail"]
@@ -249,7 +257,7 @@ def test_an_ownership_confirmation_is_refused(client: TestClient, login: Login) 
     body = agreement_signed_now()
     body["obligations"][0]["description"] = "双方确认涉案车库的所有权归张三"
     act(client, mediator, case["id"], "reach_agreement", body)
-    r = fire(client, mediator, case["id"], "request_confirmation", {"court_code": COURT})
+    r = fire(client, mediator, case["id"], "request_confirmation", confirmation_request(COURT))
     assert r.status_code == 409 and r.json()["rules"][0]["rule"] == "not_an_ownership_confirmation"
     assert window  # the window staff opened both cases
 
@@ -260,7 +268,7 @@ def test_a_payment_without_due_date_is_filed_with_a_warning(client: TestClient, 
     body = agreement_signed_now()
     del body["obligations"][0]["due_date"]
     act(client, mediator, case["id"], "reach_agreement", body)
-    case = act(client, mediator, case["id"], "request_confirmation", {"court_code": COURT})
+    case = act(client, mediator, case["id"], "request_confirmation", confirmation_request(COURT))
     assert case["state"] == "judicial_confirmation"
     [h] = client.get("/api/v1/court/confirmations", headers=login("court1")).json()
     [warning] = h["package"]["warnings"]
@@ -312,8 +320,8 @@ def test_a_court_referral_goes_back_to_the_inviting_court(client: TestClient, lo
         channel="court_referral",
         referral={"court_code": OTHER_COURT, "kind": "pre_filing", "reference": "（2026）浙0105民诉前调1号"},
     )
-    r = fire(client, mediator, case["id"], "request_confirmation", {"court_code": COURT})
+    r = fire(client, mediator, case["id"], "request_confirmation", confirmation_request(COURT))
     assert r.status_code == 409 and OTHER_COURT in r.json()["detail"] and "第205条" in r.json()["detail"]
-    case = act(client, mediator, case["id"], "request_confirmation", {"court_code": OTHER_COURT})
+    case = act(client, mediator, case["id"], "request_confirmation", confirmation_request(OTHER_COURT))
     [h] = client.get("/api/v1/court/confirmations", headers=court2(client)).json()
     assert h["case_id"] == case["id"] and h["package"]["jurisdiction"]["ground"] == "inviting_court"

@@ -4,8 +4,7 @@ from the ruling for an undated one (民事诉讼法 第250条); `record_fulfilme
 from datetime import datetime
 
 from models.settings import get_settings
-from tests.api.steps import act, agreement_signed_now, case_in, fire
-from tests.factories import COURT
+from tests.api.steps import act, agreement_signed_now, case_in, confirmation_request, fire
 
 RULING = {"ruling_no": "（2026）浙0106民特7号"}
 
@@ -14,7 +13,7 @@ def _confirmed_with(client, login, obligations):
     case = case_in(client, login, "mediation")
     body = {**agreement_signed_now(), "obligations": obligations}
     act(client, login("mediator1"), case["id"], "reach_agreement", body)
-    act(client, login("mediator1"), case["id"], "request_confirmation", {"court_code": COURT})
+    act(client, login("mediator1"), case["id"], "request_confirmation", confirmation_request())
     return act(client, login("court1"), case["id"], "court_confirm", RULING)
 
 

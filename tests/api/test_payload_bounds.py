@@ -8,7 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from models.settings import get_settings
-from tests.api.steps import act, agreement_signed_now, case_in, fire, post_case
+from tests.api.steps import act, agreement_signed_now, case_in, confirmation_request, fire, post_case
 from tests.factories import COURT
 
 
@@ -60,7 +60,7 @@ def test_a_due_date_thirty_years_ahead_is_accepted_and_confirmed(lenient, login)
     due = _today().replace(year=_today().year + 30, day=1)
     case = case_in(lenient, login, "mediation")
     act(lenient, login("mediator1"), case["id"], "reach_agreement", _agreement(due_date=due.isoformat()))
-    act(lenient, login("mediator1"), case["id"], "request_confirmation", {"court_code": COURT})
+    act(lenient, login("mediator1"), case["id"], "request_confirmation", confirmation_request())
 
     confirmed = act(lenient, login("court1"), case["id"], "court_confirm", {"ruling_no": "（2026）浙0106民特9号"})
 

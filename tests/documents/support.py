@@ -13,7 +13,7 @@ from sqlmodel import Session, select
 
 from models.tables import Case, Document
 from states.enums import State, Trigger
-from tests.factories import COURT, ID_A, ID_B, T0, USCC_A, actor, make_case
+from tests.factories import ID_A, ID_B, T0, USCC_A, actor, confirmation_request, make_case
 from workflows.engine import fire
 
 RARE_NAMES = ("王堃", "陈赟喆", "刘䶮", "𠮷野家")  # U+5803, U+8D5F/U+5586, U+4DAE (Ext-A), U+20BB7 (Ext-B)
@@ -112,7 +112,8 @@ def rendered(doc: Document) -> Rendered:
 
 def agreement_case(session: Session, **over: Any) -> Case:
     """A case with rare-character names and three obligations, walked to judicial confirmation."""
-    case = make_case(session, state=State.MEDIATION, parties=over.pop("parties", PARTIES), **over)
+    parties = over.pop("parties", PARTIES)
+    case = make_case(session, state=State.MEDIATION, parties=parties, **over)
     at = T0 + timedelta(hours=3)
     payload = {**AGREEMENT, "signed_at": (at - timedelta(minutes=10)).isoformat()}
     case = fire(
@@ -128,7 +129,7 @@ def agreement_case(session: Session, **over: Any) -> Case:
         case_id=case.id,
         trigger=Trigger.REQUEST_CONFIRMATION,
         actor=actor(session, "mediator1"),
-        payload={"court_code": COURT},
+        payload=confirmation_request(applicants=list(range(len(parties)))),  # every party signs
         now=at + timedelta(hours=1),
     )
 

@@ -13,7 +13,7 @@ from models.schemas import CaseCreate
 from states.enums import Role, Trigger
 from tests.conftest import _clean
 from tests.documents.support import Rendered, documents_of, rendered
-from tests.factories import COURT, ID_A, ID_B, ID_C, T0, USCC_A, actor, case_payload
+from tests.factories import COURT, ID_A, ID_B, ID_C, T0, USCC_A, actor, case_payload, confirmation_request
 from workflows.access import SYSTEM_TIMEOUT, Actor
 from workflows.engine import fire
 from workflows.intake import open_case
@@ -72,7 +72,7 @@ def _walk(s: Session, dispute_type: str, org: tuple[str, str], end: str, **over:
     if end in ("agree", "confirm"):
         steps.append((Trigger.REACH_AGREEMENT, med, agreement))
     if end == "confirm":
-        steps.append((Trigger.REQUEST_CONFIRMATION, med, {"court_code": COURT}))
+        steps.append((Trigger.REQUEST_CONFIRMATION, med, confirmation_request()))
     if end == "fail":
         steps.append((Trigger.FAIL, med, {"reason": "双方分歧过大"}))
     if end == "timeout":

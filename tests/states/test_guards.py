@@ -106,18 +106,6 @@ def test_arbitration_body_must_fit_the_dispute_type():
     ).ok
 
 
-@pytest.mark.parametrize("state", [State.FAILED, State.CONFIRMATION_REJECTED, State.AGREEMENT])
-def test_labour_litigation_needs_arbitration_first(state):
-    v = check("arbitration_first_for_labour", snap(state=state, dispute_type=D.LABOUR))
-    assert not v.ok and "劳动争议调解仲裁法" in v.reason
-
-
-def test_labour_litigation_after_arbitration_passes():
-    assert check("arbitration_first_for_labour", snap(state=State.ARBITRATION, dispute_type=D.LABOUR)).ok
-    assert check("arbitration_first_for_labour", snap(state=State.FAILED, dispute_type=D.LABOUR, arbitrated=True)).ok
-    assert check("arbitration_first_for_labour", snap(state=State.FAILED, dispute_type=D.CONTRACT)).ok
-
-
 def test_clock_guards():
     assert check("clock_running", snap(clock="running")).ok
     assert not check("clock_running", snap(clock="paused")).ok

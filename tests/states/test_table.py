@@ -38,6 +38,8 @@ def permissive(state: State) -> CaseSnapshot:
 )
 def test_every_row_fires_to_its_destination(row, source):
     snap = permissive(source)
+    if (row.trigger, source) == (Trigger.REFER_ARBITRATION, State.AGREEMENT):  # labour only (第15条)
+        snap = replace(snap, dispute_type=DisputeType.LABOUR, refs={"body_kind": "labour_arbitration"})
     if row.trigger is Trigger.RESUME_CLOCK:
         snap = CaseSnapshot(**{**{f: getattr(snap, f) for f in snap.__slots__}, "clock": "paused"})
     adapter = run(snap, row.trigger, {"reason": "x"}, NOW)

@@ -14,7 +14,7 @@ from sqlmodel import select
 
 from models.tables import CalendarYear, Notification
 from states.enums import State, Trigger as T
-from tests.factories import actor, make_case
+from tests.factories import actor, confirmation_request, make_case
 from tests.workflows.clock_support import SCHEDULE_2027, forget_loaded_years, settings_env
 from tests.workflows.support import deadlines_of, events_of, local, midnight_after, one_deadline, picture
 from workflows import audit
@@ -58,10 +58,12 @@ def test_every_profile_names_its_start_basis_and_reminder():
 
 
 def test_labour_arbitration_award_clock_of_45_days_ending_in_national_day_moves_to_8_october(session):
-    case = make_case(session, state=State.FAILED, dispute_type="labour", now=local(2026, 8, 20, 6))
-    _fire(session, case, T.REFER_ARBITRATION, "mediator1", {"body_code": "CN-ZJ-XH-LDZC"}, now=local(2026, 8, 20, 15))
+    case = make_case(session, state=State.FAILED, dispute_type="labour", now=local(2026, 8, 19, 6))
+    _fire(session, case, T.REFER_ARBITRATION, "mediator1", {"body_code": "CN-ZJ-XH-LDZC"}, now=local(2026, 8, 19, 15))
+    assert deadlines_of(session, case.id, "arbitration_award") == [], "the award clock waits for acceptance (第43条)"
+    _fire(session, case, T.ARBITRATION_ACCEPTED, "mediator1", {"accepted_on": "2026-08-20"}, now=local(2026, 8, 21, 9))
     d = one_deadline(session, case.id, "arbitration_award")
-    # 20 Aug + 45 days = Sun 4 Oct, inside National Day (1–7 Oct): the next working day is Thu 8 Oct.
+    # Accepted 20 Aug + 45 days = Sun 4 Oct, inside National Day (1–7 Oct): the next working day is Thu 8 Oct.
     assert (d.profile, d.start_date, d.days, d.last_day, d.provisional) == (
         "arbitration.labour",
         date(2026, 8, 20),
@@ -84,6 +86,7 @@ def test_land_arbitration_clock_runs_60_days(session):
 
 def test_arbitration_clock_is_met_when_the_outcome_is_recorded(session):
     case = make_case(session, state=State.ARBITRATION, dispute_type="labour")
+    _fire(session, case, T.ARBITRATION_ACCEPTED, "mediator1", {"accepted_on": "2026-11-03"}, now=local(2026, 11, 3, 10))
     _fire(
         session,
         case,
@@ -97,7 +100,7 @@ def test_arbitration_clock_is_met_when_the_outcome_is_recorded(session):
 
 def test_court_decision_whose_30th_day_is_a_sunday_ends_on_monday(session):
     case = make_case(session, state=State.AGREEMENT, now=local(2026, 11, 6, 6))
-    _fire(session, case, T.REQUEST_CONFIRMATION, "mediator1", {"court_code": "CN-ZJ-XH-FY"}, now=local(2026, 11, 6, 15))
+    _fire(session, case, T.REQUEST_CONFIRMATION, "mediator1", confirmation_request(), now=local(2026, 11, 6, 15))
     d = one_deadline(session, case.id, "court_decision")
     # Fri 6 Nov + 30 days = Sun 6 Dec: the next working day, Mon 7 Dec.
     assert (d.profile, d.last_day, d.due_at) == ("court_decision", date(2026, 12, 7), local(2026, 12, 8))
@@ -111,7 +114,7 @@ def test_the_spc_2011_court_profile_is_selectable(session, monkeypatch):
             case,
             T.REQUEST_CONFIRMATION,
             "mediator1",
-            {"court_code": "CN-ZJ-XH-FY"},
+            confirmation_request(),
             now=local(2026, 11, 6, 15),
         )
     d = one_deadline(session, case.id, "court_decision")

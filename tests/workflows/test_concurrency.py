@@ -92,7 +92,7 @@ def test_conflicting_triggers_at_once_exactly_one_wins(engine, session):
     # Each loser was told what the winner's state allows.
     allowed_after = {
         "failed": ["withdraw", "resume_mediation", "refer_arbitration", "refer_litigation", "close"],
-        "agreement": ["request_confirmation", "refer_litigation", "record_fulfilment"],
+        "agreement": ["request_confirmation", "refer_arbitration", "refer_litigation", "record_fulfilment"],
     }[pic.state]
     assert all(e.extra["allowed"] == allowed_after for e in errors)
 

@@ -14,7 +14,7 @@ from sqlmodel import select
 
 from models.tables import Case, CaseEvent, CourtHandoff, Deadline
 from states.enums import State, Trigger
-from tests.factories import COURT, MEDIATION_ORG, T0, actor, agreement_payload, make_case
+from tests.factories import MEDIATION_ORG, T0, actor, agreement_payload, confirmation_request, make_case
 from tests.workflows.support import fresh, picture
 from workflows import audit
 from workflows.audit import chain
@@ -38,7 +38,7 @@ CASES = [
     ("divert", State.INTAKE, T.DIVERT, "window1", {"org_code": MEDIATION_ORG}),
     ("accept", State.DIVERSION, T.ACCEPT, "mediator1", {"mediator_code": "M-0001"}),
     ("reach_agreement", State.MEDIATION, T.REACH_AGREEMENT, "mediator1", agreement_payload()),
-    ("request_confirmation", State.AGREEMENT, T.REQUEST_CONFIRMATION, "mediator1", {"court_code": COURT}),
+    ("request_confirmation", State.AGREEMENT, T.REQUEST_CONFIRMATION, "mediator1", confirmation_request()),
     ("pause_clock", State.MEDIATION, T.PAUSE_CLOCK, "mediator1", {"reason": "鉴定"}),
     ("withdraw", State.MEDIATION, T.WITHDRAW, "mediator1", {"reason": "撤回"}),
 ]
@@ -117,7 +117,7 @@ WRITES = [
         State.AGREEMENT,
         T.REQUEST_CONFIRMATION,
         "mediator1",
-        {"court_code": COURT},
+        confirmation_request(),
         "INSERT INTO COURT_HANDOFFS",
     ),
     (
@@ -194,7 +194,7 @@ def test_a_failure_after_the_hand_off_was_written_leaves_no_hand_off(session, mo
             case_id=case.id,
             trigger=T.REQUEST_CONFIRMATION,
             actor=actor(session, "mediator1"),
-            payload={"court_code": COURT},
+            payload=confirmation_request(),
             now=NOW,
         )
     assert picture(session, case.id) == before

@@ -12,7 +12,7 @@ from sqlmodel import select
 
 from models.tables import CourtHandoff
 from states.enums import State, Trigger
-from tests.factories import COURT, ID_A, ID_B, MEDIATION_ORG, T0, agreement_payload, make_case
+from tests.factories import COURT, ID_A, ID_B, MEDIATION_ORG, T0, agreement_payload, confirmation_request, make_case
 from tests.workflows.support import (
     SHANGHAI,
     events_of,
@@ -237,7 +237,7 @@ def test_a_signing_time_without_offset_is_read_in_shanghai_time(session):
 
 def test_request_confirmation_hands_the_case_to_the_court_with_full_identities(session):
     case = make_case(session, state=State.AGREEMENT)
-    _fire(session, case, T.REQUEST_CONFIRMATION, "mediator1", {"court_code": COURT}, now=local(2026, 11, 4, 10))
+    _fire(session, case, T.REQUEST_CONFIRMATION, "mediator1", confirmation_request(), now=local(2026, 11, 4, 10))
     pic = picture(session, case.id)
     assert pic.case["court_code"] == COURT
     with fresh(session) as s:

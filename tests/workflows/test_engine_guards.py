@@ -10,8 +10,8 @@ import pytest
 
 from api.errors import status_for
 from states.enums import State, Trigger
-from tests.factories import COURT, LABOUR_ARBITRATION, T0, actor, agreement_payload, make_case
-from tests.workflows.support import local, one_deadline, picture
+from tests.factories import COURT, LABOUR_ARBITRATION, T0, actor, agreement_payload, confirmation_request, make_case
+from tests.workflows.support import SHANGHAI, local, one_deadline, picture
 from workflows.engine import fire
 from workflows.errors import GuardRefused
 
@@ -22,6 +22,11 @@ LAND_ARBITRATION = "CN-ZJ-XH-NTZC"
 
 def _fire(session, case, trigger, payload, *, now, username="mediator1"):
     return fire(session, case_id=case.id, trigger=trigger, actor=actor(session, username), payload=payload, now=now)
+
+
+def _req(now):
+    """request_confirmation's body: both parties signed the application on the local day of `now`."""
+    return confirmation_request(signed_on=now.astimezone(SHANGHAI).date().isoformat())
 
 
 def _refused(session, case, trigger, payload, *, now, rule, username="mediator1"):
@@ -43,7 +48,9 @@ def _refused(session, case, trigger, payload, *, now, rule, username="mediator1"
 def test_request_confirmation_on_the_last_day_of_the_window_is_allowed(session):
     case = make_case(session, state=State.AGREEMENT)  # signed Mon 2 Nov 12:30 local: last day Wed 2 Dec
     assert one_deadline(session, case.id, "confirmation_window").last_day == date(2026, 12, 2)
-    done = _fire(session, case, T.REQUEST_CONFIRMATION, {"court_code": COURT}, now=local(2026, 12, 2, 23, 59, 59))
+    done = _fire(
+        session, case, T.REQUEST_CONFIRMATION, _req(local(2026, 12, 2, 23, 59, 59)), now=local(2026, 12, 2, 23, 59, 59)
+    )
     assert done.state == State.JUDICIAL_CONFIRMATION
 
 
@@ -53,7 +60,7 @@ def test_request_confirmation_after_window_is_refused(session):
         session,
         case,
         T.REQUEST_CONFIRMATION,
-        {"court_code": COURT},
+        _req(local(2026, 12, 3, 0, 0)),
         now=local(2026, 12, 3, 0, 0),
         rule="within_confirmation_window",
     )
@@ -66,7 +73,7 @@ def test_request_confirmation_a_month_later_is_refused(session):
         session,
         case,
         T.REQUEST_CONFIRMATION,
-        {"court_code": COURT},
+        _req(local(2027, 1, 15, 10)),
         now=local(2027, 1, 15, 10),
         rule="within_confirmation_window",
     )
@@ -90,11 +97,11 @@ def test_confirmation_window_ending_in_national_day_moves_to_the_next_working_da
         session,
         case,
         T.REQUEST_CONFIRMATION,
-        {"court_code": COURT},
+        _req(local(2026, 10, 9, 0, 0)),
         now=local(2026, 10, 9, 0, 0),
         rule="within_confirmation_window",
     )
-    done = _fire(session, case, T.REQUEST_CONFIRMATION, {"court_code": COURT}, now=local(2026, 10, 8, 16))
+    done = _fire(session, case, T.REQUEST_CONFIRMATION, _req(local(2026, 10, 8, 16)), now=local(2026, 10, 8, 16))
     assert done.state == State.JUDICIAL_CONFIRMATION
 
 
@@ -107,7 +114,7 @@ def test_confirmation_window_ending_on_a_make_up_saturday_stays_there(session):
         session,
         case,
         T.REQUEST_CONFIRMATION,
-        {"court_code": COURT},
+        _req(local(2026, 10, 11, 0, 0, 1)),
         now=local(2026, 10, 11, 0, 0, 1),
         rule="within_confirmation_window",
     )
@@ -117,7 +124,7 @@ def test_the_window_is_counted_from_the_local_day_of_signing_not_the_utc_day(ses
     """Signed 16:30 UTC Mon 2 Nov = 00:30 Tue 3 Nov in Shanghai: the last day is Thu 3 Dec."""
     case = _agreement_signed(session, datetime(2026, 11, 2, 16, 30, tzinfo=UTC))
     assert one_deadline(session, case.id, "confirmation_window").last_day == date(2026, 12, 3)
-    done = _fire(session, case, T.REQUEST_CONFIRMATION, {"court_code": COURT}, now=local(2026, 12, 3, 18))
+    done = _fire(session, case, T.REQUEST_CONFIRMATION, _req(local(2026, 12, 3, 18)), now=local(2026, 12, 3, 18))
     assert done.state == State.JUDICIAL_CONFIRMATION
 
 
@@ -130,7 +137,7 @@ def test_family_agreement_on_a_status_matter_cannot_be_confirmed(session):
         session,
         case,
         T.REQUEST_CONFIRMATION,
-        {"court_code": COURT},
+        _req(T0 + timedelta(hours=10)),
         now=T0 + timedelta(hours=10),
         rule="not_a_status_matter",
     )
@@ -139,7 +146,7 @@ def test_family_agreement_on_a_status_matter_cannot_be_confirmed(session):
 
 def test_family_agreement_on_property_only_can_be_confirmed(session):
     case = make_case(session, state=State.AGREEMENT, dispute_type="family", status_matter=False)
-    done = _fire(session, case, T.REQUEST_CONFIRMATION, {"court_code": COURT}, now=T0 + timedelta(hours=10))
+    done = _fire(session, case, T.REQUEST_CONFIRMATION, _req(T0 + timedelta(hours=10)), now=T0 + timedelta(hours=10))
     assert done.state == State.JUDICIAL_CONFIRMATION
 
 
@@ -150,7 +157,7 @@ def test_oral_agreement_cannot_be_confirmed(session):
         session,
         case,
         T.REQUEST_CONFIRMATION,
-        {"court_code": COURT},
+        _req(T0 + timedelta(hours=4)),
         now=T0 + timedelta(hours=4),
         rule="written_agreement",
     )
@@ -160,7 +167,7 @@ def test_late_oral_status_matter_names_every_broken_rule(session):
     case = make_case(session, state=State.MEDIATION, dispute_type="family", status_matter=True)
     _fire(session, case, T.REACH_AGREEMENT, {**agreement_payload(), "form": "oral"}, now=T0 + timedelta(hours=3))
     with pytest.raises(GuardRefused) as exc:
-        _fire(session, case, T.REQUEST_CONFIRMATION, {"court_code": COURT}, now=local(2027, 1, 10))
+        _fire(session, case, T.REQUEST_CONFIRMATION, _req(local(2027, 1, 10)), now=local(2027, 1, 10))
     assert [r["rule"] for r in exc.value.extra["rules"]] == [
         "within_confirmation_window",
         "not_a_status_matter",
@@ -171,8 +178,12 @@ def test_late_oral_status_matter_names_every_broken_rule(session):
 # --- refer_litigation: labour arbitration first ----------------------------------------------------
 
 
-@pytest.mark.parametrize("state", [State.FAILED, State.CONFIRMATION_REJECTED, State.AGREEMENT], ids=str)
-def test_labour_dispute_cannot_go_to_court_before_arbitration(session, state):
+@pytest.mark.parametrize(
+    "state,article",
+    [(State.FAILED, "第5条"), (State.CONFIRMATION_REJECTED, "第5条"), (State.AGREEMENT, "第15条")],
+    ids=str,
+)
+def test_labour_dispute_cannot_go_to_court_before_arbitration(session, state, article):
     case = make_case(session, state=state, dispute_type="labour")
     err = _refused(
         session,
@@ -180,13 +191,15 @@ def test_labour_dispute_cannot_go_to_court_before_arbitration(session, state):
         T.REFER_LITIGATION,
         {"court_code": COURT},
         now=T0 + timedelta(hours=10),
-        rule="arbitration_first_for_labour",
+        rule="labour_litigation_grounds",
     )
-    assert "劳动争议" in err.extra["rules"][0]["reason"]
+    assert f"劳动争议调解仲裁法 {article}" in err.extra["rules"][0]["reason"]
 
 
-def test_labour_dispute_goes_to_court_after_arbitration(session):
+def test_labour_dispute_goes_to_court_within_15_days_of_the_award(session):
     case = make_case(session, state=State.ARBITRATION, dispute_type="labour")
+    award = {"award_no": "杭西劳人仲案字〔2026〕9号", "received_on": "2026-11-02"}
+    _fire(session, case, T.RECORD_AWARD, award, now=T0 + timedelta(hours=9))
     done = _fire(session, case, T.REFER_LITIGATION, {"court_code": COURT}, now=T0 + timedelta(hours=10))
     assert done.state == State.LITIGATION
     assert picture(session, case.id).case["court_code"] == COURT

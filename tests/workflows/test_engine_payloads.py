@@ -6,7 +6,7 @@ import pytest
 
 from api.errors import status_for
 from states.enums import Role, State, Trigger
-from tests.factories import COURT, MEDIATION_ORG, T0, actor, agreement_payload, make_case
+from tests.factories import COURT, MEDIATION_ORG, T0, actor, agreement_payload, joint_application, make_case
 from tests.workflows.support import picture
 from workflows.access import Actor
 from workflows.engine import fire
@@ -194,7 +194,7 @@ MISFITS = [
         State.AGREEMENT,
         T.REQUEST_CONFIRMATION,
         "mediator1",
-        {"court_code": "CN-ZJ-XH-RTW"},
+        {"court_code": "CN-ZJ-XH-RTW", "joint_application": joint_application()},
         ["court_code"],
     ),
     (
@@ -202,7 +202,7 @@ MISFITS = [
         State.AGREEMENT,
         T.REQUEST_CONFIRMATION,
         "mediator1",
-        {"court_code": "CN-ZJ-XX-FY"},
+        {"court_code": "CN-ZJ-XX-FY", "joint_application": joint_application()},
         ["court_code"],
     ),
     (

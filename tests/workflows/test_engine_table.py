@@ -13,7 +13,19 @@ import pytest
 
 from states.enums import Role, State, Trigger
 from states.table import TABLE, TRIGGER_ROLES, row_for
-from tests.factories import COURT, MEDIATION_ORG, T0, actor, agreement_payload, make_case
+from tests.factories import (
+    COURT,
+    ID_GS,
+    LABOUR_ARBITRATION,
+    MEDIATION_ORG,
+    T0,
+    actor,
+    agreement_payload,
+    case_payload,
+    confirmation_request,
+    make_case,
+)
+from tests.workflows.handoff_support import OTHER_COURT, extra_courts
 from tests.workflows.support import events_of, picture, role_actor
 from workflows import audit
 from workflows.access import SYSTEM_TIMEOUT
@@ -52,6 +64,14 @@ WHO: dict[Trigger, str | None] = {  # None: the system clock
     T.MEDIATION_TIMEOUT: None,
     T.MEDIATION_OVERDUE: None,
     T.COURT_OVERDUE: None,
+    T.COURT_FILE: "court1",
+    T.COURT_EXTEND: "court1",
+    T.WITHDRAW_CONFIRMATION: "mediator1",
+    T.REAPPLY_CONFIRMATION: "window1",
+    T.ARBITRATION_ACCEPTED: "mediator1",
+    T.ARBITRATION_NOT_ACCEPTED: "window1",
+    T.ARBITRATION_EXTENDED: "mediator1",
+    T.RECORD_AWARD: "window1",
 }
 
 PAYLOAD: dict[Trigger, dict[str, Any]] = {
@@ -67,7 +87,7 @@ PAYLOAD: dict[Trigger, dict[str, Any]] = {
     T.RESUME_CLOCK: {"reason": "鉴定意见已送达"},
     T.REACH_AGREEMENT: agreement_payload(),
     T.FAIL: {"reason": "双方分歧过大"},
-    T.REQUEST_CONFIRMATION: {"court_code": COURT},
+    T.REQUEST_CONFIRMATION: confirmation_request(),
     T.COURT_CONFIRM: {"ruling_no": "（2026）浙0106民特11号"},
     T.COURT_REJECT: {"ruling_no": "（2026）浙0106民特12号", "reason": "协议内容不明确"},
     T.RESUME_MEDIATION: {"reason": "双方同意重新调解"},
@@ -81,11 +101,47 @@ PAYLOAD: dict[Trigger, dict[str, Any]] = {
     T.MEDIATION_TIMEOUT: {},
     T.MEDIATION_OVERDUE: {},
     T.COURT_OVERDUE: {},
+    T.COURT_FILE: {"filed_on": "2026-11-02"},
+    T.COURT_EXTEND: {"days": 10, "approved_by": "院长 周某", "reason": "需要补充材料"},
+    T.WITHDRAW_CONFIRMATION: {"reason": "双方当事人申请撤回"},
+    T.REAPPLY_CONFIRMATION: confirmation_request(OTHER_COURT),
+    T.ARBITRATION_ACCEPTED: {"accepted_on": "2026-11-02"},
+    T.ARBITRATION_NOT_ACCEPTED: {"decided_on": "2026-11-02", "reason": "不属于劳动争议"},
+    T.ARBITRATION_EXTENDED: {"days": 15, "approved_on": "2026-11-02"},
+    T.RECORD_AWARD: {"award_no": "杭西劳人仲案字〔2026〕3号", "received_on": "2026-11-02", "final": True},
+}
+
+# Rows whose legal conditions need more than the source state: the dispute type, the payload, the
+# agreement (an undated payment: performable at once, so unperformed), the state make_case stops at
+# (then BEFORE reaches the source), and the parties (a domicile in 拱墅 makes the 拱墅 court competent).
+TYPE: dict[tuple[Trigger, State] | Trigger, str] = {
+    (T.REFER_ARBITRATION, S.AGREEMENT): "labour",
+    T.ARBITRATION_EXTENDED: "labour",
+}
+PAYLOAD_AT: dict[tuple[Trigger, State], dict[str, Any]] = {
+    (T.REFER_ARBITRATION, S.AGREEMENT): {"body_code": LABOUR_ARBITRATION},
+}
+UNDATED = {**agreement_payload(), "obligations": [{**agreement_payload()["obligations"][0], "due_date": None}]}
+AGREEMENT: dict[tuple[Trigger, State], dict[str, Any]] = {(T.REFER_ARBITRATION, S.AGREEMENT): UNDATED}
+START: dict[Trigger, State] = {T.REAPPLY_CONFIRMATION: S.JUDICIAL_CONFIRMATION}
+PARTIES: dict[Trigger, list[dict[str, Any]]] = {
+    T.REAPPLY_CONFIRMATION: [
+        case_payload()["parties"][0],
+        {"role": "respondent", "kind": "person", "name": "李四", "id_number": ID_GS},
+    ]
 }
 
 # Preconditions some rows need beyond the source state (fired half an hour before NOW).
 BEFORE: dict[Trigger, list[tuple[Trigger, str, dict[str, Any]]]] = {
     T.RESUME_CLOCK: [(T.PAUSE_CLOCK, "mediator1", {"reason": "委托鉴定"})],
+    T.ARBITRATION_EXTENDED: [(T.ARBITRATION_ACCEPTED, "mediator1", {"accepted_on": "2026-11-02"})],
+    T.REAPPLY_CONFIRMATION: [
+        (
+            T.COURT_REJECT,
+            "court1",
+            {"ruling_no": "（2026）浙0106民特13号", "reason": "不属于本院管辖", "reason_kind": "jurisdiction"},
+        )
+    ],
 }
 
 # Where the case's organization must be after the row (escalation goes one level up).
@@ -102,9 +158,21 @@ ROW_SOURCES = [(row, src) for row in TABLE for src in row.source]
 
 
 @pytest.mark.parametrize("row,source", ROW_SOURCES, ids=[f"{r.trigger}-from-{s}" for r, s in ROW_SOURCES])
-def test_every_table_row_fires_from_each_source_through_the_engine(session, row, source):
+def test_every_table_row_fires_from_each_source_through_the_engine(session, engine, row, source):
     assert set(WHO) == set(Trigger) and set(PAYLOAD) == set(Trigger)
-    case = make_case(session, state=source)
+    if row.trigger is T.REAPPLY_CONFIRMATION:  # to the 拱墅 court, after 西湖 found it had no jurisdiction
+        with extra_courts(engine):
+            _fires_from(session, row, source)
+    else:
+        _fires_from(session, row, source)
+
+
+def _fires_from(session, row, source):
+    key = (row.trigger, source)
+    dispute_type = TYPE.get(key) or TYPE.get(row.trigger) or "neighbour"
+    over = {"parties": PARTIES[row.trigger]} if row.trigger in PARTIES else {}
+    start = START.get(row.trigger, source)
+    case = make_case(session, state=start, dispute_type=dispute_type, agreement=AGREEMENT.get(key), **over)
     for trig, username, payload in BEFORE.get(row.trigger, []):
         fire(
             session,
@@ -117,7 +185,7 @@ def test_every_table_row_fires_from_each_source_through_the_engine(session, row,
     before = picture(session, case.id)
     username = WHO[row.trigger]
     who = SYSTEM_TIMEOUT if username is None else actor(session, username)
-    payload = PAYLOAD[row.trigger]
+    payload = PAYLOAD_AT.get(key, PAYLOAD[row.trigger])
 
     result = fire(session, case_id=case.id, trigger=row.trigger, actor=who, payload=payload, now=NOW)
     dest = DEST_AFTER.get(row.trigger, row.dest)
@@ -133,9 +201,9 @@ def test_every_table_row_fires_from_each_source_through_the_engine(session, row,
     assert ev.seq == len(before.events) + 1
     assert (ev.trigger, ev.from_state, ev.to_state, ev.actor) == (row.trigger.value, source.value, dest.value, who.name)
     assert ev.prev_hash == events[-2].hash
-    for key, value in payload.items():
-        if isinstance(value, str | int | bool) and key != "signed_at":
-            assert ev.payload[key] == value, key
+    for name, value in payload.items():
+        if isinstance(value, str | int | bool) and name != "signed_at":
+            assert ev.payload[name] == value, name
     if row.trigger in ORG_AFTER:
         assert after.case["org_code"] == ORG_AFTER[row.trigger]
     if row.dest is State.CLOSED:

@@ -9,7 +9,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from states.enums import State, Trigger
-from tests.factories import COURT, T0, actor, make_case
+from tests.factories import COURT, T0, actor, confirmation_request, make_case
 from tests.workflows.handoff_support import notifications, receiver, unused_port_url, webhook
 from workflows.engine import fire
 from workflows.flows.definitions import handoffs_deliver
@@ -26,7 +26,7 @@ def _request(session: Session) -> object:
         case_id=case.id,
         trigger=Trigger.REQUEST_CONFIRMATION,
         actor=actor(session, "mediator1"),
-        payload={"court_code": COURT},
+        payload=confirmation_request(),
         now=T1,
     )
     return case

@@ -39,6 +39,7 @@ def test_the_documents_produced_are_those_of_the_contract():
         "divert": ("acceptance_notice",),
         "reach_agreement": ("mediation_agreement",),
         "request_confirmation": ("confirmation_application",),
+        "reapply_confirmation": ("confirmation_application",),
         "fail": ("termination_notice",),
         "mediation_timeout": ("termination_notice",),
     }

@@ -11,7 +11,7 @@ from typing import Any
 
 from models.settings import Settings, get_settings
 from states.enums import Channel, DisputeType, Trigger
-from workflows.clocks import limitation
+from workflows.clocks import arbitration, limitation
 
 
 class DeadlineKind(StrEnum):
@@ -23,6 +23,9 @@ class DeadlineKind(StrEnum):
     FOLLOWUP = "followup"
     ENFORCEMENT = "enforcement"
     LIMITATION = "limitation"  # 时效: profiles in workflows/clocks/limitation.py
+    ARBITRATION_ACCEPTANCE = "arbitration_acceptance"
+    AWARD_CHALLENGE = "award_challenge"
+    AWARD_SET_ASIDE = "award_set_aside"
 
 
 class DeadlineStatus(StrEnum):
@@ -90,11 +93,12 @@ def profiles(settings: Settings | None = None) -> tuple[DeadlineProfile, ...]:
         s.consumer_administrative_mediation,
         s.court_decision_profile,
         s.followup_days,
-    )
+    ) + _arbitration_profiles(s.labour_arbitration_acceptance_working_days)
 
 
 DAY = timedelta(days=1)
 _MEDIATION_STARTS = "accept / resume_mediation（调解组织受理之日）"
+_LABOUR_MEDIATION_STARTS = "divert / escalate / decline / diversion_timeout（劳动争议调解组织收到调解申请之日；在该组织窗口受理的，为受理登记之日）"
 _COURT_REFERRAL = frozenset({Channel.COURT_REFERRAL})
 
 
@@ -171,7 +175,7 @@ def _profiles(
             "劳动争议调解仲裁法 第14条（自劳动争议调解组织收到调解申请之日起十五日内未达成调解协议的，当事人可以依法申请仲裁）",
             on_expiry=Trigger.MEDIATION_TIMEOUT,
             dispute_types=frozenset({DisputeType.LABOUR}),
-            starts=_MEDIATION_STARTS,
+            starts=_LABOUR_MEDIATION_STARTS,
             reminder_lead=3 * DAY,
             label="劳动争议调解期限",
         ),
@@ -238,7 +242,7 @@ def _profiles(
             "民事诉讼法 第187条（人民法院适用特别程序审理的案件，应当在立案之日起三十日内审结；有特殊情况需要延长的，由本院院长批准）",
             on_expiry=Trigger.COURT_OVERDUE,
             enabled=court_profile == "statute",
-            starts="request_confirmation（申请司法确认之日）",
+            starts="request_confirmation（申请司法确认之日）；court_file 登记立案的，自立案之日重新计算",
             reminder_lead=3 * DAY,
             label="司法确认审结期限",
         ),
@@ -264,7 +268,7 @@ def _profiles(
             False,
             "劳动争议调解仲裁法 第43条（仲裁庭裁决劳动争议案件，应当自劳动争议仲裁委员会受理仲裁申请之日起四十五日内结束；"
             "案情复杂需要延期的，经仲裁委员会主任批准，可以延期并书面通知当事人，但是延长期限不得超过十五日）",
-            starts="refer_arbitration 至劳动人事争议仲裁委员会（受理日未知，按引导仲裁之日计）",
+            starts="arbitration_accepted（劳动人事争议仲裁委员会受理之日，accepted_on）",
             reminder_lead=5 * DAY,
             max_extension_days=15,
             label="劳动争议仲裁裁决期限",
@@ -320,6 +324,26 @@ def _profiles(
             )
             for r in limitation.RULES
         ),
+    )
+
+
+@lru_cache(maxsize=4)
+def _arbitration_profiles(acceptance_working_days: bool) -> tuple[DeadlineProfile, ...]:
+    """Arbitration after mediation (workflows/clocks/arbitration.py): acceptance, the time to sue on an award."""
+    return tuple(
+        DeadlineProfile(
+            r.name,
+            DeadlineKind(r.kind),
+            r.days,
+            acceptance_working_days if r.working_days is None else r.working_days,
+            r.basis,
+            dispute_types=r.dispute_types,
+            configurable=r.working_days is None,
+            starts=r.starts,
+            reminder_lead=r.reminder_days * DAY,
+            label=r.label,
+        )
+        for r in arbitration.RULES
     )
 
 

@@ -53,8 +53,13 @@ def build_package(
     now: datetime,
     warnings: list[dict[str, Any]],
     jurisdiction: dict[str, Any],
+    application: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
+    """What the court receives. `application`: the joint application as recorded on the case
+    (workflows.stages.joint.record); its applicants are the package's `applicants`, every one a 申请人."""
     parties = session.exec(select(Party).where(Party.case_id == case.id).order_by(col(Party.position))).all()
+    if application is not None:
+        parties = [x for x in parties if x.position in set(application["applicants"])]
     org = (
         session.exec(select(Organization).where(Organization.code == case.org_code)).first() if case.org_code else None
     )
@@ -68,14 +73,17 @@ def build_package(
         "case_no": case.case_no,
         "dispute_type": case.dispute_type,
         "channel": case.channel,
-        "applicants": [_party(x) for x in parties],  # both parties apply jointly (民事诉讼法 第205条)
+        "applicants": [{**_party(x), "as": "申请人"} for x in parties],  # all apply jointly (民事诉讼法 第205条)
         "application": {
             "court_code": court.code,
             "court_name": court.name,
             "applied_at": now.isoformat(),
             "joint": True,
-            "basis": "人民调解法 第33条；民事诉讼法 第205条",
+            "basis": "人民调解法 第33条；民事诉讼法 第205条；民诉法解释 第351条",
         },
+        "joint_application": (
+            {k: application[k] for k in ("applicants", "signed", "signed_on", "agents")} if application else None
+        ),
         "agreement": agreement,
         "mediation_organization": (
             {"code": org.code, "name": org.name, "kind": org.kind, "level": org.level, "region": org.region}
@@ -185,8 +193,18 @@ def enqueue(
     )
 
 
-def decided(conn: Connection, *, case: Any, outcome: str, ruling_no: str, now: datetime, seq: int) -> None:
-    """The ruling on the case's open hand-off (court_confirm / court_reject), in fire's transaction."""
+def decided(
+    conn: Connection,
+    *,
+    case: Any,
+    outcome: str,
+    ruling_no: str | None,
+    now: datetime,
+    seq: int,
+    event: str = "handoff.decided",
+) -> None:
+    """The ruling on the case's open hand-off (court_confirm / court_reject; withdraw_confirmation with
+    outcome `withdrawn` and event `handoff.withdrawn`), in fire's transaction."""
     rows = conn.execute(
         sa.select(HANDOFFS.c.id, HANDOFFS.c.court_code).where(
             HANDOFFS.c.case_id == case.id, HANDOFFS.c.status != "decided"
@@ -203,10 +221,33 @@ def decided(conn: Connection, *, case: Any, outcome: str, ruling_no: str, now: d
             handoff_id=r.id,
             case_id=case.id,
             court_code=r.court_code,
-            event="handoff.decided",
+            event=event,
             now=now,
             seq=seq,
             data={"status": "decided", "outcome": outcome, "ruling_no": ruling_no},
+        )
+
+
+def filed(conn: Connection, *, case: Any, filed_on: str, now: datetime, seq: int) -> None:
+    """The court's 立案 (court_file), in fire's transaction: a hand-off not yet received counts as received
+    now, and the court's webhook hears of the filing date."""
+    rows = conn.execute(
+        sa.select(HANDOFFS.c.id, HANDOFFS.c.court_code, HANDOFFS.c.status).where(
+            HANDOFFS.c.case_id == case.id, HANDOFFS.c.status != "decided"
+        )
+    ).all()
+    for r in rows:
+        if r.status == "pending":
+            conn.execute(HANDOFFS.update().where(HANDOFFS.c.id == r.id).values(status="accepted", accepted_at=now))
+        enqueue(
+            conn,
+            handoff_id=r.id,
+            case_id=case.id,
+            court_code=r.court_code,
+            event="handoff.filed",
+            now=now,
+            seq=seq,
+            data={"status": "accepted", "filed_on": filed_on},
         )
 
 

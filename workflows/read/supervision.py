@@ -29,6 +29,7 @@ STAGE = {
     "mediation": "mediation",
     "confirmation_window": "agreement",
     "court_decision": "judicial_confirmation",
+    "arbitration_acceptance": "arbitration",
     "arbitration_award": "arbitration",
     "followup": "closed",
 }

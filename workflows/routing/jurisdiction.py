@@ -148,9 +148,9 @@ def warnings(agreement: dict[str, Any] | None) -> list[dict[str, Any]]:
 
 
 # 劳动争议解释(一) 第52条: a labour agreement reached before a people's mediation committee on payment
-# obligations alone may be confirmed. Whether 民事诉讼法 第205条 (2021: agreements of any lawfully
-# established mediation organization) now admits others is unsettled, so this is a warning for the court
-# (民诉法解释 第355条第1款第1项 is the court's to apply), never a refusal that would cost the parties it.
+# obligations alone may be confirmed. The guard `labour_confirmation_scope` (states/guards.py) refuses any
+# other; what passes it and still reads as outside the rule (a payment obligation worded otherwise) is
+# flagged here for the court (民诉法解释 第355条第1款第1项 is the court's to apply).
 LABOUR_CONFIRMATION_BASIS = (
     "劳动争议解释(一) 第52条（在人民调解委员会主持下仅就给付义务达成的调解协议，可以申请司法确认）"
 )

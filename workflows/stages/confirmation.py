@@ -1,17 +1,22 @@
-"""Judicial confirmation (司法确认): the application to a court, the hand-off package it receives,
-and the court's ruling or its overdue flag."""
+"""Judicial confirmation (司法确认): the parties' joint application to a court — and again to the right
+court after a refusal for want of jurisdiction — the hand-off package the court receives, and the
+application's withdrawal before the ruling. The court's own steps are in workflows/stages/court.py."""
 
 import uuid
-from datetime import date
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import select
 
 from models.fields import Code, ShortText
 from models.tables import Organization
 from states.enums import Trigger
-from workflows.clocks.deadlines import DeadlineKind as K, DeadlineStatus
-from workflows.errors import ClockOutOfRange
+from workflows.clocks.deadlines import DeadlineKind as K, DeadlineStatus, profile_for
 from workflows.outbox import handoffs
 from workflows.routing import jurisdiction
-from workflows.stages.base import Context, Empty, Payload, Reason, Stage, find_org, flag, unflag
+from workflows.stages import joint
+from workflows.stages.base import Context, Payload, Reason, Stage, aware, find_org, unflag
+from workflows.stages.joint import JointApplication
 
 COURT_KINDS = frozenset({"court"})
 COURT_OVERDUE = "court_overdue"
@@ -19,26 +24,46 @@ COURT_OVERDUE = "court_overdue"
 
 class RequestConfirmation(Payload):
     court_code: Code
+    joint_application: JointApplication
 
 
-class CourtConfirm(Payload):
-    ruling_no: ShortText
+class WithdrawConfirmation(Reason):
+    ruling_no: ShortText | None = None  # the court's ruling permitting the withdrawal (裁定准许撤回), if any
 
 
-class CourtReject(Reason):
-    ruling_no: ShortText
+def applications(case: Any) -> list[dict[str, Any]]:
+    """The joint applications made in this case, oldest first (cases.confirmation)."""
+    return list((case.confirmation or {}).get("applications") or [])
+
+
+def update_current(ctx: Context, **changes: Any) -> dict[str, Any]:
+    """Record `changes` on the application the court has now (the last one); returns it."""
+    apps = applications(ctx.case)
+    current = {**(apps[-1] if apps else {}), **changes}
+    ctx.case.confirmation = {**(ctx.case.confirmation or {}), "applications": [*apps[:-1], current]}
+    return current
 
 
 def _resolve_request(ctx: Context) -> None:
-    """The court named, the courts competent for this agreement (民事诉讼法 第205条) and the
-    pre-screen of what a court may not confirm (民诉法解释 第355条、第358条); the guards decide."""
+    """The court named, the courts competent for this agreement (民事诉讼法 第205条), the pre-screen of what
+    a court may not confirm (民诉法解释 第355条、第358条; 劳动争议解释(一) 第52条) and who applies
+    (民诉法解释 第351条); the guards decide."""
     ctx.refs["court"] = find_org(ctx.session, ctx.payload.court_code, "court_code", COURT_KINDS, "人民法院")
     courts, why = jurisdiction.competent_courts(ctx.session, ctx.case)
     why["grounds"] = jurisdiction.grounds(ctx.refs["court"], why)  # what the application states (第205条)
     ctx.refs["competent_courts"] = courts
     ctx.refs["jurisdiction"] = why
-    ctx.refs["ownership_confirmation"] = jurisdiction.ownership_confirmation(ctx.case.agreement)
-    ctx.refs["agreement_decides_status"] = bool((ctx.case.agreement or {}).get("status_matter"))
+    agreement = ctx.case.agreement or {}
+    ctx.refs["ownership_confirmation"] = jurisdiction.ownership_confirmation(agreement)
+    ctx.refs["agreement_decides_status"] = bool(agreement.get("status_matter"))
+    ctx.refs["agreement"] = agreement
+    org_code = agreement.get("org_code") or ctx.case.org_code
+    org = ctx.session.exec(select(Organization).where(Organization.code == org_code)).first() if org_code else None
+    ctx.refs["agreement_org_kind"] = org.kind if org else None
+    joint.resolve(ctx, ctx.payload.joint_application)
+    if ctx.trigger is Trigger.REAPPLY_CONFIRMATION:
+        last = (applications(ctx.case) or [{}])[-1]
+        ctx.refs["rejection"] = last.get("rejection") or {"kind": None, "court_code": last.get("court_code")}
 
 
 def _request_confirmation(ctx: Context) -> None:
@@ -46,13 +71,22 @@ def _request_confirmation(ctx: Context) -> None:
     ctx.case.court_code = court.code
     ctx.deadlines.settle([K.CONFIRMATION_WINDOW], DeadlineStatus.MET)
     ctx.deadlines.open(K.COURT_DECISION)
+    application = joint.record(ctx, ctx.payload.joint_application, court.code)
+    ctx.case.confirmation = {**(ctx.case.confirmation or {}), "applications": [*applications(ctx.case), application]}
     warnings = jurisdiction.warnings(ctx.case.agreement) + jurisdiction.labour_warnings(ctx.session, ctx.case)
     # The hand-off row is written once the application's PDF is registered (_hand_off below).
     ctx.refs["package"] = handoffs.build_package(
-        ctx.session, ctx.case, court, now=ctx.now, warnings=warnings, jurisdiction=ctx.refs.get("jurisdiction") or {}
+        ctx.session,
+        ctx.case,
+        court,
+        now=ctx.now,
+        warnings=warnings,
+        jurisdiction=ctx.refs.get("jurisdiction") or {},
+        application=application,
     )
     ctx.record["court_code"] = court.code
     ctx.record["jurisdiction"] = {k: v for k, v in ctx.refs["jurisdiction"].items() if k != "regions"}
+    ctx.record["joint_application"] = joint.masked(application)
     if warnings:
         ctx.record["warnings"] = warnings
 
@@ -70,57 +104,32 @@ def _hand_off(ctx: Context, doc_ids: list[uuid.UUID]) -> None:
     )
 
 
-def _court_decided(ctx: Context) -> None:
-    ctx.deadlines.settle([K.COURT_DECISION], DeadlineStatus.MET)
+def _withdraw(ctx: Context) -> None:
+    """Back to the agreement (民诉法解释 第357条): the court's clock stops, the hand-off is closed as
+    withdrawn, and the 30-day window to apply again runs on from the agreement if it has not ended."""
+    ctx.deadlines.settle([K.COURT_DECISION], DeadlineStatus.CANCELLED)
     unflag(ctx.case, COURT_OVERDUE)
-    confirmed = ctx.trigger is Trigger.COURT_CONFIRM
+    on = ctx.deadlines.local_date(ctx.now).isoformat()
+    withdrawal = {"on": on, "by": str(ctx.actor.role), "reason": ctx.payload.reason, "ruling_no": ctx.payload.ruling_no}
+    update_current(ctx, withdrawal={k: v for k, v in withdrawal.items() if v is not None})
     handoffs.decided(
         ctx.conn,
         case=ctx.case,
-        outcome="confirmed" if confirmed else "rejected",
+        outcome="withdrawn",
         ruling_no=ctx.payload.ruling_no,
         now=ctx.now,
         seq=ctx.case.event_seq + 1,
+        event="handoff.withdrawn",
     )
-    if confirmed:
-        _open_enforcement(ctx)
-
-
-def _open_enforcement(ctx: Context) -> None:
-    """申请强制执行 (民事诉讼法 第250条): one clock per obligation, two years from its own last day of
-    performance; an undated one from the day the ruling takes effect (a confirmation ruling, 一审终审, is
-    taken to take effect the day it is recorded here). A due date the calendar cannot count from (stored
-    before payloads were bounded) opens no clock and is recorded in the event: the ruling is never blocked."""
-    ruling_day = ctx.deadlines.local_date(ctx.now)
-    obligations = (ctx.case.agreement or {}).get("obligations") or [{}]
-    opened: list[dict[str, str]] = []
-    unscheduled: list[dict[str, str]] = []
-    for i, ob in enumerate(obligations):
-        ref = f"obligations[{i}]" if ob else None
-        start = _due_date(ob) or ruling_day
-        try:
-            row = ctx.deadlines.open(K.ENFORCEMENT, start=start, ref=ref)
-        except ClockOutOfRange as e:
-            unscheduled.append({"ref": ref or "", "reason": e.detail})
-            continue
-        opened.append({"ref": ref or "", "start_date": start.isoformat(), "due_at": row.due_at.isoformat()})
-    ctx.record["enforcement"] = opened
-    if opened:  # the latest of them, as before one clock per obligation
-        ctx.record["enforcement_due_at"] = max(o["due_at"] for o in opened)
-    if unscheduled:
-        ctx.record["enforcement_unscheduled"] = unscheduled
-
-
-def _due_date(obligation: dict[str, object]) -> date | None:
-    try:
-        return date.fromisoformat(str(obligation["due_date"])) if obligation.get("due_date") else None
-    except ValueError:
-        return None
-
-
-def _court_overdue(ctx: Context) -> None:
-    ctx.deadlines.settle([K.COURT_DECISION], DeadlineStatus.FIRED)
-    flag(ctx.case, COURT_OVERDUE)
+    signed_at = (ctx.case.agreement or {}).get("signed_at")
+    if not signed_at:
+        return
+    start = ctx.deadlines.local_date(aware(datetime.fromisoformat(signed_at)))
+    profile = profile_for(K.CONFIRMATION_WINDOW, ctx.case, ctx.deadlines.settings)
+    period = ctx.deadlines.calendar.add(start, profile.days, working_days=profile.working_days)
+    if period.due_at(ctx.deadlines.settings.tz) > ctx.now:
+        row = ctx.deadlines.open(K.CONFIRMATION_WINDOW, start=start)
+        ctx.record["confirmation_window_due_at"] = row.due_at.isoformat()
 
 
 T = Trigger
@@ -133,7 +142,13 @@ STAGES = (
         documents=("confirmation_application",),
         after_documents=_hand_off,
     ),
-    Stage(T.COURT_CONFIRM, CourtConfirm, effect=_court_decided),
-    Stage(T.COURT_REJECT, CourtReject, effect=_court_decided),
-    Stage(T.COURT_OVERDUE, Empty, effect=_court_overdue),
+    Stage(
+        T.REAPPLY_CONFIRMATION,
+        RequestConfirmation,
+        resolve=_resolve_request,
+        effect=_request_confirmation,
+        documents=("confirmation_application",),
+        after_documents=_hand_off,
+    ),
+    Stage(T.WITHDRAW_CONFIRMATION, WithdrawConfirmation, effect=_withdraw),
 )

@@ -7,15 +7,21 @@ from sqlmodel import select
 
 from models.fields import Code, ShortText
 from models.settings import get_settings
-from models.tables import Mediator, Notification, Organization
+from models.tables import Mediator, Notification, Organization, User
 from states.enums import MEDIATION_KINDS, Trigger
 from states.labels import STATIONING_LABELS
-from workflows.clocks.deadlines import DeadlineKind as K, DeadlineStatus
+from workflows.clocks.deadlines import DeadlineKind as K, DeadlineStatus, find_profile
 from workflows.errors import PayloadInvalid
 from workflows.routing.decide import choose_mediator, decide, facts_of, next_duty_day, next_level, parent_chain
 from workflows.routing.directory import load_directory, mediators_of, open_counts
 from workflows.routing.rules import active_rules
 from workflows.stages.base import Context, Empty, Payload, Reason, Stage, find_org, flag, unflag
+
+# Mediation clocks that run from the day the organization receives the application, not from a
+# mediator's acceptance: labour (劳动争议调解仲裁法 第14条 "自劳动争议调解组织收到调解申请之日起十五日").
+# Every body a labour case is diverted to mediates it as a 劳动争议调解组织 (第10条: enterprise committees,
+# 基层人民调解组织, township and street labour mediation bodies), so the clock opens on any diversion.
+ON_RECEIPT_PROFILES = frozenset({"mediation.labour"})
 
 ESCALATION_EXHAUSTED = "escalation_exhausted"  # back at intake from the top: for the supervisor (督办)
 DIVERSION_STALLED = "diversion_stalled"
@@ -138,6 +144,26 @@ def _assign(ctx: Context, org: Any) -> None:
     ctx.case.mediator_code = None
     ctx.record["org_code"] = org.code
     _station(ctx, org)
+    _receipt_clock(ctx, org)
+
+
+def _runs_from_receipt(ctx: Context) -> bool:
+    profile = find_profile(K.MEDIATION, ctx.case)
+    return profile is not None and profile.name in ON_RECEIPT_PROFILES
+
+
+def _receipt_clock(ctx: Context, org: Any) -> None:
+    """A mediation clock that runs from receipt (ON_RECEIPT_PROFILES) opens when an organization gets the
+    case: from the day it was diverted there, or from the day of intake when the case was lodged at that
+    organization's own window. A case passed on to another organization is received there anew (the
+    clock never ends early); the previous organization's clock is cancelled."""
+    if not _runs_from_receipt(ctx):
+        return
+    ctx.deadlines.settle([K.MEDIATION], DeadlineStatus.CANCELLED)
+    window = ctx.session.exec(select(User.org_code).where(User.username == ctx.case.created_by)).first()
+    received = ctx.case.created_at if window == org.code else ctx.now
+    row = ctx.deadlines.open(K.MEDIATION, start=ctx.deadlines.local_date(received))
+    ctx.record["mediation_clock"] = {"received_on": row.start_date.isoformat(), "due_at": row.due_at.isoformat()}
 
 
 def _station(ctx: Context, org: Any) -> None:
@@ -197,6 +223,7 @@ def _up_or_back(ctx: Context) -> None:
     ctx.case.org_code = None
     ctx.case.mediator_code = None
     ctx.case.next_duty_day = None
+    ctx.deadlines.settle([K.MEDIATION], DeadlineStatus.CANCELLED)  # no organization holds the application now
     flag(ctx.case, ESCALATION_EXHAUSTED)
     ctx.record["flag"] = ESCALATION_EXHAUSTED
 
@@ -210,7 +237,8 @@ def _accept(ctx: Context) -> None:
     ctx.case.mediator_code = ctx.refs["mediator"].code
     ctx.record["mediator_code"] = ctx.case.mediator_code
     ctx.deadlines.settle([K.DIVERSION_ACCEPTANCE], DeadlineStatus.MET)
-    ctx.deadlines.open(K.MEDIATION)
+    if not _runs_from_receipt(ctx):  # that one opened (and may have run out) when the organization got the case
+        ctx.deadlines.open(K.MEDIATION)
     ctx.case.next_duty_day = None
     unflag(ctx.case, DIVERSION_STALLED)
     unflag(ctx.case, ESCALATION_EXHAUSTED)

@@ -63,6 +63,9 @@ class ReachAgreement(Payload):
     # dissolved: 民诉法解释 第355条第1款第3项 makes it inadmissible for judicial confirmation. An agreement on
     # maintenance or support payments alone does not.
     status_matter: StrictBool = False
+    # The agreement settles unpaid wages (劳动报酬) alone: if the employer does not pay, the worker may sue
+    # directly (劳动争议解释(一) 第51条).
+    wages_only: StrictBool = False
 
     @field_validator("form")
     @classmethod
@@ -98,6 +101,7 @@ def _reach_agreement(ctx: Context) -> None:
         "form": p.form,
         **({"ownership_confirmation": True} if p.ownership_confirmation else {}),
         **({"status_matter": True} if p.status_matter else {}),
+        **({"wages_only": True} if p.wages_only else {}),
         "mediator_code": ctx.case.mediator_code,
         "org_code": ctx.case.org_code,
     }
