@@ -21,8 +21,10 @@ FEB_30 = "110105199902300015"  # born 1999-02-30, check digit correct
 BAD_USCC = "91110000600037341M"  # USCC_A with the wrong check digit
 
 
-def _tomorrow() -> str:
-    return (datetime.now(get_settings().tz).date() + timedelta(days=1)).isoformat()
+def _next_week() -> str:
+    # A week ahead, not tomorrow: the parameters are built at collection, and a run that crosses
+    # midnight in Beijing would otherwise send what has become today.
+    return (datetime.now(get_settings().tz).date() + timedelta(days=7)).isoformat()
 
 
 def _with_applicant(**fields: Any) -> dict[str, Any]:
@@ -89,7 +91,7 @@ INVALID: list[tuple[str, dict[str, Any], str, str | None]] = [
     ("claim_amount_with_three_decimals", {"claim_amount": "8500.005"}, "claim_amount", None),
     ("claim_amount_not_a_number", {"claim_amount": "八千五百元"}, "claim_amount", None),
     ("claim_amount_nan", {"claim_amount": "NaN"}, "claim_amount", None),
-    ("occurred_on_tomorrow", {"occurred_on": _tomorrow()}, "occurred_on", None),
+    ("occurred_on_next_week", {"occurred_on": _next_week()}, "occurred_on", None),
     ("occurred_on_impossible_date", {"occurred_on": "2026-02-30"}, "occurred_on", None),
     ("arbitration_agreement_yes", {"arbitration_agreement": "yes"}, "arbitration_agreement", None),
     ("arbitration_agreement_string_true", {"arbitration_agreement": "true"}, "arbitration_agreement", None),
