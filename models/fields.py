@@ -155,17 +155,25 @@ EARLIEST_BIRTH_DATE = date(1900, 1, 1)
 
 
 def _region_existed(code: str) -> bool:
-    """The 6-digit area code (GB/T 2260) names a county that existed at some time, per python-stdnum's data.
+    """The 6-digit area code (GB/T 2260) names a county that existed at some time, or one under a city
+    that exists (python-stdnum's data).
 
     stdnum ties each county to the years it existed ("[1983-]西湖区") and refuses a number whose birth
     year lies outside them. That is wrong for identity numbers: the code is the area where the number was
     issued, so a 西湖区 resident born in 1978 (the district was created in 1983) carries 330106 — the years
-    are ignored here. A province alone (a county code stdnum does not list) does not count."""
-    return any("county" in props for _, props in numdb.get("cn/loc").info(code))
+    are ignored here. stdnum's list also lags new districts (杭州 330113 临平区 and 330114 钱塘区, 2021):
+    a county code it does not know under a city it knows is accepted, so a real resident is never turned
+    away at the window (the check digit still catches mistyped numbers). A province alone does not count."""
+    db = numdb.get("cn/loc")
+    if any("county" in props for _, props in db.info(code)):
+        return True
+    city = code[:4] + "00"
+    return code[4:] != "00" and any("county" in props for _, props in db.info(city))
 
 
 def validate_id_number(v: str) -> str:
-    """A 居民身份证号 (GB 11643): 18 characters, the check digit right, a county that existed, a real birth
+    """A 居民身份证号 (GB 11643): 18 characters, the check digit right, a county that existed (or a new one
+    under a known city), a real birth
     date between 1900 and today. Each refusal names its reason and never the number."""
     v = ric.compact(_nfkc(v))
     if len(v) != 18:

@@ -36,12 +36,12 @@ def _with_applicant(**fields: Any) -> dict[str, Any]:
 INVALID: list[tuple[str, dict[str, Any], str, str | None]] = [
     ("id_number_bad_check_digit", _with_applicant(id_number=BAD_CHECK_DIGIT), "parties.0.id_number", BAD_CHECK_DIGIT),
     ("id_number_born_on_feb_30", _with_applicant(id_number=FEB_30), "parties.0.id_number", FEB_30),
-    # Regression: a code python-stdnum knows the province of but not the county was a KeyError (500)
+    # Regression: a code python-stdnum knows the province of but not the city was a KeyError (500)
     (
         "id_number_unknown_county",
-        _with_applicant(id_number="330113199001010011"),
+        _with_applicant(id_number="339901199001010018"),
         "parties.0.id_number",
-        "330113199001010011",
+        "339901199001010018",
     ),
     ("id_number_17_digits", _with_applicant(id_number=ID_A[:17]), "parties.0.id_number", ID_A[:17]),
     (
