@@ -148,3 +148,34 @@ def fire_as(
 
     who = SYSTEM_TIMEOUT if username is None else actor(session, username)
     return fire(session, case_id=case.id, trigger=trigger, actor=who, payload=payload or {}, now=now)
+
+
+def refused_without_change(
+    session: Session,
+    now: datetime,
+    case: Any,
+    trigger: Any,
+    who: Actor,
+    payload: Any,
+    error: type[Exception],
+    *,
+    expected_version: int | None = None,
+) -> Any:
+    """Fire and expect `error`; the refused call must leave the case exactly as it was. Returns the error."""
+    import pytest
+
+    from workflows.engine import fire
+
+    before = picture(session, case.id)
+    with pytest.raises(error) as exc:
+        fire(
+            session,
+            case_id=case.id,
+            trigger=trigger,
+            actor=who,
+            payload=payload,
+            now=now,
+            expected_version=expected_version,
+        )
+    assert picture(session, case.id) == before, "a refused call must change nothing"
+    return exc.value

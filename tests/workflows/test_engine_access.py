@@ -11,7 +11,7 @@ import pytest
 from api.errors import status_for
 from states.enums import Role, State, Trigger
 from tests.factories import COURT, MEDIATION_ORG, T0, actor, make_case
-from tests.workflows.support import picture
+from tests.workflows.support import picture, refused_without_change
 from workflows.access import SYSTEM_TIMEOUT, Actor
 from workflows.engine import fire
 from workflows.errors import (
@@ -26,22 +26,6 @@ NOW = T0 + timedelta(hours=12)
 OTHER_COURT = Actor("court-gongshu", Role.COURT, "CN-ZJ-GS-FY", "330105")
 OTHER_WINDOW = Actor("window-gongshu", Role.INTAKE, "CN-ZJ-GS-ZZZX", "330105")  # 拱墅区, not 西湖区
 OTHER_SUPERVISOR = Actor("super-gongshu", Role.SUPERVISOR, "CN-ZJ-GS-ZZZX", "330105")
-
-
-def _attempt(session, case, trigger, who, payload, error, *, expected_version=None):
-    before = picture(session, case.id)
-    with pytest.raises(error) as exc:
-        fire(
-            session,
-            case_id=case.id,
-            trigger=trigger,
-            actor=who,
-            payload=payload,
-            now=NOW,
-            expected_version=expected_version,
-        )
-    assert picture(session, case.id) == before, "a refused call must change nothing"
-    return exc.value
 
 
 # --- one trigger, every role ---------------------------------------------------------------------
@@ -75,25 +59,27 @@ def _diversion_case_the_court_can_see(session):
 @pytest.mark.parametrize("username", ["window1", "court1", "super1", "admin"])
 def test_accept_by_a_role_other_than_mediator_is_forbidden(session, username):
     case = _diversion_case_the_court_can_see(session)
-    err = _attempt(session, case, T.ACCEPT, actor(session, username), {"mediator_code": "M-0010"}, Forbidden)
+    err = refused_without_change(
+        session, NOW, case, T.ACCEPT, actor(session, username), {"mediator_code": "M-0010"}, Forbidden
+    )
     assert status_for(err) == 403
 
 
 def test_accept_by_the_system_clock_is_forbidden(session):
     case = make_case(session, state=State.DIVERSION)
-    _attempt(session, case, T.ACCEPT, SYSTEM_TIMEOUT, {"mediator_code": "M-0001"}, Forbidden)
+    refused_without_change(session, NOW, case, T.ACCEPT, SYSTEM_TIMEOUT, {"mediator_code": "M-0001"}, Forbidden)
 
 
 def test_accept_by_a_mediator_of_another_organization_is_not_visible(session):
     case = make_case(session, state=State.DIVERSION)  # assigned to CN-ZJ-XH-CC-RTW
     for username in ("mediator2", "mediator5", "mediator6"):  # labour centre, county, community
-        err = _attempt(session, case, T.ACCEPT, actor(session, username), {}, NotVisible)
+        err = refused_without_change(session, NOW, case, T.ACCEPT, actor(session, username), {}, NotVisible)
         assert status_for(err) == 404
 
 
 def test_accept_by_the_previously_assigned_organization_after_escalation_is_not_visible(session):
     case = _diversion_case_the_court_can_see(session)
-    _attempt(session, case, T.ACCEPT, actor(session, "mediator1"), {}, NotVisible)
+    refused_without_change(session, NOW, case, T.ACCEPT, actor(session, "mediator1"), {}, NotVisible)
 
 
 def test_accept_by_a_mediator_of_the_assigned_organization_succeeds(session):
@@ -105,12 +91,14 @@ def test_accept_by_a_mediator_of_the_assigned_organization_succeeds(session):
 def test_a_court_cannot_see_a_case_still_in_diversion(session):
     """Courts see the confirmations addressed to them, nothing earlier (docs/contract.md §3): 404, not 403."""
     case = make_case(session, state=State.DIVERSION)
-    _attempt(session, case, T.ACCEPT, actor(session, "court1"), {}, NotVisible)
+    refused_without_change(session, NOW, case, T.ACCEPT, actor(session, "court1"), {}, NotVisible)
 
 
 def test_another_court_cannot_see_a_confirmation_addressed_elsewhere(session):
     case = make_case(session, state=State.JUDICIAL_CONFIRMATION)
-    _attempt(session, case, T.COURT_CONFIRM, OTHER_COURT, {"ruling_no": "（2026）浙0105民特1号"}, NotVisible)
+    refused_without_change(
+        session, NOW, case, T.COURT_CONFIRM, OTHER_COURT, {"ruling_no": "（2026）浙0105民特1号"}, NotVisible
+    )
     done = fire(
         session,
         case_id=case.id,
@@ -125,20 +113,26 @@ def test_another_court_cannot_see_a_confirmation_addressed_elsewhere(session):
 @pytest.mark.parametrize("who", [OTHER_WINDOW, OTHER_SUPERVISOR], ids=lambda a: a.name)
 def test_centre_staff_outside_the_cases_region_cannot_see_it(session, who):
     case = make_case(session, state=State.INTAKE)
-    _attempt(session, case, T.DIVERT, who, {"org_code": MEDIATION_ORG}, NotVisible)
+    refused_without_change(session, NOW, case, T.DIVERT, who, {"org_code": MEDIATION_ORG}, NotVisible)
 
 
 def test_centre_staff_with_a_region_that_only_shares_a_prefix_cannot_see_the_case(session):
     """330106001 (北山街道) must not see 330106002… (西溪街道)."""
     case = make_case(session, state=State.INTAKE, region="330106002002")
     town = Actor("window-beishan", Role.INTAKE, "CN-ZJ-XH-CC-RTW", "330106001")
-    _attempt(session, case, T.DIVERT, town, {"org_code": MEDIATION_ORG}, NotVisible)
+    refused_without_change(session, NOW, case, T.DIVERT, town, {"org_code": MEDIATION_ORG}, NotVisible)
 
 
 def test_staff_without_any_region_see_nothing(session):
     case = make_case(session, state=State.INTAKE)
-    _attempt(
-        session, case, T.DIVERT, Actor("window-x", Role.INTAKE, None, None), {"org_code": MEDIATION_ORG}, NotVisible
+    refused_without_change(
+        session,
+        NOW,
+        case,
+        T.DIVERT,
+        Actor("window-x", Role.INTAKE, None, None),
+        {"org_code": MEDIATION_ORG},
+        NotVisible,
     )
 
 
@@ -164,7 +158,7 @@ def test_a_province_level_supervisor_sees_the_cases_of_its_cities(session):
 def test_a_supervisor_of_another_city_or_province_cannot_see_the_case(session, region):
     case = make_case(session, state=State.INTAKE)
     other = Actor("super-elsewhere", Role.SUPERVISOR, "CN-XX-ZZZX", region)
-    _attempt(session, case, T.DIVERT, other, {"org_code": MEDIATION_ORG}, NotVisible)
+    refused_without_change(session, NOW, case, T.DIVERT, other, {"org_code": MEDIATION_ORG}, NotVisible)
 
 
 def test_a_case_that_does_not_exist_is_not_visible(session):
@@ -183,7 +177,7 @@ def test_a_case_that_does_not_exist_is_not_visible(session):
 
 def test_an_unknown_trigger_is_refused_before_touching_the_case(session):
     case = make_case(session, state=State.INTAKE)
-    err = _attempt(session, case, "teleport", actor(session, "window1"), {}, UnknownTrigger)
+    err = refused_without_change(session, NOW, case, "teleport", actor(session, "window1"), {}, UnknownTrigger)
     assert status_for(err) == 404
 
 
@@ -193,8 +187,15 @@ def test_an_unknown_trigger_is_refused_before_touching_the_case(session):
 def test_a_stale_expected_version_is_refused(session):
     case = make_case(session, state=State.MEDIATION)  # version 3: open, divert, accept
     assert case.version == 3
-    err = _attempt(
-        session, case, T.FAIL, actor(session, "mediator1"), {"reason": "分歧过大"}, StaleVersion, expected_version=2
+    err = refused_without_change(
+        session,
+        NOW,
+        case,
+        T.FAIL,
+        actor(session, "mediator1"),
+        {"reason": "分歧过大"},
+        StaleVersion,
+        expected_version=2,
     )
     assert (err.extra["expected"], err.extra["actual"]) == (2, 3)
     assert status_for(err) == 409
@@ -216,6 +217,13 @@ def test_the_current_expected_version_is_accepted(session):
 
 def test_a_version_from_the_future_is_stale_too(session):
     case = make_case(session, state=State.MEDIATION)
-    _attempt(
-        session, case, T.FAIL, actor(session, "mediator1"), {"reason": "分歧过大"}, StaleVersion, expected_version=4
+    refused_without_change(
+        session,
+        NOW,
+        case,
+        T.FAIL,
+        actor(session, "mediator1"),
+        {"reason": "分歧过大"},
+        StaleVersion,
+        expected_version=4,
     )

@@ -5,10 +5,9 @@ from datetime import timedelta
 import pytest
 
 from api.errors import status_for
-from states.enums import Role, State, Trigger
+from states.enums import State, Trigger
 from tests.factories import COURT, MEDIATION_ORG, T0, actor, agreement_payload, joint_application, make_case
-from tests.workflows.support import picture
-from workflows.access import Actor
+from tests.workflows.support import refused_without_change
 from workflows.engine import fire
 from workflows.errors import (
     PayloadInvalid,
@@ -17,25 +16,6 @@ from workflows.errors import (
 
 T = Trigger
 NOW = T0 + timedelta(hours=12)
-OTHER_COURT = Actor("court-gongshu", Role.COURT, "CN-ZJ-GS-FY", "330105")
-OTHER_WINDOW = Actor("window-gongshu", Role.INTAKE, "CN-ZJ-GS-ZZZX", "330105")  # 拱墅区, not 西湖区
-OTHER_SUPERVISOR = Actor("super-gongshu", Role.SUPERVISOR, "CN-ZJ-GS-ZZZX", "330105")
-
-
-def _attempt(session, case, trigger, who, payload, error, *, expected_version=None):
-    before = picture(session, case.id)
-    with pytest.raises(error) as exc:
-        fire(
-            session,
-            case_id=case.id,
-            trigger=trigger,
-            actor=who,
-            payload=payload,
-            now=NOW,
-            expected_version=expected_version,
-        )
-    assert picture(session, case.id) == before, "a refused call must change nothing"
-    return exc.value
 
 
 # --- payloads that fail validation (422) -----------------------------------------------------------
@@ -137,7 +117,7 @@ def test_payload_that_fails_validation_is_refused_with_the_field_named(
     session, state, trigger, username, payload, field
 ):
     case = make_case(session, state=state)
-    err = _attempt(session, case, trigger, actor(session, username), payload, ValidationFailed)
+    err = refused_without_change(session, NOW, case, trigger, actor(session, username), payload, ValidationFailed)
     assert status_for(err) == 422
     fields = [e["field"] for e in err.errors]
     assert any(f == field or f.startswith(field + ".") for f in fields), fields
@@ -230,7 +210,7 @@ def test_payload_that_does_not_fit_the_data_is_refused_with_the_field_named(
     session, state, trigger, username, payload, loc
 ):
     case = make_case(session, state=state)
-    err = _attempt(session, case, trigger, actor(session, username), payload, PayloadInvalid)
+    err = refused_without_change(session, NOW, case, trigger, actor(session, username), payload, PayloadInvalid)
     assert err.loc == loc
     assert status_for(err) == 422
 
