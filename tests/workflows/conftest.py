@@ -12,3 +12,12 @@ def prefect_harness() -> Iterator[None]:
 
     with prefect_test_harness(server_startup_timeout=120):
         yield
+
+
+@pytest.fixture
+def t3(engine):
+    """The routing tests' county: the demo centre plus the extra organizations of routing_support.county."""
+    from tests.workflows.routing_support import county
+
+    with county(engine):
+        yield

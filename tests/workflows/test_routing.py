@@ -15,7 +15,6 @@ from tests.workflows.routing_support import (
     VILLAGE,
     VILLAGE2,
     WINDOW,
-    county,
     divert,
     mediator_of,
     new_case,
@@ -23,12 +22,6 @@ from tests.workflows.routing_support import (
 from tests.workflows.support import events_of, local, picture
 from workflows.engine import fire
 from workflows.errors import JiefenError
-
-
-@pytest.fixture
-def t3(engine):
-    with county(engine):
-        yield
 
 
 def _many(n: int) -> list[dict]:

@@ -10,7 +10,6 @@ from tests.factories import T0
 from tests.workflows.routing_support import (
     SUPERVISOR,
     VILLAGE,
-    county,
     divert,
     mediator_of,
     new_case,
@@ -19,18 +18,6 @@ from tests.workflows.support import events_of, local, one_deadline, picture
 from workflows.access import SYSTEM_TIMEOUT
 from workflows.engine import fire
 from workflows.errors import PayloadInvalid
-
-
-@pytest.fixture
-def t3(engine):
-    with county(engine):
-        yield
-
-
-def _many(n: int) -> list[dict]:
-    parties = [{"role": "applicant", "kind": "person", "name": f"申请人{i}"} for i in range(n - 1)]
-    return [*parties, {"role": "respondent", "kind": "organization", "name": "某公司"}]
-
 
 # --- escalation ----------------------------------------------------------------------------------------------
 

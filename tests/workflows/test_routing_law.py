@@ -14,7 +14,7 @@ from sqlmodel import Session
 from models.tables import Case
 from states.enums import Trigger
 from tests.factories import T0, USCC_A, actor, make_case
-from tests.workflows.routing_support import VILLAGE, WINDOW, county, divert, new_case
+from tests.workflows.routing_support import VILLAGE, WINDOW, divert, new_case
 from tests.workflows.support import events_of
 from workflows.engine import fire
 from workflows.errors import GuardRefused, PayloadInvalid
@@ -24,12 +24,6 @@ from workflows.routing.rules import DEFAULT_RULES, RulesError, load_rules_file, 
 
 SHIPPED = load_rules_file(DEFAULT_RULES)
 CITY_YTW = "CN-ZJ-HZ-YTW"  # the demo's city 医调委 (杭州市, 330100) also covers the test county 330110
-
-
-@pytest.fixture
-def t3(engine):
-    with county(engine):
-        yield
 
 
 def _passed(session: Session, case, *codes: str) -> None:
