@@ -167,16 +167,6 @@ def arbitration_body_competent(case: CaseSnapshot, payload: Mapping[str, Any], n
     return None
 
 
-@guard("医疗纠纷预防和处理条例 第32条：医疗纠纷人民调解委员会调解医疗纠纷")
-def medical_to_medical_mediation(case: CaseSnapshot, payload: Mapping[str, Any], now: datetime) -> str | None:
-    """A medical dispute named to a body by hand goes to a 医疗纠纷人民调解委员会, never to a village or
-    street committee (the routing rules already send it there when no body is named)."""
-    kind = case.refs.get("named_org_kind")
-    if case.dispute_type == DisputeType.MEDICAL and kind is not None and kind != OrgKind.MEDICAL_MEDIATION:
-        return "医疗纠纷应当交由医疗纠纷人民调解委员会调解，不能交由其他调解组织"
-    return None
-
-
 @guard(LAND_REQUISITION_BASIS)
 def not_land_requisition(case: CaseSnapshot, payload: Mapping[str, Any], now: datetime) -> str | None:
     """A land-requisition (征地补偿) dispute is outside land-contract arbitration: the land arbitration

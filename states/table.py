@@ -58,7 +58,6 @@ TABLE: tuple[Transition, ...] = (
         S.DIVERSION,
         (R.INTAKE, R.SUPERVISOR),
         "人民调解法 第17条、第18条；信访工作条例 第31条（分流转办）",
-        guards=("medical_to_medical_mediation",),
         optional=("org_code",),
     ),
     Transition(
@@ -84,7 +83,6 @@ TABLE: tuple[Transition, ...] = (
         S.DIVERSION,
         (R.MEDIATOR, R.SUPERVISOR),
         "人民调解法 第18条；一站式矛调中心 小事不出村、大事不出镇、矛盾不上交",
-        guards=("medical_to_medical_mediation",),
         required=("reason",),
         optional=("org_code",),
         alternatives=(("escalation_exhausted", S.INTAKE),),

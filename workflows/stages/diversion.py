@@ -51,7 +51,6 @@ def _resolve_divert(ctx: Context) -> None:
         org = find_org(ctx.session, ctx.payload.org_code, "org_code", MEDIATION_KINDS, "调解组织")
         _never_back(ctx, org)
         ctx.refs["org"] = org
-        ctx.refs["named_org_kind"] = org.kind  # a body named by hand is checked by the guards (medical)
         ctx.record["routing"] = {"rule": "named", "reason": "受理窗口指定", "org_code": org.code}
         return
     decision = decide(ctx.session, ctx.case, active_rules())
@@ -83,7 +82,6 @@ def _resolve_up(ctx: Context) -> None:
             raise PayloadInvalid("org_code", "org_code：不能移交给当前承办组织本身")
         _never_back(ctx, target)
         ctx.refs["org"] = target
-        ctx.refs["named_org_kind"] = target.kind
     else:
         _next_level(ctx)
     ctx.refs["has_next_level"] = ctx.refs.get("org") is not None
