@@ -30,20 +30,7 @@ def court_confirmations(
 
 
 def _handoff_public(pair: tuple[CourtHandoff, str]) -> HandoffPublic:
-    h, case_no = pair
-    return HandoffPublic(
-        id=h.id,
-        case_id=h.case_id,
-        case_no=case_no,
-        court_code=h.court_code,
-        status=h.status,
-        package=h.package,
-        created_at=h.created_at,
-        accepted_at=h.accepted_at,
-        decided_at=h.decided_at,
-        ruling_no=h.ruling_no,
-        outcome=h.outcome,
-    )
+    return queries.handoff_public(*pair)
 
 
 @router.get("/confirmations/{handoff_id}", response_model=HandoffPublic)

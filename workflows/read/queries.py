@@ -196,19 +196,21 @@ def court_inbox(
     if status:
         query = query.where(CourtHandoff.status == status)
     query = query.order_by(col(CourtHandoff.created_at)).offset(offset).limit(limit)
-    return [
-        HandoffPublic(
-            id=h.id,
-            case_id=h.case_id,
-            case_no=no,
-            court_code=h.court_code,
-            status=h.status,
-            package=h.package,
-            created_at=h.created_at,
-            accepted_at=h.accepted_at,
-            decided_at=h.decided_at,
-            ruling_no=h.ruling_no,
-            outcome=h.outcome,
-        )
-        for h, no in session.exec(query)
-    ]
+    return [handoff_public(h, no) for h, no in session.exec(query)]
+
+
+def handoff_public(h: CourtHandoff, case_no: str) -> HandoffPublic:
+    """A hand-off as the court's inbox and its detail show it."""
+    return HandoffPublic(
+        id=h.id,
+        case_id=h.case_id,
+        case_no=case_no,
+        court_code=h.court_code,
+        status=h.status,
+        package=h.package,
+        created_at=h.created_at,
+        accepted_at=h.accepted_at,
+        decided_at=h.decided_at,
+        ruling_no=h.ruling_no,
+        outcome=h.outcome,
+    )
