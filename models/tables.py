@@ -205,6 +205,8 @@ class Deadline(SQLModel, table=True):
     # 民法典 第195条; 劳动争议调解仲裁法 第27条第2款).
     ref: str | None = Field(default=None, max_length=60)
     interrupted_on: date | None = None
+    # Days of its unit added by extensions so far (the total a profile caps, workflows/clocks/profiles.py).
+    extended_days: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class Document(SQLModel, table=True):
@@ -255,6 +257,9 @@ class IdempotencyKey(SQLModel, table=True):
     key: str = Field(max_length=200, primary_key=True)
     case_id: uuid.UUID = Field(foreign_key="cases.id")
     created_at: datetime = _ts()
+    # SHA-256 of the canonical request body the key was first used with (workflows/intake.py); NULL for
+    # keys stored before 0014, which keep replaying their case for any body.
+    request_digest: str | None = Field(default=None, max_length=64)
 
 
 class CaseCounter(SQLModel, table=True):

@@ -2,6 +2,8 @@
 the case being a request for mediation, interrupted; workflows/clocks/limitation.py) and its first audit
 event in one transaction."""
 
+import hashlib
+import json
 import uuid
 from datetime import UTC, datetime
 
@@ -45,11 +47,29 @@ def next_case_seq(session: Session, region: str, year: int) -> int:
     return int(session.exec(stmt).scalar_one())
 
 
-def find_by_key(session: Session, actor: Actor, key: str) -> Case | None:
+def request_digest(data: CaseCreate) -> str:
+    """SHA-256 of the request as validated, in canonical JSON: key order, spacing, full-width digits and
+    defaults spelled out change nothing; any change of substance changes it."""
+    canonical = json.dumps(
+        data.model_dump(mode="json", exclude_defaults=True), ensure_ascii=False, sort_keys=True, separators=(",", ":")
+    )
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def find_by_key(session: Session, actor: Actor, key: str, digest: str | None = None) -> Case | None:
+    """The case the caller opened with this key, or None. A key first used with another body is refused
+    (422); a key stored before digests were kept (none) replays its case for any body."""
     row = session.exec(
         select(IdempotencyKey).where(IdempotencyKey.actor == actor.name, IdempotencyKey.key == key)
     ).first()
-    return session.get(Case, row.case_id) if row else None
+    if row is None:
+        return None
+    if digest is not None and row.request_digest is not None and row.request_digest != digest:
+        raise PayloadInvalid(
+            ["header", "Idempotency-Key"],
+            "Idempotency-Key 已用于另一份申请内容：同一键只能重复提交完全相同的申请；新的申请请使用新的键",
+        )
+    return session.get(Case, row.case_id)
 
 
 def open_case(
@@ -60,16 +80,19 @@ def open_case(
     idempotency_key: str | None = None,
     now: datetime | None = None,
 ) -> tuple[Case, bool]:
-    """Open a case. Returns (case, created). A repeated Idempotency-Key returns the first case."""
+    """Open a case. Returns (case, created). A repeated Idempotency-Key with the same body returns the
+    first case; with another body it is refused (422), also when both arrive at once."""
     if actor.role not in OPENING_ROLES:
         raise Forbidden(f"当前角色（{actor.role}）无权受理登记案件")
     if not in_region(data.region, actor.org_region):
         raise PayloadInvalid("region", f"region：案件所在地不在本中心辖区（{actor.org_region or '未设置'}）内")
+    digest = None
     if idempotency_key is not None:
         key = idempotency_key.strip()
         if not key or len(key) > 200:
             raise PayloadInvalid(["header", "Idempotency-Key"], "Idempotency-Key：应为1至200个字符")
-        existing = find_by_key(session, actor, key)
+        digest = request_digest(data)
+        existing = find_by_key(session, actor, key, digest)
         if existing is not None:
             return existing, False
     now = now or datetime.now(UTC)
@@ -80,7 +103,7 @@ def open_case(
         with write_transaction(session) as conn:
             if idempotency_key is not None:
                 # Re-check under the write lock (SQLite) / let the primary key decide (PostgreSQL).
-                existing = find_by_key(session, actor, idempotency_key.strip())
+                existing = find_by_key(session, actor, idempotency_key.strip(), digest)
                 if existing is not None:
                     return existing, False
             seq = next_case_seq(session, county, year)
@@ -168,13 +191,19 @@ def open_case(
             if idempotency_key is not None:
                 conn.execute(
                     KEYS.insert(),
-                    {"actor": actor.name, "key": idempotency_key.strip(), "case_id": case.id, "created_at": now},
+                    {
+                        "actor": actor.name,
+                        "key": idempotency_key.strip(),
+                        "case_id": case.id,
+                        "created_at": now,
+                        "request_digest": digest,
+                    },
                 )
     except IntegrityError:
         if idempotency_key is None:
             raise
         session.rollback()
-        existing = find_by_key(session, actor, idempotency_key.strip())
+        existing = find_by_key(session, actor, idempotency_key.strip(), digest)
         if existing is None:
             raise
         return existing, False

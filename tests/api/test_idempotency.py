@@ -1,10 +1,16 @@
-"""Idempotency-Key on intake (docs/contract.md §5): a repeat returns the first case with 200, per user."""
+"""Idempotency-Key on intake (docs/contract.md §5): a repeat with the same body returns the first case with 200,
+per user; the same key with another body is 422."""
+
+import json
 
 import pytest
+import sqlalchemy as sa
 from sqlmodel import Session, func, select
 
-from models.tables import Case, CaseEvent, Party
+from models.tables import Case, CaseEvent, IdempotencyKey, Party
 from tests.factories import case_payload
+
+_FULL_WIDTH = str.maketrans("0123456789X", "０１２３４５６７８９Ｘ")
 
 
 def _stored(engine) -> tuple[int, int, int]:
@@ -28,7 +34,7 @@ def test_a_repeated_intake_with_the_same_key_returns_the_first_case(client, logi
     assert _stored(engine) == (1, 2, 1)
 
 
-def test_a_repeat_with_a_different_body_still_returns_the_first_case(client, login, engine):
+def test_a_repeat_with_a_different_body_is_422_naming_the_header_and_the_rule(client, login, engine):
     window = {**login("window1"), "Idempotency-Key": "retry-after-timeout"}
 
     first = client.post("/api/v1/cases", json=case_payload(), headers=window)
@@ -36,9 +42,76 @@ def test_a_repeat_with_a_different_body_still_returns_the_first_case(client, log
         "/api/v1/cases", json=case_payload(summary="换了一个描述", dispute_type="contract"), headers=window
     )
 
-    assert second.status_code == 200
-    assert second.json()["summary"] == first.json()["summary"]
-    assert second.json()["dispute_type"] == "neighbour"
+    assert (first.status_code, second.status_code) == (201, 422)
+    [error] = second.json()["detail"]
+    assert error["field"] == "Idempotency-Key" and error["loc"] == ["header", "Idempotency-Key"]
+    assert "Idempotency-Key 已用于另一份申请内容" in error["msg"]
+    assert "Idempotent-Replayed" not in second.headers
+    assert _stored(engine) == (1, 2, 1)
+    stored = client.get(f"/api/v1/cases/{first.json()['id']}", headers=login("window1")).json()
+    assert (stored["summary"], stored["dispute_type"]) == (first.json()["summary"], "neighbour")
+    # the first body again is still a replay of the first case
+    again = client.post("/api/v1/cases", json=case_payload(), headers=window)
+    assert (again.status_code, again.json()["id"]) == (200, first.json()["id"])
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"parties": [{**p, "name": p["name"] + "某"} for p in case_payload()["parties"]]},  # a party's name
+        {"parties": list(reversed(case_payload()["parties"]))},  # who is applicant and respondent
+        {"claim_amount": "1.00"},
+        {"arbitration_agreement": True},
+    ],
+    ids=["party-name", "party-order", "amount", "flag"],
+)
+def test_any_change_of_substance_under_the_same_key_is_422(client, login, engine, change):
+    window = {**login("window1"), "Idempotency-Key": "k-substance"}
+    assert client.post("/api/v1/cases", json=case_payload(), headers=window).status_code == 201
+
+    r = client.post("/api/v1/cases", json={**case_payload(), **change}, headers=window)
+
+    assert r.status_code == 422, r.text
+    assert r.json()["detail"][0]["field"] == "Idempotency-Key"
+    assert _stored(engine)[0] == 1
+
+
+def test_the_same_body_written_differently_is_the_same_request(client, login, engine):
+    """Canonical: key order, surrounding spaces, full-width digits and defaults spelled out change nothing."""
+    window = {**login("window1"), "Idempotency-Key": "k-canonical"}
+    body = case_payload()
+    first = client.post("/api/v1/cases", json=body, headers=window)
+    p0, p1 = body["parties"]
+    spelled = {
+        **dict(reversed(list(body.items()))),
+        "summary": f"  {body['summary']}  ",
+        "claim_amount": "8500.0",
+        "arbitration_agreement": False,
+        "parties": [{**p0, "name": f" {p0['name']} ", "id_number": p0["id_number"].translate(_FULL_WIDTH)}, p1],
+    }
+
+    again = client.post(
+        "/api/v1/cases",
+        content=json.dumps(spelled, ensure_ascii=False, indent=2),
+        headers={**window, "Content-Type": "application/json"},
+    )
+
+    assert (first.status_code, again.status_code) == (201, 200), again.text
+    assert again.json()["id"] == first.json()["id"]
+    assert _stored(engine)[0] == 1
+
+
+def test_a_key_stored_before_digests_keeps_returning_its_first_case(client, login, engine):
+    """Keys written before the request digest was kept have none: any body under them replays the case."""
+    window = {**login("window1"), "Idempotency-Key": "k-legacy"}
+    first = client.post("/api/v1/cases", json=case_payload(), headers=window)
+    with engine.begin() as conn:
+        conn.execute(sa.update(IdempotencyKey).values(request_digest=None))
+
+    again = client.post("/api/v1/cases", json=case_payload(summary="另一份摘要"), headers=window)
+
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert again.json()["id"] == first.json()["id"]
     assert _stored(engine)[0] == 1
 
 

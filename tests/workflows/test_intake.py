@@ -62,11 +62,22 @@ def test_case_numbers_restart_in_the_new_local_year(session):
 
 def test_a_repeated_idempotency_key_returns_the_first_case(session):
     first, created = _open(session, key="k-1")
-    again, created_again = _open(session, key="k-1", summary="重复提交的另一份摘要")
+    again, created_again = _open(session, key="k-1")
     assert created and not created_again
     assert again.id == first.id
     with fresh(session) as s:
         assert len(s.exec(select(Case)).all()) == 1
+        assert len(s.exec(select(CaseEvent)).all()) == 1
+
+
+def test_a_repeated_idempotency_key_with_another_body_is_refused(session):
+    first, _ = _open(session, key="k-1")
+    with pytest.raises(PayloadInvalid) as exc:
+        _open(session, key="k-1", summary="重复提交的另一份摘要")
+    assert exc.value.loc == ["header", "Idempotency-Key"]
+    assert "Idempotency-Key 已用于另一份申请内容" in exc.value.msg
+    with fresh(session) as s:
+        assert [c.id for c in s.exec(select(Case)).all()] == [first.id]
         assert len(s.exec(select(CaseEvent)).all()) == 1
 
 
