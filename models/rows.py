@@ -130,3 +130,4 @@ class DeadlineRow(Record):
     remaining_days: int | None
     ref: str | None
     interrupted_on: date | None
+    extended_days: int

@@ -24,6 +24,11 @@ class Settings(BaseSettings):
     # supervision. Local rules differ: a number of months, or (JIEFEN_MEDIATION_DEFAULT_DAYS) of days.
     mediation_default_months: int = Field(default=1, ge=1, le=12)
     mediation_default_days: int | None = Field(default=None, ge=1, le=365)
+    # The days (of the clock's own unit) by which `extend` may lengthen one mediation clock in total. No
+    # statute caps it: 特邀调解规定 第27条 and 医疗纠纷预防和处理条例 第38条 allow extension by both parties'
+    # consent, 人民调解法 sets no period at all. The default lets a clock run at most one more month of
+    # days beside the people's-mediation month (人民调解工作若干规定 第33条 "一般在一个月内调结"); 0: no extension.
+    mediation_max_extension_days: int = Field(default=30, ge=0, le=365)
     # The 45-working-day consumer clock (市场监督管理投诉举报处理暂行办法 第21条) governs the market
     # regulator's administrative mediation alone. The organization kinds have no such kind: a centre
     # whose consumer mediation is the regulator's turns it on; otherwise consumer cases get the

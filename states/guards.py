@@ -238,14 +238,17 @@ def award_possible(case: CaseSnapshot, payload: Mapping[str, Any], now: datetime
 
 
 def _extension_refusal(clock: Mapping[str, Any] | None, days: Any, what: str) -> str | None:
-    """An extension needs the clock running; where the law caps extensions, their total within it."""
+    """An extension needs the clock running; where the law (or, where it sets none, the centre's rule:
+    `cap_basis`) caps extensions, their total within it, the days still allowed named."""
     if clock is None:
         return None
     if not clock.get("open"):
         return f"{what}未在计算中（尚未开始或者已经届满），不能延长"
-    cap, used = clock.get("cap"), clock.get("extended", 0)
+    cap, used, unit = clock.get("cap"), clock.get("extended", 0), clock.get("unit", "日")
     if cap is not None and isinstance(days, int) and used + days > cap:
-        return f"{what}延长合计不得超过{cap}日（已延长{used}日）"
+        source = f"（{clock['cap_basis']}）" if clock.get("cap_basis") else ""
+        left = max(0, cap - used)
+        return f"{what}延长合计不得超过{cap}{unit}{source}：已延长{used}{unit}，尚可延长{left}{unit}"
     return None
 
 
@@ -321,6 +324,14 @@ def clock_paused(case: CaseSnapshot, payload: Mapping[str, Any], now: datetime) 
     if case.clock != "paused":
         return "调解期限未暂停，无需恢复"
     return None
+
+
+@guard("特邀调解规定 第27条；医疗纠纷预防和处理条例 第38条：经双方当事人同意可以延长调解期限，延长合计以其上限为限")
+def mediation_extension_within_cap(case: CaseSnapshot, payload: Mapping[str, Any], now: datetime) -> str | None:
+    """refs["mediation_clock"]: {"open", "cap", "extended", "unit", "cap_basis"} of the mediation clock: the
+    days of its unit extensions added so far and the most its profile allows in total (a paused clock is
+    extended too)."""
+    return _extension_refusal(case.refs.get("mediation_clock"), payload.get("days"), "调解期限")
 
 
 @guard("特邀调解规定 第27条；宁波市人民调解条例 第27条：经双方当事人同意可以延长调解期限")

@@ -110,7 +110,7 @@ TABLE: tuple[Transition, ...] = (
         S.MEDIATION,
         (R.MEDIATOR,),
         "特邀调解规定 第27条；医疗纠纷预防和处理条例 第38条（经双方同意可以延长）",
-        guards=("mediation_clock_exists",),
+        guards=("mediation_clock_exists", "mediation_extension_within_cap"),
         required=("days", "reason", "consent"),
     ),
     Transition(

@@ -140,6 +140,7 @@ class Deadlines:
                 "remaining_days": None,
                 "ref": ref,
                 "interrupted_on": None,
+                "extended_days": 0,
             },
             new=True,
         )
@@ -245,6 +246,7 @@ class Deadlines:
             else:
                 self._place(row, self._count(row), provisional=row.provisional)
             row.days = row.days + days
+            row.extended_days = (row.extended_days or 0) + days
             row.updated_at = self.now
         return rows
 

@@ -65,7 +65,10 @@ class DeadlineProfile:
     configurable: bool = False
     starts: str = ""  # the event that starts the clock (the trigger, in words)
     reminder_lead: timedelta | None = None  # remind this long before due_at
-    max_extension_days: int | None = None  # the law's cap on extensions, where it has one
+    # The cap on the days extensions add to one clock in total: the law's where it has one, else the
+    # centre's rule (then `extension_cap_basis` says so); None: uncapped.
+    max_extension_days: int | None = None
+    extension_cap_basis: str = ""
     enabled: bool = True  # a profile switched off by a setting never matches
     label: str = ""  # Chinese wording for staff
     # A period of months (民法典 第202条: ends on the corresponding day, or the month's last day);
@@ -93,10 +96,14 @@ def profiles(settings: Settings | None = None) -> tuple[DeadlineProfile, ...]:
         s.consumer_administrative_mediation,
         s.court_decision_profile,
         s.followup_days,
+        s.mediation_max_extension_days,
     ) + _arbitration_profiles(s.labour_arbitration_acceptance_working_days)
 
 
 DAY = timedelta(days=1)
+# No statute caps the extension of a mediation period (特邀调解规定 第27条, 医疗条例 第38条: by both parties'
+# consent; 人民调解法: no period at all): the centre's total (JIEFEN_MEDIATION_MAX_EXTENSION_DAYS) caps each.
+CENTRE_EXTENSION_CAP = "法律未规定延长上限，按本中心规则"
 _MEDIATION_STARTS = "accept / resume_mediation（调解组织受理之日）"
 _LABOUR_MEDIATION_STARTS = "divert / escalate / decline / diversion_timeout（劳动争议调解组织收到调解申请之日；在该组织窗口受理的，为受理登记之日）"
 _COURT_REFERRAL = frozenset({Channel.COURT_REFERRAL})
@@ -110,6 +117,7 @@ def _profiles(
     consumer_administrative: bool,
     court_profile: str,
     followup_days: int,
+    extension_days: int,
 ) -> tuple[DeadlineProfile, ...]:
     K = DeadlineKind
     return (
@@ -139,6 +147,8 @@ def _profiles(
             starts=_MEDIATION_STARTS,
             reminder_lead=2 * DAY,
             label="委托调解期限（简易程序）",
+            max_extension_days=extension_days,
+            extension_cap_basis=CENTRE_EXTENSION_CAP,
         ),
         DeadlineProfile(
             "mediation.court_entrusted",
@@ -152,6 +162,8 @@ def _profiles(
             starts=_MEDIATION_STARTS,
             reminder_lead=3 * DAY,
             label="委托调解期限",
+            max_extension_days=extension_days,
+            extension_cap_basis=CENTRE_EXTENSION_CAP,
         ),
         # 委派调解 (before filing, or a referral that does not say): 30 days, then back to the court.
         DeadlineProfile(
@@ -166,6 +178,8 @@ def _profiles(
             starts=_MEDIATION_STARTS,
             reminder_lead=3 * DAY,
             label="委派调解期限",
+            max_extension_days=extension_days,
+            extension_cap_basis=CENTRE_EXTENSION_CAP,
         ),
         DeadlineProfile(
             "mediation.labour",
@@ -178,6 +192,8 @@ def _profiles(
             starts=_LABOUR_MEDIATION_STARTS,
             reminder_lead=3 * DAY,
             label="劳动争议调解期限",
+            max_extension_days=extension_days,
+            extension_cap_basis=CENTRE_EXTENSION_CAP,
         ),
         DeadlineProfile(
             "mediation.medical",
@@ -190,6 +206,8 @@ def _profiles(
             starts=_MEDIATION_STARTS,
             reminder_lead=3 * DAY,
             label="医疗纠纷调解期限",
+            max_extension_days=extension_days,
+            extension_cap_basis=CENTRE_EXTENSION_CAP,
         ),
         # The market regulator's administrative mediation alone (legal-reference v2 item 10). The
         # organization kinds have no market-regulator kind, so the centre says by a setting that its
@@ -207,6 +225,8 @@ def _profiles(
             starts=_MEDIATION_STARTS,
             reminder_lead=3 * DAY,
             label="消费投诉行政调解期限",
+            max_extension_days=extension_days,
+            extension_cap_basis=CENTRE_EXTENSION_CAP,
         ),
         # People's mediation has no statutory limit (人民调解法): "一般在一个月内调结" is guidance, so
         # on expiry the case is flagged for supervision, never deemed failed (legal-reference v2 item 9).
@@ -223,6 +243,8 @@ def _profiles(
             reminder_lead=3 * DAY,
             label="人民调解期限",
             months=None if people_days is not None else people_months,
+            max_extension_days=extension_days,
+            extension_cap_basis=CENTRE_EXTENSION_CAP,
         ),
         DeadlineProfile(
             "confirmation_window",

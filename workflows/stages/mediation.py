@@ -11,7 +11,7 @@ from sqlmodel import select
 from models.fields import DueDate, Money, RecordDateTime, ShortText, Text
 from models.tables import Party
 from states.enums import Trigger
-from workflows.clocks.deadlines import DeadlineKind as K, DeadlineStatus
+from workflows.clocks.deadlines import DeadlineKind as K, DeadlineStatus, profile_named
 from workflows.errors import PayloadInvalid
 from workflows.stages.base import Context, Empty, Payload, Reason, Stage, Step, aware, flag
 
@@ -109,6 +109,21 @@ def _reach_agreement(ctx: Context) -> None:
     ctx.deadlines.open(K.CONFIRMATION_WINDOW, start=ctx.deadlines.local_date(signed))
 
 
+def _resolve_extend(ctx: Context) -> None:
+    """What the guard `mediation_extension_within_cap` reads: the clock's extensions so far and its profile's cap."""
+    rows = ctx.deadlines.current([K.MEDIATION])
+    if not rows:
+        return  # mediation_clock_exists refuses
+    profile = profile_named(rows[0].profile, ctx.deadlines.settings)
+    ctx.refs["mediation_clock"] = {
+        "open": True,
+        "cap": profile.max_extension_days,
+        "cap_basis": profile.extension_cap_basis,
+        "extended": max(r.extended_days or 0 for r in rows),
+        "unit": "个工作日" if rows[0].working_days else "日",
+    }
+
+
 def _extend(ctx: Context) -> None:
     rows = ctx.deadlines.extend(K.MEDIATION, ctx.payload.days)
     ctx.record["due_at"] = [r.due_at.isoformat() for r in rows]
@@ -138,7 +153,7 @@ def _end_mediation(status: DeadlineStatus) -> Step:
 
 T = Trigger
 STAGES = (
-    Stage(T.EXTEND, Extend, effect=_extend),
+    Stage(T.EXTEND, Extend, resolve=_resolve_extend, effect=_extend),
     Stage(T.PAUSE_CLOCK, Reason, effect=_pause),
     Stage(T.RESUME_CLOCK, Reason, effect=_resume),
     Stage(
