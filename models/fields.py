@@ -29,9 +29,39 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def printable(v: str) -> str:
-    """No NUL or other control characters (PostgreSQL refuses NUL; none belongs in a record)."""
+    """No NUL or other control characters (PostgreSQL refuses NUL; none belongs in a record), and no bidi
+    control: every text field is shown on screens and printed in documents (no_bidi_controls)."""
     if _CONTROL.search(v):
         raise ValueError("含有不允许的控制字符（如 NUL）")
+    return no_bidi_controls(v)
+
+
+# --- what a reader sees -------------------------------------------------------------------------------
+# Bidi controls reorder what is displayed: "赔偿\u202e00058元" shows as 赔偿85000元, "李\u202e四" as 李四
+# reversed. In a case page, an agreement PDF or the court's package the text would not read as stored, so
+# every text field refuses them. Names refuse every invisible format character (Unicode Cf: these, zero-width
+# spaces and joiners, U+FEFF, the soft hyphen…) and line/paragraph separators: two names that look alike
+# must be the same name. Free text keeps the others: pasted from a word processor, they reorder nothing.
+
+BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+NAME_REFUSED_CATEGORIES = frozenset({"Cf", "Zl", "Zp"})
+
+
+def no_bidi_controls(v: str) -> str:
+    for c in v:
+        if c in BIDI_CONTROLS:
+            raise ValueError(f"含有改变文字显示方向的控制字符（U+{ord(c):04X}）：显示或打印的内容会与实际内容不符")
+    return v
+
+
+def plain_name(v: str) -> str:
+    """A name of a person or an organization: no invisible format or separator character."""
+    for c in v:
+        if unicodedata.category(c) in NAME_REFUSED_CATEGORIES:
+            raise ValueError(
+                f"名称中含有不可见的格式控制字符（U+{ord(c):04X}）：名称只能由可见字符组成，"
+                "以免显示、打印的名称与登记的不符"
+            )
     return v
 
 
@@ -47,6 +77,14 @@ ShortText = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), AfterValidator(printable)
 ]
 Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64), AfterValidator(printable)]
+# A name people read: a party, its representative or agent, an organization, a mediator, a user's display name.
+Name = Annotated[ShortText, AfterValidator(plain_name)]
+PersonName = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=100),
+    AfterValidator(printable),
+    AfterValidator(plain_name),
+]
 
 
 def _region(v: str) -> str:

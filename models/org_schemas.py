@@ -12,7 +12,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from models.fields import Code, LocalDateTime, RegionCode, ShortText
+from models.fields import Code, LocalDateTime, Name, RegionCode
 from states.enums import CourtLevel, DisputeType, Level, OrgKind, Stationing, Weekday
 
 Capacity = Annotated[int, Field(strict=True, ge=1, le=100_000)]
@@ -41,7 +41,7 @@ class OrganizationBase(_OrganizationRules):
     """An organization: its code, what it is, where it sits, what it takes, and how it attends the centre."""
 
     code: Code | None = None  # left out of a PUT body, whose path names it
-    name: ShortText
+    name: Name
     kind: OrgKind
     level: Level
     region: RegionCode
@@ -67,7 +67,7 @@ class OrganizationPatch(_OrganizationRules):
     """PATCH /api/v1/organizations/{code}: only the fields given change (null clears an optional one).
     The fields of OrganizationCreate but the code, each optional."""
 
-    name: ShortText | None = None
+    name: Name | None = None
     kind: OrgKind | None = None
     level: Level | None = None
     region: RegionCode | None = None

@@ -21,6 +21,8 @@ from models.fields import (
     EventDate,
     LocalDateTime,
     Money,
+    Name,
+    PersonName,
     RecordDate,
     RegionCode,
     ShortText,
@@ -36,10 +38,6 @@ from states.enums import Channel, DisputeType, PartyKind, PartyRole, State
 from states.labels import STATE_LABELS
 from states.notices import notices_for
 
-PersonName = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), AfterValidator(printable)
-]
-
 # --- intake -----------------------------------------------------------------------------------
 
 
@@ -48,7 +46,7 @@ class PartyCreate(BaseModel):
 
     role: PartyRole
     kind: PartyKind
-    name: ShortText
+    name: Name
     id_number: str | None = None
     uscc: str | None = None
     phone: str | None = None
@@ -57,7 +55,7 @@ class PartyCreate(BaseModel):
     ) = None
     # An organization's 法定代表人 (or 负责人); the party's 委托代理人 (name, and how to reach them if wished).
     legal_representative: PersonName | None = None
-    agent: ShortText | None = None
+    agent: Name | None = None
 
     _id = field_validator("id_number")(lambda cls, v: None if v in (None, "") else validate_id_number(v))
     _uscc = field_validator("uscc")(lambda cls, v: None if v in (None, "") else validate_uscc(v))

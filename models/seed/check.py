@@ -6,6 +6,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, NoReturn
 
+from models.fields import plain_name
 from models.org_schemas import OrganizationCreate
 from models.tables import Mediator, Organization
 from states.enums import MEDIATION_KINDS, DisputeType, Level, OrgKind, Role, Stationing, Weekday
@@ -141,6 +142,16 @@ class _Entry:
             self.fail(f"{key} is longer than {max_len} characters")
         return value
 
+    def name(self, key: str, *, max_len: int, required: bool = True) -> str | None:
+        """A name people read: no invisible format character (models/fields.py plain_name)."""
+        value = self.text(key, max_len=max_len, required=required)
+        if value is not None:
+            try:
+                plain_name(value)
+            except ValueError as e:
+                self.fail(f"{key}: {e}")
+        return value
+
     def code(self, key: str, *, required: bool = True) -> str | None:
         value = self.text(key, max_len=64, required=required)
         if value is not None and any(c.isspace() for c in value):
@@ -227,7 +238,7 @@ def _section(data: Mapping[str, Any], name: str) -> list[Any]:
 def _parse_org(section: str, index: int, raw: Any) -> OrgSpec:
     e = _Entry(section, index, raw, "code", ORG_FIELDS)
     code = e.code("code")
-    name = e.text("name", max_len=200)
+    name = e.name("name", max_len=200)
     if section == "courts":
         kind = OrgKind.COURT.value if raw.get("kind") is None else raw["kind"]
         if kind != OrgKind.COURT:
@@ -274,7 +285,7 @@ def _parse_org(section: str, index: int, raw: Any) -> OrgSpec:
 def _parse_mediator(index: int, raw: Any) -> MediatorSpec:
     e = _Entry("mediators", index, raw, "code", MEDIATOR_FIELDS)
     code = e.code("code")
-    name = e.text("name", max_len=100)
+    name = e.name("name", max_len=100)
     org = e.code("org")
     assert code is not None and name is not None and org is not None
     return MediatorSpec(
@@ -318,7 +329,7 @@ def _parse_user(index: int, raw: Any) -> UserSpec:
             "role": role,
             "org_code": org,
             "mediator_code": mediator,
-            "display_name": e.text("display_name", max_len=100, required=False),
+            "display_name": e.name("display_name", max_len=100, required=False),
         },
     )
 

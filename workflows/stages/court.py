@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from pydantic import Field, field_validator
 
-from models.fields import ShortText
+from models.fields import Name, ShortText
 from states.enums import RejectionKind, Trigger
 from workflows.clocks.deadlines import DeadlineKind as K, DeadlineStatus, profile_named
 from workflows.errors import ClockOutOfRange, PayloadInvalid
@@ -42,7 +42,7 @@ class CourtFile(Payload):
 
 class CourtExtend(Reason):
     days: Annotated[int, Field(strict=True, ge=1, le=365)]
-    approved_by: ShortText  # the president who approved it (本院院长批准)
+    approved_by: Name  # the president who approved it (本院院长批准)
 
 
 def _court_decided(ctx: Context) -> None:

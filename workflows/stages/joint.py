@@ -16,7 +16,7 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, Field, field_validator
 from sqlmodel import col, select
 
-from models.fields import ShortText, validate_id_number
+from models.fields import Name, validate_id_number
 from models.privacy import mask_agents
 from models.tables import Organization, Party
 from states.enums import MEDIATION_KINDS
@@ -30,7 +30,7 @@ AUTHORITIES = {"special": "特别授权", "general": "一般授权"}
 
 class Agent(Payload):
     party: Position
-    name: ShortText
+    name: Name
     id_number: IdNumber
     authority: str
 
