@@ -60,6 +60,12 @@ class Settings(BaseSettings):
     public_url: str = "http://127.0.0.1:8000"
     render_in_process: bool = True
     render_max_attempts: int = Field(default=5, ge=1, le=100)
+    # Court webhooks (workflows/outbox/webhook_address.py): loopback, link-local, multicast and other special
+    # addresses are refused always; private ranges (10/8, 172.16/12, 192.168/16, 100.64/10, fc00::/7) only
+    # when the courts' network is one. Loopback is allowed for the test suite's own receivers alone: the
+    # setting counts only with JIEFEN_ENV=test.
+    webhook_allow_private: bool = False
+    webhook_allow_loopback: bool = False
 
     @field_validator("timezone")
     @classmethod
@@ -86,6 +92,10 @@ class Settings(BaseSettings):
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    @property
+    def webhook_loopback_allowed(self) -> bool:
+        return self.webhook_allow_loopback and self.env == "test"
 
 
 @lru_cache

@@ -16,6 +16,9 @@ os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 # and tests/api/test_documents*.py render on purpose); development signing keys go to a scratch dir.
 os.environ.setdefault("JIEFEN_RENDER_IN_PROCESS", "false")
 os.environ.setdefault("JIEFEN_KEYS_DIR", os.path.join(tempfile.mkdtemp(prefix="jiefen-keys-"), "keys"))
+# The webhook tests' receivers listen on 127.0.0.1; loopback webhooks count only with JIEFEN_ENV=test, and the
+# tests of the address rules turn this off (tests/api/test_webhook_urls.py).
+os.environ.setdefault("JIEFEN_WEBHOOK_ALLOW_LOOPBACK", "true")
 
 import uuid
 from collections.abc import Iterator

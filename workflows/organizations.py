@@ -2,8 +2,9 @@
 
 Every change is checked against the rest of the hierarchy before it is written: the parent exists,
 sits at a higher level and its area contains the child's; there is no loop; rotating stationing has
-duty days and only it has them; `invited_by` names courts. A refusal names the field (422), an
-unknown code is 404, a duplicate code or a deletion something still refers to is 409.
+duty days and only it has them; `invited_by` names courts; a court's webhook points where pushes may go
+(workflows/outbox/webhook_address.py). A refusal names the field (422), an unknown code is 404, a
+duplicate code or a deletion something still refers to is 409.
 """
 
 from datetime import UTC, datetime
@@ -19,6 +20,7 @@ from states.enums import MEDIATION_KINDS, CourtLevel, Level, OrgKind, Role, Stat
 from states.labels import LEVEL_LABELS
 from workflows.access import Actor, in_region
 from workflows.errors import Conflict, Forbidden, NotVisible, PayloadInvalid
+from workflows.outbox import webhook_address
 
 FIELDS = tuple(OrganizationPatch.model_fields)  # every field an admin sets, the code aside
 
@@ -103,6 +105,12 @@ def _check(session: Session, code: str, v: dict[str, Any]) -> None:
             raise PayloadInvalid("region", f"region：下级组织 {child.name} 的辖区（{child.region}）须在本组织辖区内")
 
 
+def _check_webhook(v: dict[str, Any]) -> None:
+    """Where a court's webhook may point (workflows/outbox/webhook_address.py)."""
+    if v.get("webhook_url") and (reason := webhook_address.configured_refusal(v["webhook_url"])):
+        raise PayloadInvalid("webhook_url", f"webhook_url：{reason}")
+
+
 def _values(data: OrganizationCreate) -> dict[str, Any]:
     """The columns to store, as plain JSON values (the enums' values)."""
     return data.model_dump(mode="json", include=set(FIELDS))
@@ -122,6 +130,7 @@ def create_org(
             raise Conflict(f"组织代码 {data.code} 已存在", field="code")
         v = _values(data)
         _check(session, data.code, v)
+        _check_webhook(v)
         org = Organization(code=data.code, created_at=now, updated_at=now, **v)
         session.add(org)
     return org
@@ -167,6 +176,7 @@ def _write(
         if partial and given.get("stationing") not in (None, Stationing.ROTATING) and "duty_days" not in given:
             v["duty_days"] = []  # leaving rotating stationing drops the duty days
         _check(session, code, v)
+        _check_webhook(given)  # a stored URL is checked again on every delivery, not on unrelated changes
         changed = False
         for key, value in v.items():
             if getattr(org, key) != value:

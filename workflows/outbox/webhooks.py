@@ -8,6 +8,8 @@ embedded scheduler run:
 - header `X-Jiefen-Delivery`: the notification id — the same on every retry, so a receiver that gets a
   delivery twice can tell (at-least-once delivery: receivers dedupe on it);
 - header `X-Jiefen-Signature`: `sha256=` + hex HMAC-SHA256 of the body with the court's secret;
+- the URL and every address its host resolves to are checked on each delivery, and the request goes to the
+  address checked (workflows/outbox/webhook_address.py); a refused one fails the notice at once, naming why;
 - a non-2xx answer or a network error is retried with exponential backoff (`next_attempt_at` =
   now + BACKOFF_BASE · 2^(attempts-1)); after MAX_ATTEMPTS the notification is `failed`, listed for
   supervisors (GET /api/v1/supervision/undelivered), never dropped.
@@ -30,6 +32,7 @@ from models.tables import Case, Notification, Organization
 from states.enums import Role
 from workflows.access import Actor, visible_clause
 from workflows.errors import Forbidden
+from workflows.outbox import webhook_address
 from workflows.outbox.handoffs import NOTIFICATIONS, WEBHOOK
 
 MAX_ATTEMPTS = 6
@@ -52,7 +55,8 @@ Post = Callable[[str, bytes, dict[str, str]], int]
 
 
 def http_post(url: str, body: bytes, headers: dict[str, str]) -> int:
-    return httpx2.post(url, content=body, headers=headers, timeout=TIMEOUT_SECONDS).status_code
+    """To the address the URL's check passed (webhook_address: never a refused one, never re-resolved)."""
+    return webhook_address.post(url, body, headers, timeout=TIMEOUT_SECONDS)
 
 
 @dataclass
@@ -95,7 +99,7 @@ def deliver_pending(
     for nid, court_code, attempts, payload in jobs:
         org = session.exec(select(Organization).where(Organization.code == court_code)).first()
         session.rollback()
-        error = None
+        error, refused = None, False
         if org is None or not org.webhook_url or not org.webhook_secret:
             error = "法院未配置推送地址或密钥"
         else:
@@ -110,13 +114,15 @@ def deliver_pending(
                 code = post(org.webhook_url, body, headers)
                 if not 200 <= code < 300:
                     error = f"HTTP {code}"
+            except webhook_address.WebhookRefused as e:  # not an address to push to: no retry helps
+                error, refused = f"推送地址被拒绝：{e}"[:500], True
             except httpx2.HTTPError as e:
                 error = f"{type(e).__name__}: {e}"[:500]
         tries = attempts + 1
         if error is None:
             values: dict[str, Any] = {"status": "delivered", "attempts": tries, "delivered_at": now, "last_error": None}
             report.delivered.append(nid)
-        elif tries >= max_attempts:
+        elif tries >= max_attempts or refused:
             values = {"status": "failed", "attempts": tries, "last_error": error}
             report.failed.append(nid)
         else:
