@@ -84,7 +84,9 @@ def address_refusal(ip: IPAddress, *, allow_private: bool, allow_loopback: bool 
     if ip.is_reserved or (isinstance(ip, ipaddress.IPv6Address) and ip.is_site_local):
         return f"{ip} 是保留地址"
     if any(ip in n for n in PRIVATE_NETWORKS):
-        return None if allow_private else f"{ip} 是内网地址（法院网络为内网时，须设置 JIEFEN_WEBHOOK_ALLOW_PRIVATE=true）"
+        return (
+            None if allow_private else f"{ip} 是内网地址（法院网络为内网时，须设置 JIEFEN_WEBHOOK_ALLOW_PRIVATE=true）"
+        )
     if not ip.is_global:
         return f"{ip} 是特殊用途地址（非公网地址）"
     return None
