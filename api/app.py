@@ -8,6 +8,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.engine import Engine
 
 from api import errors, web
+from api.middleware import BodyLimit
 from api.routers import auth, cases, court, documents, organizations, reference, supervision
 from api.security import read_token
 from models.db import make_engine
@@ -82,4 +83,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, *
 
     web.install(app)  # the web interface (网页端) at /: login, window, case, workbench, court, 督办
 
+    # Added last, so outermost: the body limit acts before any other middleware or route reads the request
+    # (the bearer check above included).
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     return app
