@@ -7,7 +7,8 @@ from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy.engine import Engine
 
-from api import errors, web
+from api import docs, errors, web
+from api.middleware import BodyLimit, SecurityHeaders
 from api.routers import auth, cases, court, documents, organizations, reference, supervision
 from api.security import read_token
 from models.db import make_engine
@@ -40,6 +41,10 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, *
         summary="一站式矛盾纠纷调解中心 工作流引擎",
         version="0.1.0",
         lifespan=lifespan,
+        # Served by api.docs from the app's own files (never a CDN), and only where enabled.
+        openapi_url=docs.OPENAPI_URL if settings.docs_enabled else None,
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.engine = engine or make_engine(settings.database_url)
@@ -81,5 +86,11 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, *
         return {"status": "ok"}
 
     web.install(app)  # the web interface (网页端) at /: login, window, case, workbench, court, 督办
+    if settings.docs_enabled:
+        docs.install(app)
 
+    # Added last, so outermost: the body limit acts before any other middleware or route reads the request
+    # (the bearer check above included), and every response, the 413 too, gets the security headers.
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(SecurityHeaders, static_prefixes=("/static/", f"{docs.ASSETS_URL}/"))
     return app

@@ -1,17 +1,32 @@
-"""Settings from the environment (JIEFEN_*). Secrets left at their default are refused outside development."""
+"""Settings from the environment (JIEFEN_*). Secrets left at their default are refused outside development.
+
+A refused setting is reported by its variable and the rule it broke, never by its value: a value may be a
+secret (JIEFEN_SECRET_KEY, a password inside JIEFEN_DATABASE_URL), and errors end up in terminals and logs."""
 
 from functools import lru_cache
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_SECRET = "jiefen-development-secret-do-not-use-in-production"
+ENV_PREFIX = "JIEFEN_"
+
+# The largest body a valid request can have, with room to spare: `reach_agreement` with its 100
+# obligations of 5,000-character descriptions is 3.3 MB as ASCII-escaped JSON (1.7 MB as UTF-8); the web
+# agreement form with 50 obligations is 2.5 MB percent-encoded, the intake form with 200 parties 1.4 MB.
+# A limit below that would refuse requests the schemas accept; everyday requests are a few kilobytes.
+DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024
+
+
+class SettingsError(ValueError):
+    """The environment's settings were refused: each variable named with the rule it broke, no value."""
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="JIEFEN_", extra="ignore")
+    # hide_input_in_errors: a ValidationError never carries the refused value (pydantic's input_value).
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="ignore", hide_input_in_errors=True)
 
     env: Literal["development", "test", "production"] = "development"
     database_url: str = "sqlite:///./jiefen.db"
@@ -66,6 +81,15 @@ class Settings(BaseSettings):
     # setting counts only with JIEFEN_ENV=test.
     webhook_allow_private: bool = False
     webhook_allow_loopback: bool = False
+    # Requests whose body is larger are answered 413 before the body is read (api.middleware.BodyLimit).
+    max_body_bytes: int = Field(default=DEFAULT_MAX_BODY_BYTES, ge=16 * 1024, le=1024 * 1024 * 1024)
+    # The addresses of the reverse proxies whose X-Forwarded-Proto/-For `jiefen serve` believes (uvicorn's
+    # forwarded_allow_ips: comma-separated addresses or networks, "*" for any). Only a request that came
+    # over TLS gets Strict-Transport-Security and Secure cookies, so a proxy that terminates TLS must be
+    # named here. The default trusts the local machine alone, as uvicorn does.
+    forwarded_allow_ips: str = "127.0.0.1"
+    # /docs and /openapi.json: served outside production; in production only when set to true.
+    api_docs: bool | None = None
 
     @field_validator("timezone")
     @classmethod
@@ -73,7 +97,7 @@ class Settings(BaseSettings):
         try:
             ZoneInfo(v)
         except (ZoneInfoNotFoundError, ValueError) as e:
-            raise ValueError(f"JIEFEN_TIMEZONE: unknown time zone {v!r}") from e
+            raise ValueError("JIEFEN_TIMEZONE: unknown time zone (an IANA name, e.g. Asia/Shanghai)") from e
         return v
 
     @model_validator(mode="after")
@@ -97,7 +121,25 @@ class Settings(BaseSettings):
     def webhook_loopback_allowed(self) -> bool:
         return self.webhook_allow_loopback and self.env == "test"
 
+    @property
+    def docs_enabled(self) -> bool:
+        return self.api_docs if self.api_docs is not None else self.env != "production"
+
+
+def describe_refusal(error: ValidationError) -> str:
+    """One line per refused setting: its variable and the rule, without the value (nor pydantic's URL)."""
+    lines = []
+    for e in error.errors(include_url=False, include_input=False, include_context=False):
+        loc = [str(p) for p in e["loc"]]
+        name = f"{ENV_PREFIX}{loc[0].upper()}" if loc else ""
+        msg = e["msg"].removeprefix("Value error, ")
+        lines.append(f"{name}: {msg}" if name and not msg.startswith(name) else msg)
+    return "; ".join(lines)
+
 
 @lru_cache
 def get_settings() -> Settings:
-    return Settings()
+    try:
+        return Settings()
+    except ValidationError as e:
+        raise SettingsError(f"settings refused: {describe_refusal(e)}") from None

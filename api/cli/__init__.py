@@ -6,6 +6,7 @@ them."""
 import typer
 
 from api.cli import audit, clocks, diagram, documents, flows, routing, seed, server
+from models.settings import SettingsError
 
 app = typer.Typer(help="解纷 jiefen — 一站式矛盾纠纷调解中心 工作流引擎", no_args_is_help=True, add_completion=False)
 
@@ -25,7 +26,11 @@ app.add_typer(routing.app, name="routing")
 
 
 def main() -> None:
-    app()
+    try:
+        app()
+    except SettingsError as e:  # named variable and rule only, never the value, and no traceback
+        typer.echo(f"jiefen: {e}", err=True)
+        raise SystemExit(2) from None
 
 
 __all__ = ["app", "main"]

@@ -13,6 +13,13 @@ def serve(
     no_scheduler: Annotated[
         bool, typer.Option("--no-scheduler", help="run without the embedded deadline scheduler")
     ] = False,
+    forwarded_allow_ips: Annotated[
+        str | None,
+        typer.Option(
+            help="the reverse proxies whose X-Forwarded-Proto/-For are believed (comma-separated addresses or "
+            "networks; default JIEFEN_FORWARDED_ALLOW_IPS, else 127.0.0.1)"
+        ),
+    ] = None,
 ) -> None:
     """Serve the API and the web UI."""
     import uvicorn
@@ -41,6 +48,10 @@ def serve(
         port=port,
         log_level=settings.log_level.lower(),
         log_config=log_config(settings.log_level),
+        # Whether a request came over TLS (HSTS, Secure cookies) and from which address is read from the
+        # X-Forwarded-* headers only when the proxy that sent them is one of these.
+        proxy_headers=True,
+        forwarded_allow_ips=forwarded_allow_ips or settings.forwarded_allow_ips,
     )
 
 

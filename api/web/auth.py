@@ -35,7 +35,9 @@ def login_page(request: Request, next: str = "/", error: str | None = None) -> H
         {"user": None, "csrf": token, "next": _safe_next(next), "error": error},
         status_code=401 if error else 200,
     )
-    resp.set_cookie(LOGIN_CSRF, token, httponly=True, samesite="lax", path="/login")
+    resp.set_cookie(
+        LOGIN_CSRF, token, httponly=True, samesite="lax", path="/login", secure=request.url.scheme == "https"
+    )
     return resp
 
 

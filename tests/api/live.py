@@ -1,0 +1,80 @@
+"""A real `jiefen serve` process for the tests that need a real HTTP server (uvicorn's own parsing,
+chunked bodies, its access log, proxy headers): on a free port, with a fresh SQLite database."""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx2
+
+JIEFEN = Path(sys.executable).parent / "jiefen"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class Live:
+    url: str
+    port: int
+    proc: subprocess.Popen[bytes]
+    log: Path
+
+    def rss_kib(self) -> int:
+        """The server process's resident memory (VmRSS), in KiB."""
+        for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+        raise AssertionError("no VmRSS line")
+
+    def output(self) -> str:
+        return self.log.read_text(encoding="utf-8", errors="replace")
+
+
+@contextmanager
+def jiefen_serve(tmp: Path, *args: str, env: dict[str, str] | None = None) -> Iterator[Live]:
+    port = free_port()
+    environment = {
+        **os.environ,
+        "JIEFEN_DATABASE_URL": f"sqlite:///{tmp / 'jiefen.db'}",
+        "JIEFEN_ENV": "test",
+        "JIEFEN_SECRET_KEY": "live-server-secret-key-long-enough-0123456789",
+        **(env or {}),
+    }
+    log = tmp / "serve.log"
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(
+            [str(JIEFEN), "serve", "--port", str(port), "--no-scheduler", *args],
+            env=environment,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+        live = Live(f"http://127.0.0.1:{port}", port, proc, log)
+        try:
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    if httpx2.get(f"{live.url}/healthz", timeout=1).status_code == 200:
+                        break
+                except httpx2.HTTPError:
+                    pass
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"jiefen serve did not start:\n{live.output()}")
+                time.sleep(0.2)
+            yield live
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
