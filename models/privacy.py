@@ -1,7 +1,23 @@
-"""Masking of identity numbers and phones for lists, logs and errors."""
+"""Who sees identity numbers and phones whole, and the masking of them for everyone else: lists, logs,
+errors, and every response, page, push and document a masked role receives (docs/contract.md §3)."""
 
 import re
-from typing import Any
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
+
+from states.enums import Role
+
+# The one rule. The window checks a party's identity, the mediator drafts the agreement with it, the
+# court reviews the application: their work needs the numbers whole, and scoping (workflows.access)
+# shows them only the cases they work on (the court: those handed or referred to it). Every other role
+# — supervisors, admins, any role added later — sees them masked, in every response, page, push and
+# document.
+WHOLE_NUMBER_ROLES = frozenset({Role.INTAKE, Role.MEDIATOR, Role.COURT})
+
+
+def sees_whole_numbers(role: str) -> bool:
+    return role in WHOLE_NUMBER_ROLES
 
 
 def mask_id_number(value: str | None) -> str | None:
@@ -59,3 +75,66 @@ def after_mediation(case: Any) -> dict[str, Any]:
         "arbitration": getattr(case, "arbitration", None),
         "confirmation": mask_agents(getattr(case, "confirmation", None)),
     }
+
+
+# Fields that hold a number by name, masked by their own rule; a credit code (统一社会信用代码) names an
+# organization, not a person, and stays whole.
+_NUMBER_FIELDS = {"id_number": mask_id_number, "phone": mask_phone}
+_KEPT_FIELDS = frozenset({"uscc"})
+# Digests and ids are never numbers, whatever digits they hold: an event's hash, a document's SHA-256
+# or id (alone, or inside a link).
+_OPAQUE = re.compile(
+    r"(?<![0-9a-f])(?:[0-9a-f]{64}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})(?![0-9a-f])",
+    re.IGNORECASE,
+)
+
+
+def mask_text(text: str) -> str:
+    """`scrub` for text that may hold digests and ids too: those are left as they are."""
+    out, last = [], 0
+    for m in _OPAQUE.finditer(text):
+        out += [scrub(text[last : m.start()]), m.group()]
+        last = m.end()
+    out.append(scrub(text[last:]))
+    return "".join(out)
+
+
+def holds_whole_numbers(text: str) -> bool:
+    """Whether `text` (say, what a document prints) shows an identity number or a mobile number whole."""
+    return mask_text(text) != text
+
+
+def redact(value: Any) -> Any:
+    """A copy of a JSON-like value (a response body, a webhook push, an event's payload) with every
+    identity number and phone masked: the fields that hold one by name (`id_number`, `phone`, however
+    deep), and anything shaped like one in free text (a summary, an agreement's facts, a reason)."""
+    if isinstance(value, dict):
+        out = {}
+        for k, v in value.items():
+            if k in _NUMBER_FIELDS and isinstance(v, str):  # one masked already is not masked again
+                out[k] = mask_text(v) if "*" in v else _NUMBER_FIELDS[k](v)
+            elif k in _KEPT_FIELDS:
+                out[k] = v
+            else:
+                out[k] = redact(v)
+        return out
+    if isinstance(value, list | tuple):
+        return [redact(v) for v in value]
+    if isinstance(value, str):
+        return mask_text(value)
+    return value
+
+
+Shown = TypeVar("Shown")
+
+
+def shown_to(role: str, value: Shown) -> Shown:
+    """`value` as `role` may receive it: whole for the roles that need the numbers, else redacted. A
+    pydantic model is redacted field by field and comes back as the same model."""
+    if sees_whole_numbers(role):
+        return value
+    if isinstance(value, BaseModel):
+        return type(value).model_validate(redact(value.model_dump()))
+    if isinstance(value, list):
+        return [shown_to(role, v) for v in value]  # type: ignore[return-value]
+    return redact(value)

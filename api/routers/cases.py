@@ -48,7 +48,7 @@ def create_case(
         response.headers["Idempotent-Replayed"] = "true"
     response.headers["ETag"] = f'"{case.version}"'
     response.headers["Location"] = f"/api/v1/cases/{case.id}"
-    public = queries.case_public(session, case)
+    public = queries.case_public(session, case, actor=actor)
     public.possible_duplicates = diversion.possible_duplicates(session, actor=actor, case=case)
     return public
 
@@ -120,7 +120,7 @@ def fire_action(
             trigger=trigger,
             settings=request.app.state.settings,
         )
-    return queries.case_public(session, case)
+    return queries.case_public(session, case, actor=actor)
 
 
 @router.get("/{case_id}/events", response_model=list[EventPublic])

@@ -12,6 +12,7 @@ from models.schemas import HandoffPublic
 from models.tables import CourtHandoff
 from states.enums import Trigger
 from workflows import engine
+from workflows.access import Actor
 from workflows.outbox import handoffs
 from workflows.read import queries
 
@@ -29,14 +30,14 @@ def court_confirmations(
     return queries.court_inbox(session, actor, status, offset=offset, limit=limit)
 
 
-def _handoff_public(pair: tuple[CourtHandoff, str]) -> HandoffPublic:
-    return queries.handoff_public(*pair)
+def _handoff_public(pair: tuple[CourtHandoff, str], actor: Actor) -> HandoffPublic:
+    return queries.handoff_public(*pair, actor=actor)
 
 
 @router.get("/confirmations/{handoff_id}", response_model=HandoffPublic)
 def court_confirmation(handoff_id: RecordId, session: SessionDep, actor: ActorDep) -> HandoffPublic:
     """The package of one hand-off; 404 unless it is addressed to the caller's court."""
-    return _handoff_public(handoffs.get_handoff(session, actor, handoff_id))
+    return _handoff_public(handoffs.get_handoff(session, actor, handoff_id), actor)
 
 
 class Receipt(BaseModel):
@@ -59,5 +60,5 @@ def receive_confirmation(
             actor=actor,
             payload={"filed_on": body.filed_on.isoformat()},
         )
-        return _handoff_public(handoffs.get_handoff(session, actor, handoff_id))
-    return _handoff_public(handoffs.receive(session, actor=actor, handoff_id=handoff_id))
+        return _handoff_public(handoffs.get_handoff(session, actor, handoff_id), actor)
+    return _handoff_public(handoffs.receive(session, actor=actor, handoff_id=handoff_id), actor)

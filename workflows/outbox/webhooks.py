@@ -4,7 +4,9 @@ A court that configured a webhook (organizations.webhook_url / webhook_secret) g
 change pushed from the Notification outbox (kind `court_webhook`) by `deliver_pending` — what the Prefect flow `handoffs_deliver` and the
 embedded scheduler run:
 
-- the body is the notification's payload, frozen when it was written (canonical JSON, UTF-8);
+- the body is the notification's payload, frozen when it was written (canonical JSON, UTF-8), with the
+  parties' identity numbers and phones whole only when the URL is https (masked over http, which only
+  development accepts);
 - header `X-Jiefen-Delivery`: the notification id — the same on every retry, so a receiver that gets a
   delivery twice can tell (at-least-once delivery: receivers dedupe on it);
 - header `X-Jiefen-Signature`: `sha256=` + hex HMAC-SHA256 of the body with the court's secret;
@@ -23,11 +25,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx2
 from sqlmodel import Session, col, select
 
 from models.db import write_transaction
+from models.privacy import redact
 from models.tables import Case, Notification, Organization
 from states.enums import Role
 from workflows.access import Actor, visible_clause
@@ -49,6 +53,15 @@ def sign(secret: str, body: bytes) -> str:
 
 def body_bytes(payload: dict[str, Any]) -> bytes:
     return json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
+
+
+def pushed(url: str, payload: dict[str, Any]) -> dict[str, Any]:
+    """What goes over the wire to `url`: the parties' identity numbers and phones whole only over TLS
+    (https); over plain http, which only development accepts, every one of them masked (models.privacy)."""
+    if urlsplit(url).scheme.lower() == "https":
+        return payload
+    masked: dict[str, Any] = redact(payload)
+    return masked
 
 
 Post = Callable[[str, bytes, dict[str, str]], int]
@@ -103,7 +116,7 @@ def deliver_pending(
         if org is None or not org.webhook_url or not org.webhook_secret:
             error = "法院未配置推送地址或密钥"
         else:
-            body = body_bytes(payload)
+            body = body_bytes(pushed(org.webhook_url, payload))
             headers = {
                 "Content-Type": "application/json; charset=utf-8",
                 DELIVERY_HEADER: str(nid),

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from sqlmodel import Session, col, func, select
 
+from models.privacy import sees_whole_numbers, shown_to
 from models.rows import CaseRow
 from models.schemas import (
     ActionPublic,
@@ -38,28 +39,22 @@ class CaseFilters:
     flag: str | None = None  # a supervision flag, e.g. escalation_exhausted
 
 
-def case_public(session: Session, case: Case | CaseRow) -> CasePublic:
-    """A case as the API shows it: a `Case`, or the engine's working copy of its row after a transition."""
+def case_public(session: Session, case: Case | CaseRow, *, actor: Actor) -> CasePublic:
+    """A case as the API shows it to `actor`: a `Case`, or the engine's working copy of its row after a
+    transition. Its parties are masked for every role (the whole numbers are in `parties_for`); its
+    free text too for the roles that see numbers masked (models.privacy)."""
     parties = session.exec(select(Party).where(Party.case_id == case.id).order_by(col(Party.position))).all()
     deadlines = session.exec(
         select(Deadline).where(Deadline.case_id == case.id).order_by(col(Deadline.created_at), col(Deadline.kind))
     ).all()
-    return CasePublic.of(case, list(parties), list(deadlines))
-
-
-# Roles whose daily work needs a party's full identity number and phone on the case page: the window
-# checks identity, the mediator drafts the agreement, the court reviews the application. Everyone
-# else (supervisors, admins) and every list sees them masked.
-FULL_IDENTITY_ROLES = frozenset({Role.INTAKE, Role.MEDIATOR, Role.COURT})
+    return shown_to(actor.role, CasePublic.of(case, list(parties), list(deadlines)))
 
 
 def parties_for(session: Session, actor: Actor, case_id: str | uuid.UUID) -> list[PartyPublic]:
-    """A visible case's parties, unmasked for the roles that need them and masked for the rest."""
+    """A visible case's parties: whole for the roles that need them, masked for the rest (models.privacy)."""
     case = get_visible_case(session, actor, case_id)
     rows = session.exec(select(Party).where(Party.case_id == case.id).order_by(col(Party.position))).all()
-    if actor.role not in FULL_IDENTITY_ROLES:
-        return [PartyPublic.masked(p) for p in rows]
-    return [
+    whole = [
         PartyPublic(
             position=p.position,
             role=p.role,
@@ -74,10 +69,11 @@ def parties_for(session: Session, actor: Actor, case_id: str | uuid.UUID) -> lis
         )
         for p in rows
     ]
+    return shown_to(actor.role, whole)
 
 
 def get_case(session: Session, actor: Actor, case_id: str | uuid.UUID) -> CasePublic:
-    return case_public(session, get_visible_case(session, actor, case_id))
+    return case_public(session, get_visible_case(session, actor, case_id), actor=actor)
 
 
 def list_cases(session: Session, actor: Actor, f: CaseFilters, *, now: datetime | None = None) -> CasesPublic:
@@ -99,19 +95,15 @@ def list_cases(session: Session, actor: Actor, f: CaseFilters, *, now: datetime 
         )
     if f.q:
         text = f.q.strip()
+        party = [col(Party.name).contains(text, autoescape=True), col(Party.uscc) == text.upper()]
+        if sees_whole_numbers(actor.role):  # a clerk may search by the full identity number or phone;
+            # to a role that sees them masked the search would confirm a guess of the hidden digits
+            party += [col(Party.id_number) == text.upper(), col(Party.phone) == text]
         where.append(
             sa.or_(
                 col(Case.case_no).contains(text, autoescape=True),
                 col(Case.summary).contains(text, autoescape=True),
-                sa.exists().where(
-                    col(Party.case_id) == Case.id,
-                    sa.or_(
-                        col(Party.name).contains(text, autoescape=True),
-                        col(Party.id_number) == text.upper(),  # a clerk may search by the full identity number
-                        col(Party.uscc) == text.upper(),
-                        col(Party.phone) == text,
-                    ),
-                ),
+                sa.exists().where(col(Party.case_id) == Case.id, sa.or_(*party)),
             )
         )
     count = session.exec(select(func.count()).select_from(Case).where(*where)).one()
@@ -127,13 +119,14 @@ def list_cases(session: Session, actor: Actor, f: CaseFilters, *, now: datetime 
     deadlines: dict[uuid.UUID, list[Deadline]] = {i: [] for i in ids}
     for d in session.exec(select(Deadline).where(col(Deadline.case_id).in_(ids)).order_by(col(Deadline.created_at))):
         deadlines[d.case_id].append(d)
-    return CasesPublic(data=[CasePublic.of(c, parties[c.id], deadlines[c.id]) for c in rows], count=count)
+    data = [CasePublic.of(c, parties[c.id], deadlines[c.id]) for c in rows]
+    return CasesPublic(data=shown_to(actor.role, data), count=count)
 
 
 def events(session: Session, actor: Actor, case_id: str | uuid.UUID) -> list[EventPublic]:
     case = get_visible_case(session, actor, case_id)
     rows = session.exec(select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(col(CaseEvent.seq))).all()
-    return [EventPublic.model_validate(e, from_attributes=True) for e in rows]
+    return shown_to(actor.role, [EventPublic.model_validate(e, from_attributes=True) for e in rows])
 
 
 def deadlines(session: Session, actor: Actor, case_id: str | uuid.UUID) -> list[DeadlinePublic]:
@@ -196,12 +189,13 @@ def court_inbox(
     if status:
         query = query.where(CourtHandoff.status == status)
     query = query.order_by(col(CourtHandoff.created_at)).offset(offset).limit(limit)
-    return [handoff_public(h, no) for h, no in session.exec(query)]
+    return [handoff_public(h, no, actor=actor) for h, no in session.exec(query)]
 
 
-def handoff_public(h: CourtHandoff, case_no: str) -> HandoffPublic:
-    """A hand-off as the court's inbox and its detail show it."""
-    return HandoffPublic(
+def handoff_public(h: CourtHandoff, case_no: str, *, actor: Actor) -> HandoffPublic:
+    """A hand-off as the court's inbox and its detail show it: the package whole for the court, masked
+    for an admin (models.privacy)."""
+    public = HandoffPublic(
         id=h.id,
         case_id=h.case_id,
         case_no=case_no,
@@ -214,3 +208,4 @@ def handoff_public(h: CourtHandoff, case_no: str) -> HandoffPublic:
         ruling_no=h.ruling_no,
         outcome=h.outcome,
     )
+    return shown_to(actor.role, public)

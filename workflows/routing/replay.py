@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from models.org_schemas import RoutingPublic, RoutingStepPublic
+from models.privacy import shown_to
 from models.schemas import DuplicatePublic
 from models.tables import Case, CaseEvent, Party
 from states.enums import State, Trigger
@@ -50,7 +51,7 @@ def routing_record(session: Session, actor: Actor, case_id: str | uuid.UUID) -> 
                 flag=p.get("flag"),
             )
         )
-    return RoutingPublic(
+    record = RoutingPublic(
         case_id=case.id,
         case_no=case.case_no,
         state=case.state,
@@ -62,6 +63,7 @@ def routing_record(session: Session, actor: Actor, case_id: str | uuid.UUID) -> 
         profile=active_rules().label,
         steps=steps,
     )
+    return shown_to(actor.role, record)  # the reasons given are free text
 
 
 def possible_duplicates(
