@@ -1,6 +1,7 @@
 """Settings from the environment (JIEFEN_*). Secrets left at their default are refused outside development."""
 
 from functools import lru_cache
+from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -55,6 +56,14 @@ class Settings(BaseSettings):
     public_url: str = "http://127.0.0.1:8000"
     render_in_process: bool = True
     render_max_attempts: int = Field(default=5, ge=1, le=100)
+    # The audit log (docs/audit.md): the key of the keyed hash chain, a file outside the database
+    # (default <keys_dir>/audit.key; `jiefen keys init` makes it, and outside production it is made on
+    # first use), the directory of the signed checkpoints of every case head (an append-only file:
+    # put it on storage the database's writers cannot rewrite), and how often the embedded scheduler
+    # writes one (0 = never; `jiefen audit checkpoint` writes one at any time).
+    audit_key_file: str | None = None
+    audit_checkpoint_dir: str = "./.jiefen/checkpoints"
+    audit_checkpoint_seconds: int = Field(default=3600, ge=0, le=7 * 24 * 3600)
 
     @field_validator("timezone")
     @classmethod
@@ -81,6 +90,10 @@ class Settings(BaseSettings):
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    @property
+    def audit_key_path(self) -> Path:
+        return Path(self.audit_key_file) if self.audit_key_file else Path(self.keys_dir) / "audit.key"
 
 
 @lru_cache

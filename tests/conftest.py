@@ -16,6 +16,10 @@ os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 # and tests/api/test_documents*.py render on purpose); development signing keys go to a scratch dir.
 os.environ.setdefault("JIEFEN_RENDER_IN_PROCESS", "false")
 os.environ.setdefault("JIEFEN_KEYS_DIR", os.path.join(tempfile.mkdtemp(prefix="jiefen-keys-"), "keys"))
+# The audit checkpoints (docs/audit.md): an empty scratch directory nothing writes to unless a test
+# means to (the tests that checkpoint pass a directory of their own), and no scheduled checkpoint.
+os.environ.setdefault("JIEFEN_AUDIT_CHECKPOINT_DIR", tempfile.mkdtemp(prefix="jiefen-checkpoints-"))
+os.environ.setdefault("JIEFEN_AUDIT_CHECKPOINT_SECONDS", "0")
 
 import uuid
 from collections.abc import Iterator
@@ -47,6 +51,7 @@ CASE_TABLES = (
     "parties",
     "cases",
     "case_counters",
+    "audit_checkpoints",
 )
 
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
