@@ -86,7 +86,7 @@ def audit_checkpoint(
     with open_session() as session:
         try:
             written = write_checkpoint(session.get_bind(), directory, accept=accept_loss)  # type: ignore[arg-type]
-        except AuditKeyError as e:
+        except (AuditKeyError, OSError) as e:
             raise _fail_key(e) from None
         except CheckpointRefused as e:
             for b in e.problems:

@@ -76,6 +76,22 @@ def test_without_its_key_in_production_verify_says_so_and_exits_2(engine, tmp_pa
     assert not (tmp_path / "missing.key").exists()
 
 
+def test_in_production_serve_refuses_to_start_without_the_audit_key(engine, tmp_path):
+    done = _jiefen(
+        engine,
+        "serve",
+        "--port",
+        "9",
+        "--no-scheduler",
+        JIEFEN_ENV="production",
+        JIEFEN_AUDIT_KEY_FILE=str(tmp_path / "missing.key"),
+    )
+    assert done.returncode == 3
+    assert "审计密钥文件" in done.stderr and "jiefen keys init" in done.stderr
+    doctor = _jiefen(engine, "doctor", JIEFEN_ENV="production", JIEFEN_AUDIT_KEY_FILE=str(tmp_path / "missing.key"))
+    assert doctor.returncode == 1 and "[MISSING] audit key" in doctor.stdout
+
+
 def test_public_key_prints_the_pem_that_checks_the_checkpoints(engine):
     done = _jiefen(engine, "audit", "public-key")
     assert done.returncode == 0, done.stderr

@@ -159,6 +159,16 @@ def test_a_case_deleted_after_the_checkpoint_leaves_a_gap_in_the_numbers(world):
     _found(world, case_no, 0, "编号缺失")
 
 
+def test_a_verify_in_small_pages_finds_the_same(world):
+    tamper.set_party(world.engine, world.newest.id, 1, name="王五")
+    tamper.set_case(world.engine, world.confirmed.id, state=str(State.CLOSED))
+    whole = world.report()
+    with fresh(world.session) as s:
+        paged = audit.check(s, checkpoint_dir=world.checkpoints, batch=2)
+    assert (paged.cases, paged.events, paged.breaks) == (whole.cases, whole.events, whole.breaks)
+    assert paged.broken_cases() == [world.confirmed.case_no, world.newest.case_no]
+
+
 def test_every_broken_case_is_reported_not_just_the_first(world):
     w = world
     tamper.cut_last_event(w.engine, w.confirmed.id)

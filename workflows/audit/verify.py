@@ -166,7 +166,10 @@ def _pages(conn: Connection, case_id: uuid.UUID | None, batch: int) -> Iterator[
         q = q.where(CASES.c.id == case_id)
     after: tuple[Any, Any] | None = None
     while True:
-        page_q = q if after is None else q.where(sa.tuple_(CASES.c.created_at, CASES.c.id) > sa.tuple_(*after))
+        page_q = q
+        if after is not None:
+            last = sa.tuple_(sa.literal(after[0], CASES.c.created_at.type), sa.literal(after[1], CASES.c.id.type))
+            page_q = q.where(sa.tuple_(CASES.c.created_at, CASES.c.id) > last)
         page: list[Mapping[str, Any]] = [dict(r) for r in conn.execute(page_q).mappings()]
         if not page:
             return
