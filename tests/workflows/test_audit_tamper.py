@@ -159,6 +159,17 @@ def test_a_case_deleted_after_the_checkpoint_leaves_a_gap_in_the_numbers(world):
     _found(world, case_no, 0, "编号缺失")
 
 
+def test_the_newest_case_deleted_with_the_counter_moved_back_below_the_checkpoint_is_found(world):
+    w = world
+    for case in (w.newest, w.late, w.closed):  # numbers 5, 4, 3: the counter back to 2
+        tamper.delete_case(w.engine, case.id)
+    with w.engine.begin() as conn:
+        conn.execute(tamper.COUNTERS.update().values(last=2))
+    report = w.report()
+    assert report.broken_cases() == [w.closed.case_no, "330106 2026 年案件编号计数器"], report.breaks
+    assert "计数器后退：第 1 号检查点为 3，数据库为 2" in report.breaks[-1].problem
+
+
 def test_a_verify_in_small_pages_finds_the_same(world):
     tamper.set_party(world.engine, world.newest.id, 1, name="王五")
     tamper.set_case(world.engine, world.confirmed.id, state=str(State.CLOSED))

@@ -110,8 +110,9 @@ def check(
             report.notes.append(
                 f"尚无检查点（{cp_file.path}）：删除最新事件并改回末端、整案删除无法发现；运行 jiefen audit checkpoint"
             )
-        per_case: dict[str, list[Break]] = {}
-        later: dict[str, list[Break]] = {}
+        chains: dict[str, list[Break]] = {}  # per case: its chain, then the checkpoint, then its row
+        rows: dict[str, list[Break]] = {}
+        elsewhere: list[Break] = []
         now_heads: dict[str, Head] = {}
         unlisted = undigested = 0
         for page in _pages(conn, case_id, batch):
@@ -123,25 +124,19 @@ def check(
                 pinned = cp.cases[cid].seq if cp is not None and cid in cp.cases else 0
                 unlisted += cp is not None and cid not in cp.cases
                 evs = events.get(row["id"], [])
-                chain, checked = _chain(row, evs, keys, pinned)
+                chains[cid], checked = _chain(row, evs, keys, pinned)
+                rows[cid], digested = _row(row, evs, parties.get(row["id"], []), keys)
+                undigested += not digested
                 report.events += checked
                 report.cases += 1
-                replayed = replay(evs)
-                found = [Break(row["id"], row["case_no"], s, p) for s, p in row_problems(replayed, row)]
-                key = keys.by_id.get(replayed.parties_key_id or "")
-                undigested += replayed.parties_digest is None
-                found += [
-                    Break(row["id"], row["case_no"], 1, p)
-                    for p in party_problems(replayed.parties, replayed.parties_digest, parties.get(row["id"], []), key)
-                ]
-                per_case[cid], later[cid] = chain, found
                 now_heads[cid] = _head(row)
         all_counters = counters(conn) if case_id is None else None
         if cp is not None:
             for b in regressions(conn, cp, now_heads, all_counters, only=None if case_id is None else str(case_id)):
-                per_case.setdefault(str(b.case_id), []).append(b)
-        for cid, found in per_case.items():  # the chain, the checkpoint, then what the events say
-            report.breaks += found + later.get(cid, [])
+                (chains.setdefault(str(b.case_id), []) if b.case_id else elsewhere).append(b)
+        for cid, found in chains.items():
+            report.breaks += found + rows.get(cid, [])
+        report.breaks += elsewhere
         if all_counters is not None:
             deleted = {b.case_no for b in report.breaks if b.case_id is not None and str(b.case_id) not in now_heads}
             report.breaks += _numbering(now_heads, all_counters, deleted)
@@ -153,6 +148,19 @@ def check(
     if unlisted:
         report.notes.append(f"{unlisted} 件案件在第 {report.checkpoint} 号检查点之后受理：其审计链尚未锚定")
     return report
+
+
+def _row(case: Mapping[str, Any], events: list[Any], parties: list[Any], keys: AuditKeys) -> tuple[list[Break], bool]:
+    """The case row and its parties against what its events say; and whether the opening event carries
+    the parties' digests."""
+    replayed = replay(events)
+    found = [Break(case["id"], case["case_no"], s, p) for s, p in row_problems(replayed, case)]
+    key = keys.by_id.get(replayed.parties_key_id or "")
+    found += [
+        Break(case["id"], case["case_no"], 1, p)
+        for p in party_problems(replayed.parties, replayed.parties_digest, parties, key)
+    ]
+    return found, replayed.parties_digest is not None
 
 
 def _head(row: Mapping[str, Any]) -> Head:
