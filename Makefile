@@ -57,4 +57,4 @@ bench: setup
 	$(BIN)/python -m pytest tests/bench -p no:cacheprovider -q -s
 
 clean:
-	rm -rf $(VENV) jiefen.db jiefen.db-wal jiefen.db-shm .pytest_cache
+	rm -rf $(VENV) jiefen.db jiefen.db-wal jiefen.db-shm .pytest_cache .jiefen/checkpoints

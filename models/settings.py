@@ -4,6 +4,7 @@ A refused setting is reported by its variable and the rule it broke, never by it
 secret (JIEFEN_SECRET_KEY, a password inside JIEFEN_DATABASE_URL), and errors end up in terminals and logs."""
 
 from functools import lru_cache
+from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -90,6 +91,14 @@ class Settings(BaseSettings):
     forwarded_allow_ips: str = "127.0.0.1"
     # /docs and /openapi.json: served outside production; in production only when set to true.
     api_docs: bool | None = None
+    # The audit log (docs/audit.md): the key of the keyed hash chain, a file outside the database
+    # (default <keys_dir>/audit.key; `jiefen keys init` makes it, and outside production it is made on
+    # first use), the directory of the signed checkpoints of every case head (an append-only file:
+    # put it on storage the database's writers cannot rewrite), and how often the embedded scheduler
+    # writes one (0 = never; `jiefen audit checkpoint` writes one at any time).
+    audit_key_file: str | None = None
+    audit_checkpoint_dir: str = "./.jiefen/checkpoints"
+    audit_checkpoint_seconds: int = Field(default=3600, ge=0, le=7 * 24 * 3600)
 
     @field_validator("timezone")
     @classmethod
@@ -124,6 +133,10 @@ class Settings(BaseSettings):
     @property
     def docs_enabled(self) -> bool:
         return self.api_docs if self.api_docs is not None else self.env != "production"
+
+    @property
+    def audit_key_path(self) -> Path:
+        return Path(self.audit_key_file) if self.audit_key_file else Path(self.keys_dir) / "audit.key"
 
 
 def describe_refusal(error: ValidationError) -> str:

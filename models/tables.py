@@ -161,6 +161,21 @@ class CaseEvent(SQLModel, table=True):
     payload: dict[str, Any] = _json(default_factory=dict)
     prev_hash: str = Field(max_length=64)
     hash: str = Field(max_length=64)
+    # Which audit key made `hash` (HMAC-SHA256, workflows/audit/keys.py); NULL: plain SHA-256, the
+    # events written before the chain was keyed (trusted only as far as a checkpoint pins them).
+    key_id: str | None = Field(default=None, max_length=32)
+
+
+class AuditCheckpoint(SQLModel, table=True):
+    """Each signed checkpoint written to the checkpoint file (workflows/audit/checkpoint.py), noted here
+    too: a checkpoint file cut short by its last lines no longer matches the database's record of it."""
+
+    __tablename__ = "audit_checkpoints"
+
+    n: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    at: datetime = _ts()
+    line_hash: str = Field(max_length=64)
+    cases: int = 0
 
 
 class Deadline(SQLModel, table=True):

@@ -19,6 +19,10 @@ os.environ.setdefault("JIEFEN_KEYS_DIR", os.path.join(tempfile.mkdtemp(prefix="j
 # The webhook tests' receivers listen on 127.0.0.1; loopback webhooks count only with JIEFEN_ENV=test, and the
 # tests of the address rules turn this off (tests/api/test_webhook_urls.py).
 os.environ.setdefault("JIEFEN_WEBHOOK_ALLOW_LOOPBACK", "true")
+# The audit checkpoints (docs/audit.md): an empty scratch directory nothing writes to unless a test
+# means to (the tests that checkpoint pass a directory of their own), and no scheduled checkpoint.
+os.environ.setdefault("JIEFEN_AUDIT_CHECKPOINT_DIR", tempfile.mkdtemp(prefix="jiefen-checkpoints-"))
+os.environ.setdefault("JIEFEN_AUDIT_CHECKPOINT_SECONDS", "0")
 
 import uuid
 from collections.abc import Iterator
@@ -50,6 +54,7 @@ CASE_TABLES = (
     "parties",
     "cases",
     "case_counters",
+    "audit_checkpoints",
 )
 
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]

@@ -18,6 +18,8 @@ from models.settings import get_settings
 from models.tables import Case, CaseCounter, IdempotencyKey, Party
 from states.enums import Role, State
 from workflows.access import Actor, in_region
+from workflows.audit.parties import party_digests
+from workflows.case_numbers import format_case_no
 from workflows.clocks.calendar import calendar_for
 from workflows.clocks.deadlines import Deadlines
 from workflows.clocks.limitation import open_at_intake as open_limitation
@@ -29,11 +31,6 @@ OPEN_TRIGGER = "open"
 DOMESTIC_VIOLENCE_FLAG = "domestic_violence"
 PARTIES = Party.__table__  # type: ignore[attr-defined]
 KEYS = IdempotencyKey.__table__  # type: ignore[attr-defined]
-
-
-def format_case_no(year: int, region: str, seq: int) -> str:
-    """（2026）330106调0001号 — year, county code, 调 for mediation, sequence."""
-    return f"（{year}）{region}调{seq:04d}号"
 
 
 def next_case_seq(session: Session, region: str, year: int) -> int:
@@ -135,6 +132,23 @@ def open_case(
             if data.occurred_on is not None:  # 时效: opened, and interrupted by this request for mediation
                 clocks = Deadlines(case, [], now=now, calendar=calendar_for(conn))
                 limitation = open_limitation(clocks, data.occurred_on, requested_on=now.astimezone(tz).date())
+            parties = [
+                {
+                    "id": uuid.uuid4(),
+                    "case_id": case.id,
+                    "position": i,
+                    "role": p.role,
+                    "kind": p.kind,
+                    "name": p.name,
+                    "id_number": p.id_number,
+                    "uscc": p.uscc,
+                    "phone": p.phone,
+                    "address": p.address,
+                    "legal_representative": p.legal_representative,
+                    "agent": p.agent,
+                }
+                for i, p in enumerate(data.parties)
+            ]
             append_event(
                 conn,
                 case,
@@ -163,29 +177,13 @@ def open_case(
                         }
                         for p in data.parties
                     ],
+                    # keyed digests of the parties as stored (full numbers, address, agents), which
+                    # `jiefen audit verify` compares with the party rows (workflows/audit/parties.py)
+                    "parties_digest": party_digests(parties),
                     **({"limitation": limitation} if limitation else {}),
                 },
             )
-            conn.execute(
-                PARTIES.insert(),
-                [
-                    {
-                        "id": uuid.uuid4(),
-                        "case_id": case.id,
-                        "position": i,
-                        "role": p.role,
-                        "kind": p.kind,
-                        "name": p.name,
-                        "id_number": p.id_number,
-                        "uscc": p.uscc,
-                        "phone": p.phone,
-                        "address": p.address,
-                        "legal_representative": p.legal_representative,
-                        "agent": p.agent,
-                    }
-                    for i, p in enumerate(data.parties)
-                ],
-            )
+            conn.execute(PARTIES.insert(), parties)
             if clocks is not None:
                 clocks.write(conn)
             if idempotency_key is not None:

@@ -1,5 +1,6 @@
 """Embedded mode: APScheduler 3.11 in the API process runs the deadline sweep every JIEFEN_SWEEP_SECONDS,
-then delivers the court webhooks due and renders the documents left pending.
+then delivers the court webhooks due and renders the documents left pending; and, every
+JIEFEN_AUDIT_CHECKPOINT_SECONDS (0: never), writes a signed audit checkpoint (workflows/audit/checkpoint.py).
 
 Exactly one scheduler per process (a second start is refused) and one process per database:
 - SQLite: an exclusive `flock` on a lock file next to the database file (`<db>.sweep.lock`);
@@ -23,6 +24,8 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy.engine import Connection, Engine
 
 from models.db import is_postgresql
+from models.settings import get_settings
+from workflows.audit import AuditKeyError, CheckpointRefused, write_checkpoint
 from workflows.flows import run_sweep
 from workflows.outbox.documents import render_due
 from workflows.outbox.webhooks import deliver as deliver_webhooks
@@ -31,6 +34,7 @@ log = logging.getLogger("jiefen.scheduler")
 
 ADVISORY_LOCK_ID = 0x6A696566_73776570 & 0x7FFFFFFFFFFFFFFF  # "jiefswep", a bigint key
 JOB_ID = "sweep_deadlines"
+CHECKPOINT_JOB_ID = "audit_checkpoint"
 
 
 class ProcessLock:
@@ -91,9 +95,23 @@ class SweepScheduler:
     _active: ClassVar["SweepScheduler | None"] = None
     _guard: ClassVar[threading.Lock] = threading.Lock()
 
-    def __init__(self, engine: Engine, *, seconds: int) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        seconds: int,
+        checkpoint_seconds: int | None = None,
+        checkpoint_dir: Path | None = None,
+    ) -> None:
+        settings = get_settings()
         self.engine = engine
         self.seconds = seconds
+        self.checkpoint_seconds = (
+            settings.audit_checkpoint_seconds if checkpoint_seconds is None else checkpoint_seconds
+        )
+        self.checkpoint_dir = checkpoint_dir or Path(settings.audit_checkpoint_dir)
+        self.checkpoints = 0
+        self.checkpoint_refused: list[Any] = []
         self.lock = ProcessLock(engine)
         self.scheduler: BackgroundScheduler | None = None
         self.runs = 0
@@ -130,6 +148,16 @@ class SweepScheduler:
                 next_run_time=datetime.now(UTC),
                 replace_existing=True,
             )
+            if self.checkpoint_seconds > 0:
+                scheduler.add_job(
+                    self._checkpoint,
+                    "interval",
+                    seconds=self.checkpoint_seconds,
+                    id=CHECKPOINT_JOB_ID,
+                    name=CHECKPOINT_JOB_ID,
+                    next_run_time=datetime.now(UTC),
+                    replace_existing=True,
+                )
             scheduler.start()
             self.scheduler = scheduler
             SweepScheduler._active = self
@@ -155,3 +183,26 @@ class SweepScheduler:
         self.runs += 1
         if self.last["timers"] or self.last["reminded"]:
             log.info("sweep: %s timers fired, %s reminders", self.last["timers"], self.last["reminded"])
+
+    def _checkpoint(self) -> None:
+        """A signed checkpoint of every case head. Refused when the database went behind the last
+        one: logged as an error for the operator, never written over (docs/audit.md)."""
+        try:
+            written = write_checkpoint(self.engine, self.checkpoint_dir)
+        except CheckpointRefused as e:
+            self.checkpoint_refused = e.problems
+            first = e.problems[0]
+            log.error(
+                "audit checkpoint refused: %s problem(s), first %s seq %s: %s; run `jiefen audit verify`",
+                len(e.problems),
+                first.case_no,
+                first.seq,
+                first.problem,
+            )
+            return
+        except AuditKeyError as e:
+            log.error("audit checkpoint not written: %s", e)
+            return
+        self.checkpoints += 1
+        self.checkpoint_refused = []
+        log.info("audit checkpoint %s written (%s cases)", written.n, written.cases)

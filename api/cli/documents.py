@@ -71,15 +71,19 @@ def keys_init(
         list[str] | None, typer.Option("--org", help="organization code (repeatable; default: every organization)")
     ] = None,
 ) -> None:
-    """Make a development key pair: a self-signed CA and a signing certificate per organization."""
+    """Make a development key pair: a self-signed CA and a signing certificate per organization; and the
+    audit key (JIEFEN_AUDIT_KEY_FILE, default <dir>/audit.key) unless it exists (docs/audit.md)."""
     from sqlmodel import select
 
     from documents.signing import init_ca, issue_signer
     from models.tables import Organization
+    from workflows.audit.keys import init_key
 
     keys = directory or Path(get_settings().keys_dir)
     created = init_ca(keys)
     typer.echo(f"keys: CA {'created' if created else 'exists'} in {keys}")
+    audit_key = keys / "audit.key" if directory else get_settings().audit_key_path
+    typer.echo(f"keys: audit key {'created' if init_key(audit_key) else 'exists'}: {audit_key}")
     with open_session() as session:
         orgs = {o.code: o.name for o in session.exec(select(Organization))}
     codes = org or sorted(orgs)

@@ -7,7 +7,7 @@ import typer
 
 def deploy(
     flow: Annotated[
-        str, typer.Option("--flow", help="sweep_deadlines | handoffs_deliver | documents_render")
+        str, typer.Option("--flow", help="sweep_deadlines | handoffs_deliver | documents_render | audit_checkpoint")
     ] = "sweep_deadlines",
     name: Annotated[
         str | None, typer.Option(help="deployment name (default: the flow's, e.g. sweep-deadlines)")

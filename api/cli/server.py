@@ -36,6 +36,13 @@ def serve(
             )
         raise typer.Exit(3)
     settings = get_settings()
+    from workflows.audit import AuditKeyError, load_keys
+
+    try:
+        load_keys(settings)  # every event is keyed with it; production never makes one up (docs/audit.md)
+    except AuditKeyError as e:
+        typer.echo(f"jiefen serve: {e}", err=True)
+        raise typer.Exit(3) from None
     upgrade(settings.database_url)
     application = create_app(settings)
     application.state.scheduler_enabled = not no_scheduler
@@ -75,6 +82,12 @@ def doctor() -> None:
         results.append(
             Check("database", False, f"{type(e).__name__}: {str(e).splitlines()[0][:200]}", "check JIEFEN_DATABASE_URL")
         )
+    from workflows.audit import AuditKeyError, load_keys
+
+    try:
+        results.append(Check("audit key", True, f"{settings.audit_key_path} (id {load_keys(settings).current.kid})"))
+    except AuditKeyError as e:
+        results.append(Check("audit key", False, str(e), "jiefen keys init (docs/audit.md)"))
     try:
         import prefect
 

@@ -3,6 +3,7 @@ through `fire`, and the cases both run on."""
 
 import gc
 import hashlib
+import hmac
 import json
 import time
 import uuid
@@ -45,10 +46,10 @@ class Clock:
 # --- the raw floor ----------------------------------------------------------------------------------
 
 
-def canonical_sha256(body: dict) -> str:
-    return hashlib.sha256(
-        json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
-    ).hexdigest()
+def canonical_hmac(body: dict) -> str:
+    """The audit log's own keyed hash (workflows/audit/chain.py), computed here as plain code would."""
+    text = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    return hmac.new(audit.load_keys().current.secret, text, hashlib.sha256).hexdigest()
 
 
 class RawFloor:
@@ -57,6 +58,7 @@ class RawFloor:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.pg = is_postgresql(engine)
+        self.kid = audit.load_keys().current.kid
         p = "%s" if self.pg else "?"
         lock = " FOR UPDATE" if self.pg else ""
         self.select_case = f"SELECT state, version, event_seq, event_head FROM cases WHERE id = {p}{lock}"
@@ -70,7 +72,7 @@ class RawFloor:
         )
         self.insert_event = (
             "INSERT INTO case_events (case_id, seq, at, actor, trigger, from_state, to_state, payload, prev_hash, "
-            f"hash) VALUES ({', '.join([p] * 10)})"
+            f"hash, key_id) VALUES ({', '.join([p] * 11)})"
         )
         if self.pg:
             from psycopg.types.json import Json
@@ -125,10 +127,22 @@ class RawFloor:
                 "payload": PAYLOAD,
                 "prev_hash": prev_hash,
             }
-            digest = canonical_sha256(body)
+            digest = canonical_hmac(body)
             cur.execute(
                 self.insert_event,
-                (key, seq, ts, RAW_ACTOR, trigger.value, state, state, self._json(PAYLOAD), prev_hash, digest),
+                (
+                    key,
+                    seq,
+                    ts,
+                    RAW_ACTOR,
+                    trigger.value,
+                    state,
+                    state,
+                    self._json(PAYLOAD),
+                    prev_hash,
+                    digest,
+                    self.kid,
+                ),
             )
             cur.execute(self.update_case, (state, ts, seq, digest, key))
             if self.pg:

@@ -15,8 +15,8 @@ case as it found it, so passes can repeat on the same cases.
   of the same engine, one transaction per transition: BEGIN IMMEDIATE (SQLite) / SELECT … FOR UPDATE
   of the case row (PostgreSQL), reading the audit chain's head (event_seq, event_head) from it; UPDATE
   the mediation deadline's status (its WHERE status = … and a rowcount of 1 stand in for the guard);
-  INSERT INTO case_events with a SHA-256 computed in Python over canonical JSON; UPDATE cases (state,
-  version + 1, updated_at, chain head); COMMIT. Its events use the audit log's own hash rule, so
+  INSERT INTO case_events with the audit key's HMAC-SHA256 computed in Python over canonical JSON;
+  UPDATE cases (state, version + 1, updated_at, chain head); COMMIT. Its events use the audit log's own hash rule, so
   `audit.verify` checks them as well.
 
 Both run on the same cases, interleaved in ROUNDS rounds (the order alternating each round); the
@@ -239,7 +239,7 @@ def _package(key: tuple[str, int, str]) -> str:
     if filename == "~":  # C functions
         if "sqlite3" in name or "psycopg" in name:
             return "DBAPI driver (C: sqlite3 execute/fetch/commit)"
-        if "sha256" in name or "hexdigest" in name:
+        if "sha256" in name or "hexdigest" in name or "hmac" in name:
             return "hashlib"
         return "other C builtins"
     if filename.startswith(PROJECT_DIRS):

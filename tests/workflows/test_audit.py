@@ -1,6 +1,7 @@
 """The audit log is a per-case hash chain; tampering with any stored event is found and named."""
 
 import hashlib
+import hmac
 import itertools
 import json
 import os
@@ -16,6 +17,7 @@ from sqlmodel import Session
 from models.db import make_engine
 from models.migrate import upgrade
 from models.seed.loader import load_seed_file
+from models.settings import get_settings
 from models.tables import CaseEvent
 from states.enums import State, Trigger
 from tests.conftest import DEMO_SEED
@@ -46,7 +48,7 @@ def test_verify_passes_on_an_intact_log(session):
     assert _verify(session, case_id=b.id) == (5, None)
 
 
-def test_each_event_hash_is_sha256_over_its_canonical_content_and_the_previous_hash(session):
+def test_each_event_hash_is_an_hmac_with_the_audit_key_over_its_canonical_content_and_the_previous_hash(session):
     case = make_case(session, state=State.MEDIATION)
     events = events_of(session, case.id)
     assert [e.seq for e in events] == [1, 2, 3]
@@ -65,8 +67,13 @@ def test_each_event_hash_is_sha256_over_its_canonical_content_and_the_previous_h
         "payload": first.payload,
         "prev_hash": "0" * 64,
     }
-    text = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    assert hashlib.sha256(text.encode()).hexdigest() == first.hash
+    text = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    key_file = get_settings().audit_key_path
+    secret = bytes.fromhex(next(x for x in key_file.read_text().splitlines() if x and not x.startswith("#")))
+    assert hmac.new(secret, text, hashlib.sha256).hexdigest() == first.hash
+    assert hashlib.sha256(text).hexdigest() != first.hash, "a plain SHA-256 anyone can recompute is not the hash"
+    assert {e.key_id for e in events} == {audit.load_keys().current.kid}
+    assert first.key_id not in secret.hex()
 
 
 def test_the_open_event_masks_identity_numbers(session):
@@ -179,6 +186,8 @@ def _cli_env(url: str) -> dict[str, str]:
         JIEFEN_ENV="test",
         JIEFEN_SECRET_KEY="cli-test-secret-0123456789-abcdefghijklm",
         JIEFEN_TIMEZONE="Asia/Shanghai",
+        JIEFEN_KEYS_DIR=os.environ["JIEFEN_KEYS_DIR"],  # the audit key the cases were made with
+        JIEFEN_AUDIT_CHECKPOINT_DIR=os.environ["JIEFEN_AUDIT_CHECKPOINT_DIR"],
         PYTHONIOENCODING="utf-8",
     )
     assert len(env["JIEFEN_SECRET_KEY"]) == 40

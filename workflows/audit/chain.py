@@ -1,7 +1,9 @@
-"""The audit log: a per-case hash chain of events.
+"""The audit log: a per-case hash chain of events, keyed.
 
-hash = SHA-256 over the canonical JSON (sorted keys, no spaces, UTF-8) of the event's content
-together with prev_hash. The first event of a case has prev_hash = 64 zeros.
+hash = HMAC-SHA256, with the audit key (workflows/audit/keys.py, a file outside the database), over
+the canonical JSON (sorted keys, no spaces, UTF-8) of the event's content together with prev_hash;
+the event's `key_id` names the key. The first event of a case has prev_hash = 64 zeros. Events written
+before the chain was keyed have key_id NULL and hash = plain SHA-256 over the same text (`legacy_hash`).
 """
 
 import hashlib
@@ -13,6 +15,7 @@ from typing import Any
 from sqlalchemy.engine import Connection
 
 from models.tables import CaseEvent
+from workflows.audit.keys import AuditKey, load_keys
 
 GENESIS = "0" * 64
 
@@ -27,6 +30,33 @@ def canonical(event: dict[str, Any]) -> bytes:
     return json.dumps(event, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str).encode()
 
 
+def _body(
+    *,
+    case_id: uuid.UUID,
+    seq: int,
+    at: datetime,
+    actor: str,
+    trigger: str,
+    from_state: str | None,
+    to_state: str,
+    payload: dict[str, Any],
+    prev_hash: str,
+) -> bytes:
+    return canonical(
+        {
+            "case_id": str(case_id),
+            "seq": seq,
+            "at": _utc_text(at),
+            "actor": actor,
+            "trigger": trigger,
+            "from_state": from_state,
+            "to_state": to_state,
+            "payload": payload,
+            "prev_hash": prev_hash,
+        }
+    )
+
+
 def event_hash(
     *,
     case_id: uuid.UUID,
@@ -38,19 +68,48 @@ def event_hash(
     to_state: str,
     payload: dict[str, Any],
     prev_hash: str,
+    key: AuditKey | None = None,
 ) -> str:
-    body = {
-        "case_id": str(case_id),
-        "seq": seq,
-        "at": _utc_text(at),
-        "actor": actor,
-        "trigger": trigger,
-        "from_state": from_state,
-        "to_state": to_state,
-        "payload": payload,
-        "prev_hash": prev_hash,
-    }
-    return hashlib.sha256(canonical(body)).hexdigest()
+    """The event's hash with `key` (default: the current audit key)."""
+    body = _body(
+        case_id=case_id,
+        seq=seq,
+        at=at,
+        actor=actor,
+        trigger=trigger,
+        from_state=from_state,
+        to_state=to_state,
+        payload=payload,
+        prev_hash=prev_hash,
+    )
+    return (key or load_keys().current).mac(body)
+
+
+def legacy_hash(
+    *,
+    case_id: uuid.UUID,
+    seq: int,
+    at: datetime,
+    actor: str,
+    trigger: str,
+    from_state: str | None,
+    to_state: str,
+    payload: dict[str, Any],
+    prev_hash: str,
+) -> str:
+    """The hash of an event written before the chain was keyed (key_id NULL): plain SHA-256."""
+    body = _body(
+        case_id=case_id,
+        seq=seq,
+        at=at,
+        actor=actor,
+        trigger=trigger,
+        from_state=from_state,
+        to_state=to_state,
+        payload=payload,
+        prev_hash=prev_hash,
+    )
+    return hashlib.sha256(body).hexdigest()
 
 
 EVENTS = CaseEvent.__table__  # type: ignore[attr-defined]
@@ -72,6 +131,7 @@ def entry(
     """Event `seq` of a case's chain as the row to insert, its `hash` computed over exactly what will
     be stored and re-read (the payload goes through canonical JSON first)."""
     payload = json.loads(canonical(payload))
+    key = load_keys().current
     h = event_hash(
         case_id=case_id,
         seq=seq,
@@ -82,6 +142,7 @@ def entry(
         to_state=to_state,
         payload=payload,
         prev_hash=prev_hash,
+        key=key,
     )
     return {
         "case_id": case_id,
@@ -94,6 +155,7 @@ def entry(
         "payload": payload,
         "prev_hash": prev_hash,
         "hash": h,
+        "key_id": key.kid,
     }
 
 

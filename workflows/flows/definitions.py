@@ -64,7 +64,10 @@ def deployment_spec(
     work_pool: str | None = None,
 ) -> dict[str, Any]:
     """What `jiefen deploy` registers for one of the FLOWS, as data (printed by --dry-run)."""
-    interval = interval or get_settings().sweep_seconds
+    settings = get_settings()
+    if flow == "audit_checkpoint":
+        interval = interval or settings.audit_checkpoint_seconds or CHECKPOINT_DEFAULT_SECONDS
+    interval = interval or settings.sweep_seconds
     tags, description = FLOWS[flow][1:]
     return {
         "flow": flow,
@@ -123,6 +126,22 @@ def documents_render(now: datetime | None = None, limit: int = 20, database_url:
     return render_due(engine_for(database_url), now=now, limit=limit)
 
 
+@flow(
+    name="audit_checkpoint",
+    flow_run_name="audit_checkpoint-{now}",
+    retries=0,
+    log_prints=False,
+    description="Append a signed checkpoint of every case's audit chain head and the case-number counters.",
+)
+def audit_checkpoint(now: datetime | None = None, database_url: str | None = None) -> dict[str, Any]:
+    from pathlib import Path
+
+    from workflows.audit import write_checkpoint
+
+    written = write_checkpoint(engine_for(database_url), Path(get_settings().audit_checkpoint_dir), now=now)
+    return {"n": written.n, "cases": written.cases}
+
+
 # What distributed mode deploys (`jiefen deploy --flow NAME`): in embedded mode the API process's
 # scheduler runs all three in turn on every tick (workflows/scheduler.py).
 FLOWS: dict[str, tuple[Any, tuple[str, ...], str]] = {
@@ -141,4 +160,10 @@ FLOWS: dict[str, tuple[Any, tuple[str, ...], str]] = {
         ("documents",),
         "文书生成：生成尚待生成的文书（含时限巡检产生的终止调解告知书），到期重试失败的文书。",
     ),
+    "audit_checkpoint": (
+        audit_checkpoint,
+        ("audit",),
+        "审计检查点：将每件案件审计链的末端和案件编号计数器签名后追加到数据库之外的检查点文件。",
+    ),
 }
+CHECKPOINT_DEFAULT_SECONDS = 3600  # a deployment registered while the embedded checkpoint is off (0)
