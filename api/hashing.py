@@ -45,6 +45,11 @@ class PasswordPool:
         workers = settings.login_hash_workers or default_workers()
         return cls(workers, settings.login_hash_queue or 4 * workers)
 
+    @property
+    def admitted(self) -> int:
+        """Calls running or waiting in the pool now."""
+        return self._admitted
+
     async def run(self, fn: Callable[..., T], *args: object) -> T:
         """fn(*args) in the pool; HasherBusy at once when `queue` calls are already admitted."""
         with self._lock:
