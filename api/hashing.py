@@ -10,8 +10,9 @@ refused at once (503 with Retry-After) instead of queueing behind them.
 import asyncio
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager
 from typing import TypeVar
 
 from models.settings import Settings
@@ -47,23 +48,30 @@ class PasswordPool:
 
     @property
     def admitted(self) -> int:
-        """Calls running or waiting in the pool now."""
+        """Logins holding a place now (running in the pool or waiting for it)."""
         return self._admitted
 
-    async def run(self, fn: Callable[..., T], *args: object) -> T:
-        """fn(*args) in the pool; HasherBusy at once when `queue` calls are already admitted."""
+    @asynccontextmanager
+    async def place(self) -> AsyncIterator["PasswordPool"]:
+        """A login's place, held from before its first database read to its last hash: HasherBusy at once
+        when `queue` logins already hold one, so a saturated server refuses before doing any work."""
         with self._lock:
             if self._admitted >= self.queue:
                 raise HasherBusy()
             self._admitted += 1
-            if self._executor is None:
-                self._executor = ThreadPoolExecutor(self.workers, thread_name_prefix="jiefen-argon2")
-            executor = self._executor
         try:
-            return await asyncio.get_running_loop().run_in_executor(executor, fn, *args)
+            yield self
         finally:
             with self._lock:
                 self._admitted -= 1
+
+    async def run(self, fn: Callable[..., T], *args: object) -> T:
+        """fn(*args) on one of the pool's threads (call it inside `place()`)."""
+        with self._lock:
+            if self._executor is None:
+                self._executor = ThreadPoolExecutor(self.workers, thread_name_prefix="jiefen-argon2")
+            executor = self._executor
+        return await asyncio.get_running_loop().run_in_executor(executor, fn, *args)
 
     def shutdown(self) -> None:
         with self._lock:

@@ -133,11 +133,12 @@ async def authenticate(
 ) -> User | None:
     """The active user whose password this is, or None. Raises TooManyAttempts (429) for a throttled
     username or address before anything is hashed, and HasherBusy when the password pool is full."""
-    attempt = await run_in_threadpool(
-        begin_login, session, username=username, address=client_address(request), settings=settings
-    )
-    ok = await password_pool(request).run(verify_password, attempt.password_hash, password)
-    return await run_in_threadpool(finish_login, session, attempt, password_ok=ok, settings=settings)
+    async with password_pool(request).place() as pool:
+        attempt = await run_in_threadpool(
+            begin_login, session, username=username, address=client_address(request), settings=settings
+        )
+        ok = await pool.run(verify_password, attempt.password_hash, password)
+        return await run_in_threadpool(finish_login, session, attempt, password_ok=ok, settings=settings)
 
 
 async def change_own_password(
@@ -145,18 +146,19 @@ async def change_own_password(
 ) -> None:
     """The user's own password change: the old password is checked like a login (throttled, counted; 403
     when wrong), the new one against the policy (422), and then every token of the user is revoked."""
-    attempt = await run_in_threadpool(
-        begin_login, session, username=user.username, address=client_address(request), settings=settings
-    )
-    ok = await password_pool(request).run(verify_password, attempt.password_hash, old_password)
-    if await run_in_threadpool(finish_login, session, attempt, password_ok=ok, settings=settings) is None:
-        raise Forbidden("原密码不正确")
-    await run_in_threadpool(
-        check_new_password,
-        username=user.username,
-        old_password=old_password,
-        new_password=new_password,
-        settings=settings,
-    )
-    new_hash = await password_pool(request).run(hash_password, new_password)
+    async with password_pool(request).place() as pool:
+        attempt = await run_in_threadpool(
+            begin_login, session, username=user.username, address=client_address(request), settings=settings
+        )
+        ok = await pool.run(verify_password, attempt.password_hash, old_password)
+        if await run_in_threadpool(finish_login, session, attempt, password_ok=ok, settings=settings) is None:
+            raise Forbidden("原密码不正确")
+        await run_in_threadpool(
+            check_new_password,
+            username=user.username,
+            old_password=old_password,
+            new_password=new_password,
+            settings=settings,
+        )
+        new_hash = await pool.run(hash_password, new_password)
     await run_in_threadpool(store_password_hash, session, username=user.username, password_hash=new_hash)
