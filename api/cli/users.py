@@ -1,4 +1,4 @@
-"""`jiefen users`: accounts without a seed file — add, set a password, disable, enable, list.
+"""`jiefen users`: accounts without a seed file — add, set a password, disable, enable, unlock, list.
 
 Passwords are never taken as arguments (they would show in `ps` and the shell's history): they are asked
 for, hidden and twice, or read as one line from standard input with --password-stdin. Setting a password
@@ -107,6 +107,20 @@ def enable(username: str) -> None:
         except JiefenError as e:
             raise _refused(e) from None
     typer.echo(f"users: {username} enabled")
+
+
+@app.command("unlock")
+def unlock(username: str) -> None:
+    """Forget a user's failed logins: a username locked out by wrong passwords may log in again at once."""
+    from workflows.accounts import unlock_user
+    from workflows.errors import JiefenError
+
+    with open_session() as session:
+        try:
+            unlock_user(session, username=username)
+        except JiefenError as e:
+            raise _refused(e) from None
+    typer.echo(f"users: {username} unlocked")
 
 
 @app.command("list")

@@ -150,3 +150,18 @@ def test_api_and_web_logins_share_one_count(client, engine):
         client.post("/login", data={"username": user, "password": f"guess-{n}", "csrf": login_csrf(client)})
 
     _throttled(client.post(TOKEN_URL, data={"username": user, "password": PASSWORD}))
+
+
+def test_an_operator_unlocks_a_username_locked_out_on_purpose(client, engine):
+    """Anyone who knows a username can lock it out; `jiefen users unlock` (unlock_user) lets its owner in."""
+    from workflows.accounts import unlock_user
+
+    user = fresh_user(engine)
+    for n in range(PER_USER):
+        client.post(TOKEN_URL, data={"username": user, "password": f"guess-{n}"})
+    _throttled(client.post(TOKEN_URL, data={"username": user, "password": PASSWORD}))
+
+    with Session(engine) as s:
+        unlock_user(s, username=user)
+
+    assert client.post(TOKEN_URL, data={"username": user, "password": PASSWORD}).status_code == 200

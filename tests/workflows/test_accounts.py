@@ -9,7 +9,7 @@ from sqlmodel import Session, select
 from models.security import verify_password
 from models.settings import get_settings
 from models.tables import User
-from workflows.accounts import add_user, disable_user, enable_user, reset_password
+from workflows.accounts import add_user, disable_user, enable_user, reset_password, unlock_user
 from workflows.errors import Conflict, PayloadInvalid, UnknownAccount
 
 SETTINGS = get_settings()
@@ -114,7 +114,7 @@ def test_reset_disable_and_enable_bump_the_epoch_only_when_sessions_must_end(ses
     assert (after_reset, after_disable, after_enable) == ((True, 1), (False, 2), (True, 2))
 
 
-@pytest.mark.parametrize("change", [disable_user, enable_user])
+@pytest.mark.parametrize("change", [disable_user, enable_user, unlock_user])
 def test_changing_an_unknown_user_is_refused(session, change):
     with pytest.raises(UnknownAccount):
         change(session, username="nobody-at-all")

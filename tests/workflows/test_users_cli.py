@@ -68,7 +68,10 @@ def test_passwd_disable_and_enable_end_the_users_sessions(engine):
     assert enabled.returncode == 0 and _user(engine, username).is_active
 
 
-@pytest.mark.parametrize("command", [["passwd", "nobody-at-all", "--password-stdin"], ["disable", "nobody-at-all"]])
+@pytest.mark.parametrize(
+    "command",
+    [["passwd", "nobody-at-all", "--password-stdin"], ["disable", "nobody-at-all"], ["unlock", "nobody-at-all"]],
+)
 def test_an_unknown_user_exits_1_naming_it(engine, command):
     out = jiefen(engine, *command, stdin="whatever-passphrase\n")
 

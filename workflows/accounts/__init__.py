@@ -13,6 +13,7 @@ from workflows.accounts.changes import (
     enable_user,
     reset_password,
     store_password_hash,
+    unlock_user,
 )
 from workflows.accounts.login import LoginAttempt, begin_login, finish_login
 from workflows.accounts.sessions import revoke_token
@@ -29,4 +30,5 @@ __all__ = [
     "reset_password",
     "revoke_token",
     "store_password_hash",
+    "unlock_user",
 ]

@@ -120,3 +120,12 @@ def disable_user(session: Session, *, username: str) -> None:
 def enable_user(session: Session, *, username: str) -> None:
     """The user can log in again (with fresh logins: tokens revoked by the disabling stay revoked)."""
     _set_active(session, username=username, active=True)
+
+
+def unlock_user(session: Session, *, username: str) -> None:
+    """Forget the user's failed logins, ending a lockout (someone who knows a username can keep it locked
+    out by failing on purpose; the operator lets the real user in)."""
+    with write_transaction(session) as conn:
+        if user_named(session, username) is None:
+            raise UnknownAccount(f"用户 {username} 不存在")
+        forget_user(conn, username=username)
