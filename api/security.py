@@ -27,6 +27,7 @@ from models.security import hash_password, verify_password
 from models.settings import Settings
 from models.tables import User
 from workflows.accounts import (
+    LoginAttempt,
     begin_login,
     check_new_password,
     finish_login,
@@ -128,6 +129,15 @@ def password_pool(request: Request) -> PasswordPool:
     return pool
 
 
+def _begin(session: Session, *, username: str, address: str, settings: Settings) -> LoginAttempt:
+    """begin_login, then the session's connection goes back to the pool: none is held while Argon2 runs
+    (the user read stays loaded, detached)."""
+    try:
+        return begin_login(session, username=username, address=address, settings=settings)
+    finally:
+        session.close()
+
+
 async def authenticate(
     request: Request, session: Session, settings: Settings, username: str, password: str
 ) -> User | None:
@@ -135,7 +145,7 @@ async def authenticate(
     username or address before anything is hashed, and HasherBusy when the password pool is full."""
     async with password_pool(request).place() as pool:
         attempt = await run_in_threadpool(
-            begin_login, session, username=username, address=client_address(request), settings=settings
+            _begin, session, username=username, address=client_address(request), settings=settings
         )
         ok = await pool.run(verify_password, attempt.password_hash, password)
         return await run_in_threadpool(finish_login, session, attempt, password_ok=ok, settings=settings)
@@ -148,7 +158,7 @@ async def change_own_password(
     when wrong), the new one against the policy (422), and then every token of the user is revoked."""
     async with password_pool(request).place() as pool:
         attempt = await run_in_threadpool(
-            begin_login, session, username=user.username, address=client_address(request), settings=settings
+            _begin, session, username=user.username, address=client_address(request), settings=settings
         )
         ok = await pool.run(verify_password, attempt.password_hash, old_password)
         if await run_in_threadpool(finish_login, session, attempt, password_ok=ok, settings=settings) is None:
