@@ -8,6 +8,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.engine import Engine
 
 from api import docs, errors, web
+from api.hashing import PasswordPool
 from api.middleware import BodyLimit, SecurityHeaders
 from api.routers import auth, cases, court, documents, organizations, reference, supervision
 from api.security import read_token
@@ -32,6 +33,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if scheduler is not None:
             scheduler.stop()
             app.state.scheduler = None
+        app.state.password_pool.shutdown()
 
 
 def create_app(settings: Settings | None = None, engine: Engine | None = None, *, scheduler: bool = False) -> FastAPI:
@@ -50,6 +52,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, *
     app.state.engine = engine or make_engine(settings.database_url)
     app.state.scheduler_enabled = scheduler
     app.state.scheduler = None
+    app.state.password_pool = PasswordPool.from_settings(settings)
     errors.install(app)
 
     @app.middleware("http")

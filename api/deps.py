@@ -1,6 +1,7 @@
 """Typed dependencies: the session, the current user, the caller as an engine Actor."""
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request, status
@@ -8,11 +9,10 @@ from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from api.security import read_token
+from api.security import TokenClaims, TokenKind, read_token, token_user
 from models.settings import Settings
 from models.tables import User
 from workflows.access import Actor, actor_for
-from workflows.read.users import user_named
 
 oauth2 = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 
@@ -40,16 +40,29 @@ _UNAUTHORIZED = HTTPException(
 )
 
 
-def current_user(session: SessionDep, settings: SettingsDep, token: Annotated[str | None, Depends(oauth2)]) -> User:
-    if not token:
+@dataclass(frozen=True, slots=True)
+class Credential:
+    """The bearer token of a request and the user it names."""
+
+    user: User
+    claims: TokenClaims
+
+
+def current_credential(
+    session: SessionDep, settings: SettingsDep, token: Annotated[str | None, Depends(oauth2)]
+) -> Credential:
+    claims = read_token(settings, token, TokenKind.API) if token else None
+    user = token_user(session, claims) if claims is not None else None
+    if claims is None or user is None:
         raise _UNAUTHORIZED
-    username = read_token(settings, token)
-    if username is None:
-        raise _UNAUTHORIZED
-    user = user_named(session, username)
-    if user is None or not user.is_active:
-        raise _UNAUTHORIZED
-    return user
+    return Credential(user=user, claims=claims)
+
+
+CredentialDep = Annotated[Credential, Depends(current_credential)]
+
+
+def current_user(credential: CredentialDep) -> User:
+    return credential.user
 
 
 CurrentUser = Annotated[User, Depends(current_user)]

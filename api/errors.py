@@ -21,6 +21,8 @@ from workflows.errors import (
     NotVisible,
     PayloadInvalid,
     StaleVersion,
+    TooManyAttempts,
+    UnknownAccount,
     UnknownTrigger,
     ValidationFailed,
 )
@@ -40,6 +42,8 @@ STATUS: dict[type[JiefenError], int] = {
     ClockOutOfRange: 422,
     DocumentNotReady: 409,
     Conflict: 409,
+    UnknownAccount: 404,
+    TooManyAttempts: 429,
 }
 
 
@@ -83,7 +87,8 @@ def install(app: FastAPI) -> None:
                 }
             ]
             return JSONResponse({"detail": body}, status_code=422)
-        return JSONResponse({"detail": scrub(exc.detail), **exc.extra}, status_code=status_for(exc))
+        headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, TooManyAttempts) else None
+        return JSONResponse({"detail": scrub(exc.detail), **exc.extra}, status_code=status_for(exc), headers=headers)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:

@@ -99,6 +99,24 @@ class Settings(BaseSettings):
     audit_key_file: str | None = None
     audit_checkpoint_dir: str = "./.jiefen/checkpoints"
     audit_checkpoint_seconds: int = Field(default=3600, ge=0, le=7 * 24 * 3600)
+    # Login throttle: wrong passwords counted in the database (all processes share the count) per username
+    # and per client address in a fixed window; at the limit further logins are refused (429) until the
+    # window ends. NIST SP 800-63B §5.2.2 asks for at most 100 consecutive failures per account; 5 per 15
+    # minutes is the usual OWASP figure. An office behind one NAT address shares the address count.
+    login_failures_per_user: int = Field(default=5, ge=1, le=100)
+    login_failures_per_address: int = Field(default=20, ge=1, le=10_000)
+    login_failure_window_seconds: int = Field(default=15 * 60, ge=1, le=24 * 3600)
+    # Argon2 runs in a pool of its own, off the request threads: its size (default: half the CPUs, at least
+    # one) and how many logins may wait for it or run in it (default 4 per worker) before the next is
+    # answered 503 at once instead of queueing.
+    login_hash_workers: int | None = Field(default=None, ge=1, le=256)
+    login_hash_queue: int | None = Field(default=None, ge=1, le=10_000)
+    # Passwords (production only; development and test accept any non-empty password): at least this many
+    # characters (OWASP ASVS 4.0 §2.1.1: 12), and not common — zxcvbn's strength score (0-4, from its
+    # lists of common passwords, words, names, keyboard patterns, dates and repeats) at least this
+    # (NIST SP 800-63B §5.1.1.2: refuse commonly used and expected values).
+    password_min_length: int = Field(default=12, ge=8, le=128)
+    password_min_score: int = Field(default=3, ge=0, le=4)
 
     @field_validator("timezone")
     @classmethod

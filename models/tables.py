@@ -72,6 +72,31 @@ class User(SQLModel, table=True):
     display_name: str | None = Field(default=None, max_length=100)
     is_active: bool = True
     created_at: datetime = _ts()
+    # Every token names the epoch it was issued in; a password change or reset and disabling the user bump
+    # it, and tokens of an earlier epoch are refused (all of the user's sessions end at once).
+    token_epoch: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+
+
+class RevokedToken(SQLModel, table=True):
+    """A token logged out before it expired (its `jti`); kept until it would have expired anyway."""
+
+    __tablename__ = "revoked_tokens"
+
+    jti: str = Field(max_length=64, primary_key=True)
+    username: str = Field(max_length=64)
+    expires_at: datetime = Field(sa_type=UTCDateTime(), index=True)
+
+
+class LoginFailure(SQLModel, table=True):
+    """Wrong passwords counted per username and per client address (`scope`) in a fixed window, shared by
+    every process. `key` is a SHA-256 of the username or address: what was typed is not stored."""
+
+    __tablename__ = "login_failures"
+
+    scope: str = Field(max_length=16, primary_key=True)  # user | address
+    key: str = Field(max_length=64, primary_key=True)
+    count: int = 0
+    window_start: datetime = Field(sa_type=UTCDateTime(), index=True)
 
 
 class Case(SQLModel, table=True):

@@ -80,3 +80,16 @@ class DocumentNotReady(JiefenError):
 class ClockOutOfRange(JiefenError):
     """A clock counted from a date runs past the calendar the engine can count in (422): the date it starts
     from is out of any sensible range. Never a 500."""
+
+
+class UnknownAccount(JiefenError):
+    """No user has this username (404)."""
+
+
+class TooManyAttempts(JiefenError):
+    """Too many wrong passwords for the username or from the address: refused before the password is
+    checked, until the counting window ends (429 with Retry-After)."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(f"登录尝试过多，请 {retry_after} 秒后再试")
+        self.retry_after = retry_after

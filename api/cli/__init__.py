@@ -5,7 +5,7 @@ them."""
 
 import typer
 
-from api.cli import audit, backup, clocks, diagram, documents, flows, routing, seed, server
+from api.cli import audit, backup, clocks, diagram, documents, flows, routing, seed, server, users
 from models.settings import SettingsError
 
 app = typer.Typer(help="解纷 jiefen — 一站式矛盾纠纷调解中心 工作流引擎", no_args_is_help=True, add_completion=False)
@@ -25,6 +25,7 @@ app.add_typer(clocks.calendar_app, name="calendar")
 app.add_typer(documents.app, name="documents")
 app.add_typer(documents.keys_app, name="keys")
 app.add_typer(routing.app, name="routing")
+app.add_typer(users.app, name="users")
 
 
 def main() -> None:

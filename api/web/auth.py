@@ -6,9 +6,19 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from api.deps import SessionDep, SettingsDep
-from api.security import verify_login
+from api.hashing import BUSY_DETAIL, BUSY_RETRY_AFTER, HasherBusy
+from api.security import authenticate, revoke
 from api.web.page import CtxDep, templates
-from api.web.session import COOKIE, LOGIN_CSRF, check_csrf, check_login_csrf, new_login_csrf, session_token
+from api.web.session import (
+    COOKIE,
+    LOGIN_CSRF,
+    check_csrf,
+    check_login_csrf,
+    new_login_csrf,
+    session_claims,
+    session_token,
+)
+from workflows.errors import TooManyAttempts
 
 router = APIRouter(include_in_schema=False)
 
@@ -26,14 +36,21 @@ def _safe_next(target: str) -> str:
     return target if target.startswith("/") and not target.startswith("//") and not target.startswith("/api") else "/"
 
 
-@router.get("/login", response_class=HTMLResponse)
-def login_page(request: Request, next: str = "/", error: str | None = None) -> HTMLResponse:
+def _login_page(
+    request: Request,
+    *,
+    next: str,
+    error: str | None = None,
+    status_code: int = 200,
+    headers: dict[str, str] | None = None,
+) -> HTMLResponse:
     token = new_login_csrf()
     resp = templates.TemplateResponse(
         request,
         "login.html",
         {"user": None, "csrf": token, "next": _safe_next(next), "error": error},
-        status_code=401 if error else 200,
+        status_code=status_code,
+        headers=headers,
     )
     resp.set_cookie(
         LOGIN_CSRF, token, httponly=True, samesite="lax", path="/login", secure=request.url.scheme == "https"
@@ -41,8 +58,13 @@ def login_page(request: Request, next: str = "/", error: str | None = None) -> H
     return resp
 
 
+@router.get("/login", response_class=HTMLResponse)
+def login_page(request: Request, next: str = "/", error: str | None = None) -> HTMLResponse:
+    return _login_page(request, next=next, error=error, status_code=401 if error else 200)
+
+
 @router.post("/login")
-def login(
+async def login(
     request: Request,
     session: SessionDep,
     settings: SettingsDep,
@@ -52,9 +74,16 @@ def login(
     next: Annotated[str, Form(max_length=300)] = "/",
 ) -> Response:
     check_login_csrf(request, csrf)
-    user = verify_login(session, username.strip(), password)
+    try:
+        user = await authenticate(request, session, settings, username.strip(), password)
+    except TooManyAttempts as e:
+        retry = {"Retry-After": str(e.retry_after)}
+        return _login_page(request, next=next, error=e.detail, status_code=429, headers=retry)
+    except HasherBusy:
+        retry = {"Retry-After": str(BUSY_RETRY_AFTER)}
+        return _login_page(request, next=next, error=BUSY_DETAIL, status_code=503, headers=retry)
     if user is None:
-        return login_page(request, next=next, error="用户名或密码错误")
+        return _login_page(request, next=next, error="用户名或密码错误", status_code=401)
     resp = RedirectResponse(_safe_next(next), status_code=303)
     resp.set_cookie(
         COOKIE,
@@ -70,8 +99,14 @@ def login(
 
 
 @router.post("/logout")
-def logout(request: Request, settings: SettingsDep, csrf: Annotated[str, Form(max_length=100)] = "") -> Response:
+def logout(
+    request: Request, session: SessionDep, settings: SettingsDep, csrf: Annotated[str, Form(max_length=100)] = ""
+) -> Response:
+    """Ends the session: its token is revoked (a copy of the cookie is refused too), and the cookie deleted."""
     check_csrf(request, settings, csrf)
+    claims = session_claims(request, settings)
+    if claims is not None:
+        revoke(session, claims)
     resp = RedirectResponse("/login", status_code=303)
     resp.delete_cookie(COOKIE, path="/")
     return resp

@@ -1,6 +1,6 @@
-"""The web session: a signed cookie (the same HS256 token the API issues, signed with
-JIEFEN_SECRET_KEY), HttpOnly and SameSite=Lax, and a CSRF token derived from it (HMAC), carried by
-every form. Before login, a random double-submit token protects the login form."""
+"""The web session: a signed cookie (a web-session token, api/security.py: not accepted as an API bearer
+token, nor an API token as a session), HttpOnly and SameSite=Lax, and a CSRF token derived from it
+(HMAC), carried by every form. Before login, a random double-submit token protects the login form."""
 
 import hashlib
 import hmac
@@ -9,10 +9,9 @@ import secrets
 from fastapi import Request
 from sqlmodel import Session
 
-from api.security import issue_token, read_token
+from api.security import TokenClaims, TokenKind, read_token, token_for, token_user
 from models.settings import Settings
 from models.tables import User
-from workflows.read.users import user_named
 
 COOKIE = "jiefen_session"
 LOGIN_CSRF = "jiefen_login_csrf"
@@ -27,7 +26,13 @@ class CsrfRefused(Exception):
 
 
 def session_token(settings: Settings, user: User) -> str:
-    return issue_token(settings, username=user.username, role=user.role)
+    return token_for(settings, user, TokenKind.WEB)
+
+
+def session_claims(request: Request, settings: Settings) -> TokenClaims | None:
+    """The claims of the request's session cookie, if it is a well-signed web-session token."""
+    token = request.cookies.get(COOKIE, "")
+    return read_token(settings, token, TokenKind.WEB) if token else None
 
 
 def csrf_for(settings: Settings, token: str) -> str:
@@ -40,14 +45,11 @@ def new_login_csrf() -> str:
 
 
 def web_user(request: Request, session: Session, settings: Settings) -> User:
-    token = request.cookies.get(COOKIE, "")
-    username = read_token(settings, token) if token else None
-    if username is None:
+    claims = session_claims(request, settings)
+    user = token_user(session, claims) if claims is not None else None
+    if user is None:
         raise LoginRequired()
-    user = user_named(session, username)
-    if user is None or not user.is_active:
-        raise LoginRequired()
-    request.state.csrf = csrf_for(settings, token)
+    request.state.csrf = csrf_for(settings, request.cookies[COOKIE])
     return user
 
 

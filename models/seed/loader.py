@@ -20,8 +20,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from models.db import write_transaction
+from models.passwords import password_problem
 from models.security import hash_password, needs_rehash, verify_password
 from models.seed.check import SECTIONS, Plan, SeedError, check_references, parse
+from models.settings import Settings, get_settings
 from models.tables import Mediator, Organization, User
 from models.types import utcnow
 
@@ -128,7 +130,11 @@ def _apply(session: Session, plan: Plan) -> SeedReport:
             report.users.created += 1
             continue
         changed = _update(user, user_spec.values)
-        if not verify_password(user.password_hash, user_spec.password) or needs_rehash(user.password_hash):
+        if not verify_password(user.password_hash, user_spec.password):
+            user.password_hash = hash_password(user_spec.password)
+            user.token_epoch += 1  # a new password ends the sessions begun with the old one
+            changed = True
+        elif needs_rehash(user.password_hash):
             user.password_hash = hash_password(user_spec.password)
             changed = True
         if changed:
@@ -142,12 +148,21 @@ def _apply(session: Session, plan: Plan) -> SeedReport:
 # --- entry points -----------------------------------------------------------------------------------
 
 
-def load_seed(session: Session, data: Mapping[str, Any]) -> SeedReport:
+def _check_passwords(plan: Plan, settings: Settings) -> None:
+    """Production refuses weak passwords (models/passwords.py); the error names the user, never the password."""
+    for spec in plan.users:
+        problem = password_problem(spec.password, settings=settings, username=spec.username)
+        if problem is not None:
+            raise SeedError(f"{spec.label}: password refused: {problem}", entry=spec.label)
+
+
+def load_seed(session: Session, data: Mapping[str, Any], *, settings: Settings | None = None) -> SeedReport:
     """Load a parsed seed (the mapping a seed file holds) in one write transaction.
 
     Raises SeedError, naming the entry, if anything in it is invalid; then nothing is written.
     """
     plan = parse(data)
+    _check_passwords(plan, settings or get_settings())
     try:
         with write_transaction(session):
             return _apply(session, plan)
@@ -155,7 +170,7 @@ def load_seed(session: Session, data: Mapping[str, Any]) -> SeedReport:
         raise SeedError(f"the database refused the seed: {e.orig}") from e
 
 
-def load_seed_file(session: Session, path: str | os.PathLike[str]) -> SeedReport:
+def load_seed_file(session: Session, path: str | os.PathLike[str], *, settings: Settings | None = None) -> SeedReport:
     """Read a YAML seed file (yaml.safe_load) and load it with `load_seed`; errors name the file."""
     path = Path(path)
     try:
@@ -171,7 +186,7 @@ def load_seed_file(session: Session, path: str | os.PathLike[str]) -> SeedReport
     if data is None:
         raise SeedError(f"{path}: the seed file is empty")
     try:
-        return load_seed(session, data)
+        return load_seed(session, data, settings=settings)
     except SeedError as e:
         raise SeedError(f"{path}: {e}", entry=e.entry) from e
 

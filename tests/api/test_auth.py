@@ -69,7 +69,7 @@ def test_token_request_without_a_password_is_422_naming_it(client, form):
 def _expired_token() -> str:
     s = get_settings()
     return issue_token(
-        s, username="window1", role="intake", now=datetime.now(UTC) - timedelta(minutes=s.token_minutes + 1)
+        s, username="window1", role="intake", epoch=0, now=datetime.now(UTC) - timedelta(minutes=s.token_minutes + 1)
     )
 
 
