@@ -10,7 +10,7 @@ import hashlib
 import json
 import uuid
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from sqlalchemy.engine import Connection
 
@@ -30,86 +30,38 @@ def canonical(event: dict[str, Any]) -> bytes:
     return json.dumps(event, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str).encode()
 
 
-def _body(
-    *,
-    case_id: uuid.UUID,
-    seq: int,
-    at: datetime,
-    actor: str,
-    trigger: str,
-    from_state: str | None,
-    to_state: str,
-    payload: dict[str, Any],
-    prev_hash: str,
-) -> bytes:
+class EventFields(TypedDict):
+    """What an event's hash covers."""
+
+    case_id: uuid.UUID
+    seq: int
+    at: datetime
+    actor: str
+    trigger: str
+    from_state: str | None
+    to_state: str
+    payload: dict[str, Any]
+    prev_hash: str
+
+
+def _body(fields: EventFields) -> bytes:
     return canonical(
         {
-            "case_id": str(case_id),
-            "seq": seq,
-            "at": _utc_text(at),
-            "actor": actor,
-            "trigger": trigger,
-            "from_state": from_state,
-            "to_state": to_state,
-            "payload": payload,
-            "prev_hash": prev_hash,
+            **fields,
+            "case_id": str(fields["case_id"]),
+            "at": _utc_text(fields["at"]),
         }
     )
 
 
-def event_hash(
-    *,
-    case_id: uuid.UUID,
-    seq: int,
-    at: datetime,
-    actor: str,
-    trigger: str,
-    from_state: str | None,
-    to_state: str,
-    payload: dict[str, Any],
-    prev_hash: str,
-    key: AuditKey | None = None,
-) -> str:
+def event_hash(*, key: AuditKey | None = None, **fields: Unpack[EventFields]) -> str:
     """The event's hash with `key` (default: the current audit key)."""
-    body = _body(
-        case_id=case_id,
-        seq=seq,
-        at=at,
-        actor=actor,
-        trigger=trigger,
-        from_state=from_state,
-        to_state=to_state,
-        payload=payload,
-        prev_hash=prev_hash,
-    )
-    return (key or load_keys().current).mac(body)
+    return (key or load_keys().current).mac(_body(fields))
 
 
-def legacy_hash(
-    *,
-    case_id: uuid.UUID,
-    seq: int,
-    at: datetime,
-    actor: str,
-    trigger: str,
-    from_state: str | None,
-    to_state: str,
-    payload: dict[str, Any],
-    prev_hash: str,
-) -> str:
+def legacy_hash(**fields: Unpack[EventFields]) -> str:
     """The hash of an event written before the chain was keyed (key_id NULL): plain SHA-256."""
-    body = _body(
-        case_id=case_id,
-        seq=seq,
-        at=at,
-        actor=actor,
-        trigger=trigger,
-        from_state=from_state,
-        to_state=to_state,
-        payload=payload,
-        prev_hash=prev_hash,
-    )
-    return hashlib.sha256(body).hexdigest()
+    return hashlib.sha256(_body(fields)).hexdigest()
 
 
 EVENTS = CaseEvent.__table__  # type: ignore[attr-defined]
