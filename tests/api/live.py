@@ -41,26 +41,17 @@ class Live:
 
 
 @contextmanager
-def jiefen_serve(tmp: Path, *args: str, env: dict[str, str] | None = None) -> Iterator[Live]:
-    port = free_port()
-    environment = {
-        **os.environ,
-        "JIEFEN_DATABASE_URL": f"sqlite:///{tmp / 'jiefen.db'}",
-        "JIEFEN_ENV": "test",
-        "JIEFEN_SECRET_KEY": "live-server-secret-key-long-enough-0123456789",
-        **(env or {}),
-    }
-    log = tmp / "serve.log"
+def serving(
+    command: list[str], env: dict[str, str], log: Path, *, cwd: Path | None = None, start_seconds: float = 60
+) -> Iterator[Live]:
+    """`command` (a `jiefen serve … --port P …`) run until it answers /healthz on port P, then stopped:
+    the one way the tests start a real server."""
+    port = int(command[command.index("--port") + 1])
     with open(log, "wb") as out:
-        proc = subprocess.Popen(
-            [str(JIEFEN), "serve", "--port", str(port), "--no-scheduler", *args],
-            env=environment,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
+        proc = subprocess.Popen(command, env=env, cwd=cwd, stdout=out, stderr=subprocess.STDOUT)
         live = Live(f"http://127.0.0.1:{port}", port, proc, log)
         try:
-            deadline = time.monotonic() + 60
+            deadline = time.monotonic() + start_seconds
             while True:
                 try:
                     if httpx2.get(f"{live.url}/healthz", timeout=1).status_code == 200:
@@ -78,3 +69,17 @@ def jiefen_serve(tmp: Path, *args: str, env: dict[str, str] | None = None) -> It
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
+
+
+@contextmanager
+def jiefen_serve(tmp: Path, *args: str, env: dict[str, str] | None = None) -> Iterator[Live]:
+    environment = {
+        **os.environ,
+        "JIEFEN_DATABASE_URL": f"sqlite:///{tmp / 'jiefen.db'}",
+        "JIEFEN_ENV": "test",
+        "JIEFEN_SECRET_KEY": "live-server-secret-key-long-enough-0123456789",
+        **(env or {}),
+    }
+    command = [str(JIEFEN), "serve", "--port", str(free_port()), "--no-scheduler", *args]
+    with serving(command, environment, tmp / "serve.log") as live:
+        yield live

@@ -19,7 +19,6 @@ to serve, default this one: point it at an export of an older commit to compare 
 """
 
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -32,6 +31,8 @@ from pathlib import Path
 import httpx2
 import pytest
 
+from tests.api.live import free_port, serving
+
 ROOT = Path(__file__).resolve().parents[2]
 SOURCE = Path(os.environ.get("JIEFEN_BENCH_SOURCE", str(ROOT)))
 FLOOD_THREADS = int(os.environ.get("JIEFEN_BENCH_FLOOD_THREADS", "16"))
@@ -40,12 +41,6 @@ FLOOD_SECONDS = float(os.environ.get("JIEFEN_BENCH_FLOOD_SECONDS", "90"))
 HONOUR_RETRY_AFTER = os.environ.get("JIEFEN_BENCH_HONOUR_RETRY_AFTER", "") == "1"
 PASSWORD = "jiefen-demo-2026"
 FLOOD_USERS = ("mediator1", "court1", "super1", "admin")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
@@ -62,34 +57,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     cli = [sys.executable, "-m", "api.cli"]
     seed = SOURCE / "models" / "seed" / "demo.yaml"
     subprocess.run([*cli, "seed", str(seed)], env=env, cwd=SOURCE, check=True, capture_output=True, timeout=300)
-    port = _free_port()
-    log = open(tmp / "serve.log", "wb")  # noqa: SIM115 - the server writes to it until the fixture ends
-    proc = subprocess.Popen(
-        [*cli, "serve", "--port", str(port), "--no-scheduler"],
-        env=env,
-        cwd=SOURCE,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while True:
-        try:
-            if httpx2.get(f"{url}/healthz", timeout=1).status_code == 200:
-                break
-        except httpx2.HTTPError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            raise RuntimeError(f"jiefen serve did not start:\n{(tmp / 'serve.log').read_text()}")
-        time.sleep(0.2)
-    yield url
-    proc.terminate()
-    try:
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+    command = [*cli, "serve", "--port", str(free_port()), "--no-scheduler"]
+    with serving(command, env, tmp / "serve.log", cwd=SOURCE, start_seconds=120) as live:
+        yield live.url
 
 
 def _list_latencies(client: httpx2.Client, token: str, n: int, stop_at: float) -> list[float]:
