@@ -6,6 +6,7 @@ and disabling a user end all of its sessions at once.
 """
 
 import sys
+from collections.abc import Callable
 from typing import Annotated
 
 import typer
@@ -35,6 +36,18 @@ def _refused(e: Exception) -> typer.Exit:
     return typer.Exit(1 if isinstance(e, UnknownAccount) else 2)
 
 
+def _apply(change: Callable[..., object], done: str, **arguments: object) -> None:
+    """Run one account change of workflows.accounts on a session; print `done`, or why it was refused."""
+    from workflows.errors import JiefenError
+
+    with open_session() as session:
+        try:
+            change(session, **arguments)
+        except JiefenError as e:
+            raise _refused(e) from None
+    typer.echo(f"users: {done}")
+
+
 @app.command("add")
 def add(
     username: str,
@@ -46,81 +59,58 @@ def add(
 ) -> None:
     """Add an active user (the username must be new)."""
     from workflows.accounts import add_user
-    from workflows.errors import JiefenError
 
     password = _password(password_stdin)
-    with open_session() as session:
-        try:
-            add_user(
-                session,
-                username=username,
-                password=password,
-                role=role,
-                org=org,
-                mediator=mediator,
-                display_name=display_name,
-                settings=get_settings(),
-            )
-        except JiefenError as e:
-            raise _refused(e) from None
-    typer.echo(f"users: added {username} ({role})")
+    _apply(
+        add_user,
+        f"added {username} ({role})",
+        username=username,
+        password=password,
+        role=role,
+        org=org,
+        mediator=mediator,
+        display_name=display_name,
+        settings=get_settings(),
+    )
 
 
 @app.command("passwd")
 def passwd(username: str, password_stdin: PasswordStdin = False) -> None:
     """Set a user's password; every session of the user ends."""
     from workflows.accounts import reset_password
-    from workflows.errors import JiefenError
 
     password = _password(password_stdin)
-    with open_session() as session:
-        try:
-            reset_password(session, username=username, password=password, settings=get_settings())
-        except JiefenError as e:
-            raise _refused(e) from None
-    typer.echo(f"users: password of {username} set; its sessions have ended")
+    _apply(
+        reset_password,
+        f"password of {username} set; its sessions have ended",
+        username=username,
+        password=password,
+        settings=get_settings(),
+    )
 
 
 @app.command("disable")
 def disable(username: str) -> None:
     """Disable a user: it can no longer log in, and every session it holds ends."""
     from workflows.accounts import disable_user
-    from workflows.errors import JiefenError
 
-    with open_session() as session:
-        try:
-            disable_user(session, username=username)
-        except JiefenError as e:
-            raise _refused(e) from None
-    typer.echo(f"users: {username} disabled; its sessions have ended")
+    _apply(disable_user, f"{username} disabled; its sessions have ended", username=username)
 
 
 @app.command("enable")
 def enable(username: str) -> None:
     """Enable a disabled user again (it logs in afresh: its old sessions stay ended)."""
     from workflows.accounts import enable_user
-    from workflows.errors import JiefenError
 
-    with open_session() as session:
-        try:
-            enable_user(session, username=username)
-        except JiefenError as e:
-            raise _refused(e) from None
-    typer.echo(f"users: {username} enabled")
+    _apply(enable_user, f"{username} enabled", username=username)
 
 
 @app.command("unlock")
 def unlock(username: str) -> None:
     """Forget a user's failed logins: a username locked out by wrong passwords may log in again at once."""
     from workflows.accounts import unlock_user
-    from workflows.errors import JiefenError
 
-    with open_session() as session:
-        try:
-            unlock_user(session, username=username)
-        except JiefenError as e:
-            raise _refused(e) from None
-    typer.echo(f"users: {username} unlocked")
+    _apply(unlock_user, f"{username} unlocked", username=username)
 
 
 @app.command("list")
