@@ -1,6 +1,5 @@
 """The court's inbox of judicial confirmation hand-offs (司法确认): list, read, record receipt."""
 
-from datetime import date
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Body, Query
@@ -8,6 +7,7 @@ from pydantic import BaseModel
 
 from api.deps import ActorDep, SessionDep
 from api.ids import RecordId
+from models.fields import ReportedDate
 from models.schemas import HandoffPublic
 from models.tables import CourtHandoff
 from states.enums import Trigger
@@ -40,7 +40,8 @@ def court_confirmation(handoff_id: RecordId, session: SessionDep, actor: ActorDe
 
 
 class Receipt(BaseModel):
-    filed_on: date | None = None  # 立案日期: the court's 30 days run from it (民事诉讼法 第187条)
+    # 立案日期: the court's 30 days run from it (民事诉讼法 第187条); from 1990-01-01, not after today (court_file).
+    filed_on: ReportedDate | None = None
 
 
 @router.post("/confirmations/{handoff_id}/receive", response_model=HandoffPublic)
