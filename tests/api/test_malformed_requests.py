@@ -47,7 +47,7 @@ BAD_BODIES = {
     "json_null": b"null",
     "empty": b"",
     "truncated": b'{"dispute_type": "neighbour", "parties": [',
-    # Not UTF-8: FastAPI's JSON reading fails before parsing and answered 400 in English (found by the fuzz tests).
+    # Not UTF-8: FastAPI's JSON reading fails before parsing and answered 400 in English (found while building the fuzz tests).
     "not_utf8": b'{"summary": "\xff\xfe"}',
     "not_utf8_at_all": b"\xff\xfe\x00",
 }
@@ -234,7 +234,7 @@ def test_a_phone_or_identity_number_typed_into_a_code_field_is_not_echoed(client
 
 
 def test_a_login_form_that_cannot_be_parsed_is_422_naming_the_body(lenient):
-    # Found by the fuzz tests: a multipart body without its boundary answered 400 in English.
+    # Found while building the fuzz tests: a multipart body without its boundary answered 400 in English.
     r = lenient.post("/api/v1/auth/token", content=b"--x\r\nbroken", headers={"Content-Type": "multipart/form-data"})
 
     detail = _json_error(r, 422)
