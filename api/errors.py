@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DataError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api import responses
 from models.privacy import scrub
 from workflows.errors import (
     ClockOutOfRange,
@@ -78,6 +79,8 @@ def _malformed_id(error: Mapping[str, Any]) -> str | None:
 
 
 def install(app: FastAPI) -> None:
+    responses.install(app)  # every status declared in the OpenAPI document, with this body
+
     @app.exception_handler(JiefenError)
     async def domain_error(_: Request, exc: JiefenError) -> JSONResponse:
         if isinstance(exc, ValidationFailed):

@@ -6,6 +6,7 @@ from fastapi import APIRouter, BackgroundTasks, Body, Header, Query, Request, Re
 
 from api.deps import ActorDep, SessionDep
 from api.ids import RecordId
+from api.responses import errors
 from models.schemas import (
     ActionsPublic,
     CaseCreate,
@@ -34,7 +35,7 @@ def _version(if_match: str | None) -> int | None:
     return int(raw)
 
 
-@router.post("", response_model=CasePublic, status_code=status.HTTP_201_CREATED)
+@router.post("", response_model=CasePublic, status_code=status.HTTP_201_CREATED, responses=errors(403))
 def create_case(
     data: CaseCreate,
     session: SessionDep,
@@ -91,7 +92,7 @@ def list_actions(case_id: RecordId, session: SessionDep, actor: ActorDep) -> Act
     return queries.actions(session, actor, case_id)
 
 
-@router.post("/{case_id}/actions/{trigger}", response_model=CasePublic)
+@router.post("/{case_id}/actions/{trigger}", response_model=CasePublic, responses=errors(403, 409))
 def fire_action(
     case_id: RecordId,
     trigger: str,

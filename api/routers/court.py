@@ -7,6 +7,7 @@ from pydantic import BaseModel
 
 from api.deps import ActorDep, SessionDep
 from api.ids import RecordId
+from api.responses import errors
 from models.fields import ReportedDate
 from models.schemas import HandoffPublic
 from models.tables import CourtHandoff
@@ -18,7 +19,7 @@ from workflows.read import queries
 router = APIRouter(prefix="/api/v1/court", tags=["court"])
 
 
-@router.get("/confirmations", response_model=list[HandoffPublic])
+@router.get("/confirmations", response_model=list[HandoffPublic], responses=errors(403))
 def court_confirmations(
     session: SessionDep,
     actor: ActorDep,
@@ -33,7 +34,7 @@ def _handoff_public(pair: tuple[CourtHandoff, str]) -> HandoffPublic:
     return queries.handoff_public(*pair)
 
 
-@router.get("/confirmations/{handoff_id}", response_model=HandoffPublic)
+@router.get("/confirmations/{handoff_id}", response_model=HandoffPublic, responses=errors(403))
 def court_confirmation(handoff_id: RecordId, session: SessionDep, actor: ActorDep) -> HandoffPublic:
     """The package of one hand-off; 404 unless it is addressed to the caller's court."""
     return _handoff_public(handoffs.get_handoff(session, actor, handoff_id))
@@ -44,7 +45,7 @@ class Receipt(BaseModel):
     filed_on: ReportedDate | None = None
 
 
-@router.post("/confirmations/{handoff_id}/receive", response_model=HandoffPublic)
+@router.post("/confirmations/{handoff_id}/receive", response_model=HandoffPublic, responses=errors(403, 409))
 def receive_confirmation(
     handoff_id: RecordId, session: SessionDep, actor: ActorDep, body: Annotated[Receipt | None, Body()] = None
 ) -> HandoffPublic:
