@@ -9,6 +9,10 @@ Two sources, merged into the document once when it is first built (`install`):
 - what only the service behind a route knows — a role refused (403), a conflict with what is stored
   (409) — declared on the route itself with `responses=errors(403, 409)`.
 
+It also declares the OpenAPI links between operations (`LINKS`): where the id a response carries can be
+used next (a new case → its page, actions, events, deadlines, documents, routing record and transitions).
+Clients may follow them; the stateful fuzz tests do.
+
 A test walks the document (tests/api/test_openapi_statuses.py) and the fuzz tests check every answer
 against it (tests/api/test_fuzz.py).
 """
@@ -142,13 +146,84 @@ def _referenced(document: dict[str, Any], name: str) -> bool:
     return f'"#/components/schemas/{name}"' in json.dumps({k: v for k, v in document.items() if k != "components"})
 
 
+# --- links: where an id a response carries leads ---------------------------------------------------------
+
+CASE = "/api/v1/cases/{case_id}"
+ACTION = "/api/v1/cases/{case_id}/actions/{trigger}"
+CASE_OPERATIONS = {
+    "GetCase": ("get", CASE),
+    "ListActions": ("get", f"{CASE}/actions"),
+    "FireAction": ("post", ACTION),
+    "ListEvents": ("get", f"{CASE}/events"),
+    "ListDeadlines": ("get", f"{CASE}/deadlines"),
+    "ListDocuments": ("get", f"{CASE}/documents"),
+    "CaseRouting": ("get", f"{CASE}/routing"),
+}
+HANDOFF = "/api/v1/court/confirmations/{handoff_id}"
+DOCUMENT = "/api/v1/documents/{doc_id}"
+ORGANIZATION = "/api/v1/organizations/{code}"
+
+# (source operation, status) -> {link name: (target operation, {parameter: runtime expression})}
+LINKS: dict[tuple[str, str, str], dict[str, tuple[tuple[str, str], dict[str, str]]]] = {
+    **{
+        (method, path, status): {
+            name: (target, {"case_id": "$response.body#/id"}) for name, target in CASE_OPERATIONS.items()
+        }
+        for method, path, status in (("post", "/api/v1/cases", "201"), ("get", CASE, "200"), ("post", ACTION, "200"))
+    },
+    ("get", "/api/v1/cases", "200"): {"GetFirstCase": (("get", CASE), {"case_id": "$response.body#/data/0/id"})},
+    ("get", f"{CASE}/actions", "200"): {
+        "FireFirstAllowed": (
+            ("post", ACTION),
+            {"case_id": "$request.path.case_id", "trigger": "$response.body#/allowed/0"},
+        )
+    },
+    ("get", f"{CASE}/documents", "200"): {
+        "GetFirstDocument": (("get", DOCUMENT), {"doc_id": "$response.body#/0/id"}),
+        "GetFirstDocumentPdf": (("get", f"{DOCUMENT}/pdf"), {"doc_id": "$response.body#/0/id"}),
+    },
+    ("get", "/api/v1/court/confirmations", "200"): {
+        "GetFirstConfirmation": (("get", HANDOFF), {"handoff_id": "$response.body#/0/id"}),
+        "ReceiveFirstConfirmation": (("post", f"{HANDOFF}/receive"), {"handoff_id": "$response.body#/0/id"}),
+    },
+    ("post", f"{HANDOFF}/receive", "200"): {
+        "GetConfirmedCase": (("get", CASE), {"case_id": "$response.body#/case_id"}),
+        "FireOnConfirmedCase": (("post", ACTION), {"case_id": "$response.body#/case_id"}),
+    },
+    ("post", "/api/v1/organizations", "201"): {
+        f"{verb}Organization": ((verb.lower(), ORGANIZATION), {"code": "$response.body#/code"})
+        for verb in ("Get", "Put", "Patch", "Delete")
+    },
+}
+
+
+def _pointer(method: str, path: str) -> str:
+    return "#/paths/" + path.replace("~", "~0").replace("/", "~1") + "/" + method
+
+
+def declare_links(document: dict[str, Any]) -> dict[str, Any]:
+    """Add `LINKS` to the responses they start from (operations absent from the document are skipped)."""
+    paths = document.get("paths", {})
+    for (method, path, status), links in LINKS.items():
+        response = paths.get(path, {}).get(method, {}).get("responses", {}).get(status)
+        if response is None:
+            continue
+        for name, ((target_method, target_path), parameters) in links.items():
+            if target_method in paths.get(target_path, {}):
+                response.setdefault("links", {})[name] = {
+                    "operationRef": _pointer(target_method, target_path),
+                    "parameters": parameters,
+                }
+    return document
+
+
 def install(app: FastAPI) -> None:
-    """Declare the statuses in the document the app serves, once, when it is first built."""
+    """Declare the statuses and the links in the document the app serves, once, when it is first built."""
     build = app.openapi
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            app.openapi_schema = declare(build())
+            app.openapi_schema = declare_links(declare(build()))
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]

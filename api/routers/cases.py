@@ -35,7 +35,17 @@ def _version(if_match: str | None) -> int | None:
     return int(raw)
 
 
-@router.post("", response_model=CasePublic, status_code=status.HTTP_201_CREATED, responses=errors(403))
+# A repeated Idempotency-Key answers 200 with the case the first request opened (and Idempotent-Replayed: true).
+REPLAYED: dict[int | str, dict[str, Any]] = {
+    200: {
+        "model": CasePublic,
+        "description": "Idempotency-Key 重复：返回首次登记的案件",
+        "headers": {"Idempotent-Replayed": {"description": "true", "schema": {"type": "string"}}},
+    }
+}
+
+
+@router.post("", response_model=CasePublic, status_code=status.HTTP_201_CREATED, responses={**REPLAYED, **errors(403)})
 def create_case(
     data: CaseCreate,
     session: SessionDep,

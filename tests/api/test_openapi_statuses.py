@@ -100,3 +100,18 @@ def test_an_operation_called_without_a_token_answers_401_as_declared(client, doc
     assert len(answered) >= 20
     assert {op: a[:2] for op, a in answered.items() if a[:2] != (401, True)} == {}
     assert all(isinstance(a[2]["detail"], str) for a in answered.values())
+
+
+def test_links_lead_from_a_new_case_to_its_views_and_transitions(document):
+    links = document["paths"]["/api/v1/cases"]["post"]["responses"]["201"]["links"]
+    assert {"GetCase", "ListActions", "FireAction", "ListEvents", "ListDeadlines", "ListDocuments"} <= set(links)
+    for link in (
+        link
+        for item in document["paths"].values()
+        for op in item.values()
+        for r in op["responses"].values()
+        for link in r.get("links", {}).values()
+    ):
+        path, method = link["operationRef"].removeprefix("#/paths/").rsplit("/", 1)
+        assert method in document["paths"][path.replace("~1", "/").replace("~0", "~")], link
+    assert "200" in document["paths"]["/api/v1/cases"]["post"]["responses"]  # an Idempotency-Key replayed
