@@ -26,6 +26,10 @@ from workflows.routing import replay as diversion
 router = APIRouter(prefix="/api/v1/cases", tags=["cases"])
 
 
+IF_MATCH = 'the case\'s version (its ETag), e.g. 3 or "3": a case changed since answers 409'
+VERSION = {"pattern": r'^\s*(W/)?"?[0-9]{1,18}"?\s*$'}  # documents what _version reads (its refusal is in Chinese)
+
+
 def _version(if_match: str | None) -> int | None:
     if if_match is None:
         return None
@@ -112,7 +116,7 @@ def fire_action(
     request: Request,
     background: BackgroundTasks,
     payload: Annotated[dict[str, Any] | None, Body()] = None,
-    if_match: Annotated[str | None, Header(alias="If-Match")] = None,
+    if_match: Annotated[str | None, Header(alias="If-Match", description=IF_MATCH, json_schema_extra=VERSION)] = None,
 ) -> CasePublic:
     case = engine.fire(
         session,

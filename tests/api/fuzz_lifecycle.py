@@ -37,7 +37,7 @@ def payloads(now: datetime) -> dict[Trigger, list[dict[str, Any]]]:
     reason = {"reason": "经双方同意"}
     T = Trigger
     return {
-        T.DIVERT: [{"org_code": MEDIATION_ORG}, {}],
+        T.DIVERT: [{"org_code": MEDIATION_ORG}, {}],  # the first of each list is the one weighted (FORWARD)
         T.ACCEPT: [{}],
         T.DECLINE: [{"reason": "不属于本组织受理范围"}],
         T.ESCALATE: [reason],
@@ -153,13 +153,14 @@ def lifecycle_document(document: dict[str, Any], now: datetime) -> dict[str, Any
 def _links(triggers: list[Trigger], bodies: dict[Trigger, list[dict[str, Any]]], views: dict) -> dict[str, Any]:
     links = dict(views)
     for trigger in triggers:
-        weighted = [
-            body for body in bodies.get(trigger, []) for _ in range(FORWARD_WEIGHT if trigger in FORWARD else 1)
-        ]
+        first, *others = bodies.get(trigger) or [None]
+        weighted = [first] * (FORWARD_WEIGHT if trigger in FORWARD else 1) + others if first is not None else []
         for i, body in enumerate(weighted):
             links[f"{trigger}_{i}"] = {
                 "operationId": f"fire_{trigger}",
-                "parameters": {"case_id": "$response.body#/id"},
+                # The version the case had then, as its ETag ("3"): a walk that moved the case since gets the 409
+                # of a stale one.
+                "parameters": {"case_id": "$response.body#/id", "If-Match": '"{$response.body#/version}"'},
                 "requestBody": body,
                 "x-schemathesis": {"merge_body": False},  # the whole valid payload, or a generated one
             }

@@ -3,6 +3,8 @@ a report that counts every request and every failure, and (run as a module) the 
 run. The lifecycle view the stateful test walks is in tests/api/fuzz_lifecycle.py.
 """
 
+import json
+import sys
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -10,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import requests
 import yaml
 from fastapi.testclient import TestClient
 from schemathesis.checks import not_a_server_error
@@ -105,6 +108,8 @@ class FuzzReport:
         self.requests[label] += 1
         try:
             response = case.call(headers=headers, **kwargs)
+        except requests.RequestException:  # the request could not even be sent: not the app's doing
+            raise
         except Exception as exc:  # the app raised: a 500 behind uvicorn (the ASGI client passes it on)
             self.statuses[(label, 500)] += 1
             self.failures.append((label, 500, f"unhandled {type(exc).__name__}: {exc}"[:200], case.as_curl_command()))
@@ -156,9 +161,6 @@ class FuzzReport:
 def main(argv: list[str]) -> int:
     """Add up the JSON lines the fuzz tests wrote (FUZZ_REPORT) and print them; exit 1 on any failure, or
     when fewer requests than the first argument's minimum were sent."""
-    import json
-    import sys
-
     path, minimum = argv[0], int(argv[1]) if len(argv) > 1 else 0
     records = [json.loads(line) for line in Path(path).read_text(encoding="utf-8").splitlines() if line.strip()]
     sent = sum(r["sent"] for r in records)
@@ -177,6 +179,4 @@ def main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    import sys
-
     raise SystemExit(main(sys.argv[1:]))
