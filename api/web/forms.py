@@ -104,8 +104,30 @@ MAX_PARTIES = 200
 MAX_OBLIGATIONS = 50
 
 
+# What pydantic's own (English) messages say, for the errors a typed form field can cause, as staff read them.
+AMOUNT = "请输入金额（阿拉伯数字，最多两位小数，如 8500.00）"
+INTEGER = "请输入整数（阿拉伯数字 0–9）"
+DAY = "请输入日期（年-月-日，如 2026-12-31）"
+WHEN = "请输入日期和时间（如 2026-12-31 14:30）"
+WEB_MESSAGES = {
+    "decimal_parsing": AMOUNT,
+    "decimal_type": AMOUNT,
+    "int_parsing": INTEGER,
+    "int_type": INTEGER,
+    "int_from_float": INTEGER,
+    "date_parsing": DAY,
+    "date_type": DAY,
+    "date_from_datetime_parsing": DAY,
+    "date_from_datetime_inexact": DAY,
+    "datetime_parsing": WHEN,
+    "datetime_type": WHEN,
+    "datetime_from_date_parsing": WHEN,
+    "missing": "必填",
+}
+
+
 def error_text(e: Mapping[str, Any]) -> str:
-    """One validation error as a sentence: where (第2位当事人身份证号), then what."""
+    """One validation error as a sentence: where (第2位当事人身份证号), then what (in Chinese)."""
     loc = [str(x) for x in e.get("loc", []) if x != "body"]
     where = []
     for i, part in enumerate(loc):
@@ -113,7 +135,8 @@ def error_text(e: Mapping[str, Any]) -> str:
             where.append(f"第{int(part) + 1}位")
         else:
             where.append(NAMES.get(part) or FIELDS.get(part, (part, ""))[0])
-    return f"{''.join(where)}：{e.get('msg', '')}" if where else str(e.get("msg", ""))
+    msg = WEB_MESSAGES.get(str(e.get("type")), e.get("msg", ""))
+    return f"{''.join(where)}：{msg}" if where else str(msg)
 
 
 def refusal_detail(exc: JiefenError) -> str:
@@ -274,7 +297,7 @@ def form_int(name: str, typed: str, lo: int, hi: int) -> int:
     if re.fullmatch(r"[0-9]{1,9}", typed) and lo <= int(typed) <= hi:
         return int(typed)
     msg = f"请输入 {lo} 至 {hi} 之间的整数（阿拉伯数字 0–9）"
-    raise ValidationFailed([{"loc": ["body", name], "field": name, "msg": msg, "type": "int_parsing"}])
+    raise ValidationFailed([{"loc": ["body", name], "field": name, "msg": msg, "type": "value_error"}])
 
 
 def action_payload(fields: list[str], raw: FormData, tz: tzinfo, trigger: str = "") -> dict[str, Any]:

@@ -302,3 +302,34 @@ def test_a_web_form_satisfaction_out_of_range_is_refused_in_chinese(lenient, log
 
     assert r.status_code == 422, r.text[:300]
     assert "满意度" in _refusal(r.text) and "1 至 5" in _refusal(r.text)
+
+
+@pytest.mark.parametrize(
+    ("field", "typed", "wanted"),
+    [("claim_amount", "²", "金额"), ("claim_amount", "八千", "金额"), ("occurred_on", "2026-13-01", "日期")],
+)
+def test_an_intake_form_number_or_date_that_cannot_be_read_is_refused_in_chinese(lenient, field, typed, wanted):
+    # Was a 422 page saying "标的金额：Input should be a valid decimal" (pydantic's English).
+    from tests.api.test_web_routes import web_login
+
+    csrf = web_login(lenient, "window1")
+    form = {
+        "csrf": csrf,
+        "dispute_type": "neighbour",
+        "channel": "window",
+        "region": "330106001",
+        "summary": "噪音扰民",
+        "p0_role": "applicant",
+        "p0_kind": "person",
+        "p0_name": "甲",
+        "p1_role": "respondent",
+        "p1_kind": "person",
+        "p1_name": "乙",
+        field: typed,
+    }
+
+    r = lenient.post("/cases/new", data=form, follow_redirects=False)
+
+    assert r.status_code == 422, r.text[:300]
+    errors = re.search(r'id="form-errors">(.*?)</div>', r.text, re.S).group(1)
+    assert wanted in errors and "Input should" not in errors, errors
