@@ -97,7 +97,16 @@ FORWARD = {
     Trigger.RECORD_FULFILMENT,
     Trigger.RECORD_FOLLOWUP,
 }
-# What is read again after each transition (the actions and the routing record are read after intake).
+# What is read of a case (links of the walk's own, whatever links the app's document declares), and what of
+# it again after each transition (the actions and the routing record are read after intake).
+CASE_VIEWS = {
+    "GetCase": "/api/v1/cases/{case_id}",
+    "ListActions": "/api/v1/cases/{case_id}/actions",
+    "ListEvents": "/api/v1/cases/{case_id}/events",
+    "ListDeadlines": "/api/v1/cases/{case_id}/deadlines",
+    "ListDocuments": "/api/v1/cases/{case_id}/documents",
+    "CaseRouting": "/api/v1/cases/{case_id}/routing",
+}
 AFTER_A_TRANSITION = ("GetCase", "ListEvents", "ListDeadlines", "ListDocuments")
 
 HUMAN_TRIGGERS = [t for t in Trigger if any(r.roles != (Role.SYSTEM,) for r in TABLE if r.trigger is t)]
@@ -122,8 +131,8 @@ def lifecycle_document(document: dict[str, Any], now: datetime) -> dict[str, Any
     schemas = doc["components"]["schemas"]
     generic = doc["paths"][CASE_ACTION]["post"]
     bodies = payloads(now)
-    intake_links = doc["paths"]["/api/v1/cases"]["post"]["responses"]["201"]["links"]
-    case_views = {name: link for name, link in intake_links.items() if name in AFTER_A_TRANSITION}
+    views = {name: _view(path) for name, path in CASE_VIEWS.items()}
+    case_views = {name: link for name, link in views.items() if name in AFTER_A_TRANSITION}
     for trigger in HUMAN_TRIGGERS:
         schema = STAGES[trigger].payload.model_json_schema(ref_template="#/components/schemas/Payload{model}")
         for name, sub in schema.pop("$defs", {}).items():
@@ -134,7 +143,6 @@ def lifecycle_document(document: dict[str, Any], now: datetime) -> dict[str, Any
         operation["requestBody"] = {"required": True, "content": {"application/json": {"schema": schema}}}
         operation["responses"]["200"]["links"] = _links(next_triggers(dests(trigger)), bodies, case_views)
         doc["paths"][action_path(trigger)] = {"post": operation}
-    views = {name: link for name, link in intake_links.items() if name != "FireAction"}
     doc["paths"]["/api/v1/cases"]["post"]["responses"]["201"]["links"] = _links(
         next_triggers({State.INTAKE}), bodies, views
     )
@@ -148,6 +156,13 @@ def lifecycle_document(document: dict[str, Any], now: datetime) -> dict[str, Any
                 for name in [n for n, link in links.items() if link.get("operationRef") == generic_ref]:
                     del links[name]
     return doc
+
+
+def _view(path: str) -> dict[str, Any]:
+    return {
+        "operationRef": "#/paths/" + path.replace("/", "~1") + "/get",
+        "parameters": {"case_id": "$response.body#/id"},
+    }
 
 
 def _links(triggers: list[Trigger], bodies: dict[Trigger, list[dict[str, Any]]], views: dict) -> dict[str, Any]:
