@@ -1,4 +1,4 @@
-# jiefen — make setup | run | lint | test | bench
+# jiefen — make setup | run | lint | test | bench | fuzz
 # `make run` and `make test` work on a fresh Debian machine: they install what is missing first.
 
 SHELL := /bin/bash
@@ -17,7 +17,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # `make test SKIP_LINT=1` skips it while you work. (Not `LINT`: GNU make predefines LINT = lint.)
 SKIP_LINT ?=
 
-.PHONY: setup system apt run lint test bench clean
+.PHONY: setup system apt run lint test bench fuzz clean
 
 setup: system $(STAMP)
 
@@ -55,6 +55,21 @@ test: setup $(if $(SKIP_LINT),,lint)
 bench: setup
 	@$(MAKE) --no-print-directory apt PACKAGES="$(BENCH_APT_PACKAGES)"
 	$(BIN)/python -m pytest tests/bench -p no:cacheprovider -q -s
+
+# The fuzz tests (tests/api/test_fuzz.py) with a budget of at least FUZZ_MIN_REQUESTS generated requests, explored
+# afresh each run (FUZZ_RANDOM=1): every operation, the lifecycle walks, the login. On SQLite, and PostgreSQL too
+# when JIEFEN_TEST_POSTGRES_URL is set. Prints how many requests were sent, how many answered 5xx and how many
+# failed a check; fails if any did, or if fewer requests than FUZZ_MIN_REQUESTS were sent.
+FUZZ_EXAMPLES ?= 100
+FUZZ_SCENARIOS ?= 500
+FUZZ_MIN_REQUESTS ?= 10000
+
+fuzz: setup
+	@report=$$(mktemp); status=0; \
+	FUZZ_RANDOM=1 FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) FUZZ_SCENARIOS=$(FUZZ_SCENARIOS) FUZZ_LOGIN_EXAMPLES=20 \
+	FUZZ_REPORT=$$report $(BIN)/python -m pytest tests/api/test_fuzz.py -p no:cacheprovider -q || status=1; \
+	$(BIN)/python -m tests.api.fuzz_support $$report $(FUZZ_MIN_REQUESTS) || status=1; \
+	rm -f $$report; exit $$status
 
 clean:
 	rm -rf $(VENV) jiefen.db jiefen.db-wal jiefen.db-shm .pytest_cache .jiefen/checkpoints

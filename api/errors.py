@@ -5,10 +5,13 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from fastapi import FastAPI, Request, Response
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DataError, OperationalError
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api import responses
 from models.privacy import scrub
 from workflows.errors import (
     ClockOutOfRange,
@@ -55,6 +58,14 @@ MALFORMED_ID: dict[str, str] = {
 }
 
 
+UNPARSABLE_BODY = {
+    "loc": ["body"],
+    "field": "body",
+    "msg": "请求体无法解析：应为 UTF-8 编码的 JSON 或表单",
+    "type": "body_unparsable",
+}
+
+
 def status_for(exc: JiefenError) -> int:
     """The HTTP status a domain error answers with (the web screens use it too)."""
     for cls in type(exc).__mro__:
@@ -72,6 +83,8 @@ def _malformed_id(error: Mapping[str, Any]) -> str | None:
 
 
 def install(app: FastAPI) -> None:
+    responses.install(app)  # every status declared in the OpenAPI document, with this body
+
     @app.exception_handler(JiefenError)
     async def domain_error(_: Request, exc: JiefenError) -> JSONResponse:
         if isinstance(exc, ValidationFailed):
@@ -98,6 +111,15 @@ def install(app: FastAPI) -> None:
             return JSONResponse({"detail": _malformed_id(errors[0])}, status_code=404)
         # Other errors too: those alone are reported, as for a well-formed id that names nothing.
         return JSONResponse({"detail": scrub_errors(others)}, status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        # FastAPI and Starlette answer 400 (in English) when a body cannot even be read: JSON that is not UTF-8,
+        # a multipart form without its boundary. Nothing in jiefen raises 400: it is bad input like any other,
+        # so 422 on `body`.
+        if exc.status_code == 400:
+            return JSONResponse({"detail": [UNPARSABLE_BODY]}, status_code=422)
+        return await http_exception_handler(request, exc)
 
     @app.exception_handler(DataError)
     async def data_refused(_: Request, exc: DataError) -> JSONResponse:

@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Annotated
 
 import phonenumbers
-from pydantic import AfterValidator, AwareDatetime, PlainSerializer, StringConstraints
+from pydantic import AfterValidator, AwareDatetime, Field, PlainSerializer, StringConstraints
 from stdnum import exceptions as stdnum_errors, numdb
 from stdnum.cn import ric, uscc
 
@@ -157,6 +157,15 @@ def _due_date(v: date) -> date:
     return v
 
 
+def _reported_date(v: date) -> date:
+    """A day a transition's payload reports (an application received, a filing, an award served): from 1990;
+    whether it lies after the transition's own today is the stage's rule (it knows the transition's `now`,
+    which a sweep or a test may set), so here only a year no clock counted from it can reach is refused."""
+    latest = years_later(local_today(), YEARS_AHEAD)
+    _in_range(v, EARLIEST_RECORD, latest, f"日期不能晚于 {latest.isoformat()}（今天起{YEARS_AHEAD}年内）")
+    return v
+
+
 def _record_time(v: datetime) -> datetime:
     """Not before 1990-01-01 00:00 in JIEFEN_TIMEZONE (a time without an offset is read there). Whether it
     lies in the future is the caller's rule (it knows the transition's `now`); a year no clock can reach is
@@ -184,8 +193,17 @@ def _clock_time(v: datetime) -> datetime:
 EventDate = Annotated[date, AfterValidator(_event_date)]  # 1900-01-01 .. today
 RecordDate = Annotated[date, AfterValidator(_record_date)]  # 1990-01-01 .. today
 DueDate = Annotated[date, AfterValidator(_due_date)]  # 1990-01-01 .. today + 30 years
+ReportedDate = Annotated[date, AfterValidator(_reported_date)]  # 1990-01-01 .. today + 30 years; the stage: ≤ today
 RecordDateTime = Annotated[datetime, AfterValidator(_record_time)]  # from 1990-01-01 00:00 北京时间
 ClockTime = Annotated[AwareDatetime, AfterValidator(_clock_time)]  # 1990 .. today + 30 years
+
+
+# --- numbers at the edge --------------------------------------------------------------------------------
+# Not law either: how many parties one case may name (CaseCreate.parties), so that every position a payload
+# gives (an obligation's obligor and obligee, a joint application's applicants and agents) is bounded too.
+
+MAX_PARTIES = 200
+PartyPosition = Annotated[int, Field(strict=True, ge=0, le=MAX_PARTIES - 1)]  # a party's place, from 0
 
 
 # The birth dates an identity number may carry: no one alive was born before 1900 (a typo, not a person).

@@ -17,6 +17,7 @@ from pydantic import (
 )
 
 from models.fields import (
+    MAX_PARTIES,
     Code,
     EventDate,
     LocalDateTime,
@@ -93,7 +94,7 @@ class CaseCreate(BaseModel):
     summary: Text
     channel: Channel
     region: RegionCode
-    parties: Annotated[list[PartyCreate], Field(min_length=2, max_length=200)]
+    parties: Annotated[list[PartyCreate], Field(min_length=2, max_length=MAX_PARTIES)]
     claim_amount: Money | None = None
     occurred_on: EventDate | None = None  # 1900-01-01 .. today
     arbitration_agreement: StrictBool = False

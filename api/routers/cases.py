@@ -6,6 +6,7 @@ from fastapi import APIRouter, BackgroundTasks, Body, Header, Query, Request, Re
 
 from api.deps import ActorDep, SessionDep
 from api.ids import RecordId
+from api.responses import errors
 from models.schemas import (
     ActionsPublic,
     CaseCreate,
@@ -25,6 +26,10 @@ from workflows.routing import replay as diversion
 router = APIRouter(prefix="/api/v1/cases", tags=["cases"])
 
 
+IF_MATCH = 'the case\'s version (its ETag), e.g. 3 or "3": a case changed since answers 409'
+VERSION = {"pattern": r'^\s*(W/)?"?[0-9]{1,18}"?\s*$'}  # documents what _version reads (its refusal is in Chinese)
+
+
 def _version(if_match: str | None) -> int | None:
     if if_match is None:
         return None
@@ -34,7 +39,17 @@ def _version(if_match: str | None) -> int | None:
     return int(raw)
 
 
-@router.post("", response_model=CasePublic, status_code=status.HTTP_201_CREATED)
+# A repeated Idempotency-Key answers 200 with the case the first request opened (and Idempotent-Replayed: true).
+REPLAYED: dict[int | str, dict[str, Any]] = {
+    200: {
+        "model": CasePublic,
+        "description": "Idempotency-Key 重复：返回首次登记的案件",
+        "headers": {"Idempotent-Replayed": {"description": "true", "schema": {"type": "string"}}},
+    }
+}
+
+
+@router.post("", response_model=CasePublic, status_code=status.HTTP_201_CREATED, responses={**REPLAYED, **errors(403)})
 def create_case(
     data: CaseCreate,
     session: SessionDep,
@@ -91,7 +106,7 @@ def list_actions(case_id: RecordId, session: SessionDep, actor: ActorDep) -> Act
     return queries.actions(session, actor, case_id)
 
 
-@router.post("/{case_id}/actions/{trigger}", response_model=CasePublic)
+@router.post("/{case_id}/actions/{trigger}", response_model=CasePublic, responses=errors(403, 409))
 def fire_action(
     case_id: RecordId,
     trigger: str,
@@ -101,7 +116,7 @@ def fire_action(
     request: Request,
     background: BackgroundTasks,
     payload: Annotated[dict[str, Any] | None, Body()] = None,
-    if_match: Annotated[str | None, Header(alias="If-Match")] = None,
+    if_match: Annotated[str | None, Header(alias="If-Match", description=IF_MATCH, json_schema_extra=VERSION)] = None,
 ) -> CasePublic:
     case = engine.fire(
         session,

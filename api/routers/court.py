@@ -1,6 +1,5 @@
 """The court's inbox of judicial confirmation hand-offs (司法确认): list, read, record receipt."""
 
-from datetime import date
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Body, Query
@@ -8,6 +7,8 @@ from pydantic import BaseModel
 
 from api.deps import ActorDep, SessionDep
 from api.ids import RecordId
+from api.responses import errors
+from models.fields import ReportedDate
 from models.schemas import HandoffPublic
 from models.tables import CourtHandoff
 from states.enums import Trigger
@@ -19,7 +20,7 @@ from workflows.read import queries
 router = APIRouter(prefix="/api/v1/court", tags=["court"])
 
 
-@router.get("/confirmations", response_model=list[HandoffPublic])
+@router.get("/confirmations", response_model=list[HandoffPublic], responses=errors(403))
 def court_confirmations(
     session: SessionDep,
     actor: ActorDep,
@@ -34,17 +35,18 @@ def _handoff_public(pair: tuple[CourtHandoff, str], actor: Actor) -> HandoffPubl
     return queries.handoff_public(*pair, actor=actor)
 
 
-@router.get("/confirmations/{handoff_id}", response_model=HandoffPublic)
+@router.get("/confirmations/{handoff_id}", response_model=HandoffPublic, responses=errors(403))
 def court_confirmation(handoff_id: RecordId, session: SessionDep, actor: ActorDep) -> HandoffPublic:
     """The package of one hand-off; 404 unless it is addressed to the caller's court."""
     return _handoff_public(handoffs.get_handoff(session, actor, handoff_id), actor)
 
 
 class Receipt(BaseModel):
-    filed_on: date | None = None  # 立案日期: the court's 30 days run from it (民事诉讼法 第187条)
+    # 立案日期: the court's 30 days run from it (民事诉讼法 第187条); from 1990-01-01, not after today (court_file).
+    filed_on: ReportedDate | None = None
 
 
-@router.post("/confirmations/{handoff_id}/receive", response_model=HandoffPublic)
+@router.post("/confirmations/{handoff_id}/receive", response_model=HandoffPublic, responses=errors(403, 409))
 def receive_confirmation(
     handoff_id: RecordId, session: SessionDep, actor: ActorDep, body: Annotated[Receipt | None, Body()] = None
 ) -> HandoffPublic:

@@ -4,6 +4,7 @@ from fastapi import APIRouter, Response
 
 from api.deps import ActorDep, SessionDep
 from api.ids import RecordId
+from api.responses import errors
 from models.schemas import DocumentPublic, DocumentVerification
 from workflows.read import documents as document_queries, queries
 
@@ -23,7 +24,11 @@ def get_document(doc_id: RecordId, session: SessionDep, actor: ActorDep) -> Docu
     return DocumentPublic.model_validate(queries.document(session, actor, doc_id), from_attributes=True)
 
 
-@router.get("/{doc_id}/pdf", response_class=Response, responses={200: {"content": {"application/pdf": {}}}})
+@router.get(
+    "/{doc_id}/pdf",
+    response_class=Response,
+    responses={200: {"content": {"application/pdf": {}}}, **errors(409)},  # 409: not rendered yet
+)
 def get_document_pdf(doc_id: RecordId, session: SessionDep, actor: ActorDep) -> Response:
     doc = document_queries.document_pdf(session, actor, doc_id)  # 404 unless visible, 409 until rendered
     return Response(

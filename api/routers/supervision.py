@@ -5,6 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from api.deps import ActorDep, SessionDep
+from api.responses import errors
 from models.fields import ClockTime
 from models.schemas import SupervisionPublic, UndeliveredPublic
 from workflows.outbox import webhooks
@@ -13,7 +14,7 @@ from workflows.read import supervision
 router = APIRouter(prefix="/api/v1/supervision", tags=["supervision"])
 
 
-@router.get("/overdue", response_model=SupervisionPublic)
+@router.get("/overdue", response_model=SupervisionPublic, responses=errors(403, 404))  # 404: org_code names nothing
 def overdue(
     session: SessionDep,
     actor: ActorDep,
@@ -25,7 +26,7 @@ def overdue(
     return supervision.overdue(session, actor, now=as_of, within_days=within_days, org_code=org_code, limit=limit)
 
 
-@router.get("/undelivered", response_model=list[UndeliveredPublic])
+@router.get("/undelivered", response_model=list[UndeliveredPublic], responses=errors(403))
 def undelivered(
     session: SessionDep, actor: ActorDep, limit: Annotated[int, Query(ge=1, le=1000)] = 200
 ) -> list[UndeliveredPublic]:

@@ -77,9 +77,9 @@ def case_page(case_id: str, ctx: CtxDep, new: int = 0) -> HTMLResponse:
 async def fire_action(case_id: str, trigger: str, ctx: CtxDep, background: BackgroundTasks) -> Response:
     raw = await ctx.request.form()
     check_csrf(ctx.request, ctx.settings, str(raw.get("csrf", "")))
-    payload = action_payload(action_fields(trigger), raw, ctx.settings.tz)
     version = str(raw.get("version", ""))
     try:
+        payload = action_payload(action_fields(trigger), raw, ctx.settings.tz, trigger)
         case = engine.fire(
             ctx.session,
             case_id=case_id,

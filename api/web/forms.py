@@ -7,11 +7,14 @@ from collections.abc import Callable, Mapping
 from datetime import datetime, tzinfo
 from typing import Any
 
+from annotated_types import Ge, Le
 from starlette.datastructures import FormData
 
 from models.fields import validate_id_number, validate_phone, validate_uscc
+from states.enums import Trigger
 from states.table import TABLE
-from workflows.errors import JiefenError
+from workflows.errors import JiefenError, ValidationFailed
+from workflows.stages import STAGES
 
 # How each payload field is asked for on a form: (label, input kind). Presentation only.
 FIELDS: dict[str, tuple[str, str]] = {
@@ -101,16 +104,39 @@ MAX_PARTIES = 200
 MAX_OBLIGATIONS = 50
 
 
+# What pydantic's own (English) messages say, for the errors a typed form field can cause, as staff read them.
+AMOUNT = "请输入金额（阿拉伯数字，最多两位小数，如 8500.00）"
+INTEGER = "请输入整数（阿拉伯数字 0–9）"
+DAY = "请输入日期（年-月-日，如 2026-12-31）"
+WHEN = "请输入日期和时间（如 2026-12-31 14:30）"
+WEB_MESSAGES = {
+    "decimal_parsing": AMOUNT,
+    "decimal_type": AMOUNT,
+    "int_parsing": INTEGER,
+    "int_type": INTEGER,
+    "int_from_float": INTEGER,
+    "date_parsing": DAY,
+    "date_type": DAY,
+    "date_from_datetime_parsing": DAY,
+    "date_from_datetime_inexact": DAY,
+    "datetime_parsing": WHEN,
+    "datetime_type": WHEN,
+    "datetime_from_date_parsing": WHEN,
+    "missing": "必填",
+}
+
+
 def error_text(e: Mapping[str, Any]) -> str:
-    """One validation error as a sentence: where (第2位当事人身份证号), then what."""
+    """One validation error as a sentence: where (第2位当事人身份证号), then what (in Chinese)."""
     loc = [str(x) for x in e.get("loc", []) if x != "body"]
     where = []
     for i, part in enumerate(loc):
         if part.isdigit() and i and loc[i - 1] == "parties":
             where.append(f"第{int(part) + 1}位")
         else:
-            where.append(NAMES.get(part, part))
-    return f"{''.join(where)}：{e.get('msg', '')}" if where else str(e.get("msg", ""))
+            where.append(NAMES.get(part) or FIELDS.get(part, (part, ""))[0])
+    msg = WEB_MESSAGES.get(str(e.get("type")), e.get("msg", ""))
+    return f"{''.join(where)}：{msg}" if where else str(msg)
 
 
 def refusal_detail(exc: JiefenError) -> str:
@@ -252,9 +278,32 @@ def as_int(v: str) -> int | str:
     return int(v) if re.fullmatch(r"-?[0-9]{1,18}", v) else v
 
 
-def action_payload(fields: list[str], raw: FormData, tz: tzinfo) -> dict[str, Any]:
-    """The engine payload from an action's form: checkboxes as booleans, numbers as integers, local
-    date-times (in `tz`) as ISO-8601 with their offset, empty fields left out."""
+def int_range(trigger: str, name: str) -> tuple[int, int]:
+    """The integers a trigger's payload allows in a field (its model's ge/le), for the form to check."""
+    lo, hi = 0, 10**9
+    stage = STAGES.get(Trigger(trigger)) if trigger in set(Trigger) else None
+    field = stage.payload.model_fields.get(name) if stage else None
+    for bound in field.metadata if field else ():
+        if isinstance(bound, Ge):
+            lo = int(bound.ge)  # type: ignore[call-overload]
+        elif isinstance(bound, Le):
+            hi = int(bound.le)  # type: ignore[call-overload]
+    return lo, hi
+
+
+def form_int(name: str, typed: str, lo: int, hi: int) -> int:
+    """A number typed in a form: ASCII digits (not "²", "１２" or "١٢", which `str.isdigit` accepts) within
+    [lo, hi]; otherwise a 422 naming the field, in Chinese."""
+    if re.fullmatch(r"[0-9]{1,9}", typed) and lo <= int(typed) <= hi:
+        return int(typed)
+    msg = f"请输入 {lo} 至 {hi} 之间的整数（阿拉伯数字 0–9）"
+    raise ValidationFailed([{"loc": ["body", name], "field": name, "msg": msg, "type": "value_error"}])
+
+
+def action_payload(fields: list[str], raw: FormData, tz: tzinfo, trigger: str = "") -> dict[str, Any]:
+    """The engine payload from an action's form: checkboxes as booleans, numbers as integers (in the range
+    the trigger's payload allows, else ValidationFailed), local date-times (in `tz`) as ISO-8601 with their
+    offset, empty fields left out."""
     out: dict[str, Any] = {}
     for name in fields:
         kind = FIELDS.get(name, (name, "text"))[1]
@@ -269,7 +318,7 @@ def action_payload(fields: list[str], raw: FormData, tz: tzinfo) -> dict[str, An
             if not v:
                 continue
             if kind == "number":
-                out[name] = as_int(v)
+                out[name] = form_int(name, v, *int_range(trigger, name))
             elif kind == "datetime":
                 try:
                     out[name] = datetime.fromisoformat(v).replace(tzinfo=tz).isoformat()

@@ -47,6 +47,9 @@ BAD_BODIES = {
     "json_null": b"null",
     "empty": b"",
     "truncated": b'{"dispute_type": "neighbour", "parties": [',
+    # Not UTF-8: FastAPI's JSON reading fails before parsing and answered 400 in English (found while building the fuzz tests).
+    "not_utf8": b'{"summary": "\xff\xfe"}',
+    "not_utf8_at_all": b"\xff\xfe\x00",
 }
 
 
@@ -228,3 +231,24 @@ def test_a_phone_or_identity_number_typed_into_a_code_field_is_not_echoed(client
 
     assert [e["field"] for e in _json_error(r, 422)] == ["org_code"]
     assert typed not in r.text
+
+
+def test_a_login_form_that_cannot_be_parsed_is_422_naming_the_body(lenient):
+    # Found while building the fuzz tests: a multipart body without its boundary answered 400 in English.
+    r = lenient.post("/api/v1/auth/token", content=b"--x\r\nbroken", headers={"Content-Type": "multipart/form-data"})
+
+    detail = _json_error(r, 422)
+    assert detail[0]["loc"] == ["body"] and "无法解析" in detail[0]["msg"]
+
+
+def test_an_action_body_that_is_not_utf8_is_422_and_changes_nothing(lenient, client, login, engine):
+    case = open_case(client, login("window1"))
+
+    r = lenient.post(
+        f"/api/v1/cases/{case['id']}/actions/divert",
+        content=b'{"org_code": "\xff"}',
+        headers={**login("window1"), **JSON},
+    )
+
+    assert _json_error(r, 422)[0]["loc"] == ["body"]
+    assert _event_count(engine, case["id"]) == 1

@@ -2,6 +2,7 @@
 what Python's calendar holds. Each was a 500 (an overflow in the clock arithmetic or in a time-zone
 conversion); each is now a 422 naming the field and the rule, and changes nothing."""
 
+import re
 from datetime import datetime
 
 import pytest
@@ -9,7 +10,7 @@ from fastapi.testclient import TestClient
 
 from models.settings import get_settings
 from tests.api.steps import act, agreement_signed_now, case_in, confirmation_request, fire, post_case
-from tests.factories import COURT
+from tests.factories import COURT, LABOUR_ARBITRATION, joint_application
 
 
 @pytest.fixture
@@ -182,6 +183,71 @@ def test_a_court_inbox_offset_beyond_any_inbox_is_422(lenient, login):
     assert r.json()["detail"][0]["loc"][-1] == "offset"
 
 
+# --- dates the arbitration body and the court report (each was accepted back to the year 1) ---------------
+
+
+def _labour_case_in_arbitration(client, login) -> dict:
+    case = case_in(client, login, "failed", dispute_type="labour")
+    return act(client, login("mediator1"), case["id"], "refer_arbitration", {"body_code": LABOUR_ARBITRATION})
+
+
+@pytest.mark.parametrize("applied_on", ["1989-12-31", "0001-01-01"])
+def test_an_arbitration_application_received_before_1990_is_refused(lenient, login, applied_on):
+    # Was 200: the application recorded as received in the year 1, its clocks counted from then.
+    case = case_in(lenient, login, "failed", dispute_type="labour")
+    body = {"body_code": LABOUR_ARBITRATION, "applied_on": applied_on}
+
+    r = fire(lenient, login("mediator1"), case["id"], "refer_arbitration", body)
+
+    assert "1990" in _field_errors(r)["applied_on"]
+
+
+@pytest.mark.parametrize(
+    ("trigger", "body", "field"),
+    [
+        ("arbitration_accepted", {}, "accepted_on"),
+        ("arbitration_not_accepted", {}, "decided_on"),
+        ("arbitration_extended", {"days": 10}, "approved_on"),
+        ("record_award", {"award_no": "杭西劳人仲案字〔2026〕9号"}, "received_on"),
+    ],
+)
+def test_a_date_the_arbitration_reports_before_1990_is_refused_by_its_bound(lenient, login, trigger, body, field):
+    case = _labour_case_in_arbitration(lenient, login)
+
+    r = fire(lenient, login("mediator1"), case["id"], trigger, {**body, field: "0001-01-01"})
+
+    assert "1990" in _field_errors(r)[field]
+
+
+def test_a_filing_date_before_1990_is_refused_at_receipt_by_its_bound(lenient, login):
+    case_in(lenient, login, "judicial_confirmation")
+    court = login("court1")
+    handoff = lenient.get("/api/v1/court/confirmations", headers=court).json()[0]
+
+    r = lenient.post(
+        f"/api/v1/court/confirmations/{handoff['id']}/receive", json={"filed_on": "0001-01-01"}, headers=court
+    )
+
+    assert "1990" in _field_errors(r)["filed_on"]
+
+
+def test_a_court_filing_before_1990_is_refused_by_its_bound(lenient, login):
+    case = case_in(lenient, login, "judicial_confirmation")
+
+    r = fire(lenient, login("court1"), case["id"], "court_file", {"filed_on": "1989-12-31"})
+
+    assert "1990" in _field_errors(r)["filed_on"]
+
+
+def test_a_joint_application_signed_before_1990_is_refused_by_its_bound(lenient, login):
+    case = case_in(lenient, login, "agreement")
+    body = {"court_code": COURT, "joint_application": joint_application(signed_on="0001-01-01")}
+
+    r = fire(lenient, login("mediator1"), case["id"], "request_confirmation", body)
+
+    assert "1990" in _field_errors(r)["joint_application.signed_on"]
+
+
 # --- the web forms ------------------------------------------------------------------------------------
 
 
@@ -198,3 +264,72 @@ def test_a_web_form_number_that_int_cannot_read_is_refused_not_a_500(lenient, lo
     assert r.status_code < 500, r.text[:300]
     after = lenient.get(f"/api/v1/cases/{case['id']}", headers=login("mediator1")).json()
     assert after["version"] == case["version"]
+
+
+def _refusal(page: str) -> str:
+    found = re.search(r'<div class="alert refusal"[^>]*>(.*?)</div>', page, re.S)
+    assert found, page[:500]
+    return re.sub(r"<[^>]+>", "", found.group(1))
+
+
+@pytest.mark.parametrize("typed", ["²", "9" * 5000, "١٢", "12.5", "-3", "0", "366"])
+def test_a_web_form_number_outside_ascii_digits_or_its_range_is_refused_in_chinese(lenient, login, typed):
+    # Was a 422 page saying "days：Input should be a valid integer" (pydantic's English, the field's code name).
+    from tests.api.test_web_routes import web_login
+
+    case = case_in(lenient, login, "mediation")
+    csrf = web_login(lenient, "mediator1")
+    form = {"csrf": csrf, "days": typed, "reason": "鉴定", "consent": "on", "version": str(case["version"])}
+
+    r = lenient.post(f"/cases/{case['id']}/actions/extend", data=form, follow_redirects=False)
+
+    assert r.status_code == 422, r.text[:300]
+    refusal = _refusal(r.text)
+    assert "延长天数" in refusal and "1 至 365" in refusal and "Input should" not in refusal, refusal
+    after = lenient.get(f"/api/v1/cases/{case['id']}", headers=login("mediator1")).json()
+    assert after["version"] == case["version"]
+
+
+def test_a_web_form_satisfaction_out_of_range_is_refused_in_chinese(lenient, login):
+    from tests.api.test_web_routes import web_login
+
+    case = case_in(lenient, login, "agreement")
+    act(lenient, login("mediator1"), case["id"], "record_fulfilment", {"note": "已履行"})
+    csrf = web_login(lenient, "window1")
+    form = {"csrf": csrf, "satisfaction": "６", "performed": "on"}
+
+    r = lenient.post(f"/cases/{case['id']}/actions/record_followup", data=form, follow_redirects=False)
+
+    assert r.status_code == 422, r.text[:300]
+    assert "满意度" in _refusal(r.text) and "1 至 5" in _refusal(r.text)
+
+
+@pytest.mark.parametrize(
+    ("field", "typed", "wanted"),
+    [("claim_amount", "²", "金额"), ("claim_amount", "八千", "金额"), ("occurred_on", "2026-13-01", "日期")],
+)
+def test_an_intake_form_number_or_date_that_cannot_be_read_is_refused_in_chinese(lenient, field, typed, wanted):
+    # Was a 422 page saying "标的金额：Input should be a valid decimal" (pydantic's English).
+    from tests.api.test_web_routes import web_login
+
+    csrf = web_login(lenient, "window1")
+    form = {
+        "csrf": csrf,
+        "dispute_type": "neighbour",
+        "channel": "window",
+        "region": "330106001",
+        "summary": "噪音扰民",
+        "p0_role": "applicant",
+        "p0_kind": "person",
+        "p0_name": "甲",
+        "p1_role": "respondent",
+        "p1_kind": "person",
+        "p1_name": "乙",
+        field: typed,
+    }
+
+    r = lenient.post("/cases/new", data=form, follow_redirects=False)
+
+    assert r.status_code == 422, r.text[:300]
+    errors = re.search(r'id="form-errors">(.*?)</div>', r.text, re.S).group(1)
+    assert wanted in errors and "Input should" not in errors, errors

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import sqlalchemy as sa
 from pydantic import Field, StrictBool
 
-from models.fields import Code, ShortText
+from models.fields import Code, ReportedDate, ShortText
 from models.tables import Deadline
 from states.enums import ARBITRATION_KINDS, Trigger
 from states.remedies import REMEDIES, ArbitrationRemedy
@@ -33,25 +33,25 @@ ROUTE_CLOCKS = (K.ARBITRATION_ACCEPTANCE, K.ARBITRATION_AWARD, K.AWARD_CHALLENGE
 
 class ReferArbitration(Payload):
     body_code: Code
-    applied_on: date | None = None  # the day the body received the application; omitted: today
+    applied_on: ReportedDate | None = None  # the day the body received the application; omitted: today
 
 
 class ArbitrationAccepted(Payload):
-    accepted_on: date
+    accepted_on: ReportedDate  # from 1990-01-01, like every date below (the stage: not after today)
 
 
 class ArbitrationNotAccepted(OptionalReason):
-    decided_on: date
+    decided_on: ReportedDate
 
 
 class ArbitrationExtended(OptionalReason):
     days: Annotated[int, Field(strict=True, ge=1, le=60)]
-    approved_on: date  # the chair's approval (仲裁委员会主任批准)
+    approved_on: ReportedDate  # the chair's approval (仲裁委员会主任批准)
 
 
 class RecordAward(Payload):
     award_no: ShortText
-    received_on: date  # the day the party received the award (送达)
+    received_on: ReportedDate  # the day the party received the award (送达)
     final: StrictBool = False  # a final award (终局裁决, 第47条)
 
 

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from pydantic import Field, field_validator
 
-from models.fields import Name, ShortText
+from models.fields import Name, ReportedDate, ShortText
 from states.enums import RejectionKind, Trigger
 from workflows.clocks.deadlines import DeadlineKind as K, DeadlineStatus, profile_named
 from workflows.errors import ClockOutOfRange, PayloadInvalid
@@ -37,7 +37,7 @@ class CourtReject(Reason):
 
 
 class CourtFile(Payload):
-    filed_on: date  # 立案日期
+    filed_on: ReportedDate  # 立案日期, from 1990-01-01 (the stage: not after today)
 
 
 class CourtExtend(Reason):

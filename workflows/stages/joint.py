@@ -10,26 +10,25 @@ with special (特别授权) or general authority. Every applicant, and every par
 申请人 in the application (never 被申请人).
 """
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, Field, field_validator
 from sqlmodel import col, select
 
-from models.fields import Name, validate_id_number
+from models.fields import MAX_PARTIES, Name, PartyPosition, ReportedDate, validate_id_number
 from models.privacy import mask_agents
 from models.tables import Organization, Party
 from states.enums import MEDIATION_KINDS
 from workflows.errors import PayloadInvalid
 from workflows.stages.base import Context, Payload, aware
 
-Position = Annotated[int, Field(strict=True, ge=0)]
 IdNumber = Annotated[str, AfterValidator(validate_id_number)]
 AUTHORITIES = {"special": "特别授权", "general": "一般授权"}
 
 
 class Agent(Payload):
-    party: Position
+    party: PartyPosition
     name: Name
     id_number: IdNumber
     authority: str
@@ -43,9 +42,9 @@ class Agent(Payload):
 
 
 class JointApplication(Payload):
-    applicants: Annotated[list[Position], Field(min_length=1, max_length=200)]
-    signed_on: date
-    agents: Annotated[list[Agent], Field(default_factory=list, max_length=200)]
+    applicants: Annotated[list[PartyPosition], Field(min_length=1, max_length=MAX_PARTIES)]
+    signed_on: ReportedDate  # from 1990-01-01 (resolve: not after today)
+    agents: Annotated[list[Agent], Field(default_factory=list, max_length=MAX_PARTIES)]
 
     @field_validator("applicants")
     @classmethod

@@ -8,7 +8,7 @@ from typing import Annotated
 from pydantic import Field, StrictBool, field_validator, model_validator
 from sqlmodel import select
 
-from models.fields import DueDate, Money, RecordDateTime, ShortText, Text
+from models.fields import DueDate, Money, PartyPosition, RecordDateTime, ShortText, Text
 from models.tables import Party
 from states.enums import Trigger
 from workflows.clocks.deadlines import DeadlineKind as K, DeadlineStatus, profile_named
@@ -33,8 +33,8 @@ class Extend(Reason):
 
 
 class Obligation(Payload):
-    obligor: Annotated[int, Field(strict=True, ge=0)]  # positions in the case's parties list, from 0
-    obligee: Annotated[int, Field(strict=True, ge=0)]
+    obligor: PartyPosition  # positions in the case's parties list, from 0
+    obligee: PartyPosition
     description: Text
     amount: Money | None = None
     due_date: DueDate | None = None  # the last day of performance, 1990-01-01 .. today + 30 years (民法典 第203条)
