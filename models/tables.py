@@ -298,7 +298,7 @@ class IdempotencyKey(SQLModel, table=True):
     case_id: uuid.UUID = Field(foreign_key="cases.id")
     created_at: datetime = _ts()
     # SHA-256 of the canonical request body the key was first used with (workflows/intake.py); NULL for
-    # keys stored before 0014, which keep replaying their case for any body.
+    # keys stored before 0013, which keep replaying their case for any body.
     request_digest: str | None = Field(default=None, max_length=64)
 
 

@@ -7,7 +7,7 @@
   (workflows/clocks/profiles.py). Open mediation clocks get what their case's `extend` events since the
   clock was opened add up to; other rows start at 0 (their extensions are kept on the case).
 
-Revision ID: 0014
+Revision ID: 0013
 Revises: 0010
 Create Date: 2026-12-10 10:00:00
 """
@@ -20,7 +20,7 @@ from alembic import op
 
 import models.types
 
-revision: str = "0014"
+revision: str = "0013"
 down_revision: str | None = "0012"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None

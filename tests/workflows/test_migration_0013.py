@@ -1,4 +1,4 @@
-"""Migration 0014 on a real database of each backend, taken down to 0010 and up again: a mediation clock
+"""Migration 0013 on a real database of each backend, taken down to 0010 and up again: a mediation clock
 extended before it keeps the days it was extended by (from its `extend` events), so the cap counts them; an
 idempotency key stored before it has no digest and keeps replaying its case for any body."""
 
@@ -37,7 +37,7 @@ def _columns(engine, table: str) -> set[str]:
         return {c["name"] for c in sa.inspect(conn).get_columns(table)}
 
 
-def test_extensions_and_keys_from_before_0014_are_carried_over(url):
+def test_extensions_and_keys_from_before_0013_are_carried_over(url):
     upgrade(url)
     engine = make_engine(url)
     _seed(engine)
