@@ -6,7 +6,7 @@
   by its last lines is told from one that never had them.
 
 Revision ID: 0012
-Revises: 0010
+Revises: 0011
 Create Date: 2026-12-10 10:00:00
 """
 

@@ -8,7 +8,7 @@
   clock was opened add up to; other rows start at 0 (their extensions are kept on the case).
 
 Revision ID: 0013
-Revises: 0010
+Revises: 0012
 Create Date: 2026-12-10 10:00:00
 """
 
