@@ -10,6 +10,7 @@ from fastapi.security import OAuth2PasswordRequestForm
 
 from api.deps import CredentialDep, SessionDep, SettingsDep
 from api.hashing import BUSY_DETAIL, BUSY_RETRY_AFTER, HasherBusy
+from api.responses import ErrorBody
 from api.security import TokenKind, authenticate, change_own_password, revoke, token_for
 from models.account_schemas import Notice, PasswordChange
 from models.schemas import Token
@@ -17,9 +18,9 @@ from models.schemas import Token
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 
 _REFUSED: dict[int | str, dict[str, Any]] = {
-    401: {"description": "用户名或密码错误 / 未登录或登录已失效"},
-    429: {"description": "登录尝试过多（Retry-After 秒后再试）"},
-    503: {"description": "登录请求过多，服务器繁忙（Retry-After 秒后再试）"},
+    401: {"model": ErrorBody, "description": "用户名或密码错误 / 未登录或登录已失效"},
+    429: {"model": ErrorBody, "description": "登录尝试过多（Retry-After 秒后再试）"},
+    503: {"model": ErrorBody, "description": "登录请求过多，服务器繁忙（Retry-After 秒后再试）"},
 }
 
 _BUSY = HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, BUSY_DETAIL, headers={"Retry-After": str(BUSY_RETRY_AFTER)})
@@ -48,7 +49,11 @@ def logout(credential: CredentialDep, session: SessionDep) -> Response:
 @router.post(
     "/password",
     response_model=Notice,
-    responses={**_REFUSED, 403: {"description": "原密码不正确"}, 422: {"description": "新密码不符合要求"}},
+    responses={
+        **_REFUSED,
+        403: {"model": ErrorBody, "description": "原密码不正确"},
+        422: {"model": ErrorBody, "description": "新密码不符合要求"},
+    },
 )
 async def change_password(
     request: Request, body: PasswordChange, credential: CredentialDep, session: SessionDep, settings: SettingsDep
