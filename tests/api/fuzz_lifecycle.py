@@ -109,6 +109,23 @@ CASE_VIEWS = {
 }
 AFTER_A_TRANSITION = ("GetCase", "ListEvents", "ListDeadlines", "ListDocuments")
 
+# Payloads valid but for the numbers and dates they leave out: laid over a generated payload (OpenAPI link
+# bodies merged), so that those come generated into an otherwise valid transition — a due date in 9998 into
+# an agreement the court then confirms, a number of days into an extension.
+PARTIAL: dict[Trigger, list[dict[str, Any]]] = {
+    Trigger.REACH_AGREEMENT: [
+        {
+            "facts": "双方就维修费用发生纠纷。",
+            "liability": "被申请人承担维修责任。",
+            "obligations": [{"obligor": 1, "obligee": 0, "description": "支付维修费用"}],
+        }
+    ],
+    Trigger.EXTEND: [{"reason": "需要鉴定", "consent": True}],
+    Trigger.COURT_EXTEND: [{"approved_by": "院长", "reason": "案情复杂"}],
+    Trigger.REFER_ARBITRATION: [{"body_code": LABOUR_ARBITRATION}],
+    Trigger.RECORD_FOLLOWUP: [{"performed": True}],
+}
+
 HUMAN_TRIGGERS = [t for t in Trigger if any(r.roles != (Role.SYSTEM,) for r in TABLE if r.trigger is t)]
 
 
@@ -170,14 +187,17 @@ def _links(triggers: list[Trigger], bodies: dict[Trigger, list[dict[str, Any]]],
     for trigger in triggers:
         first, *others = bodies.get(trigger) or [None]
         weighted = [first] * (FORWARD_WEIGHT if trigger in FORWARD else 1) + others if first is not None else []
-        for i, body in enumerate(weighted):
+        bodies_and_merges = [(body, False) for body in weighted]
+        bodies_and_merges += [(body, True) for body in PARTIAL.get(trigger, [])]
+        for i, (body, merge) in enumerate(bodies_and_merges):
             links[f"{trigger}_{i}"] = {
                 "operationId": f"fire_{trigger}",
                 # The version the case had then, as its ETag ("3"): a walk that moved the case since gets the 409
                 # of a stale one.
                 "parameters": {"case_id": "$response.body#/id", "If-Match": '"{$response.body#/version}"'},
                 "requestBody": body,
-                "x-schemathesis": {"merge_body": False},  # the whole valid payload, or a generated one
+                # A whole valid payload replaces the generated one; a partial one is laid over it.
+                "x-schemathesis": {"merge_body": merge},
             }
     return links
 
