@@ -103,14 +103,19 @@ def sqlite_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
     engine.dispose()
 
 
-@pytest.fixture(scope="session")
-def postgres_url() -> Iterator[str]:
+def require_postgres() -> str:
+    """The PostgreSQL server's URL. CI (and .ci/run) always sets it: there a missing one is a failure, never
+    a skip; on a machine without PostgreSQL the PostgreSQL half is skipped and says so."""
     if not PG_URL:
-        # CI (and .ci/run) always sets the URL: there a missing one is a failure, never a skip.
         if os.environ.get("CI"):
             pytest.fail("CI is set but JIEFEN_TEST_POSTGRES_URL is not: the PostgreSQL tests must run in CI")
         pytest.skip("JIEFEN_TEST_POSTGRES_URL is not set (a machine without PostgreSQL); CI always sets it")
-    with scratch_postgres(PG_URL) as url:
+    return PG_URL
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    with scratch_postgres(require_postgres()) as url:
         yield url
 
 

@@ -32,7 +32,7 @@ from models.db import make_engine
 from models.settings import get_settings
 from tests.api.fuzz_lifecycle import caller_for, lifecycle_document
 from tests.api.fuzz_support import CALLERS, FuzzReport, Tokens, fresh_database
-from tests.conftest import PG_URL
+from tests.conftest import PG_URL, require_postgres
 
 # The CI-sized budget; `make fuzz` raises it (see the Makefile). The coverage phase (boundary values of every
 # parameter and field, about 1,400 requests) runs whatever the budget, on SQLite.
@@ -118,10 +118,7 @@ def fuzz_sqlite(request, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def fuzz_postgres(request, tmp_path_factory):
-    if not PG_URL:
-        if os.environ.get("CI"):
-            pytest.fail("CI is set but JIEFEN_TEST_POSTGRES_URL is not: the PostgreSQL fuzz run must run in CI")
-        pytest.skip("JIEFEN_TEST_POSTGRES_URL is not set (a machine without PostgreSQL); CI always sets it")
+    require_postgres()
     yield from _target("postgres", request, tmp_path_factory.mktemp("fuzz"))
 
 

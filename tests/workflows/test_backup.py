@@ -20,7 +20,7 @@ from models.db import make_engine
 from models.migrate import upgrade
 from models.schemas import CaseCreate
 from models.tables import Case, CaseEvent, Party
-from tests.conftest import PG_URL, _seed, scratch_postgres
+from tests.conftest import _seed, require_postgres, scratch_postgres
 from tests.factories import actor, case_payload
 from workflows import audit
 from workflows.intake import open_case
@@ -45,9 +45,7 @@ def _database(backend: str, tmp_path: Path, name: str) -> Iterator[str]:
     if backend == "sqlite":
         yield f"sqlite:///{tmp_path / f'{name}.db'}"
         return
-    if not PG_URL:
-        pytest.fail("JIEFEN_TEST_POSTGRES_URL is not set")
-    with scratch_postgres(PG_URL) as url:
+    with scratch_postgres(require_postgres()) as url:
         yield url
 
 

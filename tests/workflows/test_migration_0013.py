@@ -14,7 +14,7 @@ from models.migrate import alembic_config, upgrade
 from models.schemas import CaseCreate
 from models.tables import Deadline, IdempotencyKey
 from states.enums import State, Trigger as T
-from tests.conftest import PG_URL, _seed, scratch_postgres
+from tests.conftest import _seed, require_postgres, scratch_postgres
 from tests.factories import T0, actor, case_payload, make_case
 from tests.workflows.support import fire_as, local
 from workflows.errors import GuardRefused
@@ -26,9 +26,7 @@ def url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'old.db'}"
         return
-    if not PG_URL:
-        pytest.skip("JIEFEN_TEST_POSTGRES_URL is not set (a machine without PostgreSQL); CI always sets it")
-    with scratch_postgres(PG_URL) as pg:
+    with scratch_postgres(require_postgres()) as pg:
         yield pg
 
 
