@@ -6,8 +6,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, NoReturn
 
-from models.fields import plain_name
 from models.org_schemas import OrganizationCreate
+from models.seed.entry import Entry, SeedError, what
 from models.tables import Mediator, Organization
 from states.enums import MEDIATION_KINDS, DisputeType, Level, OrgKind, Role, Stationing, Weekday
 
@@ -17,7 +17,6 @@ STATIONINGS: tuple[str, ...] = tuple(Stationing)
 WEEKDAYS: tuple[str, ...] = tuple(Weekday)
 DISPUTE_TYPES: tuple[str, ...] = tuple(DisputeType)
 USER_ROLES: tuple[str, ...] = tuple(r for r in Role if r is not Role.SYSTEM)
-REGION_LENGTHS = (6, 9, 12)  # county (and city), town, village administrative division codes
 
 SECTIONS: tuple[str, ...] = ("organizations", "courts", "mediators", "users")
 # An organization's keys are the API's (models/org_schemas.py), but `parent` names parent_code, and a
@@ -27,14 +26,6 @@ _API_ONLY = frozenset({"court_level", "webhook_url", "webhook_secret"})
 ORG_FIELDS = frozenset(_SEED_KEY.get(f, f) for f in OrganizationCreate.model_fields if f not in _API_ONLY)
 MEDIATOR_FIELDS = frozenset({"code", "name", "org", "specialties", "part_time", "capacity"})
 USER_FIELDS = frozenset({"username", "password", "role", "org", "mediator", "display_name"})
-
-
-class SeedError(ValueError):
-    """A seed that cannot be loaded; the message names the entry and the rule. Nothing was written."""
-
-    def __init__(self, message: str, *, entry: str | None = None) -> None:
-        super().__init__(message)
-        self.entry = entry
 
 
 # --- the parsed file -------------------------------------------------------------------------------
@@ -86,157 +77,17 @@ class Plan:
     users: list[UserSpec]
 
 
-def _what(value: Any) -> str:
-    """A short description of a YAML value's type, for messages."""
-    if value is None:
-        return "nothing"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int | float):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, Mapping):
-        return "a mapping"
-    if isinstance(value, list):
-        return "a list"
-    return type(value).__name__
-
-
-def _one_of(choices: Iterable[str]) -> str:
-    return f"(expected one of: {', '.join(choices)})"
-
-
-class _Entry:
-    """One entry of a section, with typed accessors that fail naming the entry."""
-
-    def __init__(self, section: str, index: int, raw: Any, id_key: str, allowed: frozenset[str]) -> None:
-        self.label = f"{section}[{index}]"
-        if not isinstance(raw, Mapping):
-            self.fail(f"expected a mapping of fields, got {_what(raw)}")
-        ident = raw.get(id_key)
-        if isinstance(ident, str) and ident.strip():
-            self.label += f" ({ident.strip()})"
-        self.raw = raw
-        unknown = sorted(str(k) for k in raw if k not in allowed)
-        if unknown:
-            self.fail(f"unknown field {', '.join(repr(k) for k in unknown)} (allowed: {', '.join(sorted(allowed))})")
-
-    def fail(self, message: str) -> NoReturn:
-        raise SeedError(f"{self.label}: {message}", entry=self.label)
-
-    def text(self, key: str, *, max_len: int, required: bool = True) -> str | None:
-        value = self.raw.get(key)
-        if value is None:
-            if required:
-                self.fail(f"{key} is required")
-            return None
-        if not isinstance(value, str):
-            self.fail(f"{key} must be a string, got {_what(value)} (quote it in YAML)")
-        value = value.strip()
-        if not value:
-            if required:
-                self.fail(f"{key} is required")
-            return None
-        if len(value) > max_len:
-            self.fail(f"{key} is longer than {max_len} characters")
-        return value
-
-    def name(self, key: str, *, max_len: int, required: bool = True) -> str | None:
-        """A name people read: no invisible format character (models/fields.py plain_name)."""
-        value = self.text(key, max_len=max_len, required=required)
-        if value is not None:
-            try:
-                plain_name(value)
-            except ValueError as e:
-                self.fail(f"{key}: {e}")
-        return value
-
-    def code(self, key: str, *, required: bool = True) -> str | None:
-        value = self.text(key, max_len=64, required=required)
-        if value is not None and any(c.isspace() for c in value):
-            self.fail(f"{key} {value!r} must not contain spaces")
-        return value
-
-    def choice(self, key: str, choices: tuple[str, ...], *, default: str | None = None) -> str:
-        value = self.raw.get(key)
-        if value is None:
-            if default is None:
-                self.fail(f"{key} is required {_one_of(choices)}")
-            return default
-        if not isinstance(value, str) or value not in choices:
-            self.fail(f"unknown {key} {value!r} {_one_of(choices)}")
-        return value
-
-    def choices(self, key: str, choices: tuple[str, ...], *, item: str) -> list[str]:
-        value = self.raw.get(key)
-        if value is None:
-            return []
-        if not isinstance(value, list):
-            self.fail(f"{key} must be a list, got {_what(value)}")
-        seen: list[str] = []
-        for v in value:
-            if not isinstance(v, str) or v not in choices:
-                self.fail(f"unknown {item} {v!r} in {key} {_one_of(choices)}")
-            if v in seen:
-                self.fail(f"{item} {v!r} is listed twice in {key}")
-            seen.append(v)
-        return seen
-
-    def region(self, key: str) -> str:
-        value = self.raw.get(key)
-        if value is None:
-            self.fail(f"{key} is required (an administrative division code of 6, 9 or 12 digits)")
-        if isinstance(value, bool) or not isinstance(value, int | str):
-            self.fail(f"{key} must be a code of 6, 9 or 12 digits, got {_what(value)}")
-        text = str(value).strip()
-        if not (text.isascii() and text.isdigit() and len(text) in REGION_LENGTHS):
-            self.fail(f"region {value!r} must be an administrative division code of 6, 9 or 12 digits")
-        return text
-
-    def flag(self, key: str, *, default: bool = False) -> bool:
-        value = self.raw.get(key)
-        if value is None:
-            return default
-        if not isinstance(value, bool):
-            self.fail(f"{key} must be true or false, got {value!r}")
-        return value
-
-    def codes(self, key: str) -> list[str]:
-        value = self.raw.get(key)
-        if value is None:
-            return []
-        if not isinstance(value, list):
-            self.fail(f"{key} must be a list of codes, got {_what(value)}")
-        seen: list[str] = []
-        for v in value:
-            if not isinstance(v, str) or not v.strip() or any(c.isspace() for c in v.strip()):
-                self.fail(f"{key}: {v!r} is not a code")
-            if v.strip() in seen:
-                self.fail(f"{v.strip()!r} is listed twice in {key}")
-            seen.append(v.strip())
-        return seen
-
-    def count(self, key: str) -> int | None:
-        value = self.raw.get(key)
-        if value is None:
-            return None
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            self.fail(f"{key} must be a whole number of at least 1, got {value!r}")
-        return value
-
-
 def _section(data: Mapping[str, Any], name: str) -> list[Any]:
     value = data.get(name)
     if value is None:
         return []
     if not isinstance(value, list):
-        raise SeedError(f"{name}: expected a list of entries, got {_what(value)}", entry=name)
+        raise SeedError(f"{name}: expected a list of entries, got {what(value)}", entry=name)
     return value
 
 
 def _parse_org(section: str, index: int, raw: Any) -> OrgSpec:
-    e = _Entry(section, index, raw, "code", ORG_FIELDS)
+    e = Entry(section, index, raw, "code", ORG_FIELDS)
     code = e.code("code")
     name = e.name("name", max_len=200)
     if section == "courts":
@@ -283,7 +134,7 @@ def _parse_org(section: str, index: int, raw: Any) -> OrgSpec:
 
 
 def _parse_mediator(index: int, raw: Any) -> MediatorSpec:
-    e = _Entry("mediators", index, raw, "code", MEDIATOR_FIELDS)
+    e = Entry("mediators", index, raw, "code", MEDIATOR_FIELDS)
     code = e.code("code")
     name = e.name("name", max_len=100)
     org = e.code("org")
@@ -303,13 +154,13 @@ def _parse_mediator(index: int, raw: Any) -> MediatorSpec:
 
 
 def _parse_user(index: int, raw: Any) -> UserSpec:
-    e = _Entry("users", index, raw, "username", USER_FIELDS)
+    e = Entry("users", index, raw, "username", USER_FIELDS)
     username = e.code("username")
     password = raw.get("password")
     if password is None or password == "":
         e.fail("password is required")
     if not isinstance(password, str):
-        e.fail(f"password must be a string, got {_what(password)} (quote it in YAML)")
+        e.fail(f"password must be a string, got {what(password)} (quote it in YAML)")
     role = e.choice("role", USER_ROLES)
     org = e.code("org", required=role != Role.ADMIN)
     mediator = e.code("mediator", required=False)
@@ -337,7 +188,7 @@ def _parse_user(index: int, raw: Any) -> UserSpec:
 def parse(data: Any) -> Plan:
     """The seed's entries, each checked on its own and against the others of the file."""
     if not isinstance(data, Mapping):
-        raise SeedError(f"a seed is a mapping with the sections {', '.join(SECTIONS)}; got {_what(data)}")
+        raise SeedError(f"a seed is a mapping with the sections {', '.join(SECTIONS)}; got {what(data)}")
     unknown = sorted(str(k) for k in data if k not in SECTIONS)
     if unknown:
         raise SeedError(f"unknown section {', '.join(repr(k) for k in unknown)} (expected: {', '.join(SECTIONS)})")
