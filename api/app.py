@@ -10,6 +10,7 @@ from sqlalchemy.engine import Engine
 from api import docs, errors, web
 from api.hashing import PasswordPool
 from api.middleware import BodyLimit, SecurityHeaders
+from api.responses import is_public
 from api.routers import auth, cases, court, documents, organizations, reference, supervision
 from api.security import read_token
 from models.db import make_engine
@@ -61,12 +62,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, *
         (FastAPI would otherwise answer a malformed body with 422 first). The user behind the token
         is still checked by the `current_user` dependency."""
         path = request.url.path
-        # Document verification (the QR code on every document) answers without login.
-        if (
-            path.startswith("/api/v1/")
-            and path != "/api/v1/auth/token"
-            and not path.startswith("/api/v1/documents/verify/")
-        ):
+        # The login and document verification (the QR code on every document) answer without a token.
+        if path.startswith("/api/v1/") and not is_public(path):
             scheme, _, token = request.headers.get("authorization", "").partition(" ")
             if scheme.lower() != "bearer" or read_token(settings, token.strip()) is None:
                 return JSONResponse(

@@ -23,7 +23,7 @@ from typing import Any
 from fastapi import FastAPI
 from pydantic import BaseModel, ConfigDict
 
-# Operations that answer without a bearer token (api/app.py: bearer_before_body).
+# Operations that answer without a bearer token: the bearer check (api/app.py) lets them through by is_public.
 PUBLIC_PATHS = frozenset({"/api/v1/auth/token"})
 PUBLIC_PREFIXES = ("/api/v1/documents/verify/",)
 # Operations that refuse repeated failed attempts with 429 and Retry-After (the login throttle).
@@ -77,7 +77,7 @@ def errors(*codes: int) -> dict[int | str, dict[str, Any]]:
     return {code: {"model": ErrorBody, "description": DESCRIPTIONS[code]} for code in codes}
 
 
-def _is_public(path: str) -> bool:
+def is_public(path: str) -> bool:
     return path in PUBLIC_PATHS or path.startswith(PUBLIC_PREFIXES)
 
 
@@ -88,7 +88,7 @@ def statuses_by_rule(path: str, operation: dict[str, Any]) -> set[int]:
     params = operation.get("parameters", [])
     has_body = "requestBody" in operation
     codes = {503}
-    if not _is_public(path) or path in LOGIN_PATHS:
+    if not is_public(path) or path in LOGIN_PATHS:
         codes.add(401)
     if any(p.get("in") == "path" for p in params):
         codes.add(404)
