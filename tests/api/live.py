@@ -22,6 +22,19 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def jiefen_command(*args: str, env: dict[str, str], timeout: float = 180) -> subprocess.CompletedProcess[str]:
+    """`jiefen ARGS` run as an operator would, with `env` over this process's environment; output as text."""
+    return subprocess.run(
+        [str(JIEFEN), *args],
+        env={**os.environ, "PYTHONIOENCODING": "utf-8", **env},
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=timeout,
+        check=False,
+    )
+
+
 @dataclass
 class Live:
     url: str

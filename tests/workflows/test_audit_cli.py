@@ -1,29 +1,17 @@
 """`jiefen audit checkpoint | verify | public-key` as an operator runs them (docs/contract.md §1)."""
 
-import os
 import subprocess
-import sys
 from datetime import timedelta
-from pathlib import Path
 
 from states.enums import State
+from tests.api.live import jiefen_command
 from tests.factories import T0, make_case
 from tests.workflows import tamper
-
-JIEFEN = Path(sys.executable).with_name("jiefen")
 
 
 def _jiefen(engine, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
     url = engine.url.render_as_string(hide_password=False)
-    return subprocess.run(
-        [str(JIEFEN), *args],
-        env={**os.environ, "JIEFEN_DATABASE_URL": url, "PYTHONIOENCODING": "utf-8", **env},
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        timeout=180,
-        check=False,
-    )
+    return jiefen_command(*args, env={"JIEFEN_DATABASE_URL": url, **env})
 
 
 def test_verify_names_every_broken_case_and_seq_and_checkpoint_refuses_to_anchor_a_loss(engine, session, tmp_path):

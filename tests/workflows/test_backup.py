@@ -1,9 +1,7 @@
 """`jiefen backup` under write load and `jiefen restore` into a fresh database: the audit log verifies
 there, and every intake acknowledged before the backup began is in it — on SQLite and PostgreSQL."""
 
-import os
 import subprocess
-import sys
 import threading
 import time
 import uuid
@@ -20,24 +18,15 @@ from models.db import make_engine
 from models.migrate import upgrade
 from models.schemas import CaseCreate
 from models.tables import Case, CaseEvent, Party
+from tests.api.live import jiefen_command
 from tests.conftest import _seed, require_postgres, scratch_postgres
 from tests.factories import actor, case_payload
 from workflows import audit
 from workflows.intake import open_case
 
-JIEFEN = Path(sys.executable).with_name("jiefen")
-
 
 def _jiefen(url: str, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [str(JIEFEN), *args],
-        env={**os.environ, "JIEFEN_DATABASE_URL": url, "PYTHONIOENCODING": "utf-8", **env},
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        timeout=300,
-        check=False,
-    )
+    return jiefen_command(*args, env={"JIEFEN_DATABASE_URL": url, **env}, timeout=300)
 
 
 @contextmanager
