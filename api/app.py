@@ -1,5 +1,6 @@
 """The FastAPI application factory."""
 
+import os
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
@@ -9,6 +10,7 @@ from sqlalchemy.engine import Engine
 
 from api import docs, errors, web
 from api.hashing import PasswordPool
+from api.limits import InFlightLimit
 from api.middleware import BodyLimit, SecurityHeaders
 from api.responses import is_public
 from api.routers import auth, cases, court, documents, organizations, reference, supervision
@@ -21,6 +23,11 @@ from models.settings import Settings, get_settings
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     """Embedded mode: the deadline scheduler starts and stops with the app (when enabled: `jiefen serve`
     enables it unless --no-scheduler; an app built by create_app alone, e.g. in tests, has it off)."""
+    # Each admitted request may hold a request thread: never fewer threads than requests let in (api.limits).
+    import anyio.to_thread
+
+    limiter = anyio.to_thread.current_default_thread_limiter()
+    limiter.total_tokens = max(limiter.total_tokens, app.state.settings.max_in_flight + 8)
     scheduler = None
     if app.state.scheduler_enabled:
         from workflows.scheduler import SweepScheduler
@@ -50,7 +57,10 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, *
         redoc_url=None,
     )
     app.state.settings = settings
-    app.state.engine = engine or make_engine(settings.database_url)
+    # A connection for every request let in (api.limits), and a few for the scheduler's thread.
+    app.state.engine = engine or make_engine(
+        settings.database_url, pool_size=settings.max_in_flight + 4, max_overflow=4, pool_timeout=10
+    )
     app.state.scheduler_enabled = scheduler
     app.state.scheduler = None
     app.state.password_pool = PasswordPool.from_settings(settings)
@@ -91,6 +101,19 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, *
 
     # Added last, so outermost: the body limit acts before any other middleware or route reads the request
     # (the bearer check above included), and every response, the 413 too, gets the security headers.
+    # At most max_in_flight requests inside at once, so a burst is queued or answered 503, never a stall.
+    app.add_middleware(
+        InFlightLimit, limit=settings.max_in_flight, queue=settings.max_queued, wait_seconds=settings.queue_seconds
+    )
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(SecurityHeaders, static_prefixes=("/static/", f"{docs.ASSETS_URL}/"))
     return app
+
+
+SERVE_SCHEDULER_ENV = "JIEFEN_SERVE_SCHEDULER"
+
+
+def served() -> FastAPI:
+    """The app `jiefen serve` runs in each API process (uvicorn's factory): the settings from the
+    environment, the embedded scheduler on unless `jiefen serve --no-scheduler` said otherwise."""
+    return create_app(get_settings(), scheduler=os.environ.get(SERVE_SCHEDULER_ENV, "1") != "0")

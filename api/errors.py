@@ -8,10 +8,12 @@ from fastapi import FastAPI, Request, Response
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.exc import DataError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api import responses
+from api.limits import BUSY
 from models.privacy import scrub
 from workflows.errors import (
     ClockOutOfRange,
@@ -102,6 +104,12 @@ def install(app: FastAPI) -> None:
             return JSONResponse({"detail": body}, status_code=422)
         headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, TooManyAttempts) else None
         return JSONResponse({"detail": scrub(exc.detail), **exc.extra}, status_code=status_for(exc), headers=headers)
+
+    @app.exception_handler(sa_exc.TimeoutError)
+    async def pool_exhausted(_: Request, exc: sa_exc.TimeoutError) -> JSONResponse:
+        """No database connection came in time (api.limits keeps this from happening; a pool shared with
+        something else still could): busy, try again — never a 500."""
+        return JSONResponse({"detail": BUSY}, status_code=503, headers={"Retry-After": "5"})
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:

@@ -39,7 +39,7 @@ DESCRIPTIONS: dict[int, str] = {
     413: "请求体超过 JIEFEN_MAX_BODY_BYTES（Content Too Large）",
     422: "请求数据不符合要求，逐项说明字段与规则（Unprocessable Content）",
     429: "尝试过于频繁，请按 Retry-After 稍后再试（Too Many Requests）",
-    503: "数据库暂时繁忙，请按 Retry-After 稍后再试（Service Unavailable）",
+    503: "系统繁忙（同时处理的请求已满，或数据库暂时繁忙），请按 Retry-After 稍后再试（Service Unavailable）",
 }
 RETRY_AFTER = {"Retry-After": {"description": "秒数：多久之后可以再试", "schema": {"type": "string"}}}
 

@@ -69,13 +69,25 @@ class Settings(BaseSettings):
     sweep_batch_size: int = Field(default=500, ge=1, le=10_000)
     # Where a request comes from behind a proxy is not trusted for anything; kept for logs only.
     log_level: str = "INFO"
-    # Documents: signing keys (`jiefen keys init`), the address the QR code points to,
-    # whether the API renders right after a transition (otherwise `jiefen documents render` does),
-    # and how often a failing render is retried before the row is marked failed.
+    # Documents: signing keys (`jiefen keys init`), the address the QR code points to, how often a failing
+    # render is retried before the row is marked failed. The API process never renders: the render worker
+    # (`jiefen serve` starts one; `jiefen documents work` alone) looks for due documents every
+    # render_poll_seconds, claims up to render_batch at a time for render_claim_seconds (a claim of a
+    # renderer that died lapses then), and runs at `nice` render_nice so requests come first on a busy host.
     keys_dir: str = "./.jiefen/keys"
     public_url: str = "http://127.0.0.1:8000"
-    render_in_process: bool = True
     render_max_attempts: int = Field(default=5, ge=1, le=100)
+    render_poll_seconds: float = Field(default=0.5, ge=0.05, le=60)
+    render_batch: int = Field(default=10, ge=1, le=500)
+    render_claim_seconds: int = Field(default=300, ge=30, le=86_400)
+    render_nice: int = Field(default=10, ge=0, le=19)
+    # Requests served at once by one API process (api.middleware.InFlightLimit), and how many more may wait
+    # up to queue_seconds for a place; past that a request is answered 503 with Retry-After at once, never
+    # left to hang. The database pool is sized to the limit, so a request never waits for a connection:
+    # on PostgreSQL, keep workers × (max_in_flight + 4) under the server's max_connections.
+    max_in_flight: int = Field(default=32, ge=1, le=1000)
+    max_queued: int = Field(default=64, ge=0, le=10_000)
+    queue_seconds: float = Field(default=5.0, ge=0, le=120)
     # Court webhooks (workflows/outbox/webhook_address.py): loopback, link-local, multicast and other special
     # addresses are refused always; private ranges (10/8, 172.16/12, 192.168/16, 100.64/10, fc00::/7) only
     # when the courts' network is one. Loopback is allowed for the test suite's own receivers alone: the

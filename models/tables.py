@@ -269,6 +269,9 @@ class Document(SQLModel, table=True):
     next_attempt_at: datetime | None = Field(default=None, sa_type=UTCDateTime())
     rendered_at: datetime | None = Field(default=None, sa_type=UTCDateTime())
     verify_code: str | None = Field(default=None, max_length=64, index=True)
+    # The renderer working on it, until when (workflows/outbox/claims.py): a lapsed claim is free again.
+    claimed_by: str | None = Field(default=None, max_length=80)
+    claimed_until: datetime | None = Field(default=None, sa_type=UTCDateTime())
 
 
 class CourtHandoff(SQLModel, table=True):

@@ -14,7 +14,6 @@ os.environ.setdefault("JIEFEN_TIMEZONE", "Asia/Shanghai")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 # Documents: the API does not render PDFs in the background during tests (tests/documents
 # and tests/api/test_documents*.py render on purpose); development signing keys go to a scratch dir.
-os.environ.setdefault("JIEFEN_RENDER_IN_PROCESS", "false")
 os.environ.setdefault("JIEFEN_KEYS_DIR", os.path.join(tempfile.mkdtemp(prefix="jiefen-keys-"), "keys"))
 # The webhook tests' receivers listen on 127.0.0.1; loopback webhooks count only with JIEFEN_ENV=test, and the
 # tests of the address rules turn this off (tests/api/test_webhook_urls.py).

@@ -1,5 +1,5 @@
 """Embedded mode: APScheduler 3.11 in the API process runs the deadline sweep every JIEFEN_SWEEP_SECONDS,
-then delivers the court webhooks due and renders the documents left pending; and, every
+then delivers the court webhooks due (documents are the render worker's: workflows/outbox/worker.py); and, every
 JIEFEN_AUDIT_CHECKPOINT_SECONDS (0: never), writes a signed audit checkpoint (workflows/audit/checkpoint.py).
 
 Exactly one scheduler per process (a second start is refused) and one process per database:
@@ -27,7 +27,6 @@ from models.db import is_postgresql
 from models.settings import get_settings
 from workflows.audit import AuditKeyError, CheckpointRefused, write_checkpoint
 from workflows.flows import run_sweep
-from workflows.outbox.documents import render_due
 from workflows.outbox.webhooks import deliver as deliver_webhooks
 
 log = logging.getLogger("jiefen.scheduler")
@@ -177,9 +176,8 @@ class SweepScheduler:
     def _tick(self) -> None:
         self.last = run_sweep(self.engine)
         self.delivery = deliver_webhooks(self.engine)  # court hand-off webhooks due now
-        # documents the sweep just produced (a termination notice on mediation_timeout) and
-        # failed renders whose retry is due; outside any case lock, after the sweep's commits
-        self.documents = render_due(self.engine)
+        # The documents the sweep produced (a termination notice on mediation_timeout) are the render
+        # worker's: this is an API process, and the API never renders (workflows/outbox/worker.py).
         self.runs += 1
         if self.last["timers"] or self.last["reminded"]:
             log.info("sweep: %s timers fired, %s reminders", self.last["timers"], self.last["reminded"])

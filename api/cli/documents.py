@@ -1,4 +1,4 @@
-"""`jiefen documents` (render the outbox, reissue, verify a signature) and `jiefen keys` (signing keys)."""
+"""`jiefen documents` (render the outbox once or as a worker, reissue, verify a signature) and `jiefen keys` (signing keys)."""
 
 import uuid
 from pathlib import Path
@@ -17,6 +17,14 @@ keys_app = typer.Typer(help="文书签名密钥", no_args_is_help=True)
 def documents_render(
     limit: Annotated[int, typer.Option(min=1, max=10_000, help="at most this many documents")] = 200,
     retry_failed: Annotated[bool, typer.Option("--retry-failed", help="queue failed documents again first")] = False,
+    reclaim: Annotated[
+        bool,
+        typer.Option(
+            "--reclaim",
+            help="also render documents another renderer claimed and has not finished (only when it is known "
+            "to be dead: otherwise its claim lapses by itself after JIEFEN_RENDER_CLAIM_SECONDS)",
+        ),
+    ] = False,
 ) -> None:
     """Render the pending documents (the outbox); safe to run at any time, and again."""
     from workflows.outbox.documents import render_pending, retry_failed as requeue
@@ -24,7 +32,7 @@ def documents_render(
     with open_session() as session:
         if retry_failed:
             typer.echo(f"documents: {requeue(session)} failed document(s) queued again")
-        report = render_pending(session, limit=limit)
+        report = render_pending(session, limit=limit, reclaim=reclaim)
     for doc_id, error in report.failed:
         typer.echo(f"documents: FAILED {doc_id}: {error}", err=True)
     typer.echo(
@@ -32,6 +40,28 @@ def documents_render(
     )
     if report.failed:
         raise typer.Exit(1)
+
+
+@app.command("work")
+def documents_work() -> None:
+    """Run a render worker until stopped: render each document as it becomes due (`jiefen serve` starts one)."""
+    import logging.config
+
+    from api.logs import log_config
+    from documents.environment import rendering_missing
+    from models.db import make_engine
+    from workflows.outbox.worker import serve_forever
+
+    missing = rendering_missing()
+    if missing:
+        for c in missing:
+            typer.echo(f"jiefen documents work: missing {c.name}: {c.detail}", err=True)
+        raise typer.Exit(3)
+    settings = get_settings()
+    logging.config.dictConfig(log_config(settings.log_level))
+    engine = make_engine(settings.database_url, pool_size=2, max_overflow=0)
+    totals = serve_forever(engine, settings)
+    typer.echo(f"documents: render worker stopped ({totals.rendered} rendered, {totals.failed} failed)")
 
 
 @app.command("reissue")

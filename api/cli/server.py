@@ -4,14 +4,24 @@ from typing import Annotated
 
 import typer
 
-from models.settings import get_settings
+from models.settings import Settings, get_settings
 
 
 def serve(
     host: Annotated[str, typer.Option(help="listen address")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="listen port")] = 8000,
+    workers: Annotated[
+        int, typer.Option(min=1, max=64, help="API processes (one deadline scheduler and one render worker whatever N)")
+    ] = 1,
     no_scheduler: Annotated[
         bool, typer.Option("--no-scheduler", help="run without the embedded deadline scheduler")
+    ] = False,
+    no_render_worker: Annotated[
+        bool,
+        typer.Option(
+            "--no-render-worker",
+            help="start no render worker (documents rendered elsewhere: `jiefen documents work`, Prefect)",
+        ),
     ] = False,
     forwarded_allow_ips: Annotated[
         str | None,
@@ -21,10 +31,13 @@ def serve(
         ),
     ] = None,
 ) -> None:
-    """Serve the API and the web UI."""
+    """Serve the API and the web UI, with a render worker process beside it."""
+    import os
+
     import uvicorn
 
-    from api.app import create_app
+    from api.app import SERVE_SCHEDULER_ENV
+    from api.cli.processes import RenderProcess
     from documents.environment import rendering_missing
     from models.migrate import upgrade
 
@@ -44,22 +57,59 @@ def serve(
         typer.echo(f"jiefen serve: {e}", err=True)
         raise typer.Exit(3) from None
     upgrade(settings.database_url)
-    application = create_app(settings)
-    application.state.scheduler_enabled = not no_scheduler
-    typer.echo(f"jiefen serving on http://{host}:{port}  (database: {settings.database_url.split('@')[-1]})")
+    _warn_connections(settings, workers)
+    # Read by api.app:served in each API process (uvicorn starts them afresh when workers > 1); of those,
+    # the one that takes the database's sweep lock runs the scheduler (workflows/scheduler.py).
+    os.environ[SERVE_SCHEDULER_ENV] = "0" if no_scheduler else "1"
+    render = None if no_render_worker else RenderProcess().start()
+    typer.echo(
+        f"jiefen serving on http://{host}:{port}  (database: {settings.database_url.split('@')[-1]}; "
+        f"{workers} API process(es); render worker: {f'pid {render.pid}' if render else 'none'})"
+    )
     from api.logs import log_config
 
-    uvicorn.run(
-        application,
-        host=host,
-        port=port,
-        log_level=settings.log_level.lower(),
-        log_config=log_config(settings.log_level),
-        # Whether a request came over TLS (HSTS, Secure cookies) and from which address is read from the
-        # X-Forwarded-* headers only when the proxy that sent them is one of these.
-        proxy_headers=True,
-        forwarded_allow_ips=forwarded_allow_ips or settings.forwarded_allow_ips,
-    )
+    try:
+        uvicorn.run(
+            "api.app:served",
+            factory=True,
+            workers=workers,
+            host=host,
+            port=port,
+            log_level=settings.log_level.lower(),
+            log_config=log_config(settings.log_level),
+            # Whether a request came over TLS (HSTS, Secure cookies) and from which address is read from the
+            # X-Forwarded-* headers only when the proxy that sent them is one of these.
+            proxy_headers=True,
+            forwarded_allow_ips=forwarded_allow_ips or settings.forwarded_allow_ips,
+        )
+    finally:
+        if render is not None:
+            render.stop()
+
+
+def _warn_connections(settings: Settings, workers: int) -> None:
+    """On PostgreSQL, say so when the API processes' pools could take more connections than the server has."""
+    if not settings.database_url.startswith("postgresql"):
+        return
+    import sqlalchemy as sa
+
+    from models.db import make_engine
+
+    wanted = workers * (settings.max_in_flight + 4) + 4
+    engine = make_engine(settings.database_url, poolclass=sa.pool.NullPool)
+    try:
+        with engine.connect() as conn:
+            limit = int(conn.exec_driver_sql("SHOW max_connections").scalar() or 0)
+    except Exception:  # noqa: BLE001 - a warning only; the server start itself reports a dead database
+        return
+    finally:
+        engine.dispose()
+    if wanted > limit:
+        typer.echo(
+            f"jiefen serve: warning: {workers} process(es) × (JIEFEN_MAX_IN_FLIGHT {settings.max_in_flight} + 4) "
+            f"connections may exceed PostgreSQL max_connections {limit}: lower one or raise the other",
+            err=True,
+        )
 
 
 def doctor() -> None:

@@ -2,7 +2,7 @@
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, BackgroundTasks, Body, Header, Query, Request, Response, status
+from fastapi import APIRouter, Body, Header, Query, Response, status
 
 from api.deps import ActorDep, SessionDep
 from api.ids import RecordId
@@ -19,7 +19,6 @@ from models.schemas import (
 from states.enums import DisputeType, State
 from workflows import engine, intake
 from workflows.errors import PayloadInvalid
-from workflows.outbox import documents as documents_outbox
 from workflows.read import queries
 from workflows.routing import replay as diversion
 
@@ -113,8 +112,6 @@ def fire_action(
     session: SessionDep,
     actor: ActorDep,
     response: Response,
-    request: Request,
-    background: BackgroundTasks,
     payload: Annotated[dict[str, Any] | None, Body()] = None,
     if_match: Annotated[str | None, Header(alias="If-Match", description=IF_MATCH, json_schema_extra=VERSION)] = None,
 ) -> CasePublic:
@@ -127,14 +124,6 @@ def fire_action(
         expected_version=_version(if_match),
     )
     response.headers["ETag"] = f'"{case.version}"'
-    if request.app.state.settings.render_in_process:  # the documents the transition registered, after commit
-        background.add_task(
-            documents_outbox.render_after,
-            request.app.state.engine,
-            case_id=case.id,
-            trigger=trigger,
-            settings=request.app.state.settings,
-        )
     return queries.case_public(session, case, actor=actor)
 
 

@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, BackgroundTasks
+from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from api.errors import status_for
@@ -15,7 +15,6 @@ from models.privacy import scrub
 from states.enums import State
 from workflows import engine
 from workflows.errors import JiefenError
-from workflows.outbox import documents as documents_outbox
 from workflows.read import documents as document_queries, queries, screens
 
 router = APIRouter(include_in_schema=False)
@@ -74,7 +73,7 @@ def case_page(case_id: str, ctx: CtxDep, new: int = 0) -> HTMLResponse:
 
 
 @router.post("/cases/{case_id}/actions/{trigger}", response_class=HTMLResponse)
-async def fire_action(case_id: str, trigger: str, ctx: CtxDep, background: BackgroundTasks) -> Response:
+async def fire_action(case_id: str, trigger: str, ctx: CtxDep) -> Response:
     raw = await ctx.request.form()
     check_csrf(ctx.request, ctx.settings, str(raw.get("csrf", "")))
     version = str(raw.get("version", ""))
@@ -97,14 +96,6 @@ async def fire_action(case_id: str, trigger: str, ctx: CtxDep, background: Backg
             "rules": exc.extra.get("rules", []),
         }
         return _case_page(ctx, case_id, status_code=status_for(exc), refusal=refusal, form_values=dict(raw))
-    if ctx.settings.render_in_process:
-        background.add_task(
-            documents_outbox.render_after,
-            ctx.request.app.state.engine,
-            case_id=case.id,
-            trigger=trigger,
-            settings=ctx.settings,
-        )
     return RedirectResponse(f"/cases/{case.id}?done={quote(trigger)}", status_code=303)
 
 

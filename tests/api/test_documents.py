@@ -1,4 +1,4 @@
-"""Documents through HTTP (docs/contract.md §5): rendered in the background right after the transition,
+"""Documents through HTTP (docs/contract.md §5): rendered by the render worker after the transition,
 scoped like their case, /pdf 409 until rendered, and public verification that tells only the kind,
 the case number and the date."""
 
@@ -12,17 +12,19 @@ from sqlmodel import Session
 from api.app import create_app
 from models.settings import get_settings
 from models.tables import Document
+from tests.api.rendering import with_renderer
 from tests.api.steps import case_in
 
 
 @pytest.fixture
 def app(engine):
-    return create_app(get_settings().model_copy(update={"render_in_process": True}), engine=engine)
+    return with_renderer(create_app(get_settings(), engine=engine))
 
 
 @pytest.fixture
 def quiet_app(engine):
-    return create_app(get_settings().model_copy(update={"render_in_process": False}), engine=engine)
+    """No renderer: the documents stay pending."""
+    return create_app(get_settings(), engine=engine)
 
 
 def _docs(client, headers, case_id):

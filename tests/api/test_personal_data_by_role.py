@@ -16,6 +16,7 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from models.settings import get_settings
+from tests.api.rendering import with_renderer
 from tests.api.steps import act, confirmation_request, open_case, signed_a_moment_ago
 from tests.api.test_web_routes import web_login
 from tests.documents.support import pdftotext
@@ -36,7 +37,7 @@ WHOLE_PDF_REFUSAL = "该文书载有完整身份证号码，您的角色无权�
 
 @pytest.fixture
 def app(engine):
-    return create_app(get_settings().model_copy(update={"render_in_process": True}), engine=engine)
+    return with_renderer(create_app(get_settings(), engine=engine))
 
 
 def confirmation_case(client: TestClient, login: Login) -> dict[str, Any]:

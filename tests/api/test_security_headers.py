@@ -13,6 +13,7 @@ from api.middleware import CSP, PDF_CSP
 from api.web.session import COOKIE, LOGIN_CSRF
 from models.settings import get_settings
 from tests.api.conftest import demo_password
+from tests.api.rendering import with_renderer
 from tests.api.steps import case_in
 from tests.api.test_web_routes import web_login
 
@@ -140,7 +141,7 @@ def test_no_page_needs_what_the_csp_refuses(client: TestClient, login):
 
 def test_a_pdf_keeps_only_the_framing_rule_so_browsers_can_show_it(engine, login):
     """Chrome's PDF viewer is blocked by object-src 'none' and broken by default-src on the PDF itself."""
-    app = create_app(get_settings().model_copy(update={"render_in_process": True}), engine=engine)
+    app = with_renderer(create_app(get_settings(), engine=engine))
     with TestClient(app) as client:
         case = case_in(client, lambda u: _token(client, u), "agreement")
         mediator = _token(client, "mediator1")

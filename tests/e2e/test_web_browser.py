@@ -27,20 +27,6 @@ ARGS = [
 
 
 @pytest.fixture(scope="module")
-def render_in_process() -> Iterator[None]:
-    """The test suite renders documents out of process (tests/conftest.py); here the server renders them
-    in the background after each transition, as `jiefen serve` does by default."""
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("JIEFEN_RENDER_IN_PROCESS", "true")
-        yield
-
-
-@pytest.fixture(scope="module")
-def server(render_in_process, server) -> str:
-    return server
-
-
-@pytest.fixture(scope="module")
 def browser() -> Iterator["sync_api.Browser"]:
     assert Path(CHROMIUM).exists(), f"{CHROMIUM} missing: `make test` installs Debian's chromium"
     with sync_api.sync_playwright() as p:

@@ -13,6 +13,7 @@ from models.tables import Document
 from states.enums import State
 from tests.factories import make_case
 from tests.workflows.support import picture
+from workflows.outbox.worker import RenderWorker
 from workflows.scheduler import JOB_ID, ProcessLock, SweepScheduler
 
 LONG_AGO = datetime(2026, 1, 5, 2, 0, tzinfo=UTC)  # its mediation clock ran out in February 2026
@@ -41,14 +42,20 @@ def test_the_scheduler_starts_with_the_app_sweeps_and_stops_with_it(engine, sess
         # The first sweep runs at start: the long-expired clock fires ...
         assert _wait(lambda: picture(session, case.id).state == "failed")
         assert _wait(lambda: scheduler.runs >= 1)
-        # ... and the same tick renders the termination notice mediation_timeout produced: no API
-        # transition of that case is needed for it (nor `jiefen documents render`)
-        assert scheduler.documents["rendered"] >= 1 and scheduler.documents["failed"] == 0
+        # ... and the termination notice mediation_timeout produced waits for the render worker: the API
+        # process (where the embedded scheduler runs) never renders
         session.expire_all()
         notice = session.exec(
             select(Document).where(Document.case_id == case.id, Document.kind == "termination_notice")
         ).one()
-        assert notice.status == "rendered" and notice.content and notice.sha256
+        assert notice.status == "pending" and notice.content is None
+        assert not hasattr(scheduler, "documents")
+        session.rollback()  # end the read snapshot
+    totals = RenderWorker(engine, get_settings()).run(max_idle_polls=1)
+    assert totals.rendered >= 1 and totals.failed == 0
+    session.rollback()
+    session.refresh(notice)
+    assert notice.status == "rendered" and notice.content and notice.sha256
     assert SweepScheduler.active() is None and not scheduler.running
     assert app.state.scheduler is None
 

@@ -1,14 +1,16 @@
 """The documents outbox (ARCHITECTURE "One request", steps 3 and 5).
 
 In the transition's transaction `register_documents` adds a `pending` Document row (kind, case,
-the event that caused it). After commit `render_pending` renders those rows one by one, by id:
-build the context (documents.context), render_html → render_pdf → PAdES signature, then in one
-write transaction store bytes + SHA-256 *only if the row is still pending* and append a
+the event that caused it). The API process never renders: a renderer — the render worker that
+`jiefen serve` starts (workflows/outbox/worker.py), the Prefect flow `documents_render` in distributed
+mode, `jiefen documents render` — claims due rows (workflows/outbox/claims.py) and renders them one by
+one, by id: build the context (documents.context), render_html → render_pdf → PAdES signature, then in
+one write transaction store bytes + SHA-256 *only if the row is still pending* and append a
 `document_generated` event to the case's chain. A failure is recorded on the row (attempts,
 last_error, next_attempt_at with back-off) and retried; after `render_max_attempts` the row is
-`failed`. A crash mid-render leaves the row pending: the next run renders it. Two workers racing on
-one row produce one rendered version and one event — the second store finds the row no longer
-pending and discards its work.
+`failed`. A crash mid-render leaves the row pending and its claim lapses: the next run renders it.
+Renderers claim disjoint rows, so a document is rendered once; and should a lapsed claim let two
+render one row, the second store finds it no longer pending and discards its work.
 """
 
 import logging
@@ -21,15 +23,14 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from documents import context as doc_context, render, signing
 from models.db import write_transaction
 from models.settings import Settings, get_settings
 from models.tables import Document, Organization
-from states.enums import Trigger
 from workflows.engine.write import append_event, lock_case
-from workflows.stages import produces_documents
+from workflows.outbox import claims
 
 log = logging.getLogger("jiefen.documents")
 
@@ -73,20 +74,29 @@ class RenderReport:
     skipped: list[uuid.UUID] = field(default_factory=list)
 
 
-def pending_ids(session: Session, *, now: datetime, limit: int, case_id: uuid.UUID | None = None) -> list[uuid.UUID]:
-    query = (
-        select(Document.id)
-        .where(
-            Document.status == "pending",
-            sa.or_(col(Document.next_attempt_at).is_(None), col(Document.next_attempt_at) <= now),
+def claim_due(
+    session: Session,
+    *,
+    renderer: str,
+    now: datetime,
+    limit: int,
+    settings: Settings,
+    case_id: uuid.UUID | None = None,
+    reclaim: bool = False,
+) -> list[uuid.UUID]:
+    """Claim up to `limit` due documents for `renderer` (workflows/outbox/claims.py), in a transaction
+    of its own that ends before the slow work."""
+    with write_transaction(session) as conn:
+        ids = claims.claim(
+            conn,
+            renderer=renderer,
+            now=now,
+            lease=timedelta(seconds=settings.render_claim_seconds),
+            limit=limit,
+            case_id=case_id,
+            reclaim=reclaim,
         )
-        .order_by(col(Document.created_at), col(Document.id))
-        .limit(limit)
-    )
-    if case_id is not None:
-        query = query.where(Document.case_id == case_id)
-    ids = list(session.exec(query))
-    session.rollback()  # end the read snapshot before the slow work
+    session.expire_all()
     return ids
 
 
@@ -97,12 +107,29 @@ def render_pending(
     case_id: uuid.UUID | None = None,
     now: datetime | None = None,
     settings: Settings | None = None,
+    renderer: str | None = None,
+    reclaim: bool = False,
 ) -> RenderReport:
-    """Render up to `limit` pending documents (those due for a retry included). Idempotent."""
+    """Claim and render up to `limit` pending documents (those due for a retry included). Idempotent,
+    and safe to run in several processes at once: each renders only what it claimed."""
     settings = settings or get_settings()
+    renderer = renderer or claims.renderer_name()
     report = RenderReport()
-    for doc_id in pending_ids(session, now=now or datetime.now(UTC), limit=limit, case_id=case_id):
-        outcome, detail = render_one(session, doc_id, settings=settings)
+    ids = claim_due(
+        session,
+        renderer=renderer,
+        now=now or datetime.now(UTC),
+        limit=limit,
+        settings=settings,
+        case_id=case_id,
+        reclaim=reclaim,
+    )
+    for i, doc_id in enumerate(ids):
+        try:
+            outcome, detail = render_one(session, doc_id, settings=settings)
+        except BaseException:  # interrupted (Ctrl-C, SIGTERM): give back what is left, for the next run
+            release_claims(session, ids[i:], renderer)
+            raise
         if outcome == "rendered":
             report.rendered.append(doc_id)
         elif outcome == "failed":
@@ -110,6 +137,14 @@ def render_pending(
         else:
             report.skipped.append(doc_id)
     return report
+
+
+def release_claims(session: Session, ids: list[uuid.UUID], renderer: str) -> None:
+    """Give claimed documents back before their lease ends (a renderer stopping in the middle)."""
+    session.rollback()
+    with write_transaction(session) as conn:
+        for doc_id in ids:
+            claims.release(conn, doc_id, renderer)
 
 
 def _signer_files(session: Session, settings: Settings, org_code: str) -> signing.SignerFiles:
@@ -193,6 +228,8 @@ def _store(session: Session, doc_id: uuid.UUID, pdf: bytes, code: str) -> bool:
                 attempts=DOCUMENTS.c.attempts + 1,
                 last_error=None,
                 next_attempt_at=None,
+                claimed_by=None,
+                claimed_until=None,
             )
         )
         if done.rowcount != 1:
@@ -234,6 +271,8 @@ def _record_failure(session: Session, doc_id: uuid.UUID, detail: str, *, setting
                 last_error=detail,
                 next_attempt_at=now + backoff,
                 status="failed" if attempts >= settings.render_max_attempts else "pending",
+                claimed_by=None,
+                claimed_until=None,
             )
         )
     session.expire_all()
@@ -245,7 +284,9 @@ def retry_failed(session: Session, *, case_id: uuid.UUID | None = None) -> int:
         stmt = DOCUMENTS.update().where(DOCUMENTS.c.status == "failed")
         if case_id is not None:
             stmt = stmt.where(DOCUMENTS.c.case_id == case_id)
-        n = conn.execute(stmt.values(status="pending", attempts=0, next_attempt_at=None)).rowcount
+        n = conn.execute(
+            stmt.values(status="pending", attempts=0, next_attempt_at=None, claimed_by=None, claimed_until=None)
+        ).rowcount
     session.expire_all()
     return n
 
@@ -293,19 +334,3 @@ def render_due(
     for doc_id, error in report.failed:
         log.warning("document %s not rendered (will retry): %s", doc_id, error)
     return {"rendered": len(report.rendered), "failed": len(report.failed), "skipped": len(report.skipped)}
-
-
-def render_after(engine: Any, *, case_id: uuid.UUID, trigger: str, settings: Settings) -> None:
-    """Background task run by the API right after a transition commits: render that case's pending
-    documents in a session of its own (ids, not objects). Whatever it leaves undone stays
-    pending for `jiefen documents render`."""
-    try:
-        produces = produces_documents(Trigger(trigger))
-    except ValueError:
-        return
-    if not produces:
-        return
-    with Session(engine, expire_on_commit=False) as session:
-        render_pending(session, case_id=case_id, limit=10, settings=settings)
-        # and a few others left pending (e.g. a termination notice a deadline sweep produced)
-        render_pending(session, limit=3, settings=settings)
