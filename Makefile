@@ -54,6 +54,7 @@ test: setup $(if $(SKIP_LINT),,lint)
 
 bench: setup
 	@$(MAKE) --no-print-directory apt PACKAGES="$(BENCH_APT_PACKAGES)"
+	$(BIN)/python -m pip install -q -e '.[test,bench]'
 	$(BIN)/python -m pytest tests/bench -p no:cacheprovider -q -s
 
 # The fuzz tests (tests/api/test_fuzz.py) with a budget of at least FUZZ_MIN_REQUESTS generated requests, explored
