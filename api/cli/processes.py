@@ -1,6 +1,7 @@
 """The render worker process `jiefen serve` starts beside the API, kept running while it serves."""
 
 import logging
+import os
 import subprocess
 import sys
 import threading
@@ -27,8 +28,14 @@ class RenderProcess:
     def pid(self) -> int | None:
         return self.process.pid if self.process is not None else None
 
+    def _spawn(self) -> "subprocess.Popen[bytes]":
+        from workflows.outbox.worker import PARENT_ENV
+
+        env = {**os.environ, PARENT_ENV: str(os.getpid())}  # it stops when this process is gone
+        return subprocess.Popen(self.command, stdin=subprocess.DEVNULL, env=env)
+
     def start(self) -> "RenderProcess":
-        self.process = subprocess.Popen(self.command, stdin=subprocess.DEVNULL)
+        self.process = self._spawn()
         self._watch = threading.Thread(target=self._keep_running, name="render-worker-watch", daemon=True)
         self._watch.start()
         return self
@@ -51,7 +58,7 @@ class RenderProcess:
                 return
             pause = min(pause * 2, RESTART_PAUSE[1])
             self.restarts += 1
-            self.process = subprocess.Popen(self.command, stdin=subprocess.DEVNULL)
+            self.process = self._spawn()
 
     def stop(self, timeout: float = 30.0) -> None:
         self._stopping.set()

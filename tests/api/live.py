@@ -85,7 +85,9 @@ def serving(
 
 
 @contextmanager
-def jiefen_serve(tmp: Path, *args: str, env: dict[str, str] | None = None) -> Iterator[Live]:
+def jiefen_serve(tmp: Path, *args: str, env: dict[str, str] | None = None, render: bool = False) -> Iterator[Live]:
+    """`jiefen serve` on a fresh SQLite database, without the scheduler and (unless `render`) without the
+    render worker process, which most tests of the HTTP layer do not need."""
     environment = {
         **os.environ,
         "JIEFEN_DATABASE_URL": f"sqlite:///{tmp / 'jiefen.db'}",
@@ -94,5 +96,7 @@ def jiefen_serve(tmp: Path, *args: str, env: dict[str, str] | None = None) -> It
         **(env or {}),
     }
     command = [str(JIEFEN), "serve", "--port", str(free_port()), "--no-scheduler", *args]
+    if not render:
+        command.append("--no-render-worker")
     with serving(command, environment, tmp / "serve.log") as live:
         yield live

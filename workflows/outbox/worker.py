@@ -29,6 +29,8 @@ from workflows.outbox.documents import claim_due, release_claims, render_one
 
 log = logging.getLogger("jiefen.render")
 
+PARENT_ENV = "JIEFEN_RENDER_PARENT_PID"
+
 
 @dataclass
 class WorkerTotals:
@@ -79,11 +81,15 @@ class RenderWorker:
             self.totals.batches += 1
         return len(ids)
 
-    def run(self, *, max_idle_polls: int | None = None) -> WorkerTotals:
-        """Loop until stopped (or, for tests, until `max_idle_polls` polls in a row found nothing)."""
+    def run(self, *, max_idle_polls: int | None = None, parent_pid: int | None = None) -> WorkerTotals:
+        """Loop until stopped (or, for tests, until `max_idle_polls` polls in a row found nothing), or
+        until the process that started it (`parent_pid`) is gone."""
         idle = 0
         log.info("render worker %s started (poll %.2f s)", self.renderer, self.settings.render_poll_seconds)
         while not self.stopping.is_set():
+            if parent_pid is not None and os.getppid() != parent_pid:
+                log.info("render worker %s: the server that started it is gone; stopping", self.renderer)
+                break
             try:
                 claimed = self.run_once()
             except Exception:  # a database outage: keep the process, try again after a pause
@@ -117,6 +123,9 @@ def serve_forever(engine: Engine, settings: Settings) -> WorkerTotals:
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
     started = time.monotonic()
-    totals = worker.run()
+    # Started by `jiefen serve` (api/cli/processes.py): stop when it is gone, however it ended (uvicorn ends
+    # its process by re-raising the SIGTERM it caught, so the server has no last word to send).
+    parent = os.environ.get(PARENT_ENV)
+    totals = worker.run(parent_pid=int(parent) if parent and parent.isdigit() else None)
     log.info("render worker ran %.0f s", time.monotonic() - started)
     return totals
