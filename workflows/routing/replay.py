@@ -98,10 +98,10 @@ def possible_duplicates(
             )
             .join(Party, col(Party.case_id) == Case.id)
             .where(
-                Case.id != case.id,
-                Case.dispute_type == case.dispute_type,
-                Case.state != State.CLOSED,
-                Case.created_at >= since,
+                col(Case.id) != case.id,
+                col(Case.dispute_type) == case.dispute_type,
+                col(Case.state) != State.CLOSED,
+                col(Case.created_at) >= since,
                 sa.or_(*match),
                 visible_clause(actor),
             )
