@@ -68,6 +68,21 @@
       if (e.target.matches("[data-remove-party]")) { e.target.closest("[data-party]").remove(); renumber(); add.focus(); }
     });
   }
+  // Documents are rendered by the render worker a moment after the transition: while one is still being
+  // made, look again every 2 s (up to 5 min) and swap in the documents section alone (forms keep what was typed).
+  var docs = document.getElementById("documents"), tries = 0;
+  function refreshDocuments() {
+    if (!docs || !docs.querySelector("[data-doc-pending]") || ++tries > 150) return;
+    setTimeout(function () {
+      fetch(location.pathname, { credentials: "same-origin" }).then(function (r) { return r.ok ? r.text() : ""; })
+        .then(function (html) {
+          var fresh = html && new DOMParser().parseFromString(html, "text/html").getElementById("documents");
+          if (fresh) { docs.innerHTML = fresh.innerHTML; }
+          refreshDocuments();
+        }).catch(function () {});
+    }, 2000);
+  }
+  refreshDocuments();
   document.querySelectorAll("[data-print]").forEach(function (b) { b.addEventListener("click", function () { window.print(); }); });
   var focus = document.getElementById("refusal") || document.getElementById("form-errors");
   if (focus) focus.focus();
