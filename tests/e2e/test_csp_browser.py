@@ -7,7 +7,7 @@ import re
 import httpx2
 import pytest
 
-from tests.e2e.test_web_browser import PASSWORD, Screen, browser, server, shots  # noqa: F401
+from tests.e2e.test_web_browser import PASSWORD, Screen, browser, shots  # noqa: F401
 from tests.factories import case_payload
 
 sync_api = pytest.importorskip("playwright.sync_api")
