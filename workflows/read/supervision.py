@@ -17,7 +17,7 @@ from typing import Literal
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from models.schemas import OrganizationOverduePublic, OverdueCasePublic, SupervisionPublic
+from models.supervision_schemas import OrganizationOverduePublic, OverdueCasePublic, SupervisionPublic
 from models.tables import Case, Deadline, Organization
 from states.enums import Role
 from states.labels import DEADLINE_KIND_LABELS
