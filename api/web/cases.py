@@ -21,11 +21,14 @@ from workflows.read import case_list as case_lists, documents as document_querie
 router = APIRouter(include_in_schema=False)
 
 
+PAGE = 100  # cases per page of the web list
+
+
 @router.get("/cases", response_class=HTMLResponse)
 def case_list(ctx: CtxDep, q: str = "", state: str = "", overdue: bool = False, cursor: str = "") -> HTMLResponse:
     st = state if state in {str(s) for s in State} else None
     filters = case_lists.CaseFilters(
-        q=q.strip()[:100] or None, state=st, overdue=overdue, limit=100, cursor=cursor[:512] or None
+        q=q.strip()[:100] or None, state=st, overdue=overdue, limit=PAGE, cursor=cursor[:512] or None
     )
     try:
         result = case_lists.list_cases(ctx.session, ctx.actor, filters)
