@@ -92,10 +92,10 @@ def install(app: FastAPI) -> None:
         if isinstance(exc, ValidationFailed):
             return JSONResponse({"detail": exc.errors}, status_code=422)
         if isinstance(exc, PayloadInvalid):
-            field = ".".join(str(p) for p in exc.loc if p not in ("body", "header"))
+            field = ".".join(str(p) for p in exc.loc if p not in ("body", "header", "query"))
             body = [
                 {
-                    "loc": ["body", *exc.loc] if exc.loc[0] != "header" else exc.loc,
+                    "loc": exc.loc if exc.loc[0] in ("header", "query") else ["body", *exc.loc],
                     "field": field,
                     "msg": scrub(exc.msg),
                     "type": "value_error",

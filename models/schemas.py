@@ -1,5 +1,6 @@
-"""API schemas for cases (CaseCreate / CasePublic / CasesPublic), what hangs off a case, and supervision.
-Field types and validators: models/fields.py; organizations and routing records: models/org_schemas.py."""
+"""API schemas for cases (CaseCreate / CasePublic / CasesPublic) and what hangs off a case. Field types and
+validators: models/fields.py; organizations and routing records: models/org_schemas.py; supervision (督办):
+models/supervision_schemas.py."""
 
 import uuid
 from datetime import UTC, date, datetime
@@ -269,8 +270,13 @@ class CasePublic(BaseModel):
 
 
 class CasesPublic(BaseModel):
+    """A page of a case list (docs/contract.md §5). `count`: the matching cases, counted up to 10 000 on a page
+    without a cursor (`count_exact` false past that); a page fetched with `cursor` repeats its walk's first count."""
+
     data: list[CasePublic]
     count: int
+    count_exact: bool = True
+    next_cursor: str | None = None  # pass as `cursor` for the page after this one; null on the last page
 
 
 class EventPublic(BaseModel):
@@ -344,56 +350,6 @@ class HandoffPublic(BaseModel):
     outcome: str | None = None  # confirmed | rejected
 
 
-class UndeliveredPublic(BaseModel):
-    """A court webhook notice that failed after its last retry (GET /api/v1/supervision/undelivered)."""
-
-    id: uuid.UUID
-    case_id: uuid.UUID | None
-    case_no: str
-    court_code: str | None
-    event: str | None
-    handoff_id: str | None
-    attempts: int
-    last_error: str | None
-    status: str
-    created_at: LocalDateTime
-
-
 class Token(BaseModel):
     access_token: str
     token_type: str = "bearer"
-
-
-class OverdueCasePublic(BaseModel):
-    """One late or soon-due clock of a case (督办)."""
-
-    case_id: uuid.UUID
-    case_no: str
-    state: str
-    dispute_type: str
-    deadline_id: uuid.UUID
-    kind: str
-    label: str
-    due_at: LocalDateTime
-    basis: str
-    provisional: bool
-    deadline_status: str  # pending (not yet swept) | fired (expired, still in its stage)
-    status: Literal["overdue", "soon_due"]
-    late_seconds: int  # negative while soon due: the time still left
-    late_days: int  # whole days late, counting a started day (0 while soon due)
-
-
-class OrganizationOverduePublic(BaseModel):
-    org_code: str | None  # None: not yet diverted to an organization
-    org_name: str | None
-    overdue: int
-    soon_due: int
-    max_late_days: int
-    cases: list[OverdueCasePublic]
-
-
-class SupervisionPublic(BaseModel):
-    as_of: LocalDateTime
-    within_days: int
-    data: list[OrganizationOverduePublic]
-    count: int  # clocks listed

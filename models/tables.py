@@ -104,6 +104,11 @@ class Case(SQLModel, table=True):
     __table_args__ = (
         sa.Index("ix_cases_state_updated", "state", "updated_at"),
         sa.Index("ix_cases_org_state", "org_code", "state"),
+        # Lists: their order and the keyset seek after a cursor; a mediator's (its organization's) list;
+        # the 督办 statistics of the last months (workflows/read/case_list.py, reports.py).
+        sa.Index("ix_cases_updated_id", "updated_at", "id"),
+        sa.Index("ix_cases_org_updated", "org_code", "updated_at", "id"),
+        sa.Index("ix_cases_created_scope", "created_at", "region", "dispute_type"),
     )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
@@ -208,6 +213,7 @@ class Deadline(SQLModel, table=True):
     __table_args__ = (
         sa.Index("ix_deadlines_status_due", "status", "due_at"),
         sa.Index("ix_deadlines_status_remind", "status", "remind_at"),
+        sa.Index("ix_deadlines_case_kind_created", "case_id", "kind", "created_at"),  # a case's latest of a kind
     )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)

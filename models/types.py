@@ -1,8 +1,11 @@
-"""Column types: timestamps that are always timezone-aware UTC, on SQLite as on PostgreSQL."""
+"""Column types: timestamps that are always timezone-aware UTC, on SQLite as on PostgreSQL; and the days\nbetween two of them in SQL."""
 
 from datetime import UTC, datetime
+from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.types import TypeDecorator
 
 from models.db import is_sqlite
@@ -32,3 +35,24 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+class days_between(sa.sql.functions.FunctionElement[float]):
+    """SQL: the days from one UTCDateTime to another, as a float. SQLite keeps the time as text (julianday
+    reads it, to about 1e-9 of a day); PostgreSQL subtracts timestamps exactly."""
+
+    type = sa.Float()
+    inherit_cache = True
+    name = "days_between"
+
+
+@compiles(days_between)
+def _days_between(element: days_between, compiler: SQLCompiler, **kw: Any) -> str:
+    start, end = (compiler.process(c, **kw) for c in element.clauses)
+    return f"(CAST(EXTRACT(EPOCH FROM ({end}) - ({start})) AS DOUBLE PRECISION) / 86400.0)"
+
+
+@compiles(days_between, "sqlite")
+def _days_between_sqlite(element: days_between, compiler: SQLCompiler, **kw: Any) -> str:
+    start, end = (compiler.process(c, **kw) for c in element.clauses)
+    return f"(julianday({end}) - julianday({start}))"

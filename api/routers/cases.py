@@ -19,13 +19,15 @@ from models.schemas import (
 from states.enums import DisputeType, State
 from workflows import engine, intake
 from workflows.errors import PayloadInvalid
-from workflows.read import queries
+from workflows.read import case_list, queries
 from workflows.routing import replay as diversion
 
 router = APIRouter(prefix="/api/v1/cases", tags=["cases"])
 
 
 IF_MATCH = 'the case\'s version (its ETag), e.g. 3 or "3": a case changed since answers 409'
+CURSOR = "the previous page's next_cursor, to read the page after it (with the same filters; offset 0)"
+CURSOR_MAX = 512
 VERSION = {"pattern": r'^\s*(W/)?"?[0-9]{1,18}"?\s*$'}  # documents what _version reads (its refusal is in Chinese)
 
 
@@ -79,8 +81,9 @@ def list_cases(
     q: Annotated[str | None, Query(max_length=100)] = None,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: Annotated[str | None, Query(max_length=CURSOR_MAX, description=CURSOR)] = None,
 ) -> CasesPublic:
-    filters = queries.CaseFilters(
+    filters = case_list.CaseFilters(
         state=state,
         dispute_type=dispute_type,
         org_code=org_code,
@@ -89,8 +92,9 @@ def list_cases(
         offset=offset,
         limit=limit,
         flag=flag,
+        cursor=cursor or None,
     )
-    return queries.list_cases(session, actor, filters)
+    return case_list.list_cases(session, actor, filters)
 
 
 @router.get("/{case_id}", response_model=CasePublic)

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Query
 from api.deps import ActorDep, SessionDep
 from api.responses import errors
 from models.fields import ClockTime
-from models.schemas import SupervisionPublic, UndeliveredPublic
+from models.supervision_schemas import SupervisionPublic, UndeliveredPublic
 from workflows.outbox import webhooks
 from workflows.read import supervision
 

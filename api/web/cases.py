@@ -2,7 +2,7 @@
 
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -15,19 +15,37 @@ from models.privacy import scrub
 from states.enums import State
 from workflows import engine
 from workflows.errors import JiefenError
-from workflows.read import documents as document_queries, queries, screens
+from workflows.read import case_list as case_lists, documents as document_queries, screens
 
 router = APIRouter(include_in_schema=False)
 
 
+PAGE = 100  # cases per page of the web list
+
+
 @router.get("/cases", response_class=HTMLResponse)
-def case_list(ctx: CtxDep, q: str = "", state: str = "", overdue: bool = False) -> HTMLResponse:
+def case_list(ctx: CtxDep, q: str = "", state: str = "", overdue: bool = False, cursor: str = "") -> HTMLResponse:
     st = state if state in {str(s) for s in State} else None
-    result = queries.list_cases(
-        ctx.session, ctx.actor, queries.CaseFilters(q=q.strip()[:100] or None, state=st, overdue=overdue, limit=100)
+    filters = case_lists.CaseFilters(
+        q=q.strip()[:100] or None, state=st, overdue=overdue, limit=PAGE, cursor=cursor[:512] or None
     )
+    try:
+        result = case_lists.list_cases(ctx.session, ctx.actor, filters)
+    except JiefenError as exc:
+        return ctx.refused(exc, "翻页标记无效")
+    params = {"q": q, "state": st or "", **({"overdue": "true"} if overdue else {})}
     return ctx.render(
-        "cases.html", cases=result.data, count=result.count, q=q, state=st or "", overdue=overdue, now=datetime.now(UTC)
+        "cases.html",
+        cases=result.data,
+        count=result.count,
+        count_exact=result.count_exact,
+        first_page=f"/cases?{urlencode(params)}",
+        next_page=f"/cases?{urlencode({**params, 'cursor': result.next_cursor})}" if result.next_cursor else None,
+        paged=bool(filters.cursor),
+        q=q,
+        state=st or "",
+        overdue=overdue,
+        now=datetime.now(UTC),
     )
 
 

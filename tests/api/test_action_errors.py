@@ -74,7 +74,12 @@ def test_a_court_sees_nothing_of_a_case_not_addressed_to_it(client, login):
     for suffix in CASE_ROUTES:
         assert client.get(f"/api/v1/cases/{case['id']}{suffix}", headers=court).status_code == 404
     assert fire(client, court, case["id"], "court_confirm", {"ruling_no": "（2026）浙0106民特9号"}).status_code == 404
-    assert client.get("/api/v1/cases", headers=court).json() == {"data": [], "count": 0}
+    assert client.get("/api/v1/cases", headers=court).json() == {
+        "data": [],
+        "count": 0,
+        "count_exact": True,
+        "next_cursor": None,
+    }
 
 
 def test_intake_outside_the_centres_region_is_422_naming_region(client, login):

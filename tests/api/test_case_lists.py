@@ -45,7 +45,7 @@ def _list(client, headers, **params) -> dict:
     r = client.get("/api/v1/cases", params=params, headers=headers)
     assert r.status_code == 200, r.text
     body = r.json()
-    assert set(body) == {"data", "count"}
+    assert set(body) == {"data", "count", "count_exact", "next_cursor"}
     return body
 
 

@@ -123,3 +123,14 @@ def test_filtering_by_organization(client, login, engine):
     _cases(engine)
     r = client.get(URL, params={"as_of": AS_OF, "org_code": "CN-ZJ-XH-LDTJ"}, headers=login("super1"))
     assert r.status_code == 200 and r.json() == {"as_of": AS_OF, "within_days": 3, "data": [], "count": 0}
+
+
+def test_each_organization_counts_every_late_clock_even_when_the_list_is_cut_short(client, login, engine):
+    late, court, _soon, _far = _cases(engine)
+    r = client.get(URL, params={"as_of": AS_OF, "within_days": 3, "limit": 1}, headers=login("super1"))
+    assert r.status_code == 200, r.text
+    body = r.json()
+    [org] = body["data"]
+    assert (org["overdue"], org["soon_due"], org["max_late_days"], body["count"]) == (2, 1, 7, 1)
+    [listed] = org["cases"]
+    assert listed["case_id"] in {str(late.id), str(court.id)} and listed["status"] == "overdue"

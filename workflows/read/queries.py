@@ -1,19 +1,16 @@
-"""Read-side services: what a caller may see, shaped for the API. Every query is scoped and indexed."""
+"""Read-side services: what a caller may see, shaped for the API. Every query is scoped and indexed.
+Case lists: workflows/read/case_list.py."""
 
 import uuid
-from dataclasses import dataclass
-from datetime import UTC, datetime
 
-import sqlalchemy as sa
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, col, select
 
-from models.privacy import sees_whole_numbers, shown_to
+from models.privacy import shown_to
 from models.rows import CaseRow
 from models.schemas import (
     ActionPublic,
     ActionsPublic,
     CasePublic,
-    CasesPublic,
     DeadlinePublic,
     DocumentPublic,
     EventPublic,
@@ -23,20 +20,8 @@ from models.schemas import (
 from models.tables import Case, CaseEvent, CourtHandoff, Deadline, Document, Party
 from states.enums import Role, State
 from states.table import TABLE
-from workflows.access import Actor, get_visible_case, visible_clause
+from workflows.access import Actor, get_visible_case
 from workflows.errors import Forbidden, NotVisible
-
-
-@dataclass(frozen=True, slots=True)
-class CaseFilters:
-    state: str | None = None
-    dispute_type: str | None = None
-    org_code: str | None = None
-    overdue: bool = False
-    q: str | None = None
-    offset: int = 0
-    limit: int = 50
-    flag: str | None = None  # a supervision flag, e.g. escalation_exhausted
 
 
 def case_public(session: Session, case: Case | CaseRow, *, actor: Actor) -> CasePublic:
@@ -74,53 +59,6 @@ def parties_for(session: Session, actor: Actor, case_id: str | uuid.UUID) -> lis
 
 def get_case(session: Session, actor: Actor, case_id: str | uuid.UUID) -> CasePublic:
     return case_public(session, get_visible_case(session, actor, case_id), actor=actor)
-
-
-def list_cases(session: Session, actor: Actor, f: CaseFilters, *, now: datetime | None = None) -> CasesPublic:
-    now = now or datetime.now(UTC)
-    where = [visible_clause(actor)]
-    if f.state:
-        where.append(col(Case.state) == f.state)
-    if f.dispute_type:
-        where.append(col(Case.dispute_type) == f.dispute_type)
-    if f.org_code:
-        where.append(col(Case.org_code) == f.org_code)
-    if f.flag:  # flags are a short JSON list of names: match the quoted name in its text
-        where.append(sa.cast(Case.flags, sa.String).contains(f'"{f.flag}"', autoescape=True))
-    if f.overdue:
-        where.append(
-            sa.exists().where(
-                col(Deadline.case_id) == Case.id, col(Deadline.status) == "pending", col(Deadline.due_at) <= now
-            )
-        )
-    if f.q:
-        text = f.q.strip()
-        party = [col(Party.name).contains(text, autoescape=True), col(Party.uscc) == text.upper()]
-        if sees_whole_numbers(actor.role):  # a clerk may search by the full identity number or phone;
-            # to a role that sees them masked the search would confirm a guess of the hidden digits
-            party += [col(Party.id_number) == text.upper(), col(Party.phone) == text]
-        where.append(
-            sa.or_(
-                col(Case.case_no).contains(text, autoescape=True),
-                col(Case.summary).contains(text, autoescape=True),
-                sa.exists().where(col(Party.case_id) == Case.id, sa.or_(*party)),
-            )
-        )
-    count = session.exec(select(func.count()).select_from(Case).where(*where)).one()
-    rows = session.exec(
-        select(Case).where(*where).order_by(col(Case.updated_at).desc(), col(Case.id)).offset(f.offset).limit(f.limit)
-    ).all()
-    if not rows:
-        return CasesPublic(data=[], count=count)
-    ids = [c.id for c in rows]
-    parties: dict[uuid.UUID, list[Party]] = {i: [] for i in ids}
-    for p in session.exec(select(Party).where(col(Party.case_id).in_(ids)).order_by(col(Party.position))):
-        parties[p.case_id].append(p)
-    deadlines: dict[uuid.UUID, list[Deadline]] = {i: [] for i in ids}
-    for d in session.exec(select(Deadline).where(col(Deadline.case_id).in_(ids)).order_by(col(Deadline.created_at))):
-        deadlines[d.case_id].append(d)
-    data = [CasePublic.of(c, parties[c.id], deadlines[c.id]) for c in rows]
-    return CasesPublic(data=shown_to(actor.role, data), count=count)
 
 
 def events(session: Session, actor: Actor, case_id: str | uuid.UUID) -> list[EventPublic]:

@@ -23,7 +23,7 @@ from models.tables import Mediator, Organization
 from states.enums import State
 from workflows.access import Actor, get_visible_case
 from workflows.errors import JiefenError
-from workflows.read import queries, reference
+from workflows.read import case_list, queries, reference
 from workflows.routing import replay as diversion
 from workflows.routing.decide import Decision, decide
 from workflows.routing.rules import active_rules
@@ -112,7 +112,7 @@ class WorkbenchRow:
 def workbench(session: Session, actor: Actor, *, now: datetime, today: date) -> list[WorkbenchRow]:
     """A mediator's open cases (up to 200), the nearest clock first; cases without one last."""
     rows = []
-    for c in queries.list_cases(session, actor, queries.CaseFilters(limit=200)).data:
+    for c in case_list.list_cases(session, actor, case_list.CaseFilters(limit=200)).data:
         if c.state == State.CLOSED:
             continue
         nearest = min((d for d in c.deadlines if d.status in NEAREST), key=lambda d: d.due_at, default=None)

@@ -6,18 +6,20 @@ A clock is listed as
   diversion no level accepted, an arbitration award not reported, a follow-up not made, an agreement
   whose confirmation window lapsed);
 - soon due: pending and due within `within_days`.
-Scoped like case lists (a supervisor sees the cases of its centre's region; an admin all).
+Scoped like case lists (a supervisor sees the cases of its centre's region; an admin all). Each
+organization's counts and its latest clock are counted by the database over every clock that matches
+(one GROUP BY), also when `limit` cuts the list of clocks short; `count` is the number listed.
 """
 
 import math
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
-from typing import Literal
 
 import sqlalchemy as sa
-from sqlmodel import Session, col, select
+from sqlalchemy.sql.elements import ColumnElement
+from sqlmodel import Session, select
 
-from models.schemas import OrganizationOverduePublic, OverdueCasePublic, SupervisionPublic
+from models.supervision_schemas import OrganizationOverduePublic, OverdueCasePublic, SupervisionPublic
 from models.tables import Case, Deadline, Organization
 from states.enums import Role
 from states.labels import DEADLINE_KIND_LABELS
@@ -36,6 +38,14 @@ STAGE = {
 """The state a clock belongs to: a fired clock stays overdue while its case is still there."""
 
 SUPERVISORS = (Role.SUPERVISOR, Role.ADMIN)
+CASES: sa.Table = Case.__table__  # type: ignore[attr-defined]
+DEADLINES: sa.Table = Deadline.__table__  # type: ignore[attr-defined]
+ORGANIZATIONS: sa.Table = Organization.__table__  # type: ignore[attr-defined]
+LISTED = [
+    *(DEADLINES.c[k] for k in ("id", "kind", "due_at", "basis", "provisional", "status")),
+    *(CASES.c[k] for k in ("org_code", "case_no", "state", "dispute_type")),
+    DEADLINES.c.case_id,
+]
 
 
 def overdue(
@@ -56,62 +66,81 @@ def overdue(
     ):
         raise NotVisible(f"组织 {org_code} 不存在")
     horizon = now + timedelta(days=within_days)
-    d, c = Deadline, Case
-    later = Deadline.__table__.alias("later")  # type: ignore[attr-defined]
-    newer = sa.exists().where(later.c.case_id == d.case_id, later.c.kind == d.kind, later.c.created_at > d.created_at)
-    in_stage = sa.or_(*[sa.and_(col(d.kind) == kind, col(c.state) == state) for kind, state in STAGE.items()])
-    where = [
-        visible_clause(actor),
-        sa.or_(
-            sa.and_(col(d.status) == "pending", col(d.due_at) <= horizon),
-            sa.and_(col(d.status) == "fired", in_stage, ~newer),
-        ),
-    ]
-    if org_code is not None:
-        where.append(col(c.org_code) == org_code)
-    rows = session.exec(
-        select(d, c).join(c, col(c.id) == d.case_id).where(*where).order_by(col(d.due_at), col(d.id)).limit(limit)
-    ).all()
-
+    where = late_clauses(actor, now=now, horizon=horizon, org_code=org_code)
+    d, c, o = DEADLINES, CASES, ORGANIZATIONS
+    is_late = sa.case((d.c.due_at <= now, 1), else_=0)
+    totals = session.connection().execute(
+        sa.select(
+            c.c.org_code, sa.func.sum(is_late), sa.func.sum(1 - is_late), sa.func.min(d.c.due_at), sa.func.min(o.c.name)
+        )
+        .select_from(d.join(c, c.c.id == d.c.case_id).outerjoin(o, o.c.code == c.c.org_code))
+        .where(*where)
+        .group_by(c.c.org_code)
+    )
+    rows = session.connection().execute(
+        sa.select(*LISTED)
+        .select_from(d.join(c, c.c.id == d.c.case_id))
+        .where(*where)
+        .order_by(d.c.due_at, d.c.id)
+        .limit(limit)
+    )
     groups: dict[str | None, list[OverdueCasePublic]] = defaultdict(list)
-    for dl, case in rows:
-        late = (now - dl.due_at).total_seconds()
-        status: Literal["overdue", "soon_due"] = "overdue" if late >= 0 else "soon_due"
-        groups[case.org_code].append(
+    for r in rows:
+        late = (now - r.due_at).total_seconds()
+        groups[r.org_code].append(
             OverdueCasePublic(
-                case_id=case.id,
-                case_no=case.case_no,
-                state=case.state,
-                dispute_type=case.dispute_type,
-                deadline_id=dl.id,
-                kind=dl.kind,
-                label=DEADLINE_KIND_LABELS.get(dl.kind, dl.kind),
-                due_at=dl.due_at,
-                basis=dl.basis,
-                provisional=dl.provisional,
-                deadline_status=dl.status,
-                status=status,
+                case_id=r.case_id,
+                case_no=r.case_no,
+                state=r.state,
+                dispute_type=r.dispute_type,
+                deadline_id=r.id,
+                kind=r.kind,
+                label=DEADLINE_KIND_LABELS.get(r.kind, r.kind),
+                due_at=r.due_at,
+                basis=r.basis,
+                provisional=r.provisional,
+                deadline_status=r.status,
+                status="overdue" if late >= 0 else "soon_due",
                 late_seconds=int(late),
-                late_days=math.ceil(late / 86400) if late > 0 else 0,
+                late_days=_late_days(late),
             )
         )
-    codes = [k for k in groups if k]
-    names = (
-        dict(session.exec(select(Organization.code, Organization.name).where(col(Organization.code).in_(codes))).all())
-        if codes
-        else {}
-    )
     data = [
         OrganizationOverduePublic(
             org_code=code,
-            org_name=names.get(code) if code else None,
-            overdue=sum(x.status == "overdue" for x in items),
-            soon_due=sum(x.status == "soon_due" for x in items),
-            max_late_days=max(x.late_days for x in items),
-            cases=items,
+            org_name=name,
+            overdue=n_late,
+            soon_due=n_soon,
+            max_late_days=_late_days((now - earliest).total_seconds()),
+            cases=groups.get(code, []),
         )
-        for code, items in groups.items()
+        for code, n_late, n_soon, earliest, name in totals
     ]
     # The latest organization first; then by code.
     data.sort(key=lambda g: (-g.max_late_days, -g.overdue, g.org_code or ""))
-    return SupervisionPublic(as_of=now, within_days=within_days, data=data, count=len(rows))
+    return SupervisionPublic(as_of=now, within_days=within_days, data=data, count=sum(map(len, groups.values())))
+
+
+def late_clauses(actor: Actor, *, now: datetime, horizon: datetime, org_code: str | None) -> list[ColumnElement[bool]]:
+    """The clocks the board lists, on the cases `actor` may see (deadlines joined to cases)."""
+    d, c = DEADLINES, CASES
+    later = d.alias("later")
+    newer = sa.exists().where(
+        later.c.case_id == d.c.case_id, later.c.kind == d.c.kind, later.c.created_at > d.c.created_at
+    )
+    in_stage = sa.or_(*[sa.and_(d.c.kind == kind, c.c.state == state) for kind, state in STAGE.items()])
+    where = [
+        visible_clause(actor),
+        sa.or_(
+            sa.and_(d.c.status == "pending", d.c.due_at <= horizon),
+            sa.and_(d.c.status == "fired", in_stage, ~newer),
+        ),
+    ]
+    if org_code is not None:
+        where.append(c.c.org_code == org_code)
+    return where
+
+
+def _late_days(late_seconds: float) -> int:
+    """Whole days late, a started day counting; 0 while not yet due."""
+    return math.ceil(late_seconds / 86400) if late_seconds > 0 else 0
