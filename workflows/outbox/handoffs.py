@@ -7,6 +7,7 @@ the outbox for a court that configured a webhook (pushed after commit by `workfl
 
 import contextlib
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -54,15 +55,18 @@ def build_package(
     warnings: list[dict[str, Any]],
     jurisdiction: dict[str, Any],
     application: dict[str, Any] | None = None,
+    parties: Sequence[Party] | None = None,
+    org: Organization | None = None,
 ) -> dict[str, Any]:
     """What the court receives. `application`: the joint application as recorded on the case
-    (workflows.stages.joint.record); its applicants are the package's `applicants`, every one a 申请人."""
-    parties = session.exec(select(Party).where(Party.case_id == case.id).order_by(col(Party.position))).all()
+    (workflows.stages.joint.record); its applicants are the package's `applicants`, every one a 申请人.
+    `parties` and `org` (the case's organization): when the caller has them already."""
+    if parties is None:
+        parties = session.exec(select(Party).where(Party.case_id == case.id).order_by(col(Party.position))).all()
     if application is not None:
         parties = [x for x in parties if x.position in set(application["applicants"])]
-    org = (
-        session.exec(select(Organization).where(Organization.code == case.org_code)).first() if case.org_code else None
-    )
+    if org is None and case.org_code:
+        org = session.exec(select(Organization).where(Organization.code == case.org_code)).first()
     med = (
         session.exec(select(Mediator).where(Mediator.code == case.mediator_code)).first()
         if case.mediator_code

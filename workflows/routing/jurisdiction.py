@@ -15,6 +15,7 @@ first-instance civil jurisdiction; configurable data, not a complete statement o
 """
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -49,13 +50,16 @@ def _digits(code: str | None, n: int) -> str | None:
     return code[:n] if code and len(code) >= n and code[:n].isdigit() else None
 
 
-def connecting_regions(session: Session, case: Any) -> dict[str, list[str]]:
-    """The region codes the case is connected to, by ground (for the explanation)."""
-    parties = session.exec(select(Party).where(Party.case_id == case.id).order_by(col(Party.position))).all()
+def connecting_regions(
+    session: Session, case: Any, *, parties: Sequence[Party] | None = None, org: Organization | None = None
+) -> dict[str, list[str]]:
+    """The region codes the case is connected to, by ground (for the explanation). `parties` and `org` (the
+    case's organization): when the caller has them already."""
+    if parties is None:
+        parties = session.exec(select(Party).where(Party.case_id == case.id).order_by(col(Party.position))).all()
     domiciles = sorted({p.id_number[:COUNTY_DIGITS] for p in parties if p.id_number and len(p.id_number) >= 6})
-    org = (
-        session.exec(select(Organization).where(Organization.code == case.org_code)).first() if case.org_code else None
-    )
+    if org is None and case.org_code:
+        org = session.exec(select(Organization).where(Organization.code == case.org_code)).first()
     return {
         "domicile": domiciles,
         "subject_matter": [case.region] if case.region else [],
@@ -73,14 +77,16 @@ def intermediate(case: Any) -> IntermediateRule | None:
     return None
 
 
-def competent_courts(session: Session, case: Any) -> tuple[list[tuple[str, str]], dict[str, Any]]:
+def competent_courts(
+    session: Session, case: Any, *, parties: Sequence[Party] | None = None, org: Organization | None = None
+) -> tuple[list[tuple[str, str]], dict[str, Any]]:
     """[(code, name), …] of the courts competent to confirm this case's agreement, and why."""
     referral = case.referral or {}
     if case.channel == Channel.COURT_REFERRAL and referral.get("court_code"):
         code = referral["court_code"]
         court = session.exec(select(Organization).where(Organization.code == code)).first()
         return [(code, court.name if court else code)], {"ground": "inviting_court", "court_code": code}
-    regions = connecting_regions(session, case)
+    regions = connecting_regions(session, case, parties=parties, org=org)
     rule = intermediate(case)
     level, digits = (CourtLevel.INTERMEDIATE, CITY_DIGITS) if rule else (CourtLevel.BASIC, COUNTY_DIGITS)
     wanted = {d for codes in regions.values() for c in codes if (d := _digits(c, digits))}
@@ -157,15 +163,14 @@ LABOUR_CONFIRMATION_BASIS = (
 NOT_PEOPLES_MEDIATION_COMMITTEES = frozenset({OrgKind.LABOUR_MEDIATION, OrgKind.COMMERCIAL_MEDIATION})
 
 
-def labour_warnings(session: Session, case: Any) -> list[dict[str, Any]]:
+def labour_warnings(session: Session, case: Any, *, org: Organization | None = None) -> list[dict[str, Any]]:
     """What may put a labour agreement outside 第52条: a mediation body that is not a people's mediation
     committee, or an obligation that is not a payment (no amount, not worded as one)."""
     if case.dispute_type != DisputeType.LABOUR:
         return []
     out: list[dict[str, Any]] = []
-    org = (
-        session.exec(select(Organization).where(Organization.code == case.org_code)).first() if case.org_code else None
-    )
+    if org is None and case.org_code:
+        org = session.exec(select(Organization).where(Organization.code == case.org_code)).first()
     if org is not None and org.kind in NOT_PEOPLES_MEDIATION_COMMITTEES:
         out.append(
             {

@@ -3,18 +3,18 @@ the `Stage` record that holds one trigger's whole behaviour beside its row in `s
 
 import uuid
 from collections.abc import Callable, Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy.engine import Connection
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from models.fields import Text
 from models.rows import CaseRow
 from models.settings import get_settings
-from models.tables import Organization
+from models.tables import Organization, Party
 from states.enums import Trigger
 from workflows.access import Actor
 from workflows.clocks.deadlines import Deadlines
@@ -61,6 +61,24 @@ class Context:
     deadlines: Deadlines
     refs: dict[str, Any]
     record: dict[str, Any]
+    # What several steps of one transition read (the parties, the case's organization): read once.
+    cache: dict[str, Any] = field(default_factory=dict)
+
+    def parties(self) -> list[Party]:
+        """The case's parties in their order, read once per transition (stages do not change them)."""
+        if "parties" not in self.cache:
+            query = select(Party).where(Party.case_id == self.case.id).order_by(col(Party.position))
+            self.cache["parties"] = list(self.session.exec(query).all())
+        return cast(list[Party], self.cache["parties"])
+
+    def org(self, code: str | None) -> Organization | None:
+        """The organization with `code`, read once per transition."""
+        if not code:
+            return None
+        key = f"org:{code}"
+        if key not in self.cache:
+            self.cache[key] = self.session.exec(select(Organization).where(Organization.code == code)).first()
+        return cast(Organization | None, self.cache[key])
 
 
 Step = Callable[[Context], None]

@@ -6,8 +6,6 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import select
-
 from models.fields import Code, ShortText
 from models.tables import Organization
 from states.enums import Trigger
@@ -49,7 +47,8 @@ def _resolve_request(ctx: Context) -> None:
     a court may not confirm (民诉法解释 第355条、第358条; 劳动争议解释(一) 第52条) and who applies
     (民诉法解释 第351条); the guards decide."""
     ctx.refs["court"] = find_org(ctx.session, ctx.payload.court_code, "court_code", COURT_KINDS, "人民法院")
-    courts, why = jurisdiction.competent_courts(ctx.session, ctx.case)
+    case_org = ctx.org(ctx.case.org_code)
+    courts, why = jurisdiction.competent_courts(ctx.session, ctx.case, parties=ctx.parties(), org=case_org)
     why["grounds"] = jurisdiction.grounds(ctx.refs["court"], why)  # what the application states (第205条)
     ctx.refs["competent_courts"] = courts
     ctx.refs["jurisdiction"] = why
@@ -58,7 +57,7 @@ def _resolve_request(ctx: Context) -> None:
     ctx.refs["agreement_decides_status"] = bool(agreement.get("status_matter"))
     ctx.refs["agreement"] = agreement
     org_code = agreement.get("org_code") or ctx.case.org_code
-    org = ctx.session.exec(select(Organization).where(Organization.code == org_code)).first() if org_code else None
+    org = ctx.org(org_code)
     ctx.refs["agreement_org_kind"] = org.kind if org else None
     joint.resolve(ctx, ctx.payload.joint_application)
     if ctx.trigger is Trigger.REAPPLY_CONFIRMATION:
@@ -73,7 +72,10 @@ def _request_confirmation(ctx: Context) -> None:
     ctx.deadlines.open(K.COURT_DECISION)
     application = joint.record(ctx, ctx.payload.joint_application, court.code)
     ctx.case.confirmation = {**(ctx.case.confirmation or {}), "applications": [*applications(ctx.case), application]}
-    warnings = jurisdiction.warnings(ctx.case.agreement) + jurisdiction.labour_warnings(ctx.session, ctx.case)
+    case_org = ctx.org(ctx.case.org_code)
+    warnings = jurisdiction.warnings(ctx.case.agreement) + jurisdiction.labour_warnings(
+        ctx.session, ctx.case, org=case_org
+    )
     # The hand-off row is written once the application's PDF is registered (_hand_off below).
     ctx.refs["package"] = handoffs.build_package(
         ctx.session,
@@ -83,6 +85,8 @@ def _request_confirmation(ctx: Context) -> None:
         warnings=warnings,
         jurisdiction=ctx.refs.get("jurisdiction") or {},
         application=application,
+        parties=ctx.parties(),
+        org=case_org,
     )
     ctx.record["court_code"] = court.code
     ctx.record["jurisdiction"] = {k: v for k, v in ctx.refs["jurisdiction"].items() if k != "regions"}

@@ -18,7 +18,7 @@ from sqlmodel import col, select
 
 from models.fields import MAX_PARTIES, Name, PartyPosition, ReportedDate, validate_id_number
 from models.privacy import mask_agents
-from models.tables import Organization, Party
+from models.tables import Organization
 from states.enums import MEDIATION_KINDS
 from workflows.errors import PayloadInvalid
 from workflows.stages.base import Context, Payload, aware
@@ -58,7 +58,7 @@ def resolve(ctx: Context, app: JointApplication) -> None:
     """Check the application against the case (positions, dates: 422) and give the guard what it decides
     on (refs["joint"]): the parties bound by the agreement, who signed, and the agents."""
     field = "joint_application"
-    parties = {p.position: p.name for p in ctx.session.exec(select(Party).where(Party.case_id == ctx.case.id))}
+    parties = {p.position: p.name for p in ctx.parties()}
     top = len(parties) - 1
     for i, pos in enumerate(app.applicants):
         if pos not in parties:
