@@ -30,7 +30,9 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         )
         _configure_sqlite(engine)
         return engine
-    kwargs.setdefault("pool_pre_ping", True)
+    # No ping on every checkout (a round trip per transaction): a connection older than this is replaced
+    # when checked out, and one found dead in use raises OperationalError and invalidates the pool.
+    kwargs.setdefault("pool_recycle", 1800)
     if "poolclass" not in kwargs:
         kwargs.setdefault("pool_size", 10)
         kwargs.setdefault("max_overflow", 20)
