@@ -130,11 +130,22 @@ def _load(path: str, production: bool) -> AuditKeys:
     return read_keys(p, strict_mode=production)
 
 
+_last: tuple[Settings, AuditKeys] | None = None  # the settings asked last and their keys: every event asks
+
+
 def load_keys(settings: Settings | None = None) -> AuditKeys:
     """The configured audit keys (read once per process: restart after rotating the key file)."""
+    global _last
     settings = settings or get_settings()
-    return _load(str(settings.audit_key_path), settings.env == "production")
+    last = _last
+    if last is not None and last[0] is settings:
+        return last[1]
+    keys = _load(str(settings.audit_key_path), settings.env == "production")
+    _last = (settings, keys)
+    return keys
 
 
 def clear_cache() -> None:
+    global _last
+    _last = None
     _load.cache_clear()

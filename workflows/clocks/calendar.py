@@ -20,6 +20,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
+from functools import lru_cache
 from importlib.metadata import PackageNotFoundError, version
 from zoneinfo import ZoneInfo
 
@@ -86,6 +87,16 @@ class SpecialDay:
 _HOLIDAY_NAMES = {h.value: h.chinese for h in chinese_calendar.Holiday}
 
 
+@lru_cache(maxsize=8192)
+def _official(day: date) -> bool | None:
+    """Is the day a working day in the schedule `chinese-calendar` ships (None: a year it does not
+    ship). Remembered: the package checks a date's range against its whole table on every call."""
+    try:
+        return chinese_calendar.is_workday(day)
+    except NotImplementedError:
+        return None
+
+
 def _package() -> str:
     try:
         return f"chinese-calendar {version('chinese-calendar')}"
@@ -99,13 +110,7 @@ class LegalCalendar:
 
     def covers(self, year: int) -> bool:
         """Is the year's official schedule known (shipped in the package, or loaded)?"""
-        if year in self._schedules:
-            return True
-        try:
-            chinese_calendar.is_workday(date(year, 6, 1))
-        except NotImplementedError:
-            return False
-        return True
+        return year in self._schedules or _official(date(year, 6, 1)) is not None
 
     def is_working_day(self, day: date) -> tuple[bool, bool]:
         """(is it a working day, is the answer provisional)."""
@@ -116,10 +121,10 @@ class LegalCalendar:
             if day in schedule.holidays:
                 return False, False
             return day.weekday() < 5, False
-        try:
-            return chinese_calendar.is_workday(day), False
-        except NotImplementedError:
-            return day.weekday() < 5 and day not in statutory_year(day.year), True
+        official = _official(day)
+        if official is not None:
+            return official, False
+        return day.weekday() < 5 and day not in statutory_year(day.year), True
 
     def add(self, start: date, days: int, *, working_days: bool) -> Period:
         if days < 0:
