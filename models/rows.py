@@ -3,13 +3,16 @@
 The engine reads a case and its open deadlines with Core, lets the stages change these copies, and
 writes back only what changed — the ORM's unit of work costs several times the SQL it sends. The
 classes declare the columns (from `models.tables`), so the type checker sees what a stage touches.
+
+A row read with `Record.read` converts a column from what the driver returned (JSON text, a date
+string on SQLite …) the first time it is used: a transition reads a dozen of a case's thirty columns.
 """
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Self
 
 _MISSING = object()
 
@@ -17,15 +20,38 @@ _MISSING = object()
 class Record:
     """A row as a dict with attribute access; `changes()` is what was set since it was read."""
 
-    __slots__ = ("_before", "_new", "_values")
+    __slots__ = ("_before", "_new", "_raw", "_values")
     _values: dict[str, Any]
     _before: dict[str, Any]  # the value each changed column had when read
     _new: bool
+    _raw: dict[str, tuple[Callable[[Any], Any], Any]] | None  # not yet converted: (converter, driver's value)
 
     def __init__(self, values: Mapping[Any, Any], *, new: bool = False) -> None:
         object.__setattr__(self, "_values", dict(values))
         object.__setattr__(self, "_before", {})
         object.__setattr__(self, "_new", new)
+        object.__setattr__(self, "_raw", None)
+
+    @classmethod
+    def read(cls, names: Sequence[str], row: Sequence[Any], converters: Sequence[Callable[[Any], Any] | None]) -> Self:
+        """A row as the driver returned it, each column converted by its converter when first used."""
+        record = cls({})
+        values, raw = record._values, {}
+        for name, value, convert in zip(names, row, converters, strict=True):
+            if convert is None or value is None:
+                values[name] = value
+            else:
+                raw[name] = (convert, value)
+        object.__setattr__(record, "_raw", raw or None)
+        return record
+
+    def _convert(self, name: str) -> Any:
+        raw = self._raw
+        if raw is None or name not in raw:
+            raise AttributeError(name)
+        convert, value = raw.pop(name)
+        self._values[name] = converted = convert(value)
+        return converted
 
     if not TYPE_CHECKING:  # the type checker sees only the declared columns of the subclasses
 
@@ -33,10 +59,12 @@ class Record:
             try:
                 return self._values[name]
             except KeyError:
-                raise AttributeError(name) from None
+                return self._convert(name)
 
     def __setattr__(self, name: str, value: Any) -> None:
         old = self._values.get(name, _MISSING)
+        if old is _MISSING and self._raw is not None and name in self._raw:
+            old = self._convert(name)
         if old is value:
             return
         self._before.setdefault(name, old)
@@ -52,13 +80,15 @@ class Record:
     def before(self, name: str) -> Any:
         """The column's value as read (before this transaction changed it)."""
         old = self._before.get(name, _MISSING)
-        return self._values[name] if old is _MISSING else old
+        return getattr(self, name) if old is _MISSING else old
 
     def values(self) -> dict[str, Any]:
+        for name in list(self._raw or ()):
+            self._convert(name)
         return dict(self._values)
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}({self._values!r})"
+        return f"{type(self).__name__}({self.values()!r})"
 
 
 class CaseRow(Record):

@@ -1,5 +1,6 @@
 """Column types: timestamps that are always timezone-aware UTC, on SQLite as on PostgreSQL; and the days\nbetween two of them in SQL."""
 
+import json
 from datetime import UTC, datetime
 from typing import Any
 
@@ -31,6 +32,18 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
+
+
+class JSONText(TypeDecorator[Any]):
+    """A JSON column read as its text and parsed here: `sa.type_coerce(sa.cast(column, sa.Text), JSONText())`.
+    The write path reads whole rows and parses a column when it is used (`models.rows.Record.read`);
+    psycopg would parse every JSON value of every row as it fetches them."""
+
+    impl = sa.Text
+    cache_ok = True
+
+    def process_result_value(self, value: str | None, dialect: sa.Dialect) -> Any:
+        return None if value is None else json.loads(value)
 
 
 def utcnow() -> datetime:
