@@ -14,6 +14,7 @@ from typing import Any, TypedDict, Unpack
 
 from sqlalchemy.engine import Connection
 
+from models.prepared import Prepared
 from models.tables import CaseEvent
 from workflows.audit.keys import AuditKey, load_keys
 
@@ -65,7 +66,7 @@ def legacy_hash(**fields: Unpack[EventFields]) -> str:
 
 
 EVENTS = CaseEvent.__table__  # type: ignore[attr-defined]
-_INSERT_EVENT = EVENTS.insert()
+_INSERT_EVENT = Prepared(EVENTS.insert().inline())
 
 
 def entry(
@@ -112,4 +113,4 @@ def entry(
 
 
 def insert(conn: Connection, row: dict[str, Any]) -> None:
-    conn.execute(_INSERT_EVENT, row)
+    _INSERT_EVENT.execute(conn, row)

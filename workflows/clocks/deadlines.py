@@ -17,6 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from models.prepared import Prepared, insert_rows
 from models.rows import DeadlineRow
 from models.settings import Settings, get_settings
 from models.tables import Deadline
@@ -36,10 +37,12 @@ from workflows.errors import ClockOutOfRange
 DEADLINES = Deadline.__table__  # type: ignore[attr-defined]
 
 
-_SELECT_OPEN = sa.select(DEADLINES).where(
-    DEADLINES.c.case_id == sa.bindparam("b_case_id"), DEADLINES.c.status.in_([str(x) for x in OPEN_STATUSES])
-)
-_UPDATE_ONE = DEADLINES.update().where(DEADLINES.c.id == sa.bindparam("b_id"))
+IS_OPEN = DEADLINES.c.status.in_([sa.literal(str(x)) for x in OPEN_STATUSES])
+"""A deadline still counting or paused (the statuses written into the statement)."""
+
+_NAMES = tuple(c.name for c in DEADLINES.c)
+_SELECT_OPEN = Prepared(sa.select(DEADLINES).where(DEADLINES.c.case_id == sa.bindparam("b_case_id"), IS_OPEN))
+_UPDATE_ONE = Prepared(DEADLINES.update().where(DEADLINES.c.id == sa.bindparam("b_id")))
 
 
 def _arm(row: DeadlineRow) -> None:
@@ -65,7 +68,8 @@ def counting_base(row: Any) -> tuple[date, int]:
 
 def load_open(conn: Connection, case_id: uuid.UUID) -> list[DeadlineRow]:
     """The case's open (pending or paused) deadlines, as working copies."""
-    return [DeadlineRow(r) for r in conn.execute(_SELECT_OPEN, {"b_case_id": case_id}).mappings()]
+    rows, converters = _SELECT_OPEN.fetch(conn, {"b_case_id": case_id})
+    return [DeadlineRow.read(_NAMES, r, converters) for r in rows]
 
 
 class Deadlines:
@@ -306,10 +310,8 @@ class Deadlines:
         return None
 
     def write(self, conn: Connection) -> None:
-        """Insert the new rows and update the changed ones: one statement each."""
-        new = [r.values() for r in self.rows if r.is_new]
-        if new:
-            conn.execute(DEADLINES.insert(), new)
+        """Insert the new rows (in one statement) and update each changed one."""
+        insert_rows(conn, DEADLINES, [r.values() for r in self.rows if r.is_new])
         for r in self.rows:
             if not r.is_new and (changes := r.changes()):
-                conn.execute(_UPDATE_ONE, {"b_id": r.id, **changes})
+                _UPDATE_ONE.execute(conn, {"b_id": r.id, **changes})

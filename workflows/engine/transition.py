@@ -16,16 +16,15 @@ from pydantic import ValidationError
 from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
-from models.db import write_transaction
 from models.rows import CaseRow, DeadlineRow
 from states.enums import State, Trigger
 from states.guards import CaseSnapshot
 from states.machine import run
-from states.table import TRIGGER_ROLES, row_for, triggers_from
+from states.table import TRIGGER_ROLES, Transition, row_for, triggers_from
 from workflows.access import Actor, can_see, parse_case_id
 from workflows.clocks.calendar import calendar_for
 from workflows.clocks.deadlines import DeadlineKind, Deadlines, load_open
-from workflows.engine.write import append_event, lock_case
+from workflows.engine.write import append_event, core_write_transaction, lock_case_and_clocks
 from workflows.errors import (
     Forbidden,
     GuardRefused,
@@ -36,7 +35,7 @@ from workflows.errors import (
     ValidationFailed,
 )
 from workflows.outbox.documents import register_documents
-from workflows.stages import STAGES, Context, Payload, on_enter
+from workflows.stages import STAGES, Context, Payload, Stage, on_enter
 from workflows.validation import scrub_errors
 
 
@@ -98,14 +97,15 @@ def fire(
     trig = parse_trigger(trigger)
     cid = parse_case_id(case_id)
     now = now or datetime.now(UTC)
-    with write_transaction(session) as conn:
-        case = fire_locked(session, conn, lock_case(conn, cid), trig, actor, payload, expected_version, now)
+    with core_write_transaction(session) as conn:
+        locked, open_rows = lock_case_and_clocks(conn, cid)
+        case = fire_locked(None, conn, locked, trig, actor, payload, expected_version, now, open_rows=open_rows)
     session.expire_all()  # rows were written with Core: the ORM's cached copies are stale
     return case
 
 
 def fire_locked(
-    session: Session,
+    session: Session | None,
     conn: Connection,
     case: CaseRow | None,
     trig: Trigger,
@@ -120,9 +120,10 @@ def fire_locked(
     """fire's body, inside an open write transaction holding the case lock (`case` as `lock_case` read it).
 
     Every refusal (NotVisible … GuardRefused, PayloadInvalid) is raised before the first write, so a
-    caller firing many cases in one transaction can catch it and go on with the others. `open_rows`:
-    the case's open deadlines when the caller has read them under the lock already; `record`: facts
-    the caller adds to the audit event's payload."""
+    caller firing many cases in one transaction can catch it and go on with the others. `session`: the
+    caller's session on `conn`, or None (a stage that needs the ORM gets a session of its own on `conn`,
+    flushed here). `open_rows`: the case's open deadlines when the caller has read them under the lock
+    already; `record`: facts the caller adds to the audit event's payload."""
     if case is None or not can_see(actor, case):
         raise NotVisible("案件不存在")
     if actor.role not in TRIGGER_ROLES[trig]:
@@ -141,12 +142,26 @@ def fire_locked(
     deadlines = Deadlines(
         case, load_open(conn, case.id) if open_rows is None else open_rows, now=now, calendar=calendar_for(conn)
     )
-    ctx = Context(session, conn, case, trig, data, actor, now, deadlines, {}, dict(record or {}))
+    ctx = Context(conn, case, trig, data, actor, now, deadlines, record=dict(record or {}), orm=session)
+    own_orm = session is None
+    try:
+        _apply(ctx, stage, row)
+        if own_orm and ctx.orm is not None:
+            ctx.orm.flush()  # what a stage added through the ORM, in this transaction
+    finally:
+        if own_orm and ctx.orm is not None:
+            ctx.orm.close()  # the transaction goes on: it is the caller's
+    return case
+
+
+def _apply(ctx: Context, stage: Stage, row: Transition) -> None:
+    """Resolve, run the machine, apply the effects, write: fire_locked's work once the checks passed."""
+    case, state, trig, now = ctx.case, State(ctx.case.state), ctx.trigger, ctx.now
     if stage.resolve is not None:
         stage.resolve(ctx)
-    adapter = run(snapshot(case, deadlines, ctx.refs), trig, data.model_dump(), now)
+    adapter = run(snapshot(case, ctx.deadlines, ctx.refs), trig, ctx.payload.model_dump(), now)
     if any(not v.ok for v in adapter.verdicts):
-        raise GuardRefused(adapter.verdicts, allowed_triggers(state, actor))
+        raise GuardRefused(adapter.verdicts, allowed_triggers(state, ctx.actor))
     dest = State(adapter.state)  # the row's destination, or one of its alternatives
     if dest not in row.dests:
         raise AssertionError(f"the machine chose {dest}, not one of {row.dests}")
@@ -154,21 +169,20 @@ def fire_locked(
     if stage.effect is not None:
         stage.effect(ctx)
     on_enter(ctx, dest)
-    doc_ids = register_documents(conn, case, stage.documents, now, seq=case.event_seq + 1)
+    doc_ids = register_documents(ctx.conn, case, stage.documents, now, seq=case.event_seq + 1)
     if stage.after_documents is not None:
         stage.after_documents(ctx, doc_ids)
 
     case.state = str(dest)
     append_event(
-        conn,
+        ctx.conn,
         case,
-        actor=actor.name,
+        actor=ctx.actor.name,
         event=trig,
         at=now,
-        payload={**data.model_dump(mode="json", exclude_none=True), **ctx.record},
+        payload={**ctx.payload.model_dump(mode="json", exclude_none=True), **ctx.record},
     )
-    deadlines.write(conn)
-    return case
+    ctx.deadlines.write(ctx.conn)
 
 
 CLOCK_EVENTS = frozenset({"calendar_recount", "deadline_expired"})
@@ -192,11 +206,11 @@ def record_clock_change(
         raise ValueError(f"unknown clock event {event!r}")
     cid = parse_case_id(case_id)
     now = now or datetime.now(UTC)
-    with write_transaction(session) as conn:
-        case = lock_case(conn, cid)
+    with core_write_transaction(session) as conn:
+        case, open_rows = lock_case_and_clocks(conn, cid)
         if case is None:
             raise NotVisible("案件不存在")
-        deadlines = Deadlines(case, load_open(conn, cid), now=now, calendar=calendar_for(conn))
+        deadlines = Deadlines(case, open_rows, now=now, calendar=calendar_for(conn))
         payload = change(deadlines)
         if payload is None:
             return None

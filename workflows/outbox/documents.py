@@ -27,6 +27,7 @@ from sqlmodel import Session, select
 
 from documents import context as doc_context, render, signing
 from models.db import write_transaction
+from models.prepared import insert_rows
 from models.settings import Settings, get_settings
 from models.tables import Document, Organization
 from workflows.engine.write import append_event, lock_case
@@ -45,26 +46,23 @@ def register_documents(
     conn: Connection, case: Any, kinds: Iterable[str], now: datetime, *, seq: int
 ) -> list[uuid.UUID]:
     """Inside fire's transaction: a pending row per document of `kinds` (the trigger's stage entry
-    names them), produced by event `seq` — cheap: the rendering happens after commit."""
-    ids = []
-    for kind in kinds:
-        doc_id = uuid.uuid4()
-        conn.execute(
-            _INSERT,
-            {
-                "id": doc_id,
-                "case_id": case.id,
-                "kind": kind,
-                "status": "pending",
-                "source_event_seq": seq,
-                "created_at": now,
-                "next_attempt_at": None,  # due at once
-                "version": 1,
-                "attempts": 0,
-            },
-        )
-        ids.append(doc_id)
-    return ids
+    names them), produced by event `seq`, in one statement — cheap: the rendering happens after commit."""
+    rows = [
+        {
+            "id": uuid.uuid4(),
+            "case_id": case.id,
+            "kind": kind,
+            "status": "pending",
+            "source_event_seq": seq,
+            "created_at": now,
+            "next_attempt_at": None,  # due at once
+            "version": 1,
+            "attempts": 0,
+        }
+        for kind in kinds
+    ]
+    insert_rows(conn, DOCUMENTS, rows)
+    return [r["id"] for r in rows]
 
 
 @dataclass

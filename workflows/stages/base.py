@@ -47,11 +47,10 @@ class Empty(Payload):
 class Context:
     """Everything a stage may use while its trigger fires, inside the engine's transaction.
 
-    A stage changes `case` (a working copy) and `deadlines`, may add rows through `conn`, puts what
-    it resolved in `refs` (guards read them) and extra facts for the audit event in `record`. It never
-    commits."""
+    A stage changes `case` (a working copy) and `deadlines`, may add rows through `conn` (or the ORM,
+    `session`), puts what it resolved in `refs` (guards read them) and extra facts for the audit event
+    in `record`. It never commits."""
 
-    session: Session
     conn: Connection
     case: CaseRow
     trigger: Trigger
@@ -59,10 +58,19 @@ class Context:
     actor: Actor
     now: datetime
     deadlines: Deadlines
-    refs: dict[str, Any]
-    record: dict[str, Any]
+    refs: dict[str, Any] = field(default_factory=dict)
+    record: dict[str, Any] = field(default_factory=dict)
+    orm: Session | None = None  # the session on `conn`: the caller's, or one made when a stage first asks
     # What several steps of one transition read (the parties, the case's organization): read once.
     cache: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def session(self) -> Session:
+        """The ORM on this transaction's connection. Made on first use: most triggers never need it,
+        and a session costs more to start than a transition's SQL. The engine flushes it before commit."""
+        if self.orm is None:
+            self.orm = Session(bind=self.conn, expire_on_commit=False)
+        return self.orm
 
     def parties(self) -> list[Party]:
         """The case's parties in their order, read once per transition (stages do not change them)."""
