@@ -8,9 +8,11 @@ import json
 import time
 import uuid
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, func, select
 
@@ -53,11 +55,15 @@ def canonical_hmac(body: dict) -> str:
 
 
 class RawFloor:
-    """The same transition as fire's, in plain SQL on a DBAPI connection of the same engine."""
+    """The same transition as fire's, in plain SQL on a DBAPI connection of the same engine.
+
+    `sent` counts what it sends: each statement, BEGIN and COMMIT (on PostgreSQL each one a round trip:
+    psycopg sends BEGIN on its own before a transaction's first statement)."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.pg = is_postgresql(engine)
+        self.sent = 0
         self.kid = audit.load_keys().current.kid
         p = "%s" if self.pg else "?"
         lock = " FOR UPDATE" if self.pg else ""
@@ -149,6 +155,7 @@ class RawFloor:
                 dbapi.commit()
             else:
                 cur.execute("COMMIT")
+            self.sent += 6  # BEGIN, four statements, COMMIT
         except BaseException:
             dbapi.rollback() if self.pg else cur.execute("ROLLBACK")
             raise
@@ -159,18 +166,47 @@ class RawFloor:
 # --- fire -------------------------------------------------------------------------------------------
 
 
-def fire_pass(engine: Engine, case_ids: list[uuid.UUID], mediator: Actor, clock: Clock) -> int:
+def fire_pass(engine: Engine, case_ids: list[uuid.UUID], mediator: Actor, clock: Clock, *, held: bool = True) -> int:
     """pause_clock on every case, then resume_clock on every case, through the engine.
 
-    One Session for the pass, as a worker (the deadline sweep) uses one for its batch, and as the
-    raw floor uses one pooled connection for its pass: a transaction each, the checkout not timed."""
+    One Session for the pass, as a worker (the deadline sweep) uses one for its batch. `held`: the
+    session holds one pooled connection for the pass, as the raw floor does (a transaction each, the
+    checkout not timed); otherwise the session takes a connection from the pool for each transaction
+    and gives it back at commit, as a request does for its one fire."""
     done = 0
-    with Session(engine, expire_on_commit=False) as session:
+    with engine.connect() if held else nullcontext(engine) as bind, Session(bind, expire_on_commit=False) as session:
         for trigger in PAIR:
             for cid in case_ids:
                 fire(session, case_id=cid, trigger=trigger, actor=mediator, payload=PAYLOAD, now=clock())
                 done += 1
     return done
+
+
+def sent_per_fire(engine: Engine, run: Callable[[], int]) -> tuple[float, list[str]]:
+    """What `run` sends per transition, counted as the raw floor counts (each statement, BEGIN and
+    COMMIT; on PostgreSQL each a round trip), and the statements themselves."""
+    seen: list[str] = []
+    ends = [0]
+    pg = is_postgresql(engine)
+
+    def statement(conn, cursor, stmt, parameters, context, executemany) -> None:  # noqa: ARG001
+        seen.append(" ".join(stmt.split()))
+
+    def begin(_conn) -> None:
+        ends[0] += pg  # psycopg sends BEGIN itself; SQLite's BEGIN IMMEDIATE is a statement above
+
+    def end(_conn) -> None:
+        ends[0] += 1
+
+    listeners = (("before_cursor_execute", statement), ("begin", begin), ("commit", end), ("rollback", end))
+    for name, fn in listeners:
+        event.listen(engine, name, fn)
+    try:
+        done = run()
+    finally:
+        for name, fn in listeners:
+            event.remove(engine, name, fn)
+    return (len(seen) + ends[0]) / done, seen
 
 
 # --- one backend ------------------------------------------------------------------------------------
@@ -186,7 +222,7 @@ class Bench:
     skipped: str | None = None
     setup_seconds: float = 0.0
     raw_done: int = 0  # transitions, warm-up included
-    fire_done: int = 0
+    fire_done: int = 0  # fire's, counted and measured alike (held connection or not)
 
 
 def build(name: str, url: str, n: int) -> Bench:
