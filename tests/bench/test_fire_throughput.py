@@ -40,7 +40,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from models.tables import Deadline
@@ -53,6 +52,7 @@ from tests.bench.fire_support import (
     sent_per_fire,
     timed,
 )
+from tests.bench.reach import unreachable
 from tests.conftest import scratch_postgres
 from workflows import audit
 
@@ -84,17 +84,11 @@ def sqlite_bench(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bench]:
 
 @pytest.fixture(scope="module")
 def postgres_bench() -> Iterator[Bench]:
-    probe = sa.create_engine(PG_URL, poolclass=sa.pool.NullPool, connect_args={"connect_timeout": 3})
-    try:
-        with probe.connect() as conn:
-            conn.exec_driver_sql("SELECT 1")
-    except Exception as e:  # noqa: BLE001 - any failure to reach the server means: skip PostgreSQL
-        reason = f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}"[:160]
-        print(f"\nPostgreSQL skipped: {sa.engine.make_url(PG_URL).render_as_string()} unreachable ({reason})")
+    why = unreachable(PG_URL)
+    if why is not None:
+        print(f"\nPostgreSQL skipped: {why}")
         yield Bench("postgresql", None, skipped="unreachable")
         return
-    finally:
-        probe.dispose()
     with scratch_postgres(PG_URL) as url:
         bench = build("postgresql", url, N_PG)
         try:

@@ -26,9 +26,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
 
 from tests.bench.load_support import Results, cpu_seconds, pending_documents, rss_kib, run_load, seed, server, tokens
+from tests.bench.reach import unreachable
 from tests.conftest import scratch_postgres
 
 SECONDS = float(os.environ.get("JIEFEN_BENCH_LOAD_SECONDS", "8"))
@@ -80,17 +80,9 @@ def _header(title: str) -> None:
 @pytest.fixture(scope="module")
 def databases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str | None]]:
     tmp = tmp_path_factory.mktemp("load")
-    probe = sa.create_engine(PG_URL, poolclass=sa.pool.NullPool, connect_args={"connect_timeout": 3})
-    try:
-        with probe.connect() as conn:
-            conn.exec_driver_sql("SELECT 1")
-        reachable = True
-    except Exception:  # noqa: BLE001 - any failure to reach the server means: PostgreSQL not measured
-        reachable = False
-    finally:
-        probe.dispose()
-    if not reachable:
-        print(f"\nPostgreSQL not measured: {sa.engine.make_url(PG_URL).render_as_string()} unreachable")
+    why = unreachable(PG_URL)
+    if why is not None:
+        print(f"\nPostgreSQL not measured: {why}")
         yield {"sqlite": f"sqlite:///{tmp / 'load.db'}", "postgresql": None}
         return
     with scratch_postgres(PG_URL) as url:

@@ -69,6 +69,7 @@ from tests.bench.peer_support import (
     reached_end,
     spiff_pass,
 )
+from tests.bench.reach import unreachable
 from tests.conftest import scratch_postgres
 from workflows import audit
 
@@ -120,17 +121,11 @@ def sqlite_peer(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Peer]:
 
 @pytest.fixture(scope="module")
 def postgres_peer() -> Iterator[Peer]:
-    probe = sa.create_engine(PG_URL, poolclass=sa.pool.NullPool, connect_args={"connect_timeout": 3})
-    try:
-        with probe.connect() as conn:
-            conn.exec_driver_sql("SELECT 1")
-    except Exception as e:  # noqa: BLE001 - any failure to reach the server means: skip PostgreSQL
-        reason = f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}"[:160]
-        print(f"\nPostgreSQL skipped: {sa.engine.make_url(PG_URL).render_as_string()} unreachable ({reason})")
+    why = unreachable(PG_URL)
+    if why is not None:
+        print(f"\nPostgreSQL skipped: {why}")
         yield Peer("postgresql", None, skipped="unreachable")
         return
-    finally:
-        probe.dispose()
     with scratch_postgres(PG_URL) as url:
         peer = build("postgresql", url, _pool(N_PG))
         try:
