@@ -8,12 +8,14 @@ token is refused, an oversized body is 413, and the audit log checkpoints and ve
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import httpx2
 import yaml
 
 from tests.api.live import jiefen_serve
+from tests.api.test_serve_processes import _children
 from tests.conftest import DEMO_SEED
 
 JIEFEN = str(Path(sys.executable).parent / "jiefen")
@@ -69,8 +71,11 @@ def test_a_production_centre_end_to_end(tmp_path: Path) -> None:
     assert keys.returncode == 0, keys.stderr
     assert (tmp_path / "keys" / "audit.key").stat().st_mode & 0o077 == 0, "the audit key is private to its owner"
 
-    with jiefen_serve(tmp_path, env={k: v for k, v in env.items() if v != ""}) as live:
+    with jiefen_serve(tmp_path, env={k: v for k, v in env.items() if v != ""}, render=True) as live:
         client = httpx2.Client(base_url=live.url, timeout=30)
+        # the render worker starts beside the API in production too, and stays up (settings accepted)
+        time.sleep(2)
+        assert [c for c in _children(live.proc.pid).values() if c.endswith("api.cli documents work")], live.output()
         for path in ("/docs", "/openapi.json", "/redoc"):
             assert client.get(path).status_code == 404, path
 
