@@ -43,7 +43,7 @@ class InFlightLimit:
         self.exempt = exempt_prefixes
         self.active = 0
         self.waiters: deque[asyncio.Future[None]] = deque()
-        self.rejected = 0  # since start: what /metrics-like reports and the load test read
+        self.rejected = 0  # refused since start (a count for metrics; the tests read it)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"].startswith(self.exempt):
