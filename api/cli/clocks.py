@@ -2,9 +2,9 @@
 `jiefen calendar load` (an official holiday schedule), `jiefen calendar show` (the days a year is
 counted on) and `jiefen calendar recount` (count the provisional deadlines again)."""
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
@@ -63,27 +63,53 @@ def _as_of(value: str | None) -> datetime | None:
     except ValueError:
         typer.echo("sweep: --as-of must be an ISO-8601 date or time, e.g. 2026-12-03T00:00:00+08:00", err=True)
         raise typer.Exit(2) from None
-    return at if at.tzinfo else at.replace(tzinfo=get_settings().tz)
+    at = at if at.tzinfo else at.replace(tzinfo=get_settings().tz)
+    if at > datetime.now(UTC):
+        _refuse_future(at)
+    return at
+
+
+def _refuse_future(at: datetime) -> NoReturn:
+    typer.echo(
+        f"sweep: --as-of {at.isoformat()} 晚于当前时间：期限未届满前不能触发（会提前结束当事人的期限）。"
+        "--as-of must not be later than now: a sweep fires only what is already due; "
+        "omit --as-of to sweep as of now, or give a past time to fire only what was due by then",
+        err=True,
+    )
+    raise typer.Exit(2)
 
 
 def sweep(
     as_of: Annotated[
-        str | None, typer.Option("--as-of", help="sweep as if the time were this (ISO-8601; default now)")
+        str | None,
+        typer.Option(
+            "--as-of",
+            help="fire only what was due by this time (ISO-8601, not later than now; default now); "
+            "events are still dated now and record as_of in their payload",
+        ),
     ] = None,
     batch_size: Annotated[
         int | None, typer.Option("--batch-size", min=1, max=10_000, help="deadlines per transaction")
     ] = None,
 ) -> None:
     """Run the deadline sweep flow once; print how many timers fired."""
+    from workflows.errors import PayloadInvalid
+
     at = _as_of(as_of)
     with open_session() as session:
         engine = session.get_bind()
     from workflows.flows import run_sweep
 
-    report = run_sweep(engine, as_of=at, batch_size=batch_size)  # type: ignore[arg-type]
+    try:
+        report = run_sweep(engine, as_of=at, batch_size=batch_size)  # type: ignore[arg-type]
+    except PayloadInvalid as e:  # the library's own check (check_as_of), should the clock have moved back
+        if at is None or e.loc != ["as_of"]:
+            raise
+        _refuse_future(at)
+    written = "" if report["now"] == report["as_of"] else f" (events written at {report['now']})"
     typer.echo(
         f"sweep: {report['timers']} timers fired ({report['fired']} transitions, {report['expired']} expired "
-        f"without one), {report['reminded']} reminders, as of {report['as_of']}"
+        f"without one), {report['reminded']} reminders, as of {report['as_of']}{written}"
     )
 
 

@@ -105,7 +105,8 @@ def test_the_period_never_fires_a_transition(client, login, engine):
     case = open_case(client, login("window1"), dispute_type="labour", occurred_on=_years_ago(2))
     interrupted = open_case(client, login("window1"), dispute_type="labour", occurred_on=_years_ago(0, days=-5))
 
-    report = sweep(engine, as_of=datetime.now(UTC) + timedelta(days=5 * 365))
+    five_years_on = datetime.now(UTC) + timedelta(days=5 * 365)
+    report = sweep(engine, as_of=five_years_on, now=five_years_on)
 
     assert report.fired == 0
     for c in (case, interrupted):

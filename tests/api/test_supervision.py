@@ -90,7 +90,7 @@ def test_after_the_sweep_a_court_still_deciding_stays_overdue_and_a_failed_media
         referred = make_case(session, state=State.MEDIATION, channel="court_referral")  # 委派: 30 days, then failed
     from datetime import datetime
 
-    sweep(engine, as_of=datetime.fromisoformat(AS_OF))
+    sweep(engine, as_of=datetime.fromisoformat(AS_OF), now=datetime.fromisoformat(AS_OF))
     body = client.get(URL, params={"as_of": AS_OF, "within_days": 0}, headers=login("admin")).json()
     listed = {c["case_id"]: c for g in body["data"] for c in g["cases"]}
     # The referred case was deemed failed: no longer listed. The people's mediation past its month goes

@@ -188,12 +188,12 @@ def test_sweep_benchmark(tmp_path):
         t = time.perf_counter()
         for item in singles:
             with write_transaction(session) as conn:
-                fire_due_locked(session, conn, item)
+                fire_due_locked(session, conn, item, now=AS_OF)  # a simulated clock
         single_s = time.perf_counter() - t
 
     # The sweep: batches of BATCH in one transaction each, through the engine's batch path.
     t = time.perf_counter()
-    report = sweep(engine, as_of=AS_OF, batch_size=BATCH)
+    report = sweep(engine, as_of=AS_OF, now=AS_OF, batch_size=BATCH)
     sweep_s = time.perf_counter() - t
     assert report.timers == DUE and report.skipped == 0, report
 
@@ -210,7 +210,7 @@ def test_sweep_benchmark(tmp_path):
             .where(CaseEvent.__table__.c.actor == "system:timeout")
         ).scalar()
     assert (fired, pending, events) == (total_due, PENDING - total_due, total_due)
-    again = sweep(engine, as_of=AS_OF, batch_size=BATCH)
+    again = sweep(engine, as_of=AS_OF, now=AS_OF, batch_size=BATCH)
     assert again.timers == 0
 
     rate = DUE / sweep_s

@@ -27,7 +27,7 @@ def main() -> None:
         return outcome
 
     sweep_module.fire_due_locked = acting  # type: ignore[assignment]
-    sweep_module.sweep(make_engine(url), as_of=as_of, batch_size=batch)
+    sweep_module.sweep(make_engine(url), as_of=as_of, now=as_of, batch_size=batch)  # a simulated clock
 
 
 if __name__ == "__main__":

@@ -31,16 +31,16 @@ def test_confirmation_opens_the_enforcement_clock_and_the_sweep_marks_its_expiry
         h = session.exec(select(CourtHandoff).where(CourtHandoff.case_id == case.id)).one()
         assert (h.status, h.outcome, h.ruling_no) == ("decided", "confirmed", "（2026）浙0106民特1号")
 
-        report = sweep(engine, as_of=d.due_at - timedelta(seconds=1))
+        report = sweep(engine, as_of=d.due_at - timedelta(seconds=1), now=d.due_at - timedelta(seconds=1))
         assert _enforcement(session, case.id).status == "pending"
-        report = sweep(engine, as_of=d.due_at + timedelta(hours=1))
+        report = sweep(engine, as_of=d.due_at + timedelta(hours=1), now=d.due_at + timedelta(hours=1))
         assert report.expired == 1 and report.fired == 0
         assert _enforcement(session, case.id).status == "fired"
         last = session.exec(
             select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.seq.desc())
         ).first()  # type: ignore[attr-defined]
         assert (last.trigger, last.to_state, last.payload["kind"]) == ("deadline_expired", "confirmed", "enforcement")
-        assert sweep(engine, as_of=d.due_at + timedelta(days=1)).timers == 0  # once
+        assert sweep(engine, as_of=d.due_at + timedelta(days=1), now=d.due_at + timedelta(days=1)).timers == 0  # once
 
 
 def test_fulfilment_meets_the_enforcement_clock(engine: Engine) -> None:

@@ -71,7 +71,7 @@ def test_a_configured_number_of_days_replaces_the_month(session, monkeypatch):
 def test_the_sweep_flags_an_overdue_peoples_mediation_and_mediation_goes_on(engine, session):
     case = _accepted(session)  # a month: last day Wed 2 Dec
     deadline = one_deadline(session, case.id, "mediation")
-    report = sweep(engine, as_of=local(2026, 12, 3, 0, 5))
+    report = sweep(engine, as_of=local(2026, 12, 3, 0, 5), now=local(2026, 12, 3, 0, 5))
     assert (report.fired, report.expired) == (1, 0)
     pic = picture(session, case.id)
     assert (pic.state, pic.case["flags"]) == ("mediation", ["mediation_overdue"])
@@ -89,7 +89,7 @@ def test_the_sweep_flags_an_overdue_peoples_mediation_and_mediation_goes_on(engi
     notice = session.exec(select(Notification).where(Notification.case_id == case.id)).one()
     assert notice.kind == "overdue" and "mediation_overdue" in notice.payload["message"]
     assert session.exec(select(Document).where(Document.kind == "termination_notice")).all() == []
-    assert sweep(engine, as_of=local(2026, 12, 20)).fired == 0  # nothing fires twice
+    assert sweep(engine, as_of=local(2026, 12, 20), now=local(2026, 12, 20)).fired == 0  # nothing fires twice
     listed = supervision.overdue(session, actor(session, "super1"), now=local(2026, 12, 20))
     assert [(c.case_id, c.kind, c.deadline_status, c.late_days) for g in listed.data for c in g.cases] == [
         (case.id, "mediation", "fired", 17)  # due 00:00 3 Dec; supervisors see it while mediation goes on
@@ -111,7 +111,7 @@ def test_the_sweep_flags_an_overdue_peoples_mediation_and_mediation_goes_on(engi
 
 def test_an_overdue_peoples_mediation_can_still_fail_by_the_mediators_decision(engine, session):
     case = _accepted(session)
-    sweep(engine, as_of=local(2026, 12, 3))
+    sweep(engine, as_of=local(2026, 12, 3), now=local(2026, 12, 3))
     fire_as(session, case, T.FAIL, "mediator1", {"reason": "双方分歧过大"}, now=local(2026, 12, 4, 10))
     pic = picture(session, case.id)
     assert (pic.state, pic.case["flags"]) == ("failed", [])
@@ -142,8 +142,8 @@ def test_an_entrusted_mediation_returns_to_the_court_when_its_15_days_run_out(en
     from documents.context import build
 
     case = _accepted(session, **_referral("post_filing"))
-    assert sweep(engine, as_of=local(2026, 11, 17, 23, 59)).fired == 0
-    assert sweep(engine, as_of=local(2026, 11, 18)).fired == 1
+    assert sweep(engine, as_of=local(2026, 11, 17, 23, 59), now=local(2026, 11, 17, 23, 59)).fired == 0
+    assert sweep(engine, as_of=local(2026, 11, 18), now=local(2026, 11, 18)).fired == 1
     assert picture(session, case.id).state == "failed"
     assert events_of(session, case.id)[-1].trigger == "mediation_timeout"
     doc = session.exec(select(Document).where(Document.case_id == case.id, Document.kind == "termination_notice")).one()
@@ -165,7 +165,7 @@ def test_a_consumer_case_at_a_mediation_committee_gets_the_peoples_month_and_is_
     case = _accepted(session, dispute_type="consumer")
     d = one_deadline(session, case.id, "mediation")
     assert (d.profile, d.last_day, d.on_expiry) == ("mediation.people", date(2026, 12, 2), "mediation_overdue")
-    sweep(engine, as_of=local(2026, 12, 3))
+    sweep(engine, as_of=local(2026, 12, 3), now=local(2026, 12, 3))
     assert picture(session, case.id).state == "mediation"
 
 

@@ -1,5 +1,6 @@
-"""The deadline sweep (`sweep_deadlines`): its logic through `flow.fn` on both backends, one real
-Prefect run under the session's test harness, and the batch path of the engine.
+"""The deadline sweep (`sweep_deadlines`): its logic on both backends on a simulated clock (`now`
+given with `as_of`: the tests' cases live in Nov–Dec 2026), one real Prefect run under the session's test
+harness on the wall clock, and the batch path of the engine.
 
 Cases are made at T0 = Mon 2 Nov 2026 10:00 local, one hour per step:
 - mediation accepted 2 Nov: people's mediation, a month (court referral: 30 days) -> last day Wed 2 Dec,
@@ -8,7 +9,7 @@ Cases are made at T0 = Mon 2 Nov 2026 10:00 local, one hour per step:
 - diverted 2 Nov: 3 working days -> Thu 5 Nov, due 00:00 6 Nov.
 """
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -20,7 +21,7 @@ from states.enums import State
 from tests.factories import T0, make_case
 from tests.workflows.support import events_of, local, one_deadline, picture
 from workflows import audit
-from workflows.clocks.sweep import Due, fire_due_locked, sweep_once
+from workflows.clocks.sweep import Due, fire_due_locked, sweep, sweep_once
 from workflows.flows.definitions import sweep_deadlines
 
 AS_OF = local(2026, 12, 10)
@@ -31,7 +32,8 @@ def _url(engine) -> str:
 
 
 def _sweep(engine, as_of=AS_OF, **kw):
-    return sweep_deadlines.fn(as_of=as_of, database_url=_url(engine), **kw)
+    """The flow's body on a simulated clock: the sweep runs at `as_of` (its events dated then)."""
+    return sweep(engine, as_of=as_of, now=as_of, **kw).as_dict()
 
 
 def _notices(session: Session, kind: str) -> list[Notification]:
@@ -118,9 +120,9 @@ def test_a_paused_clock_never_fires(engine, session):
 
 
 def fire_items(session, items):
-    """The sweep's per-deadline step for chosen deadlines, in one write transaction."""
+    """The sweep's per-deadline step for chosen deadlines, in one write transaction, at their as_of."""
     with write_transaction(session) as conn:
-        outcomes = [fire_due_locked(session, conn, item) for item in items]
+        outcomes = [fire_due_locked(session, conn, item, now=item.as_of) for item in items]
     session.expire_all()
     return outcomes
 
@@ -198,9 +200,11 @@ def test_an_extension_after_the_reminder_arms_a_new_one(engine, session):
 @pytest.mark.usefixtures("prefect_harness")
 def test_the_sweep_flow_runs_for_real_under_prefect(sqlite_only):
     engine = sqlite_only
-    with Session(engine, expire_on_commit=False) as session:
-        case = make_case(session, state=State.MEDIATION, channel="court_referral")
-    state = sweep_deadlines(as_of=AS_OF, database_url=_url(engine), return_state=True)
+    real = datetime.now(UTC)
+    with Session(engine, expire_on_commit=False) as session:  # 委派: 30 days, run out long ago
+        case = make_case(session, state=State.MEDIATION, channel="court_referral", now=real - timedelta(days=90))
+    as_of = (real - timedelta(days=1)).replace(microsecond=0)  # an operator's sweep as of yesterday
+    state = sweep_deadlines(as_of=as_of, database_url=_url(engine), return_state=True)
     assert state.is_completed()
     assert state.result()["timers"] == 1
 
@@ -208,13 +212,20 @@ def test_the_sweep_flow_runs_for_real_under_prefect(sqlite_only):
 
     with get_client(sync_client=True) as client:
         runs = client.read_flow_runs()
-    assert [r.name for r in runs] == ["sweep_deadlines-2026-12-10 00:00:00+08:00"]
+    assert [r.name for r in runs] == [f"sweep_deadlines-{as_of}"]
     with Session(engine) as s:
         assert s.get(Case, case.id).state == "failed"
-        assert (
-            s.exec(select(CaseEvent.actor).where(CaseEvent.case_id == case.id).order_by(CaseEvent.seq.desc())).first()
-            == "system:timeout"
-        )
+        last = s.exec(select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.seq.desc())).first()
+        # dated when written, never as_of; as_of recorded in the payload
+        assert (last.actor, last.at >= real, last.payload["as_of"]) == ("system:timeout", True, as_of.isoformat())
+
+    # A sweep as of tomorrow would fire deadlines before they are due: the flow run fails, nothing written.
+    with Session(engine, expire_on_commit=False) as session:
+        soon = make_case(session, state=State.MEDIATION, channel="court_referral", now=real - timedelta(days=29))
+    refused = sweep_deadlines(as_of=real + timedelta(days=3), database_url=_url(engine), return_state=True)
+    assert refused.is_failed() and "as_of" in refused.message
+    with Session(engine) as s:
+        assert s.get(Case, soon.id).state == "mediation"
 
 
 def test_a_sweep_batch_fires_many_in_one_transaction(engine, session):
@@ -230,7 +241,7 @@ def test_a_sweep_batch_fires_many_in_one_transaction(engine, session):
 
     sa.event.listen(engine, "commit", count)
     try:
-        outcomes, found, deferred = sweep_once(session, as_of=AS_OF, batch_size=10)
+        outcomes, found, deferred = sweep_once(session, as_of=AS_OF, batch_size=10, now=AS_OF)
     finally:
         sa.event.remove(engine, "commit", count)
     assert commits == [1]

@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -19,7 +20,7 @@ from states.enums import State
 from tests.conftest import _seed
 from tests.factories import make_case
 from tests.workflows.clock_support import SCHEDULE_2027_YAML
-from tests.workflows.support import local
+from tests.workflows.support import SHANGHAI, local
 
 JIEFEN = Path(sys.executable).with_name("jiefen")
 
@@ -46,22 +47,48 @@ def jiefen(url: str, *args: str, cwd: Path | None = None) -> subprocess.Complete
 def test_jiefen_sweep_as_of_twice_fires_nothing_twice(cli_db):
     url, _ = cli_db
     engine = make_engine(url)
-    with Session(engine, expire_on_commit=False) as session:
-        mediating = make_case(session, state=State.MEDIATION, channel="court_referral")  # 委派: deemed failed
-        make_case(session, state=State.JUDICIAL_CONFIRMATION)
-    first = jiefen(url, "sweep", "--as-of", "2026-12-10T00:00:00+08:00")
+    real = datetime.now(UTC)
+    with Session(engine, expire_on_commit=False) as session:  # both clocks ran out about two months ago
+        mediating = make_case(session, state=State.MEDIATION, channel="court_referral", now=real - timedelta(days=90))
+        make_case(session, state=State.MEDIATION, now=real - timedelta(days=90))  # people's: flagged overdue
+    as_of = (real - timedelta(days=1)).astimezone(SHANGHAI).replace(microsecond=0)  # as of yesterday
+    first = jiefen(url, "sweep", "--as-of", as_of.isoformat())
     assert first.returncode == 0, first.stderr
     assert first.stdout.startswith("sweep: 2 timers fired (2 transitions, 0 expired without one)"), first.stdout
-    second = jiefen(url, "sweep", "--as-of", "2026-12-10T00:00:00+08:00")
+    assert f"as of {as_of.isoformat()} (events written at " in first.stdout, first.stdout
+    second = jiefen(url, "sweep", "--as-of", as_of.isoformat())
     assert second.returncode == 0, second.stderr
     assert second.stdout.startswith("sweep: 0 timers fired"), second.stdout
     with Session(engine) as s:
         assert s.get(Case, mediating.id).state == "failed"
+        events = s.exec(select(CaseEvent).where(CaseEvent.case_id == mediating.id).order_by(CaseEvent.seq)).all()
+        last = events[-1]
+        # written now, after the case's earlier events; the time it was swept as of is in the payload
+        assert (last.actor, last.trigger, last.payload["as_of"]) == (
+            "system:timeout",
+            "mediation_timeout",
+            as_of.astimezone(UTC).isoformat(),
+        )
+        assert last.at >= real and [e.at for e in events] == sorted(e.at for e in events)
+    engine.dispose()
+
+
+def test_jiefen_sweep_refuses_an_as_of_later_than_now_naming_it(cli_db):
+    url, _ = cli_db
+    engine = make_engine(url)
+    real = datetime.now(UTC)
+    with Session(engine, expire_on_commit=False) as session:  # 委派: its 30 days end in a day or two
+        soon = make_case(session, state=State.MEDIATION, channel="court_referral", now=real - timedelta(days=29))
+    for later in (real + timedelta(days=5), (real + timedelta(days=5)).astimezone(SHANGHAI).replace(tzinfo=None)):
+        done = jiefen(url, "sweep", "--as-of", later.isoformat())
+        assert done.returncode == 2, done.stdout
+        assert "--as-of" in done.stderr and "晚于当前时间" in done.stderr and "later than now" in done.stderr
+        assert "Traceback" not in done.stderr and done.stdout == ""
+    with Session(engine) as s:
+        assert s.get(Case, soon.id).state == "mediation"
         assert (
-            s.exec(
-                select(CaseEvent.actor).where(CaseEvent.case_id == mediating.id).order_by(CaseEvent.seq.desc())
-            ).first()
-            == "system:timeout"
+            s.exec(select(CaseEvent).where(CaseEvent.case_id == soon.id, CaseEvent.actor == "system:timeout")).all()
+            == []
         )
     engine.dispose()
 

@@ -50,7 +50,7 @@ def test_two_concurrent_sweeps_on_postgres_never_fire_one_deadline_twice(postgre
     def run() -> None:
         try:
             start.wait()
-            reports.append(sweep(engine, as_of=AS_OF, batch_size=7))
+            reports.append(sweep(engine, as_of=AS_OF, now=AS_OF, batch_size=7))
         except BaseException as e:  # noqa: BLE001 - reported below
             errors.append(e)
 
@@ -96,12 +96,12 @@ def test_a_sweep_killed_mid_batch_and_restarted_fires_everything_exactly_once(en
 
     fired = 0
     for _ in range(50):  # PostgreSQL ends the killed session's transaction as soon as it notices
-        fired += sweep(engine, as_of=AS_OF, batch_size=10).timers
+        fired += sweep(engine, as_of=AS_OF, now=AS_OF, batch_size=10).timers
         if fired == 15:
             break
         time.sleep(0.1)
     assert fired == 15
     counts = _timeouts(engine)
     assert set(counts) == {c.id for c in cases} and set(counts.values()) == {1}
-    assert sweep(engine, as_of=AS_OF).timers == 0
+    assert sweep(engine, as_of=AS_OF, now=AS_OF).timers == 0
     assert audit.verify(session)[1] is None

@@ -13,6 +13,18 @@ transition on one case queue on one lock and never deadlock, and two sweeps neve
 
 Then reminders: pending deadlines whose reminder time has come (due_at minus the profile's lead
 time) get a `reminder` notice in the outbox, once (remind_at is cleared in the same transaction).
+
+Two instants (`sweep(engine, as_of=…, now=…)`):
+- `now` is when the sweep writes: every event it appends (`at`), every notice it queues, every clock a
+  fired transition opens (a case passed to the next level is received there now) carry it. Default:
+  the wall clock. Only a caller that simulates time (tests, benchmarks) passes it.
+- `as_of` is what is due: deadlines due at or before it fire (default `now`). An operator may sweep as
+  of an earlier time (fire only what was due by then); never a later one — firing a deadline before it
+  is due would end a party's period early, so `as_of` later than `now` is refused (`check_as_of`). When
+  they differ, each event's and notice's payload records `as_of`.
+The expiry itself is dated by the clock's own `due_at` (in the payload, the overdue notice's message,
+and the 诉讼时效 restarted when a mediation is deemed failed: `Context.expired_at`), not by when the sweep
+got to it.
 """
 
 import uuid
@@ -35,7 +47,7 @@ from workflows.clocks.calendar import calendar_for
 from workflows.clocks.deadlines import OPEN_STATUSES, Deadlines, DeadlineStatus, load_open
 from workflows.engine.transition import fire_locked
 from workflows.engine.write import append_event, lock_case
-from workflows.errors import JiefenError
+from workflows.errors import JiefenError, PayloadInvalid
 
 DEADLINES = Deadline.__table__  # type: ignore[attr-defined]
 CASES = Case.__table__  # type: ignore[attr-defined]
@@ -46,7 +58,8 @@ PENDING = str(DeadlineStatus.PENDING)
 
 @dataclass
 class SweepReport:
-    as_of: datetime
+    as_of: datetime  # what was due
+    now: datetime  # when the sweep wrote (its events' `at`)
     fired: int = 0  # expiry triggers fired (transitions)
     expired: int = 0  # clocks without an expiry trigger (or whose trigger was refused) marked fired
     skipped: int = 0  # settled by someone else between finding and locking
@@ -59,7 +72,25 @@ class SweepReport:
         return self.fired + self.expired
 
     def as_dict(self) -> dict[str, Any]:
-        return {**asdict(self), "as_of": self.as_of.isoformat(), "timers": self.timers}
+        return {**asdict(self), "as_of": self.as_of.isoformat(), "now": self.now.isoformat(), "timers": self.timers}
+
+
+def check_as_of(as_of: datetime, now: datetime) -> None:
+    """Refuse an `as_of` later than `now`: a deadline fired before it is due ends a party's period early
+    (and its events would be dated in the future)."""
+    if as_of > now:
+        tz = get_settings().tz
+        raise PayloadInvalid(
+            "as_of",
+            f"as_of：{as_of.astimezone(tz).isoformat()} 晚于当前时间 {now.astimezone(tz).isoformat()}，"
+            "不能提前触发未届满的期限（as_of must not be later than now: firing a deadline before it is due "
+            "would end a party's period early）",
+        )
+
+
+def as_of_record(as_of: datetime, now: datetime) -> dict[str, str]:
+    """What a sweep's writes add to their payload: `as_of` when the sweep ran as of another time."""
+    return {} if as_of == now else {"as_of": as_of.astimezone(UTC).isoformat()}
 
 
 def due_query(as_of_param: str = "as_of", limit_param: str = "n", *, skip_locked: bool) -> sa.Select:
@@ -91,7 +122,7 @@ _REMIND_BASE = (
     .where(
         DEADLINES.c.status == PENDING,
         DEADLINES.c.remind_at <= sa.bindparam("as_of"),
-        DEADLINES.c.due_at > sa.bindparam("as_of"),
+        DEADLINES.c.due_at > sa.bindparam("now"),  # not yet due in fact (as_of <= now): never a late "will end"
     )
     .order_by(DEADLINES.c.remind_at)
     .limit(sa.bindparam("n"))
@@ -105,7 +136,8 @@ _REMINDED = (
 
 @dataclass(frozen=True, slots=True)
 class Due:
-    """A deadline to act on: fire its expiry trigger on its case (or, with none, mark it expired)."""
+    """A deadline to act on: fire its expiry trigger on its case (or, with none, mark it expired);
+    `as_of`: what is due (the sweep's as_of)."""
 
     case_id: uuid.UUID
     deadline_id: uuid.UUID
@@ -142,24 +174,34 @@ def fire_due_locked(
     second sweep fires nothing twice. A refused trigger or a clock without one marks the deadline
     fired with an audited `deadline_expired` event.
 
+    `now` (default the wall clock) is when this writes: the event's `at` and the clocks the transition
+    opens. A deadline is due when its due_at has passed both `item.as_of` and `now`: never early.
+
     A caller that already holds the case's lock in this transaction may pass the case row (`locked`)
     and its open deadlines (`open_rows`), read under that lock, to save the two reads."""
-    now = now or item.as_of
+    now = now or datetime.now(UTC)
     case = locked if locked is not None else lock_case(conn, item.case_id)
     if case is None:
         return Outcome(item.case_id, item.deadline_id, "skipped", detail="no such case")
     rows = open_rows if open_rows is not None and locked is not None else load_open(conn, item.case_id)
     target = next((r for r in rows if r.id == item.deadline_id), None)
-    if target is None or target.status != DeadlineStatus.PENDING or target.due_at > item.as_of:
+    if target is None or target.status != DeadlineStatus.PENDING or target.due_at > min(item.as_of, now):
         return Outcome(item.case_id, item.deadline_id, "skipped", detail="already settled or not due")
     # What the outcome reports of the case and the clock, read before firing may move the case on.
     org_code, case_no, kind, due_at = case.org_code, case.case_no, target.kind, target.due_at
-    facts = {"deadline_id": str(target.id), "kind": target.kind, "due_at": target.due_at.isoformat()}
+    facts = {
+        "deadline_id": str(target.id),
+        "kind": target.kind,
+        "due_at": target.due_at.isoformat(),
+        **as_of_record(item.as_of, now),
+    }
     refused = None
     if target.on_expiry:
         trig = Trigger(target.on_expiry)
         try:
-            fire_locked(session, conn, case, trig, actor, {}, None, now, open_rows=rows, record=facts)
+            fire_locked(
+                session, conn, case, trig, actor, {}, None, now, open_rows=rows, record=facts, expired_at=due_at
+            )
             return Outcome(
                 item.case_id,
                 item.deadline_id,
@@ -216,7 +258,9 @@ def _notice(
     }
 
 
-def overdue_notice(o: Outcome, at: datetime) -> dict[str, Any]:
+def overdue_notice(o: Outcome, at: datetime, as_of: datetime | None = None) -> dict[str, Any]:
+    """The overdue notice for an outcome, queued at `at` (the sweep's now); `as_of` when the sweep ran
+    as of another time (recorded in the payload)."""
     label = DEADLINE_KIND_LABELS.get(o.kind or "", o.kind or "")
     due = o.due_at.astimezone(get_settings().tz).isoformat() if o.due_at else None
     what = f"已自动执行“{o.trigger}”" if o.result == "fired" else "已记录超期"
@@ -235,6 +279,7 @@ def overdue_notice(o: Outcome, at: datetime) -> dict[str, Any]:
             "trigger": o.trigger,
             "refused": o.detail if o.result == "expired" else None,
             "message": f"案件 {o.case_no} 的{label}已于 {due} 届满，{what}，请督办。",
+            **(as_of_record(as_of, at) if as_of is not None else {}),
         },
     )
 
@@ -246,15 +291,19 @@ _DEADLINES_IN = sa.select(DEADLINES).where(DEADLINES.c.case_id.in_(sa.bindparam(
 _OPEN = frozenset(str(s) for s in OPEN_STATUSES)
 
 
-def sweep_once(session: Session, *, as_of: datetime, batch_size: int) -> tuple[list[Outcome], int, int]:
-    """One batch of due deadlines in one transaction. Returns the outcomes, how many were found, and
-    how many were left for the next batch (a second clock of a case already fired in this batch).
+def sweep_once(
+    session: Session, *, as_of: datetime, batch_size: int, now: datetime | None = None
+) -> tuple[list[Outcome], int, int]:
+    """One batch of due deadlines in one transaction, written at `now` (default the wall clock). Returns
+    the outcomes, how many were found, and how many were left for the next batch (a second clock of a
+    case already fired in this batch). Due: at `as_of` and at `now`, whichever is earlier.
 
     The batch's cases and their open deadlines are read in two statements under the batch's lock
     (BEGIN IMMEDIATE on SQLite; FOR UPDATE OF cases SKIP LOCKED on PostgreSQL) instead of two per case."""
+    now = now or datetime.now(UTC)
     postgres = is_postgresql(session)
     with write_transaction(session) as conn:
-        found = conn.execute(due_query(skip_locked=postgres), {"as_of": as_of, "n": batch_size}).all()
+        found = conn.execute(due_query(skip_locked=postgres), {"as_of": min(as_of, now), "n": batch_size}).all()
         firsts: dict[uuid.UUID, uuid.UUID] = {}
         for deadline_id, case_id in found:
             firsts.setdefault(case_id, deadline_id)
@@ -271,27 +320,31 @@ def sweep_once(session: Session, *, as_of: datetime, batch_size: int) -> tuple[l
                 conn,
                 Due(case_id, deadline_id, as_of),
                 actor=SYSTEM_TIMEOUT,
+                now=now,
                 locked=cases.get(case_id),
                 open_rows=open_rows[case_id],
             )
             if case_id in cases
-            else fire_due_locked(session, conn, Due(case_id, deadline_id, as_of), actor=SYSTEM_TIMEOUT)
+            else fire_due_locked(session, conn, Due(case_id, deadline_id, as_of), actor=SYSTEM_TIMEOUT, now=now)
             for case_id, deadline_id in firsts.items()
         ]
-        _insert_notices(conn, [overdue_notice(o, as_of) for o in outcomes if o.result != "skipped"])
+        _insert_notices(conn, [overdue_notice(o, now, as_of) for o in outcomes if o.result != "skipped"])
     session.expire_all()
     return outcomes, len(found), len(found) - len(firsts)
 
 
-def remind_once(session: Session, *, as_of: datetime, batch_size: int) -> int:
-    """One batch of reminders: a notice each, and remind_at cleared, in one transaction."""
+def remind_once(session: Session, *, as_of: datetime, batch_size: int, now: datetime | None = None) -> int:
+    """One batch of reminders, sent at `now` (default the wall clock): a notice each, and remind_at
+    cleared, in one transaction. Reminded: deadlines whose reminder time has come by `as_of` and that are
+    not due yet at `now` (a deadline already due is the overdue notice's)."""
+    now = now or datetime.now(UTC)
     postgres = is_postgresql(session)
     query = _REMIND_BASE.with_for_update(of=DEADLINES, skip_locked=True) if postgres else _REMIND_BASE
     tz = get_settings().tz
     with write_transaction(session) as conn:
-        rows = conn.execute(query, {"as_of": as_of, "n": batch_size}).all()
+        rows = conn.execute(query, {"as_of": min(as_of, now), "now": now, "n": batch_size}).all()
         if rows:
-            conn.execute(_REMINDED, [{"b_id": r.id, "b_at": as_of} for r in rows])
+            conn.execute(_REMINDED, [{"b_id": r.id, "b_at": now} for r in rows])
             _insert_notices(
                 conn,
                 [
@@ -300,7 +353,7 @@ def remind_once(session: Session, *, as_of: datetime, batch_size: int) -> int:
                         case_id=r.case_id,
                         org_code=r.org_code,
                         dedupe_key=f"reminder:{r.id}:{r.remind_at.isoformat()}",
-                        at=as_of,
+                        at=now,
                         payload={
                             "case_no": r.case_no,
                             "deadline_id": str(r.id),
@@ -310,6 +363,7 @@ def remind_once(session: Session, *, as_of: datetime, batch_size: int) -> int:
                             "provisional": r.provisional,
                             "message": f"案件 {r.case_no} 的{DEADLINE_KIND_LABELS.get(r.kind, r.kind)}将于 "
                             f"{r.due_at.astimezone(tz).isoformat()} 届满，请及时办理。",
+                            **as_of_record(as_of, now),
                         },
                     )
                     for r in rows
@@ -318,18 +372,29 @@ def remind_once(session: Session, *, as_of: datetime, batch_size: int) -> int:
     return len(rows)
 
 
+def _aware(at: datetime) -> datetime:
+    return at if at.tzinfo is not None else at.replace(tzinfo=get_settings().tz)
+
+
 def sweep(
-    engine: Engine, *, as_of: datetime | None = None, batch_size: int | None = None, max_batches: int | None = None
+    engine: Engine,
+    *,
+    as_of: datetime | None = None,
+    now: datetime | None = None,
+    batch_size: int | None = None,
+    max_batches: int | None = None,
 ) -> SweepReport:
-    """Fire everything due at `as_of` (default now), batch by batch, then send due reminders."""
-    as_of = as_of or datetime.now(UTC)
-    if as_of.tzinfo is None:
-        as_of = as_of.replace(tzinfo=get_settings().tz)
+    """Fire everything due at `as_of` (default `now`), batch by batch, then send due reminders; every
+    write carries `now` (default the wall clock). An `as_of` later than `now` is refused (PayloadInvalid
+    naming as_of): only a caller simulating time passes `now`, and then together with `as_of`."""
+    now = _aware(now) if now is not None else datetime.now(UTC)
+    as_of = _aware(as_of) if as_of is not None else now
+    check_as_of(as_of, now)
     batch_size = batch_size or get_settings().sweep_batch_size
-    report = SweepReport(as_of=as_of)
+    report = SweepReport(as_of=as_of, now=now)
     with Session(engine, expire_on_commit=False) as session:
         while max_batches is None or report.batches < max_batches:
-            outcomes, found, deferred = sweep_once(session, as_of=as_of, batch_size=batch_size)
+            outcomes, found, deferred = sweep_once(session, as_of=as_of, batch_size=batch_size, now=now)
             if found:
                 report.batches += 1
             for o in outcomes:
@@ -337,7 +402,7 @@ def sweep(
             if found < batch_size and not deferred:
                 break
         while True:
-            n = remind_once(session, as_of=as_of, batch_size=batch_size)
+            n = remind_once(session, as_of=as_of, batch_size=batch_size, now=now)
             report.reminded += n
             if n < batch_size:
                 break

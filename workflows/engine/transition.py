@@ -116,6 +116,7 @@ def fire_locked(
     *,
     open_rows: list[DeadlineRow] | None = None,
     record: Mapping[str, Any] | None = None,
+    expired_at: datetime | None = None,
 ) -> CaseRow:
     """fire's body, inside an open write transaction holding the case lock (`case` as `lock_case` read it).
 
@@ -123,7 +124,9 @@ def fire_locked(
     caller firing many cases in one transaction can catch it and go on with the others. `session`: the
     caller's session on `conn`, or None (a stage that needs the ORM gets a session of its own on `conn`,
     flushed here). `open_rows`: the case's open deadlines when the caller has read them under the lock
-    already; `record`: facts the caller adds to the audit event's payload."""
+    already; `record`: facts the caller adds to the audit event's payload; `expired_at`: for an expiry
+    trigger (the sweep), the due_at of the clock that ran out — what the law dates the expiry's
+    consequences from (`Context.expired_at`), while everything written carries `now`."""
     if case is None or not can_see(actor, case):
         raise NotVisible("案件不存在")
     if actor.role not in TRIGGER_ROLES[trig]:
@@ -142,7 +145,9 @@ def fire_locked(
     deadlines = Deadlines(
         case, load_open(conn, case.id) if open_rows is None else open_rows, now=now, calendar=calendar_for(conn)
     )
-    ctx = Context(conn, case, trig, data, actor, now, deadlines, record=dict(record or {}), orm=session)
+    ctx = Context(
+        conn, case, trig, data, actor, now, deadlines, record=dict(record or {}), orm=session, expired_at=expired_at
+    )
     own_orm = session is None
     try:
         _apply(ctx, stage, row)

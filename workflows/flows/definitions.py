@@ -47,7 +47,8 @@ def engine_for(database_url: str | None) -> Engine:
     flow_run_name="sweep_deadlines-{as_of}",
     retries=0,
     log_prints=False,
-    description="Fire every statutory deadline due at as_of (default now) through the engine as system:timeout.",
+    description="Fire every statutory deadline due at as_of (default now; never later than now) through the engine "
+    "as system:timeout; events are dated when written, with as_of in their payload.",
 )
 def sweep_deadlines(
     as_of: datetime | None = None, batch_size: int | None = None, database_url: str | None = None

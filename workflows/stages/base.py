@@ -63,6 +63,10 @@ class Context:
     orm: Session | None = None  # the session on `conn`: the caller's, or one made when a stage first asks
     # What several steps of one transition read (the parties, the case's organization): read once.
     cache: dict[str, Any] = field(default_factory=dict)
+    # An expiry trigger fired by the sweep: the due_at of the clock that ran out. `now` is when the
+    # transition is written (and what it opens is received then); this is when the period legally ended,
+    # whenever the sweep got to it (workflows/clocks/sweep.py).
+    expired_at: datetime | None = None
 
     @property
     def session(self) -> Session:

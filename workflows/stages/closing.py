@@ -55,7 +55,10 @@ def on_enter(ctx: Context, dest: State) -> None:
     # mediation resumed, arbitration or a suit interrupts it again (民法典 第195条).
     today = ctx.deadlines.local_date(ctx.now)
     if dest is State.FAILED:
-        limitation.restart(ctx.deadlines, today, was_interrupted=_limitation_interrupted(ctx))
+        # "从…有关程序终结时起": a mediation deemed failed when its period ran out ended at that period's end
+        # (the expired clock's due_at), however late the sweep got to it — as a sweep on time would count it.
+        ended = ctx.deadlines.local_date(ctx.expired_at) if ctx.expired_at is not None else today
+        limitation.restart(ctx.deadlines, ended, was_interrupted=_limitation_interrupted(ctx))
     elif ctx.case.state == State.FAILED and dest in (State.MEDIATION, State.ARBITRATION, State.LITIGATION):
         limitation.interrupt(ctx.deadlines, today)
 
