@@ -56,10 +56,15 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:
-        if conn.get_execution_options().get(WRITE_OPTION):
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
-        else:
-            conn.exec_driver_sql("BEGIN")
+        # On the driver's cursor through SQLAlchemy's cursor execution (listeners, echo and error
+        # wrapping as for any statement) without an execution context: `exec_driver_sql` builds one,
+        # and that cost more than the BEGIN itself on every transaction.
+        statement = "BEGIN IMMEDIATE" if conn.get_execution_options().get(WRITE_OPTION) else "BEGIN"
+        cursor = conn.connection.cursor()
+        try:
+            conn._cursor_execute(cursor, statement, ())  # noqa: SLF001 - as models/prepared.py does
+        finally:
+            cursor.close()
 
 
 # --- which database: SQLite or PostgreSQL ----------------------------------------------------------------
