@@ -88,6 +88,10 @@ class Settings(BaseSettings):
     max_in_flight: int = Field(default=32, ge=1, le=1000)
     max_queued: int = Field(default=64, ge=0, le=10_000)
     queue_seconds: float = Field(default=5.0, ge=0, le=120)
+    # `jiefen serve --workers N`: how long uvicorn's supervisor waits for an API process to answer its
+    # health check before killing it and starting another. uvicorn's own 5 s killed every process in a
+    # loop on a host loaded enough that starting Python and importing the app took longer.
+    worker_healthcheck_seconds: int = Field(default=30, ge=5, le=600)
     # Court webhooks (workflows/outbox/webhook_address.py): loopback, link-local, multicast and other special
     # addresses are refused always; private ranges (10/8, 172.16/12, 192.168/16, 100.64/10, fc00::/7) only
     # when the courts' network is one. Loopback is allowed for the test suite's own receivers alone: the

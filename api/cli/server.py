@@ -73,6 +73,7 @@ def serve(
             "api.app:served",
             factory=True,
             workers=workers,
+            timeout_worker_healthcheck=settings.worker_healthcheck_seconds,
             host=host,
             port=port,
             log_level=settings.log_level.lower(),
