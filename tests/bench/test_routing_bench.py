@@ -116,7 +116,7 @@ def build_rules(counties: list[str], rng: random.Random) -> str:
     shipped = DEFAULT_RULES.read_text(encoding="utf-8")
     head, _, shipped_rules = shipped.partition("rules:\n")
     lines = ["rules:"]
-    for i in range(N_RULES - 11):
+    for i in range(N_RULES - len(parse_rules(shipped, str(DEFAULT_RULES)).rules)):  # the shipped rules come last
         county = counties[i % len(counties)]
         t = TYPES[i % len(TYPES)]
         lines += [
