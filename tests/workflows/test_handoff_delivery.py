@@ -12,7 +12,7 @@ from states.enums import State, Trigger
 from tests.factories import COURT, T0, actor, confirmation_request, make_case
 from tests.workflows.handoff_support import notifications, receiver, unused_port_url, webhook
 from workflows.engine import fire
-from workflows.flows.definitions import handoffs_deliver
+from workflows.flows.definitions import handoffs_deliver, using_engine
 from workflows.outbox import handoffs, webhooks
 
 SECRET = "court-shared-secret-0123456789"
@@ -32,10 +32,6 @@ def _request(session: Session) -> object:
     return case
 
 
-def _url(engine: Engine) -> str:
-    return engine.url.render_as_string(hide_password=False)
-
-
 def test_a_handoff_is_delivered_after_three_failures_with_backoff_signed_and_once(engine: Engine) -> None:
     with (
         receiver(SECRET, fail_first=3) as (url, rec),
@@ -48,7 +44,8 @@ def test_a_handoff_is_delivered_after_three_failures_with_backoff_signed_and_onc
         assert n.payload["package"]["agreement"]["obligations"][0]["amount"] == "8500.00"
 
         # attempt 1 at T1: 500 → retry in 30 s
-        assert handoffs_deliver.fn(now=T1, database_url=_url(engine)) == {"delivered": 0, "retrying": 1, "failed": 0}
+        with using_engine(engine):
+            assert handoffs_deliver.fn(now=T1) == {"delivered": 0, "retrying": 1, "failed": 0}
         # not before the backoff has passed: nothing is sent
         assert webhooks.deliver_pending(session, now=T1 + timedelta(seconds=29)).as_dict()["retrying"] == 0
         assert len(rec.requests) == 1

@@ -21,17 +21,14 @@ from tests.factories import T0, make_case
 from tests.workflows.support import events_of, local, one_deadline, picture
 from workflows import audit
 from workflows.clocks.sweep import Due, fire_due_locked, sweep_once
-from workflows.flows.definitions import sweep_deadlines
+from workflows.flows.definitions import sweep_deadlines, using_engine
 
 AS_OF = local(2026, 12, 10)
 
 
-def _url(engine) -> str:
-    return engine.url.render_as_string(hide_password=False)
-
-
 def _sweep(engine, as_of=AS_OF, **kw):
-    return sweep_deadlines.fn(as_of=as_of, database_url=_url(engine), **kw)
+    with using_engine(engine):
+        return sweep_deadlines.fn(as_of=as_of, **kw)
 
 
 def _notices(session: Session, kind: str) -> list[Notification]:
@@ -200,7 +197,8 @@ def test_the_sweep_flow_runs_for_real_under_prefect(sqlite_only):
     engine = sqlite_only
     with Session(engine, expire_on_commit=False) as session:
         case = make_case(session, state=State.MEDIATION, channel="court_referral")
-    state = sweep_deadlines(as_of=AS_OF, database_url=_url(engine), return_state=True)
+    with using_engine(engine):
+        state = sweep_deadlines(as_of=AS_OF, return_state=True)
     assert state.is_completed()
     assert state.result()["timers"] == 1
 
@@ -209,6 +207,8 @@ def test_the_sweep_flow_runs_for_real_under_prefect(sqlite_only):
     with get_client(sync_client=True) as client:
         runs = client.read_flow_runs()
     assert [r.name for r in runs] == ["sweep_deadlines-2026-12-10 00:00:00+08:00"]
+    # the run records what it was asked, and no database URL: the flow reads it from settings
+    assert set(runs[0].parameters) == {"as_of", "batch_size"}
     with Session(engine) as s:
         assert s.get(Case, case.id).state == "failed"
         assert (

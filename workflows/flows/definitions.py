@@ -14,8 +14,10 @@ Never one flow run per case sleeping until its deadline: deadlines are rows, and
 """
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime
-from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")  # before Prefect reads its settings
@@ -23,7 +25,7 @@ os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")  # before Pre
 from prefect import flow
 from sqlalchemy.engine import Engine
 
-from models.db import get_engine, make_engine
+from models.db import get_engine
 from models.settings import get_settings
 from workflows.clocks.sweep import sweep
 
@@ -31,15 +33,24 @@ if TYPE_CHECKING:
     from prefect.deployments.runner import RunnerDeployment
 
 
-@lru_cache(maxsize=8)
-def _engine_for(url: str) -> Engine:
-    return make_engine(url)
+_ENGINE: ContextVar[Engine | None] = ContextVar("jiefen_flow_engine", default=None)
 
 
-def engine_for(database_url: str | None) -> Engine:
-    if not database_url or database_url == get_settings().database_url:
-        return get_engine()
-    return _engine_for(database_url)
+def engine() -> Engine:
+    """The database the flows work on: JIEFEN_DATABASE_URL as the process running the flow (a worker's
+    flow run) reads it — or the engine of an in-process caller (`using_engine`). Never a run parameter:
+    the Prefect server stores and shows parameters, and a database URL may hold a password."""
+    return _ENGINE.get() or get_engine()
+
+
+@contextmanager
+def using_engine(bound: Engine) -> Iterator[None]:
+    """Run flows called in this context (in this process) on `bound` instead of the settings' database."""
+    token = _ENGINE.set(bound)
+    try:
+        yield
+    finally:
+        _ENGINE.reset(token)
 
 
 @flow(
@@ -49,10 +60,8 @@ def engine_for(database_url: str | None) -> Engine:
     log_prints=False,
     description="Fire every statutory deadline due at as_of (default now) through the engine as system:timeout.",
 )
-def sweep_deadlines(
-    as_of: datetime | None = None, batch_size: int | None = None, database_url: str | None = None
-) -> dict[str, Any]:
-    return sweep(engine_for(database_url), as_of=as_of, batch_size=batch_size).as_dict()
+def sweep_deadlines(as_of: datetime | None = None, batch_size: int | None = None) -> dict[str, Any]:
+    return sweep(engine(), as_of=as_of, batch_size=batch_size).as_dict()
 
 
 def deployment_spec(
@@ -107,10 +116,10 @@ def to_deployment(spec: dict[str, Any]) -> "RunnerDeployment":
     log_prints=False,
     description="Push court hand-offs and their later changes to the courts' webhooks, retrying with backoff.",
 )
-def handoffs_deliver(now: datetime | None = None, limit: int = 100, database_url: str | None = None) -> dict[str, Any]:
+def handoffs_deliver(now: datetime | None = None, limit: int = 100) -> dict[str, Any]:
     from workflows.outbox.webhooks import deliver
 
-    return deliver(engine_for(database_url), now=now, limit=limit)
+    return deliver(engine(), now=now, limit=limit)
 
 
 @flow(
@@ -120,10 +129,10 @@ def handoffs_deliver(now: datetime | None = None, limit: int = 100, database_url
     log_prints=False,
     description="Render the documents transitions and sweeps left pending, and retry failed renders when due.",
 )
-def documents_render(now: datetime | None = None, limit: int = 20, database_url: str | None = None) -> dict[str, Any]:
+def documents_render(now: datetime | None = None, limit: int = 20) -> dict[str, Any]:
     from workflows.outbox.documents import render_due
 
-    return render_due(engine_for(database_url), now=now, limit=limit)
+    return render_due(engine(), now=now, limit=limit)
 
 
 @flow(
@@ -133,12 +142,12 @@ def documents_render(now: datetime | None = None, limit: int = 20, database_url:
     log_prints=False,
     description="Append a signed checkpoint of every case's audit chain head and the case-number counters.",
 )
-def audit_checkpoint(now: datetime | None = None, database_url: str | None = None) -> dict[str, Any]:
+def audit_checkpoint(now: datetime | None = None) -> dict[str, Any]:
     from pathlib import Path
 
     from workflows.audit import write_checkpoint
 
-    written = write_checkpoint(engine_for(database_url), Path(get_settings().audit_checkpoint_dir), now=now)
+    written = write_checkpoint(engine(), Path(get_settings().audit_checkpoint_dir), now=now)
     return {"n": written.n, "cases": written.cases}
 
 
