@@ -3,7 +3,7 @@
 `sweep_deadlines(as_of)` fires every deadline due at `as_of` (workflows.sweep). It is run:
 - embedded: by the API process's APScheduler job every JIEFEN_SWEEP_SECONDS (workflows.scheduler);
 - once: `jiefen sweep [--as-of ISO]`;
-- distributed: as a Prefect deployment on an interval schedule (`jiefen deploy`), by workers.
+- distributed: as a Prefect deployment on an interval schedule, run by `jiefen worker`s (workflows/flows/distributed.py).
 
 With no PREFECT_API_URL the body runs in process (`workflows.flows.run_sweep` calls the plain
 function, without even importing Prefect): Prefect's ephemeral server would cost ~200 MB and 8–12 s on
@@ -18,7 +18,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
 
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")  # before Prefect reads its settings
 
@@ -69,34 +70,49 @@ def deployment_spec(
     flow: str = "sweep_deadlines",
     name: str | None = None,
     interval: int | None = None,
-    limit: int = 1,
+    limit: int = 0,
     work_pool: str | None = None,
+    source: str | Path | None = None,
 ) -> dict[str, Any]:
-    """What `jiefen deploy` registers for one of the FLOWS, as data (printed by --dry-run)."""
+    """What `jiefen deploy` / `jiefen worker` register for one of the FLOWS, as data (printed by --dry-run):
+    the flow's entrypoint relative to `source` (default: this checkout) and a pull step that changes into
+    it, so a process worker anywhere on the machine runs it (workflows/flows/distributed.py). `limit` 0: no
+    deployment concurrency limit (the database's claims make overlapping runs safe); N: at most N runs at
+    once, the others queued (ENQUEUE), never cancelled."""
+    from workflows.flows.distributed import POOL, entrypoint, project_root, pull_steps
+
     settings = get_settings()
     if flow == "audit_checkpoint":
         interval = interval or settings.audit_checkpoint_seconds or CHECKPOINT_DEFAULT_SECONDS
     interval = interval or settings.sweep_seconds
     tags, description = FLOWS[flow][1:]
+    root = Path(source).resolve() if source else project_root()
     return {
         "flow": flow,
-        "entrypoint": f"workflows/flows/definitions.py:{flow}",
+        "entrypoint": entrypoint(flow),
+        "source": str(root),
+        "pull_steps": pull_steps(root),
         "name": name or flow.replace("_", "-"),
         "interval_seconds": interval,
-        "concurrency_limit": {"limit": limit, "collision_strategy": "CANCEL_NEW"},
+        "concurrency_limit": {"limit": limit, "collision_strategy": "ENQUEUE"} if limit else None,
         "parameters": {},
-        "work_pool": work_pool,
+        "work_pool": work_pool or POOL,
         "tags": ["jiefen", *tags],
         "description": description,
     }
 
 
 def to_deployment(spec: dict[str, Any]) -> "RunnerDeployment":
-    """The RunnerDeployment for a spec (no server needed to build it)."""
+    """The RunnerDeployment for a spec, its code at spec["source"] (no server needed to build it)."""
     from prefect.client.schemas.objects import ConcurrencyLimitConfig, ConcurrencyLimitStrategy
+    from prefect.deployments.runner import RunnerDeployment
+    from prefect.runner.storage import LocalStorage
 
     limit = spec["concurrency_limit"]
-    return FLOWS[spec["flow"]][0].to_deployment(
+    deployment = RunnerDeployment.from_storage(  # type: ignore[call-arg]  # async_dispatch's _sync
+        _sync=True,
+        storage=LocalStorage(spec["source"]),
+        entrypoint=spec["entrypoint"],
         name=spec["name"],
         interval=spec["interval_seconds"],
         tags=spec["tags"],
@@ -104,9 +120,12 @@ def to_deployment(spec: dict[str, Any]) -> "RunnerDeployment":
         parameters=spec["parameters"],
         concurrency_limit=ConcurrencyLimitConfig(
             limit=limit["limit"], collision_strategy=ConcurrencyLimitStrategy(limit["collision_strategy"])
-        ),
+        )
+        if limit
+        else None,
         work_pool_name=spec["work_pool"],
     )
+    return cast("RunnerDeployment", deployment)
 
 
 @flow(
@@ -143,8 +162,6 @@ def documents_render(now: datetime | None = None, limit: int = 20) -> dict[str, 
     description="Append a signed checkpoint of every case's audit chain head and the case-number counters.",
 )
 def audit_checkpoint(now: datetime | None = None) -> dict[str, Any]:
-    from pathlib import Path
-
     from workflows.audit import write_checkpoint
 
     written = write_checkpoint(engine(), Path(get_settings().audit_checkpoint_dir), now=now)
