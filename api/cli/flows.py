@@ -2,11 +2,18 @@
 run them (distributed mode; workflows/flows/distributed.py says how and why)."""
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 FLOW_NAMES = "sweep_deadlines | handoffs_deliver | documents_render | audit_checkpoint"
+
+
+def _register(spec: dict[str, Any]) -> Any:
+    """Create or update the deployment of `spec` (idempotent: the server upserts by flow and name)."""
+    from workflows.flows.definitions import to_deployment
+
+    return to_deployment(spec).apply(work_pool_name=spec["work_pool"])
 
 
 def _fail(message: str) -> typer.Exit:
@@ -47,7 +54,7 @@ def deploy(
     import json
 
     from workflows.flows.definitions import FLOWS, deployment_spec
-    from workflows.flows.distributed import DistributedError, ensure_pool, register, require_api_url
+    from workflows.flows.distributed import DistributedError, ensure_pool, require_api_url
 
     if serve_:
         raise _fail(
@@ -88,7 +95,7 @@ def deploy(
             if ensure_pool(client, work_pool):
                 typer.echo(f"deploy: created the process work pool {work_pool}")
         for spec in specs:
-            deployment_id = register(spec)
+            deployment_id = _register(spec)
             limit_text = f"at most {limit} at once (others wait)" if limit else "no concurrency limit"
             typer.echo(
                 f"deploy: registered {spec['flow']}/{spec['name']} ({deployment_id}) every {spec['interval_seconds']} s, "
@@ -125,7 +132,6 @@ def worker(
     from workflows.flows.distributed import (
         DistributedError,
         ensure_pool,
-        register,
         registered_ok,
         require_api_url,
         run_worker,
@@ -149,7 +155,7 @@ def worker(
                 for flow in FLOWS:
                     spec = deployment_spec(flow=flow, work_pool=pool)
                     if not registered_ok(client, spec):
-                        register(spec)
+                        _register(spec)
                         typer.echo(
                             f"worker: registered {flow}/{spec['name']} every {spec['interval_seconds']} s, "
                             f"source {spec['source']}"

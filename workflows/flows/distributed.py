@@ -101,13 +101,6 @@ def registered_ok(client: "SyncPrefectClient", spec: dict[str, Any]) -> bool:
     )
 
 
-def register(spec: dict[str, Any]) -> Any:
-    """Create or update the deployment of `spec` (idempotent: the server upserts by flow and name)."""
-    from workflows.flows.definitions import to_deployment
-
-    return to_deployment(spec).apply(work_pool_name=spec["work_pool"])
-
-
 def worker_name() -> str:
     return f"jiefen-{socket.gethostname()}-{os.getpid()}"
 
