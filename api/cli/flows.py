@@ -117,7 +117,7 @@ def worker(
         bool,
         typer.Option(
             "--deploy/--no-deploy",
-            help="register the deployments missing from the pool (or registered without this source) first",
+            help="first register the deployments missing from the pool (or registered without a source)",
         ),
     ] = True,
 ) -> None:

@@ -87,18 +87,17 @@ def ensure_pool(client: "SyncPrefectClient", pool: str) -> bool:
 
 
 def registered_ok(client: "SyncPrefectClient", spec: dict[str, Any]) -> bool:
-    """Whether the deployment of `spec` exists in its pool with this entrypoint and source."""
+    """Whether the deployment of `spec` exists in its pool with its entrypoint and a source (any: what
+    `jiefen deploy --source/--interval/--limit` set is left alone; one registered without a source, which
+    no worker can run, is not)."""
     from prefect.exceptions import ObjectNotFound
 
     try:
         found = client.read_deployment_by_name(f"{spec['flow']}/{spec['name']}")
     except ObjectNotFound:
         return False
-    return (
-        found.entrypoint == spec["entrypoint"]
-        and (found.pull_steps or []) == spec["pull_steps"]
-        and found.work_pool_name == spec["work_pool"]
-    )
+    has_source = any(SET_WORKING_DIRECTORY in step for step in found.pull_steps or [])
+    return found.entrypoint == spec["entrypoint"] and has_source and found.work_pool_name == spec["work_pool"]
 
 
 def worker_name() -> str:
