@@ -16,7 +16,8 @@ slot under a lease the run's own process renews for 300 s at a time (prefect/flo
 `maintain_concurrency_lease(lease_id, 300, …)`); the server frees it only when the lease has expired
 (prefect/server/services/repossessor.py). A worker killed mid-run (SIGKILL, a host lost) keeps its slot for
 up to five minutes, during which a limit of 1 holds every run of that deployment back (`--limit N` queues
-them, ENQUEUE; it never cancels them).
+them, ENQUEUE; it never cancels them). Measured (tests/distributed/slot_after_kill.py): the next run waited
+299 s in AwaitingConcurrencySlot; the killed run was left Pending.
 
 `jiefen worker` = make sure the work pool exists (type process), register what is missing, then run a
 Prefect ProcessWorker for the pool in this process, until stopped. Unlike `prefect serve` (a Runner),
