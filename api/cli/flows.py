@@ -16,6 +16,21 @@ def _register(spec: dict[str, Any]) -> Any:
     return to_deployment(spec).apply(work_pool_name=spec["work_pool"])
 
 
+def _migrate() -> None:
+    """The database's tables up to date before any flow runs on it (as `jiefen serve` does at start;
+    migrations take an advisory lock, so workers and API processes may start together)."""
+    import sqlalchemy as sa
+
+    from models.migrate import upgrade
+    from models.settings import get_settings
+
+    url = get_settings().database_url
+    try:
+        upgrade(url)
+    except sa.exc.OperationalError as e:
+        raise _fail(f"worker: cannot reach the database {url.split('@')[-1]}: {type(e.orig).__name__}") from None
+
+
 def _fail(message: str) -> typer.Exit:
     typer.echo(message, err=True)
     return typer.Exit(2)
@@ -52,6 +67,8 @@ def deploy(
     interval schedule and with its source, so a `jiefen worker` (or `prefect worker start --pool jiefen`)
     anywhere on the machine runs it. `--all` registers every flow; `--flow F` one."""
     import json
+
+    import httpx
 
     from workflows.flows.definitions import FLOWS, deployment_spec
     from workflows.flows.distributed import DistributedError, ensure_pool, require_api_url
@@ -103,6 +120,8 @@ def deploy(
             )
     except DistributedError as e:
         raise _fail(str(e)) from None
+    except httpx.HTTPError as e:  # Prefect's client speaks httpx
+        raise _fail(f"deploy: cannot reach the Prefect server: {type(e).__name__}: {e}") from None
 
 
 def worker(
@@ -127,6 +146,8 @@ def worker(
     import asyncio
     import contextlib
 
+    import httpx
+
     from models.settings import get_settings
     from workflows.flows.definitions import FLOWS, deployment_spec
     from workflows.flows.distributed import (
@@ -146,6 +167,7 @@ def worker(
                 "every worker and API process reaches",
                 err=True,
             )
+        _migrate()
         from prefect.client.orchestration import get_client
 
         with get_client(sync_client=True) as client:
@@ -162,6 +184,8 @@ def worker(
                         )
     except DistributedError as e:
         raise _fail(str(e)) from None
+    except httpx.HTTPError as e:  # Prefect's client speaks httpx
+        raise _fail(f"worker: cannot reach the Prefect server at {api_url}: {type(e).__name__}: {e}") from None
     name = name or worker_name()
     typer.echo(f"worker: {name} taking runs of work pool {pool} from {api_url}", err=True)
     with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C: stop taking runs; the other worker carries on

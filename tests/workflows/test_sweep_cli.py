@@ -225,3 +225,19 @@ def test_jiefen_deploy_refuses_an_unknown_flow_naming_the_known_ones(cli_db):
 def test_jiefen_deploy_without_a_prefect_server_says_what_to_set(cli_db):
     done = jiefen(cli_db[0], "deploy", "--work-pool", "jiefen")
     assert done.returncode == 2 and "PREFECT_API_URL" in done.stderr
+
+
+def test_jiefen_worker_says_which_server_it_cannot_reach(cli_db, tmp_path):
+    from tests.api.live import free_port
+
+    env = {**os.environ, "JIEFEN_DATABASE_URL": cli_db[0], "PREFECT_API_URL": f"http://127.0.0.1:{free_port()}/api"}
+    done = subprocess.run(
+        [str(JIEFEN), "worker"], env=env, capture_output=True, text=True, timeout=120, check=False, cwd=tmp_path
+    )
+    assert done.returncode == 2, done.stderr
+    assert "cannot reach the Prefect server" in done.stderr and "Traceback" not in done.stderr
+    unreachable = {**env, "JIEFEN_DATABASE_URL": f"postgresql+psycopg://nobody@127.0.0.1:{free_port()}/jiefen"}
+    done = subprocess.run(
+        [str(JIEFEN), "worker"], env=unreachable, capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.returncode == 2 and "cannot reach the database 127.0.0.1:" in done.stderr, done.stderr
