@@ -1,4 +1,4 @@
-# jiefen — make setup | run | lint | test | bench | fuzz
+# jiefen — make setup | run | lint | test | test-distributed | cluster | cluster-stop | bench | fuzz
 # `make run` and `make test` work on a fresh Debian machine: they install what is missing first.
 
 SHELL := /bin/bash
@@ -17,7 +17,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # `make test SKIP_LINT=1` skips it while you work. (Not `LINT`: GNU make predefines LINT = lint.)
 SKIP_LINT ?=
 
-.PHONY: setup system apt run lint test bench fuzz clean
+.PHONY: setup system apt run lint test test-distributed cluster cluster-stop bench fuzz clean
 
 setup: system $(STAMP)
 
@@ -52,6 +52,19 @@ lint: setup
 test: setup $(if $(SKIP_LINT),,lint)
 	$(BIN)/python -m pytest
 
+# Distributed mode end to end (tests/distributed, minutes rather than seconds, so not in `make test`): a real
+# Prefect server, PostgreSQL (JIEFEN_TEST_POSTGRES_URL), `jiefen deploy --all`, two `jiefen worker`s, one killed.
+test-distributed: setup
+	$(BIN)/python -m pytest tests/distributed -p no:cacheprovider -q
+
+# Distributed mode on this machine (README "Running it distributed"): PostgreSQL (started if local and
+# stopped), a Prefect server, two `jiefen worker`s, two API processes, the demo seed. State in .cluster/.
+cluster: setup
+	scripts/cluster.sh start
+
+cluster-stop:
+	scripts/cluster.sh stop
+
 bench: setup
 	@$(MAKE) --no-print-directory apt PACKAGES="$(BENCH_APT_PACKAGES)"
 	$(BIN)/python -m pip install -q -e '.[test,bench]'
@@ -73,4 +86,4 @@ fuzz: setup
 	rm -f $$report; exit $$status
 
 clean:
-	rm -rf $(VENV) jiefen.db jiefen.db-wal jiefen.db-shm .pytest_cache .jiefen/checkpoints
+	rm -rf $(VENV) .cluster jiefen.db jiefen.db-wal jiefen.db-shm .pytest_cache .jiefen/checkpoints

@@ -92,7 +92,7 @@ def test_a_failed_render_is_recorded_and_retried_later(session, monkeypatch):
 def test_the_documents_render_flow_retries_a_failed_render_when_it_is_due(session, engine, monkeypatch):
     # what the embedded scheduler runs after each sweep, and the Prefect flow in distributed mode:
     # no transition of the case is needed for the retry
-    from workflows.flows.definitions import documents_render
+    from workflows.flows.definitions import documents_render, using_engine
 
     case = make_case(session, state=State.DIVERSION)
     real = documents_outbox.render.render_pdf
@@ -101,12 +101,12 @@ def test_the_documents_render_flow_retries_a_failed_render_when_it_is_due(sessio
         raise OSError("disk full")
 
     monkeypatch.setattr(documents_outbox.render, "render_pdf", broken)
-    url = engine.url.render_as_string(hide_password=False)
-    assert documents_render.fn(database_url=url) == {"rendered": 0, "failed": 1, "skipped": 0}
-    monkeypatch.setattr(documents_outbox.render, "render_pdf", real)
-    assert documents_render.fn(database_url=url) == {"rendered": 0, "failed": 0, "skipped": 0}  # backing off
-    later = datetime.now(UTC) + timedelta(hours=2)
-    assert documents_render.fn(now=later, database_url=url) == {"rendered": 1, "failed": 0, "skipped": 0}
+    with using_engine(engine):
+        assert documents_render.fn() == {"rendered": 0, "failed": 1, "skipped": 0}
+        monkeypatch.setattr(documents_outbox.render, "render_pdf", real)
+        assert documents_render.fn() == {"rendered": 0, "failed": 0, "skipped": 0}  # backing off
+        later = datetime.now(UTC) + timedelta(hours=2)
+        assert documents_render.fn(now=later) == {"rendered": 1, "failed": 0, "skipped": 0}
     (doc,) = documents_of(session, case.id).values()
     assert (doc.status, doc.attempts) == ("rendered", 2) and doc.content.startswith(b"%PDF")
 

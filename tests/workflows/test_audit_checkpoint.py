@@ -194,14 +194,14 @@ def test_the_embedded_scheduler_writes_a_checkpoint_when_it_starts_and_not_when_
 
 def test_the_checkpoint_flow_writes_one(engine, session, tmp_path, monkeypatch):
     from models.settings import get_settings
-    from workflows.flows.definitions import FLOWS, audit_checkpoint, deployment_spec
+    from workflows.flows.definitions import FLOWS, audit_checkpoint, deployment_spec, using_engine
 
     make_case(session, state=State.INTAKE)
     monkeypatch.setenv("JIEFEN_AUDIT_CHECKPOINT_DIR", str(tmp_path / "flow"))
     get_settings.cache_clear()
     try:
-        url = engine.url.render_as_string(hide_password=False)
-        assert audit_checkpoint.fn(database_url=url) == {"n": 1, "cases": 1}
+        with using_engine(engine):
+            assert audit_checkpoint.fn() == {"n": 1, "cases": 1}
         assert "audit_checkpoint" in FLOWS
         assert deployment_spec(flow="audit_checkpoint")["interval_seconds"] == 3600
     finally:

@@ -12,7 +12,7 @@ from states.enums import State, Trigger
 from tests.factories import COURT, T0, actor, confirmation_request, make_case
 from tests.workflows.handoff_support import notifications, receiver, unused_port_url, webhook
 from workflows.engine import fire
-from workflows.flows.definitions import handoffs_deliver
+from workflows.flows.definitions import handoffs_deliver, using_engine
 from workflows.outbox import handoffs, webhooks
 
 SECRET = "court-shared-secret-0123456789"
@@ -32,10 +32,6 @@ def _request(session: Session) -> object:
     return case
 
 
-def _url(engine: Engine) -> str:
-    return engine.url.render_as_string(hide_password=False)
-
-
 def test_a_handoff_is_delivered_after_three_failures_with_backoff_signed_and_once(engine: Engine) -> None:
     with (
         receiver(SECRET, fail_first=3) as (url, rec),
@@ -48,7 +44,8 @@ def test_a_handoff_is_delivered_after_three_failures_with_backoff_signed_and_onc
         assert n.payload["package"]["agreement"]["obligations"][0]["amount"] == "8500.00"
 
         # attempt 1 at T1: 500 → retry in 30 s
-        assert handoffs_deliver.fn(now=T1, database_url=_url(engine)) == {"delivered": 0, "retrying": 1, "failed": 0}
+        with using_engine(engine):
+            assert handoffs_deliver.fn(now=T1) == {"delivered": 0, "retrying": 1, "failed": 0}
         # not before the backoff has passed: nothing is sent
         assert webhooks.deliver_pending(session, now=T1 + timedelta(seconds=29)).as_dict()["retrying"] == 0
         assert len(rec.requests) == 1
@@ -164,3 +161,27 @@ def test_a_court_without_a_webhook_gets_no_push(engine: Engine) -> None:
     with Session(engine, expire_on_commit=False) as session:
         _request(session)
         assert notifications(engine) == []
+
+
+def test_two_deliverers_at_once_claim_disjoint_notices_and_push_each_once(engine: Engine) -> None:
+    # Two workers' runs of handoffs_deliver overlapping: each notice is claimed (next_attempt_at moved a
+    # lease ahead) before it is pushed, so the second deliverer skips what the first holds.
+    with (
+        receiver(SECRET) as (url, rec),
+        webhook(engine, COURT, url, SECRET),
+        Session(engine, expire_on_commit=False) as session,
+        Session(engine, expire_on_commit=False) as other,
+    ):
+        _request(session)
+        _request(session)
+        first = webhooks.claim_next(session, now=T1)
+        second = webhooks.claim_next(other, now=T1)
+        assert first is not None and second is not None and first[0] != second[0]
+        assert webhooks.claim_next(other, now=T1) is None  # both held: nothing left to claim
+        assert webhooks.deliver_pending(other, now=T1).as_dict() == {"delivered": 0, "retrying": 0, "failed": 0}
+        assert rec.requests == []
+        # a deliverer that died leaves its claim to lapse: after the lease the notice is pushed (same id)
+        later = T1 + webhooks.CLAIM_LEASE
+        assert webhooks.deliver_pending(other, now=later).as_dict() == {"delivered": 2, "retrying": 0, "failed": 0}
+        assert sorted(r["delivery"] for r in rec.requests) == sorted([str(first[0]), str(second[0])])
+        assert webhooks.deliver_pending(session, now=later).as_dict()["delivered"] == 0

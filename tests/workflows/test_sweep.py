@@ -22,13 +22,9 @@ from tests.factories import T0, make_case
 from tests.workflows.support import events_of, local, one_deadline, picture
 from workflows import audit
 from workflows.clocks.sweep import Due, fire_due_locked, sweep, sweep_once
-from workflows.flows.definitions import sweep_deadlines
+from workflows.flows.definitions import sweep_deadlines, using_engine
 
 AS_OF = local(2026, 12, 10)
-
-
-def _url(engine) -> str:
-    return engine.url.render_as_string(hide_password=False)
 
 
 def _sweep(engine, as_of=AS_OF, **kw):
@@ -204,7 +200,8 @@ def test_the_sweep_flow_runs_for_real_under_prefect(sqlite_only):
     with Session(engine, expire_on_commit=False) as session:  # 委派: 30 days, run out long ago
         case = make_case(session, state=State.MEDIATION, channel="court_referral", now=real - timedelta(days=90))
     as_of = (real - timedelta(days=1)).replace(microsecond=0)  # an operator's sweep as of yesterday
-    state = sweep_deadlines(as_of=as_of, database_url=_url(engine), return_state=True)
+    with using_engine(engine):
+        state = sweep_deadlines(as_of=as_of, return_state=True)
     assert state.is_completed()
     assert state.result()["timers"] == 1
 
@@ -213,6 +210,8 @@ def test_the_sweep_flow_runs_for_real_under_prefect(sqlite_only):
     with get_client(sync_client=True) as client:
         runs = client.read_flow_runs()
     assert [r.name for r in runs] == [f"sweep_deadlines-{as_of}"]
+    # the run records what it was asked, and no database URL: the flow reads it from settings
+    assert set(runs[0].parameters) == {"as_of", "batch_size"}
     with Session(engine) as s:
         assert s.get(Case, case.id).state == "failed"
         last = s.exec(select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.seq.desc())).first()
@@ -222,7 +221,8 @@ def test_the_sweep_flow_runs_for_real_under_prefect(sqlite_only):
     # A sweep as of tomorrow would fire deadlines before they are due: the flow run fails, nothing written.
     with Session(engine, expire_on_commit=False) as session:
         soon = make_case(session, state=State.MEDIATION, channel="court_referral", now=real - timedelta(days=29))
-    refused = sweep_deadlines(as_of=real + timedelta(days=3), database_url=_url(engine), return_state=True)
+    with using_engine(engine):
+        refused = sweep_deadlines(as_of=real + timedelta(days=3), return_state=True)
     assert refused.is_failed() and "as_of" in refused.message
     with Session(engine) as s:
         assert s.get(Case, soon.id).state == "mediation"

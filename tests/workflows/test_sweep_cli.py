@@ -197,7 +197,32 @@ def test_jiefen_deploy_dry_run_prints_the_deployment(cli_db, tmp_path):
         60,
         "jiefen",
     )
-    assert spec["concurrency_limit"] == {"limit": 1, "collision_strategy": "CANCEL_NEW"}
+    # a colliding run waits for the slot (ENQUEUE), never silently cancelled
+    assert spec["concurrency_limit"] == {"limit": 1, "collision_strategy": "ENQUEUE"}
+    # registered with its source: a worker anywhere changes into this checkout before it loads the flow
+    root = Path(__file__).resolve().parents[2]
+    assert spec["source"] == str(root) and (root / spec["entrypoint"].split(":")[0]).is_file()
+    assert spec["pull_steps"] == [{"prefect.deployments.steps.set_working_directory": {"directory": str(root)}}]
+
+
+def test_jiefen_deploy_all_registers_every_flow_without_a_limit_by_default(cli_db, tmp_path):
+    done = jiefen(cli_db[0], "deploy", "--all", "--dry-run", "--interval", "20", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    specs = json.loads(done.stdout)
+    assert [s["flow"] for s in specs] == ["sweep_deadlines", "handoffs_deliver", "documents_render", "audit_checkpoint"]
+    assert {s["work_pool"] for s in specs} == {"jiefen"} and all(s["concurrency_limit"] is None for s in specs)
+    assert [s["interval_seconds"] for s in specs] == [20, 20, 20, 3600]  # the checkpoint keeps its own
+    assert all(s["parameters"] == {} for s in specs)  # nothing secret, nothing at all, in the run parameters
+
+
+def test_jiefen_deploy_serve_is_refused_pointing_at_jiefen_worker(cli_db):
+    done = jiefen(cli_db[0], "deploy", "--serve")
+    assert done.returncode == 2 and "jiefen worker" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_jiefen_worker_without_a_prefect_server_says_what_to_set(cli_db):
+    done = jiefen(cli_db[0], "worker")
+    assert done.returncode == 2 and "PREFECT_API_URL" in done.stderr and "Traceback" not in done.stderr
 
 
 @pytest.mark.parametrize(
@@ -227,3 +252,19 @@ def test_jiefen_deploy_refuses_an_unknown_flow_naming_the_known_ones(cli_db):
 def test_jiefen_deploy_without_a_prefect_server_says_what_to_set(cli_db):
     done = jiefen(cli_db[0], "deploy", "--work-pool", "jiefen")
     assert done.returncode == 2 and "PREFECT_API_URL" in done.stderr
+
+
+def test_jiefen_worker_says_which_server_it_cannot_reach(cli_db, tmp_path):
+    from tests.api.live import free_port
+
+    env = {**os.environ, "JIEFEN_DATABASE_URL": cli_db[0], "PREFECT_API_URL": f"http://127.0.0.1:{free_port()}/api"}
+    done = subprocess.run(
+        [str(JIEFEN), "worker"], env=env, capture_output=True, text=True, timeout=120, check=False, cwd=tmp_path
+    )
+    assert done.returncode == 2, done.stderr
+    assert "cannot reach the Prefect server" in done.stderr and "Traceback" not in done.stderr
+    unreachable = {**env, "JIEFEN_DATABASE_URL": f"postgresql+psycopg://nobody@127.0.0.1:{free_port()}/jiefen"}
+    done = subprocess.run(
+        [str(JIEFEN), "worker"], env=unreachable, capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.returncode == 2 and "cannot reach the database 127.0.0.1:" in done.stderr, done.stderr

@@ -25,8 +25,9 @@ def run_sweep(
     """Run the sweep once: a real `sweep_deadlines` flow run when a Prefect server is configured
     (PREFECT_API_URL), else the same body in process."""
     if prefect_server_configured():
-        from workflows.flows.definitions import sweep_deadlines
+        from workflows.flows.definitions import sweep_deadlines, using_engine
 
-        url = engine.url.render_as_string(hide_password=False) if engine is not None else None
-        return sweep_deadlines(as_of=as_of, batch_size=batch_size, database_url=url)
+        # The run's parameters are as_of and batch_size only: the engine goes by context, never as a URL.
+        with using_engine(engine or get_engine()):
+            return sweep_deadlines(as_of=as_of, batch_size=batch_size)
     return sweep(engine or get_engine(), as_of=as_of, batch_size=batch_size).as_dict()

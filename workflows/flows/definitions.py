@@ -3,7 +3,7 @@
 `sweep_deadlines(as_of)` fires every deadline due at `as_of` (workflows.sweep). It is run:
 - embedded: by the API process's APScheduler job every JIEFEN_SWEEP_SECONDS (workflows.scheduler);
 - once: `jiefen sweep [--as-of ISO]`;
-- distributed: as a Prefect deployment on an interval schedule (`jiefen deploy`), by workers.
+- distributed: as a Prefect deployment on an interval schedule, run by `jiefen worker`s (workflows/flows/distributed.py).
 
 With no PREFECT_API_URL the body runs in process (`workflows.flows.run_sweep` calls the plain
 function, without even importing Prefect): Prefect's ephemeral server would cost ~200 MB and 8–12 s on
@@ -14,16 +14,19 @@ Never one flow run per case sleeping until its deadline: deadlines are rows, and
 """
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime
-from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
 
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")  # before Prefect reads its settings
 
 from prefect import flow
 from sqlalchemy.engine import Engine
 
-from models.db import get_engine, make_engine
+from models.db import get_engine
 from models.settings import get_settings
 from workflows.clocks.sweep import sweep
 
@@ -31,15 +34,24 @@ if TYPE_CHECKING:
     from prefect.deployments.runner import RunnerDeployment
 
 
-@lru_cache(maxsize=8)
-def _engine_for(url: str) -> Engine:
-    return make_engine(url)
+_ENGINE: ContextVar[Engine | None] = ContextVar("jiefen_flow_engine", default=None)
 
 
-def engine_for(database_url: str | None) -> Engine:
-    if not database_url or database_url == get_settings().database_url:
-        return get_engine()
-    return _engine_for(database_url)
+def engine() -> Engine:
+    """The database the flows work on: JIEFEN_DATABASE_URL as the process running the flow (a worker's
+    flow run) reads it — or the engine of an in-process caller (`using_engine`). Never a run parameter:
+    the Prefect server stores and shows parameters, and a database URL may hold a password."""
+    return _ENGINE.get() or get_engine()
+
+
+@contextmanager
+def using_engine(bound: Engine) -> Iterator[None]:
+    """Run flows called in this context (in this process) on `bound` instead of the settings' database."""
+    token = _ENGINE.set(bound)
+    try:
+        yield
+    finally:
+        _ENGINE.reset(token)
 
 
 @flow(
@@ -50,10 +62,8 @@ def engine_for(database_url: str | None) -> Engine:
     description="Fire every statutory deadline due at as_of (default now; never later than now) through the engine "
     "as system:timeout; events are dated when written, with as_of in their payload.",
 )
-def sweep_deadlines(
-    as_of: datetime | None = None, batch_size: int | None = None, database_url: str | None = None
-) -> dict[str, Any]:
-    return sweep(engine_for(database_url), as_of=as_of, batch_size=batch_size).as_dict()
+def sweep_deadlines(as_of: datetime | None = None, batch_size: int | None = None) -> dict[str, Any]:
+    return sweep(engine(), as_of=as_of, batch_size=batch_size).as_dict()
 
 
 def deployment_spec(
@@ -61,34 +71,49 @@ def deployment_spec(
     flow: str = "sweep_deadlines",
     name: str | None = None,
     interval: int | None = None,
-    limit: int = 1,
+    limit: int = 0,
     work_pool: str | None = None,
+    source: str | Path | None = None,
 ) -> dict[str, Any]:
-    """What `jiefen deploy` registers for one of the FLOWS, as data (printed by --dry-run)."""
+    """What `jiefen deploy` / `jiefen worker` register for one of the FLOWS, as data (printed by --dry-run):
+    the flow's entrypoint relative to `source` (default: this checkout) and a pull step that changes into
+    it, so a process worker anywhere on the machine runs it (workflows/flows/distributed.py). `limit` 0: no
+    deployment concurrency limit (the database's claims make overlapping runs safe); N: at most N runs at
+    once, the others queued (ENQUEUE), never cancelled."""
+    from workflows.flows.distributed import POOL, entrypoint, project_root, pull_steps
+
     settings = get_settings()
     if flow == "audit_checkpoint":
         interval = interval or settings.audit_checkpoint_seconds or CHECKPOINT_DEFAULT_SECONDS
     interval = interval or settings.sweep_seconds
     tags, description = FLOWS[flow][1:]
+    root = Path(source).resolve() if source else project_root()
     return {
         "flow": flow,
-        "entrypoint": f"workflows/flows/definitions.py:{flow}",
+        "entrypoint": entrypoint(flow),
+        "source": str(root),
+        "pull_steps": pull_steps(root),
         "name": name or flow.replace("_", "-"),
         "interval_seconds": interval,
-        "concurrency_limit": {"limit": limit, "collision_strategy": "CANCEL_NEW"},
+        "concurrency_limit": {"limit": limit, "collision_strategy": "ENQUEUE"} if limit else None,
         "parameters": {},
-        "work_pool": work_pool,
+        "work_pool": work_pool or POOL,
         "tags": ["jiefen", *tags],
         "description": description,
     }
 
 
 def to_deployment(spec: dict[str, Any]) -> "RunnerDeployment":
-    """The RunnerDeployment for a spec (no server needed to build it)."""
+    """The RunnerDeployment for a spec, its code at spec["source"] (no server needed to build it)."""
     from prefect.client.schemas.objects import ConcurrencyLimitConfig, ConcurrencyLimitStrategy
+    from prefect.deployments.runner import RunnerDeployment
+    from prefect.runner.storage import LocalStorage
 
     limit = spec["concurrency_limit"]
-    return FLOWS[spec["flow"]][0].to_deployment(
+    deployment = RunnerDeployment.from_storage(  # type: ignore[call-arg]  # async_dispatch's _sync
+        _sync=True,
+        storage=LocalStorage(spec["source"]),
+        entrypoint=spec["entrypoint"],
         name=spec["name"],
         interval=spec["interval_seconds"],
         tags=spec["tags"],
@@ -96,9 +121,12 @@ def to_deployment(spec: dict[str, Any]) -> "RunnerDeployment":
         parameters=spec["parameters"],
         concurrency_limit=ConcurrencyLimitConfig(
             limit=limit["limit"], collision_strategy=ConcurrencyLimitStrategy(limit["collision_strategy"])
-        ),
+        )
+        if limit
+        else None,
         work_pool_name=spec["work_pool"],
     )
+    return cast("RunnerDeployment", deployment)
 
 
 @flow(
@@ -108,10 +136,10 @@ def to_deployment(spec: dict[str, Any]) -> "RunnerDeployment":
     log_prints=False,
     description="Push court hand-offs and their later changes to the courts' webhooks, retrying with backoff.",
 )
-def handoffs_deliver(now: datetime | None = None, limit: int = 100, database_url: str | None = None) -> dict[str, Any]:
+def handoffs_deliver(now: datetime | None = None, limit: int = 100) -> dict[str, Any]:
     from workflows.outbox.webhooks import deliver
 
-    return deliver(engine_for(database_url), now=now, limit=limit)
+    return deliver(engine(), now=now, limit=limit)
 
 
 @flow(
@@ -121,10 +149,10 @@ def handoffs_deliver(now: datetime | None = None, limit: int = 100, database_url
     log_prints=False,
     description="Render the documents transitions and sweeps left pending, and retry failed renders when due.",
 )
-def documents_render(now: datetime | None = None, limit: int = 20, database_url: str | None = None) -> dict[str, Any]:
+def documents_render(now: datetime | None = None, limit: int = 20) -> dict[str, Any]:
     from workflows.outbox.documents import render_due
 
-    return render_due(engine_for(database_url), now=now, limit=limit)
+    return render_due(engine(), now=now, limit=limit)
 
 
 @flow(
@@ -134,12 +162,10 @@ def documents_render(now: datetime | None = None, limit: int = 20, database_url:
     log_prints=False,
     description="Append a signed checkpoint of every case's audit chain head and the case-number counters.",
 )
-def audit_checkpoint(now: datetime | None = None, database_url: str | None = None) -> dict[str, Any]:
-    from pathlib import Path
-
+def audit_checkpoint(now: datetime | None = None) -> dict[str, Any]:
     from workflows.audit import write_checkpoint
 
-    written = write_checkpoint(engine_for(database_url), Path(get_settings().audit_checkpoint_dir), now=now)
+    written = write_checkpoint(engine(), Path(get_settings().audit_checkpoint_dir), now=now)
     return {"n": written.n, "cases": written.cases}
 
 

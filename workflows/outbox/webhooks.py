@@ -28,9 +28,10 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import httpx2
+import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from models.db import write_transaction
+from models.db import is_postgresql, write_transaction
 from models.privacy import redact
 from models.tables import Case, Notification, Organization
 from states.enums import Role
@@ -42,6 +43,7 @@ from workflows.outbox.handoffs import NOTIFICATIONS, WEBHOOK
 MAX_ATTEMPTS = 6
 BACKOFF_BASE = timedelta(seconds=30)
 TIMEOUT_SECONDS = 10.0
+CLAIM_LEASE = timedelta(minutes=5)  # > TIMEOUT_SECONDS: how long a claimed notice is left to its deliverer
 SIGNATURE_HEADER = "X-Jiefen-Signature"
 DELIVERY_HEADER = "X-Jiefen-Delivery"
 EVENT_HEADER = "X-Jiefen-Event"
@@ -86,6 +88,30 @@ def backoff(attempts: int) -> timedelta:
     return BACKOFF_BASE * (2 ** max(0, attempts - 1))
 
 
+def claim_next(session: Session, *, now: datetime) -> tuple[uuid.UUID, str, int, dict[str, Any]] | None:
+    """Claim the next webhook notice due at `now`, in a short write transaction of its own: its
+    `next_attempt_at` moves CLAIM_LEASE ahead, so another deliverer (a second worker's run, an overlapping
+    run) skips it — on PostgreSQL without waiting (FOR UPDATE SKIP LOCKED), on SQLite under the database
+    lock. The result of the attempt then sets `next_attempt_at` again (delivered, failed, or the backoff).
+    A deliverer that dies mid-push leaves the claim to lapse: the notice is pushed again after CLAIM_LEASE,
+    with the same X-Jiefen-Delivery id (at least once; receivers dedupe on it)."""
+    c = NOTIFICATIONS.c
+    due = (
+        sa.select(c.id, c.org_code, c.attempts, c.payload)
+        .where(c.kind == WEBHOOK, c.status == "pending", c.next_attempt_at <= now)
+        .order_by(c.next_attempt_at, c.id)
+        .limit(1)
+    )
+    with write_transaction(session) as conn:
+        if is_postgresql(conn):
+            due = due.with_for_update(skip_locked=True)
+        row = conn.execute(due).first()
+        if row is None:
+            return None
+        conn.execute(NOTIFICATIONS.update().where(c.id == row.id).values(next_attempt_at=now + CLAIM_LEASE))
+    return row.id, row.org_code, row.attempts, dict(row.payload)
+
+
 def deliver_pending(
     session: Session,
     *,
@@ -94,22 +120,15 @@ def deliver_pending(
     post: Post = http_post,
     max_attempts: int = MAX_ATTEMPTS,
 ) -> DeliveryReport:
-    """Deliver every webhook notice due at `now`, once each; retry later on failure."""
+    """Deliver up to `limit` webhook notices due at `now`, once each (each claimed before it is pushed, so
+    concurrent deliverers push disjoint notices); retry later on failure."""
     now = now or datetime.now(UTC)
     report = DeliveryReport()
-    due = session.exec(
-        select(Notification)
-        .where(
-            Notification.kind == WEBHOOK,
-            Notification.status == "pending",
-            Notification.next_attempt_at <= now,
-        )
-        .order_by(col(Notification.next_attempt_at), col(Notification.id))
-        .limit(limit)
-    ).all()
-    jobs = [(n.id, n.org_code, n.attempts, dict(n.payload)) for n in due]
-    session.rollback()
-    for nid, court_code, attempts, payload in jobs:
+    for _ in range(limit):
+        job = claim_next(session, now=now)
+        if job is None:
+            break
+        nid, court_code, attempts, payload = job
         org = session.exec(select(Organization).where(Organization.code == court_code)).first()
         session.rollback()
         error, refused = None, False
