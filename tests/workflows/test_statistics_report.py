@@ -217,3 +217,33 @@ def test_the_csv_has_a_bom_and_parses_back_to_the_same_figures(session, history)
     assert table[("办理天数", "litigation", "中位数（天）")] == ""
     assert table[("超期-组织", BEISHAN, "超期数")] == "1"
     assert ("超期-组织", "北山街道人民调解委员会 / 分流受理时限", BEISHAN, "超期数", "1") in [tuple(x) for x in rows]
+
+
+def test_every_query_reads_the_period_through_the_index(sqlite_only):
+    """SQLite's plans: each query of the report finds the period's events by ix_case_events_at_trigger
+    and never scans the audit log."""
+    import sqlalchemy as sa
+    from sqlmodel import Session
+
+    with Session(sqlite_only, expire_on_commit=False) as s:
+        build_and_sweep(s, sqlite_only)
+    statements: list[tuple[str, object]] = []
+
+    def grab(conn, cursor, statement, params, context, executemany) -> None:  # noqa: ANN001
+        if "case_events" in statement and not statement.startswith("EXPLAIN"):
+            statements.append((statement, params))
+
+    sa.event.listen(sqlite_only, "before_cursor_execute", grab)
+    try:
+        with Session(sqlite_only) as s:
+            st.statistics(s, actor(s, "super1"), **NOV)
+            plans = [
+                [row[-1] for row in s.connection().exec_driver_sql("EXPLAIN QUERY PLAN " + stmt, params).all()]
+                for stmt, params in statements
+            ]
+    finally:
+        sa.event.remove(sqlite_only, "before_cursor_execute", grab)
+    assert len(plans) == 4  # received, outcomes and confirmations, overdue, stage runs
+    for plan in plans:
+        assert any("USING INDEX ix_case_events_at_trigger (at>? AND at<?)" in step for step in plan), plan
+        assert not any(step.startswith("SCAN case_events") for step in plan), plan
