@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from api.web.charts import hbars, stage_bars
 from api.web.page import Ctx, CtxDep
+from models.report_schemas import CountRow
 from workflows import reports as monthly
 from workflows.errors import Forbidden, JiefenError, PayloadInvalid
 from workflows.read import statistics as stats
@@ -95,14 +96,19 @@ def report_page(ctx: CtxDep, from_: FromQ = None, to: ToQ = None, region: Region
         query=query,
         error=None,
         rate=report.success_rate,
-        types_chart=hbars([(r.label, r.count) for r in report.by_dispute_type if r.count]),
-        channel_chart=hbars([(r.label, r.count) for r in report.by_channel if r.count]),
+        types_chart=hbars(_largest_first(report.by_dispute_type)),
+        channel_chart=hbars(_largest_first(report.by_channel)),
         outcome_chart=hbars([(OUTCOME_LABELS[k], getattr(o, k)) for k in OUTCOME_LABELS]),
         confirmation_rows=[(CONFIRMATION_LABELS[k], getattr(c, k)) for k in CONFIRMATION_LABELS],
         stage_chart=stage_bars(report.stages),
         overdue_total=sum(g.overdue for g in report.overdue),
         kept=monthly.stored_reports(ctx.session),
     )
+
+
+def _largest_first(rows: list[CountRow]) -> list[tuple[str, float | None]]:
+    """The rows that have any, the largest first (the table below keeps every row in its order)."""
+    return [(r.label, r.count) for r in sorted((r for r in rows if r.count), key=lambda r: -r.count)]
 
 
 def _form_error(
