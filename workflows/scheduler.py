@@ -1,7 +1,7 @@
 """Embedded mode: APScheduler 3.11 in the API process runs the deadline sweep every JIEFEN_SWEEP_SECONDS,
 then delivers the court webhooks due (documents are the render worker's: workflows/outbox/worker.py); and, every
 JIEFEN_AUDIT_CHECKPOINT_SECONDS (0: never), writes a signed audit checkpoint (workflows/audit/checkpoint.py); and
-on the 1st of each month (and once at start) keeps last month's statistics workbook (workflows/reports.py).
+on the 1st of each month (and once at start) keeps last month's statistics workbook (workflows/monthly_report.py).
 
 Exactly one scheduler per process (a second start is refused) and one process per database:
 - SQLite: an exclusive `flock` on a lock file next to the database file (`<db>.sweep.lock`);
@@ -160,7 +160,7 @@ class SweepScheduler:
                     next_run_time=datetime.now(UTC),
                     replace_existing=True,
                 )
-            # Last month's statistics workbook (workflows/reports.py): on the 1st at 01:00 local time, and
+            # Last month's statistics workbook (workflows/monthly_report.py): on the 1st at 01:00 local time, and
             # once at start in case the process was down then (one per month: a second run stores nothing).
             scheduler.add_job(
                 self._monthly_report,
@@ -199,7 +199,7 @@ class SweepScheduler:
             log.info("sweep: %s timers fired, %s reminders", self.last["timers"], self.last["reminded"])
 
     def _monthly_report(self) -> None:
-        from workflows.reports import keep_monthly_report
+        from workflows.monthly_report import keep_monthly_report
 
         try:
             self.monthly_report = keep_monthly_report(self.engine)

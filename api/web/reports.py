@@ -1,5 +1,5 @@
 """统计报表: the centre's statistics for a period and region (workflows/read/statistics.py) with charts,
-the same as a workbook or CSV, and the monthly workbooks kept (workflows/reports.py). Supervisors, admins."""
+the same as a workbook or CSV, and the monthly workbooks kept (workflows/monthly_report.py). Supervisors, admins."""
 
 import re
 from datetime import UTC, date, datetime, timedelta
@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, Response
 from api.web.charts import hbars, stage_bars
 from api.web.page import Ctx, CtxDep
 from models.report_schemas import CountRow
-from workflows import reports as monthly
+from workflows import monthly_report as monthly
 from workflows.errors import Forbidden, JiefenError, PayloadInvalid
 from workflows.read import statistics as stats
 from workflows.read.statistics import CONFIRMATION_LABELS, OUTCOME_LABELS, SUPERVISORS

@@ -14,7 +14,7 @@ from sqlmodel import Session
 
 from tests.api.test_web_routes import web_login
 from tests.workflows.report_history import SH, build_and_sweep
-from workflows.reports import keep_monthly_report
+from workflows.monthly_report import keep_monthly_report
 
 NOV = "from=2026-11-01&to=2026-11-30"
 

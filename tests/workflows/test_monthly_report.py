@@ -1,4 +1,4 @@
-"""The monthly statistics workbook (workflows/reports.py, the Prefect flow `monthly_report`, the embedded
+"""The monthly statistics workbook (workflows/monthly_report.py, the Prefect flow `monthly_report`, the embedded
 scheduler's job): last month's workbook kept as a document of the centre, once per month however often it
 runs, with November's figures of the history in tests/workflows/test_statistics_report.py."""
 
@@ -14,7 +14,7 @@ from sqlmodel import Session
 
 from models.tables import Document
 from tests.workflows.report_history import SH, build_and_sweep
-from workflows import reports
+from workflows import monthly_report as reports
 from workflows.scheduler import MONTHLY_REPORT_JOB_ID, SweepScheduler
 
 DECEMBER_1ST = datetime(2026, 12, 1, 1, 0, tzinfo=SH)

@@ -178,7 +178,7 @@ CHECKPOINT_DEFAULT_SECONDS = 3600  # a deployment registered while the embedded 
     description="Store last month's statistics workbook as a document (kind monthly_report), once per month.",
 )
 def monthly_report(now: datetime | None = None, database_url: str | None = None) -> dict[str, Any]:
-    from workflows.reports import keep_monthly_report
+    from workflows.monthly_report import keep_monthly_report
 
     return keep_monthly_report(engine_for(database_url), now=now)
 

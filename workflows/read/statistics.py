@@ -122,7 +122,7 @@ def check_period(from_date: date, to_date: date) -> None:
 
 def scope_clauses(actor: Actor, region: str | None) -> list[ColumnElement[bool]]:
     """The cases `actor` may see, within `region` when given (403 when `region` lies outside them)."""
-    if actor.role not in (*SUPERVISORS, Role.SYSTEM):  # system: the monthly workbook (workflows/reports.py)
+    if actor.role not in (*SUPERVISORS, Role.SYSTEM):  # system: the monthly workbook (workflows/monthly_report.py)
         raise Forbidden("只有督办人员（supervisor）或管理员（admin）可以查看统计报表")
     where = [visible_clause(actor)]
     if region is not None:

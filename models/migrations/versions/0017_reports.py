@@ -4,7 +4,7 @@
   the period by trigger, a range scan of this index.
 - documents.case_id nullable and documents.period: a document of the centre rather than of a case — the
   monthly statistics workbook (kind `monthly_report`, period "2026-11", an .xlsx stored in `content`,
-  workflows/reports.py). A unique index on (kind, period) keeps one per month however often the flow runs;
+  workflows/monthly_report.py). A unique index on (kind, period) keeps one per month however often the flow runs;
   a case's documents have no period (NULL never collides).
 
 SQLite cannot relax NOT NULL in place: the documents table is copied (batch mode).
