@@ -99,3 +99,17 @@ def test_the_workbook_and_the_csv_over_http(client, login, history):
     rows = list(csv.reader(io.StringIO(r.content.decode("utf-8-sig"))))
     assert ["概况", "受理案件", "", "数值", "9"] in rows
     assert ["办结情况", "调解成功（达成协议）", "agreement", "件数", "4"] in rows
+
+
+def test_the_kept_monthly_workbook_is_no_case_document(client, login, engine):
+    """Kept in the documents table without a case: /api/v1/documents answers 404 for it, even to an admin
+    (it is downloaded from the 统计报表 screen)."""
+    from datetime import datetime
+
+    from tests.workflows.report_history import SH
+    from workflows.monthly_report import keep_monthly_report
+
+    kept = keep_monthly_report(engine, now=datetime(2026, 12, 1, 1, tzinfo=SH))
+    for path in (f"/api/v1/documents/{kept['document_id']}", f"/api/v1/documents/{kept['document_id']}/pdf"):
+        r = client.get(path, headers=login("admin"))
+        assert r.status_code == 404, (path, r.text)
