@@ -178,7 +178,10 @@ class CaseEvent(SQLModel, table=True):
     """The audit log. Append-only; each event's hash covers its content and the previous hash."""
 
     __tablename__ = "case_events"
-    __table_args__ = (sa.UniqueConstraint("case_id", "seq"),)
+    __table_args__ = (
+        sa.UniqueConstraint("case_id", "seq"),
+        sa.Index("ix_case_events_at_trigger", "at", "trigger"),  # a period's events (workflows/read/statistics.py)
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     case_id: uuid.UUID = Field(foreign_key="cases.id")
@@ -257,9 +260,12 @@ class Deadline(SQLModel, table=True):
 
 class Document(SQLModel, table=True):
     __tablename__ = "documents"
+    __table_args__ = (sa.Index("ux_documents_kind_period", "kind", "period", unique=True),)
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
-    case_id: uuid.UUID = Field(foreign_key="cases.id", index=True)
+    # None: a document of the centre, not of a case (the monthly statistics workbook, kind `monthly_report`,
+    # for its `period` "2026-11": one per kind and period).
+    case_id: uuid.UUID | None = Field(default=None, foreign_key="cases.id", index=True)
     kind: str = Field(max_length=40)
     status: str = Field(default="pending", max_length=16)  # pending | rendered | failed
     sha256: str | None = Field(default=None, max_length=64, index=True)
@@ -278,6 +284,7 @@ class Document(SQLModel, table=True):
     # The renderer working on it, until when (workflows/outbox/claims.py): a lapsed claim is free again.
     claimed_by: str | None = Field(default=None, max_length=80)
     claimed_until: datetime | None = Field(default=None, sa_type=UTCDateTime())
+    period: str | None = Field(default=None, max_length=16)
 
 
 class CourtHandoff(SQLModel, table=True):

@@ -1,6 +1,7 @@
 """Embedded mode: APScheduler 3.11 in the API process runs the deadline sweep every JIEFEN_SWEEP_SECONDS,
 then delivers the court webhooks due (documents are the render worker's: workflows/outbox/worker.py); and, every
-JIEFEN_AUDIT_CHECKPOINT_SECONDS (0: never), writes a signed audit checkpoint (workflows/audit/checkpoint.py).
+JIEFEN_AUDIT_CHECKPOINT_SECONDS (0: never), writes a signed audit checkpoint (workflows/audit/checkpoint.py); and
+on the 1st of each month (and once at start) keeps last month's statistics workbook (workflows/monthly_report.py).
 
 Exactly one scheduler per process (a second start is refused) and one process per database:
 - SQLite: an exclusive `flock` on a lock file next to the database file (`<db>.sweep.lock`);
@@ -34,6 +35,7 @@ log = logging.getLogger("jiefen.scheduler")
 ADVISORY_LOCK_ID = 0x6A696566_73776570 & 0x7FFFFFFFFFFFFFFF  # "jiefswep", a bigint key
 JOB_ID = "sweep_deadlines"
 CHECKPOINT_JOB_ID = "audit_checkpoint"
+MONTHLY_REPORT_JOB_ID = "monthly_report"
 
 
 class ProcessLock:
@@ -115,6 +117,7 @@ class SweepScheduler:
         self.scheduler: BackgroundScheduler | None = None
         self.runs = 0
         self.last: dict[str, Any] | None = None
+        self.monthly_report: dict[str, Any] | None = None
 
     @classmethod
     def active(cls) -> "SweepScheduler | None":
@@ -157,6 +160,19 @@ class SweepScheduler:
                     next_run_time=datetime.now(UTC),
                     replace_existing=True,
                 )
+            # Last month's statistics workbook (workflows/monthly_report.py): on the 1st at 01:00 local time, and
+            # once at start in case the process was down then (one per month: a second run stores nothing).
+            scheduler.add_job(
+                self._monthly_report,
+                "cron",
+                day=1,
+                hour=1,
+                timezone=get_settings().tz,
+                id=MONTHLY_REPORT_JOB_ID,
+                name=MONTHLY_REPORT_JOB_ID,
+                next_run_time=datetime.now(UTC),
+                replace_existing=True,
+            )
             scheduler.start()
             self.scheduler = scheduler
             SweepScheduler._active = self
@@ -181,6 +197,14 @@ class SweepScheduler:
         self.runs += 1
         if self.last["timers"] or self.last["reminded"]:
             log.info("sweep: %s timers fired, %s reminders", self.last["timers"], self.last["reminded"])
+
+    def _monthly_report(self) -> None:
+        from workflows.monthly_report import keep_monthly_report
+
+        try:
+            self.monthly_report = keep_monthly_report(self.engine)
+        except Exception:
+            log.exception("monthly report not stored")
 
     def _checkpoint(self) -> None:
         """A signed checkpoint of every case head. Refused when the database went behind the last

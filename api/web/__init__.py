@@ -10,7 +10,7 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
-from api.web import auth, cases, intake, screens
+from api.web import auth, cases, intake, reports, screens
 from api.web.page import templates
 from api.web.session import CsrfRefused, LoginRequired
 
@@ -19,6 +19,7 @@ router.include_router(auth.router)
 router.include_router(intake.router)  # before cases: /cases/new is not a case id
 router.include_router(cases.router)
 router.include_router(screens.router)
+router.include_router(reports.router)
 
 
 def install(app: FastAPI) -> None:

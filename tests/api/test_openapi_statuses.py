@@ -29,6 +29,9 @@ SPECIFIC: dict[tuple[str, str], set[int]] = {
     ("delete", "/api/v1/organizations/{code}"): {403, 409},
     ("get", "/api/v1/supervision/overdue"): {403, 404},
     ("get", "/api/v1/supervision/undelivered"): {403},
+    ("get", "/api/v1/reports/statistics"): {403},
+    ("get", "/api/v1/reports/statistics.xlsx"): {403},
+    ("get", "/api/v1/reports/statistics.csv"): {403},
 }
 
 

@@ -194,3 +194,23 @@ FLOWS: dict[str, tuple[Any, tuple[str, ...], str]] = {
     ),
 }
 CHECKPOINT_DEFAULT_SECONDS = 3600  # a deployment registered while the embedded checkpoint is off (0)
+
+
+@flow(
+    name="monthly_report",
+    flow_run_name="monthly_report-{now}",
+    retries=0,
+    log_prints=False,
+    description="Store last month's statistics workbook as a document (kind monthly_report), once per month.",
+)
+def monthly_report(now: datetime | None = None, database_url: str | None = None) -> dict[str, Any]:
+    from workflows.monthly_report import keep_monthly_report
+
+    return keep_monthly_report(engine_for(database_url), now=now)
+
+
+FLOWS["monthly_report"] = (
+    monthly_report,
+    ("reports",),
+    "月度统计报表：将上月的统计报表（Excel）保存为文书，每月一份，重复运行不会重复保存。",
+)

@@ -85,7 +85,7 @@ def document(session: Session, actor: Actor, doc_id: str | uuid.UUID) -> Documen
     except ValueError:
         raise NotVisible("文书不存在") from None
     doc = session.get(Document, did)
-    if doc is None:
+    if doc is None or doc.case_id is None:  # None: the centre's monthly workbook, on the report screen
         raise NotVisible("文书不存在")
     try:
         get_visible_case(session, actor, doc.case_id)
