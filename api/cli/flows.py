@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 import typer
 
-FLOW_NAMES = "sweep_deadlines | handoffs_deliver | documents_render | audit_checkpoint"
+FLOW_NAMES = "sweep_deadlines | handoffs_deliver | documents_render | audit_checkpoint | monthly_report"
 
 
 def _register(spec: dict[str, Any]) -> Any:
@@ -88,7 +88,8 @@ def deploy(
         deployment_spec(
             flow=f,
             name=name,
-            interval=None if all_ and f == "audit_checkpoint" else interval,  # --all: the checkpoint keeps its own
+            # --all: the checkpoint and the monthly report keep their own intervals
+            interval=None if all_ and f in ("audit_checkpoint", "monthly_report") else interval,
             limit=limit,
             work_pool=work_pool,
             source=source,

@@ -33,13 +33,13 @@ def test_last_month_is_the_local_month_before():
 
 
 def test_the_flow_keeps_last_months_workbook_once(engine, session):
-    from workflows.flows.definitions import FLOWS, monthly_report
+    from workflows.flows.definitions import FLOWS, monthly_report, using_engine
 
     build_and_sweep(session, engine)
-    url = engine.url.render_as_string(hide_password=False)
-    first = monthly_report.fn(now=DECEMBER_1ST, database_url=url)
+    with using_engine(engine):  # the flow's database comes from settings (here: this test's), never a parameter
+        first = monthly_report.fn(now=DECEMBER_1ST)
+        again = monthly_report.fn(now=datetime(2026, 12, 1, 9, 0, tzinfo=SH))
     assert first["period"] == "2026-11" and first["created"] is True
-    again = monthly_report.fn(now=datetime(2026, 12, 1, 9, 0, tzinfo=SH), database_url=url)
     assert again == {**first, "created": False}
     assert "monthly_report" in FLOWS
 
@@ -55,7 +55,8 @@ def test_the_flow_keeps_last_months_workbook_once(engine, session):
     assert [c.value for c in wb["办理天数"][4]] == ["调解中", "mediation", 7, 3.0, 21.0]
 
     # a month later, December's comes beside it
-    january = monthly_report.fn(now=datetime(2027, 1, 1, 1, 0, tzinfo=SH), database_url=url)
+    with using_engine(engine):
+        january = monthly_report.fn(now=datetime(2027, 1, 1, 1, 0, tzinfo=SH))
     assert january["period"] == "2026-12" and january["created"] is True
     with Session(engine) as s:
         assert [r.period for r in reports.stored_reports(s)] == ["2026-12", "2026-11"]

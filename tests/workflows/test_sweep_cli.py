@@ -209,9 +209,16 @@ def test_jiefen_deploy_all_registers_every_flow_without_a_limit_by_default(cli_d
     done = jiefen(cli_db[0], "deploy", "--all", "--dry-run", "--interval", "20", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     specs = json.loads(done.stdout)
-    assert [s["flow"] for s in specs] == ["sweep_deadlines", "handoffs_deliver", "documents_render", "audit_checkpoint"]
+    assert [s["flow"] for s in specs] == [
+        "sweep_deadlines",
+        "handoffs_deliver",
+        "documents_render",
+        "audit_checkpoint",
+        "monthly_report",
+    ]
     assert {s["work_pool"] for s in specs} == {"jiefen"} and all(s["concurrency_limit"] is None for s in specs)
-    assert [s["interval_seconds"] for s in specs] == [20, 20, 20, 3600]  # the checkpoint keeps its own
+    # the checkpoint and the monthly report keep their own intervals
+    assert [s["interval_seconds"] for s in specs] == [20, 20, 20, 3600, 86_400]
     assert all(s["parameters"] == {} for s in specs)  # nothing secret, nothing at all, in the run parameters
 
 

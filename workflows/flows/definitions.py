@@ -85,6 +85,8 @@ def deployment_spec(
     settings = get_settings()
     if flow == "audit_checkpoint":
         interval = interval or settings.audit_checkpoint_seconds or CHECKPOINT_DEFAULT_SECONDS
+    if flow == "monthly_report":  # keeps last month's workbook once: a daily look is enough
+        interval = interval or MONTHLY_REPORT_SECONDS
     interval = interval or settings.sweep_seconds
     tags, description = FLOWS[flow][1:]
     root = Path(source).resolve() if source else project_root()
@@ -194,6 +196,7 @@ FLOWS: dict[str, tuple[Any, tuple[str, ...], str]] = {
     ),
 }
 CHECKPOINT_DEFAULT_SECONDS = 3600  # a deployment registered while the embedded checkpoint is off (0)
+MONTHLY_REPORT_SECONDS = 86_400
 
 
 @flow(
@@ -203,10 +206,10 @@ CHECKPOINT_DEFAULT_SECONDS = 3600  # a deployment registered while the embedded 
     log_prints=False,
     description="Store last month's statistics workbook as a document (kind monthly_report), once per month.",
 )
-def monthly_report(now: datetime | None = None, database_url: str | None = None) -> dict[str, Any]:
+def monthly_report(now: datetime | None = None) -> dict[str, Any]:
     from workflows.monthly_report import keep_monthly_report
 
-    return keep_monthly_report(engine_for(database_url), now=now)
+    return keep_monthly_report(engine(), now=now)
 
 
 FLOWS["monthly_report"] = (
