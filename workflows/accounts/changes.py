@@ -74,12 +74,13 @@ def add_user(
 
 
 def store_password_hash(session: Session, *, username: str, password_hash: str) -> None:
-    """Set the user's password (already hashed) and end all of its sessions; its failed logins are forgotten."""
+    """Set the user's password (already hashed) and end all of its sessions; its failed logins are forgotten.
+    A password set here is the user's own (or the operator's at the console): none has to be changed."""
     with write_transaction(session) as conn:
         changed = conn.execute(
             update(User)
             .where(col(User.username) == username)
-            .values(password_hash=password_hash, token_epoch=User.token_epoch + 1)
+            .values(password_hash=password_hash, token_epoch=User.token_epoch + 1, must_change_password=False)
         ).rowcount
         if not changed:
             raise UnknownAccount(f"用户 {username} 不存在")
