@@ -89,9 +89,7 @@ def test_a_username_taken_is_409(client, login):
 
 
 def test_a_mediator_account_is_linked_to_a_mediator_of_its_own_organization(client, login):
-    r = client.post(
-        USERS, json=body(role="mediator", org="CN-ZJ-XH-LDTJ", mediator="M-0004"), headers=login("admin")
-    )
+    r = client.post(USERS, json=body(role="mediator", org="CN-ZJ-XH-LDTJ", mediator="M-0004"), headers=login("admin"))
     assert r.status_code == 201, r.text
     assert (r.json()["org"], r.json()["mediator"]) == ("CN-ZJ-XH-LDTJ", "M-0004")
 
@@ -162,7 +160,9 @@ def test_role_organization_and_mediator_change_together_and_are_checked(client, 
     assert (r.json()["role"], r.json()["org"], r.json()["mediator"]) == ("mediator", "CN-ZJ-XH-BS-RTW", "M-0003")
     r = client.patch(f"{USERS}/{user}", json={"role": "supervisor", "org": CENTRE}, headers=admin)
     assert r.status_code == 200 and r.json()["mediator"] is None
-    assert client.patch(f"{USERS}/nobody-{uuid.uuid4().hex[:6]}", json={"active": False}, headers=admin).status_code == 404
+    assert (
+        client.patch(f"{USERS}/nobody-{uuid.uuid4().hex[:6]}", json={"active": False}, headers=admin).status_code == 404
+    )
 
 
 def test_an_admin_cannot_disable_or_demote_themselves(client, login):
