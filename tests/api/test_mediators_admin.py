@@ -5,6 +5,7 @@ listed) while the mediator holds open cases. A retired mediator takes no new cas
 import uuid
 
 import pytest
+import sqlalchemy as sa
 from sqlmodel import Session
 
 from states.enums import State
@@ -12,6 +13,14 @@ from tests.factories import make_case
 from workflows import changelog
 
 BASE = "/api/v1/mediators"
+
+
+@pytest.fixture(autouse=True)
+def scratch_mediators(engine):
+    """Mediators made here (codes MT-…) are removed afterwards: the demo committees' lists stay as seeded."""
+    yield
+    with engine.begin() as conn:
+        conn.execute(sa.text("DELETE FROM mediators WHERE code LIKE 'MT-%'"))
 
 
 def new_code() -> str:
