@@ -171,7 +171,13 @@ ORG_KIND_LABELS: dict[str, str] = {
 }
 
 # The administrative change log (workflows/changelog.py): what was changed, and how.
-ADMIN_ENTITY_LABELS: dict[str, str] = {"user": "账号", "mediator": "调解员", "organization": "组织机构"}
+ADMIN_ENTITY_LABELS: dict[str, str] = {
+    "user": "账号",
+    "mediator": "调解员",
+    "organization": "组织机构",
+    "document": "文书",
+    "notification": "推送",
+}
 ADMIN_ACTION_LABELS: dict[str, str] = {
     "create": "新建",
     "update": "修改",
@@ -182,6 +188,7 @@ ADMIN_ACTION_LABELS: dict[str, str] = {
     "move": "调动",
     "retire": "退出",
     "reinstate": "恢复",
+    "retry": "重试",
 }
 
 ARBITRATION_BODY_LABELS: dict[str, str] = {

@@ -5,6 +5,7 @@ log); and 修改密码, for every user — the screen a user whose password an a
 The forms call the same services as the API (workflows.accounts.admin, workflows.mediators,
 workflows.organizations); a refusal is shown on the form it came from, naming the field."""
 
+from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -34,7 +35,8 @@ from states.labels import (
 from workflows import changelog, mediators, organizations
 from workflows.accounts import admin as accounts
 from workflows.errors import JiefenError, ValidationFailed
-from workflows.read import reference
+from workflows.outbox import retry as outbox_retry
+from workflows.read import administration, reference
 from workflows.read.users import user_named
 from workflows.validation import scrub_errors
 
@@ -535,6 +537,52 @@ async def edit_organization(code: str, ctx: CtxDep) -> Response:
             return ctx.refused(missing, "组织机构不存在")
         return _org_page(ctx, org, values, status_code=_status(exc), problems=_problems(exc))
     return RedirectResponse(f"/admin/organizations/{quote(code)}?done=saved", status_code=303)
+
+
+# --- 系统状态: routing rules, holiday years, signing keys, the outbox ----------------------------------------
+
+YEAR_STATUS_LABELS = {
+    "published": "已公布（随程序发布）",
+    "loaded": "已导入",
+    "provisional": "未公布（按法定节日暂算）",
+}
+
+
+@router.get("/admin/system", response_class=HTMLResponse)
+def system_page(ctx: CtxDep, done: str = "") -> HTMLResponse:
+    if (refused := _admin_only(ctx)) is not None:
+        return refused
+    return _system_page(ctx, done=done)
+
+
+def _system_page(
+    ctx: Ctx, *, done: str = "", status_code: int = 200, problems: list[str] | None = None
+) -> HTMLResponse:
+    today = datetime.now(ctx.settings.tz).date()
+    return ctx.render(
+        "admin_system.html",
+        status_code=status_code,
+        rules=administration.routing_rules(),
+        years=administration.holiday_years(ctx.session, today=today),
+        keys=administration.signing_keys(ctx.session, settings=ctx.settings),
+        outbox=administration.outbox(ctx.session),
+        YEAR_STATUS_LABELS=YEAR_STATUS_LABELS,
+        problems=problems or [],
+        done=done[:32],
+        **_choices(),
+    )
+
+
+@router.post("/admin/outbox/{kind}/{item_id}/retry", response_class=HTMLResponse)
+async def retry_outbox_item(kind: str, item_id: str, ctx: CtxDep) -> Response:
+    if (refused := _admin_only(ctx)) is not None:
+        return refused
+    await _form(ctx)
+    try:
+        outbox_retry.retry(ctx.session, actor=ctx.actor, kind=kind, item_id=item_id)
+    except JiefenError as exc:
+        return _system_page(ctx, status_code=_status(exc), problems=_problems(exc))
+    return RedirectResponse("/admin/system?done=retried#outbox-h", status_code=303)
 
 
 __all__ = ["router"]

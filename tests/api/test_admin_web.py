@@ -161,3 +161,33 @@ def test_an_admin_adds_a_mediator_and_edits_an_organization_without_seeing_its_s
     assert client.post("/admin/organizations/CN-ZJ-XH-FY", data=form, follow_redirects=False).status_code == 303
     assert 'name="webhook_url" value=""' in client.get("/admin/organizations/CN-ZJ-XH-FY").text
     assert "组织机构" in client.get("/admin/organizations").text
+
+
+def test_the_system_page_shows_rules_years_keys_and_the_outbox_and_retries_a_failed_document(client, engine):
+    with Session(engine, expire_on_commit=False) as s:
+        case = make_case(s, state=State.AGREEMENT)
+    with engine.begin() as conn:
+        doc_id = conn.execute(sa.text("SELECT id FROM documents ORDER BY created_at LIMIT 1")).scalar_one()
+        conn.execute(
+            sa.text("UPDATE documents SET status = 'failed', attempts = 5, last_error = '字体缺失' WHERE id = :i"),
+            {"i": doc_id},
+        )
+    web_login(client, "admin", DEMO)
+    page = client.get("/admin/system")
+    assert page.status_code == 200
+    for text in ("现行分流规则", "节假日安排", "文书签名证书", case.case_no, "字体缺失", "重试"):
+        assert text in page.text, text
+    doc = str(uuid.UUID(str(doc_id))) if not isinstance(doc_id, uuid.UUID) else str(doc_id)
+    r = client.post(f"/admin/outbox/document/{doc}/retry", data={"csrf": csrf_of(page.text)}, follow_redirects=False)
+    assert r.status_code == 303, r.text
+    with engine.connect() as conn:
+        status, attempts = conn.execute(
+            sa.text("SELECT status, attempts FROM documents WHERE id = :i"), {"i": doc_id}
+        ).one()
+    assert (status, attempts) == ("pending", 0)
+    again = client.post(f"/admin/outbox/document/{doc}/retry", data={"csrf": csrf_of(page.text)})
+    assert again.status_code == 409 and "只有发送失败的才能重试" in again.text
+    assert "重试" in client.get("/admin/changes?entity=document").text
+    client.cookies.clear()
+    web_login(client, fresh_user(engine))
+    assert client.get("/admin/system").status_code == 403
