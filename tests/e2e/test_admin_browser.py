@@ -49,9 +49,12 @@ def test_an_admin_makes_an_account_resets_it_and_the_user_must_change_it(browser
         "/admin/mediators/M-0001",
         "/admin/organizations",
         "/admin/organizations/CN-ZJ-XH-FY",
+        "/admin/system",
+        "/account/password",
     ):
         page.goto(f"{server}{path}")
         page.wait_for_load_state("networkidle")
+        admin.shot("admin" + path.replace("/", "-"))
     page.goto(f"{server}/admin/changes")
     sync_api.expect(page.locator("table")).to_contain_text(username)
     sync_api.expect(page.locator("table")).to_contain_text("重置密码")
