@@ -189,6 +189,7 @@ ADMIN_ACTION_LABELS: dict[str, str] = {
     "retire": "退出",
     "reinstate": "恢复",
     "retry": "重试",
+    "unlock": "解除锁定",
 }
 
 ARBITRATION_BODY_LABELS: dict[str, str] = {
