@@ -528,7 +528,6 @@ async def edit_organization(code: str, ctx: CtxDep) -> Response:
     elif body.get("webhook_url") is None:
         body.pop("webhook_url")
     try:
-        org = organizations.get_org(ctx.session, code=code)
         organizations.patch_org(ctx.session, actor=ctx.actor, code=code, data=OrganizationPatch.model_validate(body))
     except (ValidationError, JiefenError) as exc:
         try:
