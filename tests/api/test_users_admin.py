@@ -193,3 +193,12 @@ def test_every_change_is_logged_with_who_before_and_after_but_never_a_password(c
     assert create.after is not None and create.after["role"] == "intake" and "password" not in create.after
     text = repr([(c.before, c.after) for c in log])
     assert GIVEN not in text and "another-given-77" not in text
+
+
+def test_a_user_who_must_change_the_password_may_still_log_out(client, login):
+    data = body()
+    client.post(USERS, json=data, headers=login("admin"))
+    token = api_token(client, data["username"], GIVEN)
+
+    assert client.post("/api/v1/auth/logout", headers=bearer(token)).status_code == 204
+    assert client.get(CASES, headers=bearer(token)).status_code == 401
