@@ -13,7 +13,18 @@ from api.hashing import PasswordPool
 from api.limits import InFlightLimit
 from api.middleware import BodyLimit, SecurityHeaders
 from api.responses import is_public
-from api.routers import auth, cases, court, documents, organizations, reference, reports, supervision
+from api.routers import (
+    auth,
+    cases,
+    court,
+    documents,
+    mediators,
+    organizations,
+    reference,
+    reports,
+    supervision,
+    users,
+)
 from api.security import read_token
 from models.db import make_engine
 from models.settings import Settings, get_settings
@@ -91,6 +102,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, *
     app.include_router(supervision.router)
     app.include_router(reports.router)
     app.include_router(organizations.router)
+    app.include_router(users.router)
+    app.include_router(mediators.router)
 
     @app.get("/healthz", tags=["health"])
     def healthz() -> dict[str, str]:

@@ -61,7 +61,14 @@ def current_credential(
 CredentialDep = Annotated[Credential, Depends(current_credential)]
 
 
+MUST_CHANGE_PASSWORD = "您的密码由管理员设置，须先修改密码（POST /api/v1/auth/password）后才能继续使用"
+
+
 def current_user(credential: CredentialDep) -> User:
+    """The caller, who has chosen their own password: while an administrator's must still be changed,
+    every operation but the password change (and logout, which take the credential itself) is 403."""
+    if credential.user.must_change_password:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, MUST_CHANGE_PASSWORD)
     return credential.user
 
 

@@ -3,7 +3,8 @@
 
 Two sources, merged into the document once when it is first built (`install`):
 - the rules every operation follows, read from the operation itself: a call under /api/v1 without a valid
-  bearer token is 401 (api/app.py), a path id that names nothing is 404, a body may be too large (413,
+  bearer token is 401 (api/app.py), and 403 while the caller must change a password an administrator set
+  (api/deps.py), a path id that names nothing is 404, a body may be too large (413,
   JIEFEN_MAX_BODY_BYTES) or invalid (422), any parameter may be invalid (422), the token endpoint is
   throttled (429), and every call that reads the database may find it busy (503, api/errors.py);
 - what only the service behind a route knows — a role refused (403), a conflict with what is stored
@@ -30,6 +31,9 @@ PUBLIC_PREFIXES = ("/api/v1/documents/verify/",)
 THROTTLED_PATHS = frozenset({"/api/v1/auth/token"})
 # Logins: a wrong username or password is 401 there too (api/routers/auth.py).
 LOGIN_PATHS = frozenset({"/api/v1/auth/token"})
+# Served to a user whose password an administrator set and who has not changed it yet (api/deps.py): every
+# other authenticated operation answers them 403.
+OWN_CREDENTIAL_PATHS = frozenset({"/api/v1/auth/logout", "/api/v1/auth/password"})
 
 DESCRIPTIONS: dict[int, str] = {
     401: "未登录或登录已失效（Unauthorized）",
@@ -90,6 +94,8 @@ def statuses_by_rule(path: str, operation: dict[str, Any]) -> set[int]:
     codes = {503}
     if not is_public(path) or path in LOGIN_PATHS:
         codes.add(401)
+    if not is_public(path) and path not in OWN_CREDENTIAL_PATHS:
+        codes.add(403)  # the password an administrator set must be changed first
     if any(p.get("in") == "path" for p in params):
         codes.add(404)
     if has_body:

@@ -334,6 +334,7 @@ class MediatorPublic(BaseModel):
     org_code: str
     specialties: list[str]
     part_time: bool
+    active: bool = True  # false: retired, on record for the cases that name them
 
 
 class HandoffPublic(BaseModel):

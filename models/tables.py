@@ -58,6 +58,8 @@ class Mediator(SQLModel, table=True):
     part_time: bool = False
     capacity: int | None = None
     created_at: datetime = _ts()
+    # A retired mediator stays on record (cases name them) but is offered no new case.
+    active: bool = Field(default=True, sa_column_kwargs={"server_default": sa.true()})
 
 
 class User(SQLModel, table=True):
@@ -75,6 +77,26 @@ class User(SQLModel, table=True):
     # Every token names the epoch it was issued in; a password change or reset and disabling the user bump
     # it, and tokens of an earlier epoch are refused (all of the user's sessions end at once).
     token_epoch: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    # Set when an administrator gives the user a password: until they choose their own, only the password
+    # change is served to them (api/deps.py, api/web/page.py).
+    must_change_password: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
+
+
+class AdminChange(SQLModel, table=True):
+    """What an administrator changed (a user, a mediator, an organization): who, when, the values before and
+    after. Passwords and webhook secrets are never recorded, only that they were set."""
+
+    __tablename__ = "admin_changes"
+    __table_args__ = (sa.Index("ix_admin_changes_entity_key", "entity", "key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = _ts(index=True)
+    actor: str = Field(max_length=64)
+    entity: str = Field(max_length=16)  # user | mediator | organization
+    key: str = Field(max_length=64)  # the username or code
+    action: str = Field(max_length=32)  # create | update | delete | reset_password | disable | enable | retire
+    before: dict[str, Any] | None = _json(default=None)
+    after: dict[str, Any] | None = _json(default=None)
 
 
 class RevokedToken(SQLModel, table=True):

@@ -2,7 +2,19 @@
 
 from datetime import datetime, timedelta, tzinfo
 
-from states.enums import Channel, DisputeType, Level, OrgKind, PartyRole, Role, State, Stationing, Trigger
+from states.enums import (
+    Channel,
+    CourtLevel,
+    DisputeType,
+    Level,
+    OrgKind,
+    PartyRole,
+    Role,
+    State,
+    Stationing,
+    Trigger,
+    Weekday,
+)
 
 STATE_LABELS: dict[State, str] = {
     State.INTAKE: "受理登记",
@@ -129,6 +141,55 @@ STATIONING_LABELS: dict[str, str] = {
     Stationing.RESIDENT: "常驻",
     Stationing.ROTATING: "轮驻",
     Stationing.ON_CALL: "随叫随驻",
+}
+
+WEEKDAY_LABELS: dict[str, str] = {
+    Weekday.MON: "周一",
+    Weekday.TUE: "周二",
+    Weekday.WED: "周三",
+    Weekday.THU: "周四",
+    Weekday.FRI: "周五",
+    Weekday.SAT: "周六",
+    Weekday.SUN: "周日",
+}
+
+COURT_LEVEL_LABELS: dict[str, str] = {CourtLevel.BASIC: "基层人民法院", CourtLevel.INTERMEDIATE: "中级人民法院"}
+
+ORG_KIND_LABELS: dict[str, str] = {
+    OrgKind.PEOPLE_MEDIATION: "人民调解委员会",
+    OrgKind.LABOUR_MEDIATION: "劳动争议调解组织",
+    OrgKind.MEDICAL_MEDIATION: "医疗纠纷人民调解委员会",
+    OrgKind.TRAFFIC_MEDIATION: "交通事故纠纷调解组织",
+    OrgKind.CONSUMER_MEDIATION: "消费纠纷调解组织",
+    OrgKind.PROPERTY_MEDIATION: "物业纠纷调解组织",
+    OrgKind.COMMERCIAL_MEDIATION: "商事调解组织",
+    OrgKind.COURT: "人民法院",
+    OrgKind.LABOUR_ARBITRATION: "劳动人事争议仲裁委员会",
+    OrgKind.LAND_ARBITRATION: "农村土地承包经营纠纷仲裁委员会",
+    OrgKind.COMMERCIAL_ARBITRATION: "仲裁委员会",
+    OrgKind.AGENCY: "综治中心（受理窗口）",
+}
+
+# The administrative change log (workflows/changelog.py): what was changed, and how.
+ADMIN_ENTITY_LABELS: dict[str, str] = {
+    "user": "账号",
+    "mediator": "调解员",
+    "organization": "组织机构",
+    "document": "文书",
+    "notification": "推送",
+}
+ADMIN_ACTION_LABELS: dict[str, str] = {
+    "create": "新建",
+    "update": "修改",
+    "delete": "删除",
+    "disable": "停用",
+    "enable": "启用",
+    "reset_password": "重置密码",
+    "move": "调动",
+    "retire": "退出",
+    "reinstate": "恢复",
+    "retry": "重试",
+    "unlock": "解除锁定",
 }
 
 ARBITRATION_BODY_LABELS: dict[str, str] = {

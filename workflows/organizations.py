@@ -18,11 +18,18 @@ from models.org_schemas import OrganizationCreate, OrganizationPatch, Organizati
 from models.tables import Case, Mediator, Organization, User
 from states.enums import MEDIATION_KINDS, CourtLevel, Level, OrgKind, Role, Stationing
 from states.labels import LEVEL_LABELS
+from workflows import changelog
 from workflows.access import Actor, in_region
 from workflows.errors import Conflict, Forbidden, NotVisible, PayloadInvalid
 from workflows.outbox import webhook_address
 
 FIELDS = tuple(OrganizationPatch.model_fields)  # every field an admin sets, the code aside
+ENTITY = "organization"
+
+
+def _logged(org: Organization) -> dict[str, Any]:
+    """What the change log records of an organization (the webhook secret only as set or not)."""
+    return {k: getattr(org, k) for k in FIELDS}
 
 
 def _admin(actor: Actor) -> None:
@@ -133,6 +140,7 @@ def create_org(
         _check_webhook(v)
         org = Organization(code=data.code, created_at=now, updated_at=now, **v)
         session.add(org)
+        changelog.record(session, actor=actor.name, entity=ENTITY, key=org.code, action="create", after=_logged(org))
     return org
 
 
@@ -142,7 +150,7 @@ def replace_org(
     _admin(actor)
     if data.code is not None and data.code != code:
         raise PayloadInvalid("code", "code：组织代码不可修改（应与地址中的代码一致）")
-    return _write(session, code, _values(data), now)
+    return _write(session, actor, code, _values(data), now)
 
 
 def patch_org(
@@ -163,15 +171,16 @@ def patch_org(
     ):
         if key in given and given[key] is None:
             raise PayloadInvalid(key, f"{key}：不能为空")
-    return _write(session, code, given, now, partial=True)
+    return _write(session, actor, code, given, now, partial=True)
 
 
 def _write(
-    session: Session, code: str, given: dict[str, Any], now: datetime | None, *, partial: bool = False
+    session: Session, actor: Actor, code: str, given: dict[str, Any], now: datetime | None, *, partial: bool = False
 ) -> Organization:
     now = now or datetime.now(UTC)
     with write_transaction(session):
         org = get_org(session, code=code)
+        before = _logged(org)
         v = {k: getattr(org, k) for k in FIELDS} | given if partial else given
         if partial and given.get("stationing") not in (None, Stationing.ROTATING) and "duty_days" not in given:
             v["duty_days"] = []  # leaving rotating stationing drops the duty days
@@ -185,6 +194,9 @@ def _write(
         if changed:
             org.updated_at = now
             session.add(org)
+            changelog.record(
+                session, actor=actor.name, entity=ENTITY, key=code, action="update", before=before, after=_logged(org)
+            )
     return org
 
 
@@ -216,4 +228,5 @@ def delete_org(session: Session, *, actor: Actor, code: str) -> None:
         invited = [o.code for o in session.exec(select(Organization)).all() if code in (o.invited_by or [])]
         if invited:
             raise Conflict(f"组织 {org.name} 仍被 {invited[0]} 等列为特邀法院，不能删除", field="code")
+        changelog.record(session, actor=actor.name, entity=ENTITY, key=code, action="delete", before=_logged(org))
         session.delete(org)

@@ -1,10 +1,13 @@
 """`jiefen serve` (the API and the web UI) and `jiefen doctor` (what serving needs)."""
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from models.settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    from documents.environment import Check
 
 
 def serve(
@@ -113,6 +116,36 @@ def _warn_connections(settings: Settings, workers: int) -> None:
         )
 
 
+def _signing_keys(settings: Settings) -> list["Check"]:
+    """Which organizations lack a document signing key: missing in production (their documents cannot be
+    issued); elsewhere a note (development keys are made on first use). Nothing when the database has no
+    organizations table yet (the database check says why)."""
+    import sqlalchemy as sa
+    from sqlmodel import Session
+
+    from documents.environment import Check
+    from models.db import make_engine
+    from workflows.read.administration import signing_keys
+
+    try:
+        engine = make_engine(settings.database_url)
+        try:
+            with Session(engine) as session:
+                keys = signing_keys(session, settings=settings)
+        finally:
+            engine.dispose()
+    except sa.exc.SQLAlchemyError:
+        return []
+    missing = [k.code for k in keys if not k.present]
+    detail = f"{len(keys) - len(missing)} of {len(keys)} organizations have one"
+    if missing:
+        detail += f"; none for {', '.join(missing[:8])}{' …' if len(missing) > 8 else ''}"
+        if settings.env != "production":
+            detail += " (made on first use outside production)"
+    ok = not missing or settings.env != "production"
+    return [Check("signing keys", ok, detail, "jiefen keys init --org CODE, or put them in JIEFEN_KEYS_DIR")]
+
+
 def doctor() -> None:
     """Check fonts, HarfBuzz subsetting, the database and Prefect; exit 1 naming what is missing."""
     import sqlalchemy as sa
@@ -133,6 +166,7 @@ def doctor() -> None:
         results.append(
             Check("database", False, f"{type(e).__name__}: {str(e).splitlines()[0][:200]}", "check JIEFEN_DATABASE_URL")
         )
+    results.extend(_signing_keys(settings))
     from workflows.audit import AuditKeyError, load_keys
 
     try:

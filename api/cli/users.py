@@ -36,13 +36,23 @@ def _refused(e: Exception) -> typer.Exit:
     return typer.Exit(1 if isinstance(e, UnknownAccount) else 2)
 
 
+def _operator() -> str:
+    """Who the change log names for a change made here: the operating-system user at the console."""
+    import getpass
+
+    try:
+        return f"cli:{getpass.getuser()}"[:64]
+    except (OSError, KeyError):
+        return "cli"
+
+
 def _apply(change: Callable[..., object], done: str, **arguments: object) -> None:
     """Run one account change of workflows.accounts on a session; print `done`, or why it was refused."""
     from workflows.errors import JiefenError
 
     with open_session() as session:
         try:
-            change(session, **arguments)
+            change(session, **arguments, actor=_operator())
         except JiefenError as e:
             raise _refused(e) from None
     typer.echo(f"users: {done}")

@@ -10,9 +10,9 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
-from api.web import auth, cases, intake, reports, screens
-from api.web.page import templates
-from api.web.session import CsrfRefused, LoginRequired
+from api.web import admin, auth, cases, intake, reports, screens
+from api.web.page import PASSWORD_PAGE, templates
+from api.web.session import CsrfRefused, LoginRequired, PasswordChangeRequired
 
 router = APIRouter(include_in_schema=False)
 router.include_router(auth.router)
@@ -20,6 +20,7 @@ router.include_router(intake.router)  # before cases: /cases/new is not a case i
 router.include_router(cases.router)
 router.include_router(screens.router)
 router.include_router(reports.router)
+router.include_router(admin.router)
 
 
 def install(app: FastAPI) -> None:
@@ -30,6 +31,10 @@ def install(app: FastAPI) -> None:
     async def login_required(request: Request, _: LoginRequired) -> RedirectResponse:
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
+
+    @app.exception_handler(PasswordChangeRequired)
+    async def password_change_required(request: Request, _: PasswordChangeRequired) -> RedirectResponse:
+        return RedirectResponse(PASSWORD_PAGE, status_code=303)
 
     @app.exception_handler(CsrfRefused)
     async def csrf_refused(request: Request, _: CsrfRefused) -> HTMLResponse:

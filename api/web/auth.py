@@ -8,7 +8,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from api.deps import SessionDep, SettingsDep
 from api.hashing import BUSY_DETAIL, BUSY_RETRY_AFTER, HasherBusy
 from api.security import authenticate, revoke
-from api.web.page import CtxDep, templates
+from api.web.page import PASSWORD_PAGE, CtxDep, templates
 from api.web.session import (
     COOKIE,
     LOGIN_CSRF,
@@ -84,7 +84,8 @@ async def login(
         return _login_page(request, next=next, error=BUSY_DETAIL, status_code=503, headers=retry)
     if user is None:
         return _login_page(request, next=next, error="用户名或密码错误", status_code=401)
-    resp = RedirectResponse(_safe_next(next), status_code=303)
+    # A password an administrator set is changed before anything else (api/web/page.py holds to it).
+    resp = RedirectResponse(PASSWORD_PAGE if user.must_change_password else _safe_next(next), status_code=303)
     resp.set_cookie(
         COOKIE,
         session_token(settings, user),

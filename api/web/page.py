@@ -12,7 +12,7 @@ from fastapi.templating import Jinja2Templates
 from api.deps import SessionDep, SettingsDep
 from api.errors import status_for
 from api.web.forms import CHOICES, FIELDS
-from api.web.session import web_user
+from api.web.session import PasswordChangeRequired, web_user
 from models.privacy import scrub
 from models.settings import get_settings
 from models.tables import User
@@ -53,7 +53,13 @@ def local_datetime(value: object) -> str:
     return str(value)
 
 
+def labels(values: object, mapping: dict[str, str]) -> list[str]:
+    """The `labels` filter: each value by its label (a value without one as itself)."""
+    return [mapping.get(str(v), str(v)) for v in (values if isinstance(values, list | tuple) else [values])]
+
+
 templates.env.filters["dt"] = local_datetime
+templates.env.filters["labels"] = labels
 templates.env.globals.update(
     STATE_LABELS={str(k): v for k, v in STATE_LABELS.items()},
     TYPE_LABELS={str(k): v for k, v in DISPUTE_TYPE_LABELS.items()},
@@ -69,12 +75,17 @@ templates.env.globals.update(
 )
 
 
+PASSWORD_PAGE = "/account/password"  # the one screen served while an administrator's password must be changed
+
+
 class Ctx:
     """The signed-in user and the engine actor, for one request."""
 
     def __init__(self, request: Request, session: SessionDep, settings: SettingsDep) -> None:
         self.request, self.session, self.settings = request, session, settings
         self.user: User = web_user(request, session, settings)
+        if self.user.must_change_password and request.url.path != PASSWORD_PAGE:
+            raise PasswordChangeRequired()
         self.actor: Actor = actor_for(session, self.user)
 
     def render(self, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:

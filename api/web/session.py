@@ -21,6 +21,10 @@ class LoginRequired(Exception):
     """No valid session: the web handler redirects to the login page."""
 
 
+class PasswordChangeRequired(Exception):
+    """The user's password was set by an administrator: the web handler sends them to 修改密码 first."""
+
+
 class CsrfRefused(Exception):
     """A form without the right CSRF token (403)."""
 

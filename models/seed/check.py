@@ -9,7 +9,7 @@ from typing import Any, NoReturn
 from models.org_schemas import OrganizationCreate
 from models.seed.entry import Entry, SeedError, what
 from models.tables import Mediator, Organization
-from states.enums import MEDIATION_KINDS, DisputeType, Level, OrgKind, Role, Stationing, Weekday
+from states.enums import MEDIATION_KINDS, CourtLevel, DisputeType, Level, OrgKind, Role, Stationing, Weekday
 
 ORG_KINDS: tuple[str, ...] = tuple(OrgKind)
 LEVELS: tuple[str, ...] = tuple(Level)
@@ -19,11 +19,13 @@ DISPUTE_TYPES: tuple[str, ...] = tuple(DisputeType)
 USER_ROLES: tuple[str, ...] = tuple(r for r in Role if r is not Role.SYSTEM)
 
 SECTIONS: tuple[str, ...] = ("organizations", "courts", "mediators", "users")
-# An organization's keys are the API's (models/org_schemas.py), but `parent` names parent_code, and a
-# court's level and webhook are set through the API only.
+# An organization's keys are the API's (models/org_schemas.py), but `parent` names parent_code. A court's
+# level and webhook (URL and signing secret together) are set only where the entry gives them: a seed
+# loaded again leaves what an administrator set on the screens alone.
 _SEED_KEY = {"parent_code": "parent"}
-_API_ONLY = frozenset({"court_level", "webhook_url", "webhook_secret"})
-ORG_FIELDS = frozenset(_SEED_KEY.get(f, f) for f in OrganizationCreate.model_fields if f not in _API_ONLY)
+ORG_FIELDS = frozenset(_SEED_KEY.get(f, f) for f in OrganizationCreate.model_fields)
+COURT_LEVELS: tuple[str, ...] = tuple(CourtLevel)
+WEBHOOK_SECRET_MIN = 16
 MEDIATOR_FIELDS = frozenset({"code", "name", "org", "specialties", "part_time", "capacity"})
 USER_FIELDS = frozenset({"username", "password", "role", "org", "mediator", "display_name"})
 
@@ -114,6 +116,20 @@ def _parse_org(section: str, index: int, raw: Any) -> OrgSpec:
     if invited_by and kind not in MEDIATION_KINDS:
         e.fail(f"invited_by is for mediation organizations (特邀调解组织), not kind {kind!r}")
     assert code is not None and name is not None
+    court: dict[str, Any] = {}
+    if raw.get("court_level") is not None:
+        court["court_level"] = e.choice("court_level", COURT_LEVELS)
+    if raw.get("webhook_url") is not None or raw.get("webhook_secret") is not None:
+        url = e.text("webhook_url", max_len=500)
+        secret = e.text("webhook_secret", max_len=200)
+        assert url is not None and secret is not None
+        if not url.startswith(("https://", "http://")) or any(c.isspace() for c in url):
+            e.fail("webhook_url must be an http(s) URL")
+        if len(secret) < WEBHOOK_SECRET_MIN:
+            e.fail(f"webhook_secret must be at least {WEBHOOK_SECRET_MIN} characters")
+        court |= {"webhook_url": url, "webhook_secret": secret}
+    if court and kind != OrgKind.COURT:
+        e.fail(f"{', '.join(court)} are for courts only, not kind {kind!r}")
     return OrgSpec(
         label=e.label,
         section=section,
@@ -129,6 +145,7 @@ def _parse_org(section: str, index: int, raw: Any) -> OrgSpec:
             "duty_days": duty_days,
             "capacity": e.count("capacity"),
             "invited_by": invited_by,
+            **court,
         },
     )
 

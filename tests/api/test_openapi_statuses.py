@@ -32,7 +32,16 @@ SPECIFIC: dict[tuple[str, str], set[int]] = {
     ("get", "/api/v1/reports/statistics"): {403},
     ("get", "/api/v1/reports/statistics.xlsx"): {403},
     ("get", "/api/v1/reports/statistics.csv"): {403},
+    ("get", "/api/v1/users"): {403},
+    ("post", "/api/v1/users"): {403, 409},
+    ("get", "/api/v1/users/{username}"): {403},
+    ("patch", "/api/v1/users/{username}"): {403, 409},
+    ("post", "/api/v1/mediators"): {403, 409},
+    ("patch", "/api/v1/mediators/{code}"): {403, 409},
 }
+# Answered to a user who must still change a password an administrator set: everything is 403 to them but
+# these (api/deps.py).
+OWN_CREDENTIAL = {"/api/v1/auth/logout", "/api/v1/auth/password"}
 
 
 @pytest.fixture(scope="module")
@@ -51,6 +60,8 @@ def expected(method: str, path: str, operation: dict) -> set[int]:
     codes = set(SPECIFIC.get((method, path), set()))
     if path.startswith("/api/v1/") and path not in PUBLIC and path != "/api/v1/auth/token":
         codes.add(401)
+        if path not in OWN_CREDENTIAL:
+            codes.add(403)
     if "{" in path:
         codes.add(404)
     if "requestBody" in operation:

@@ -45,6 +45,7 @@ def test_mediators_list_the_demo_mediators_with_their_committees(client, login):
         "org_code": "CN-ZJ-XH-CC-RTW",
         "specialties": ["family", "neighbour"],
         "part_time": True,
+        "active": True,
     }
     assert mediators["M-0002"]["part_time"] is False
 

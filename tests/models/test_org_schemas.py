@@ -27,7 +27,7 @@ def test_every_field_is_a_column_of_the_table():
     assert set(OrganizationCreate.model_fields) <= set(Organization.model_fields)
 
 
-def test_the_seed_file_takes_the_apis_keys_but_parent_and_the_court_only_ones():
+def test_the_seed_file_takes_the_apis_keys_with_parent_for_parent_code():
     assert {
         "code",
         "name",
@@ -40,6 +40,9 @@ def test_the_seed_file_takes_the_apis_keys_but_parent_and_the_court_only_ones():
         "duty_days",
         "capacity",
         "invited_by",
+        "court_level",
+        "webhook_url",
+        "webhook_secret",
     } == ORG_FIELDS
 
 

@@ -2,12 +2,15 @@
 (idempotent; changed entries updated, unlisted rows left alone)."""
 
 import copy
+import re
 
+import pytest
 import yaml
 from sqlmodel import Session, select
 
 from models.security import verify_password
 from models.seed import DEMO_SEED
+from models.seed.check import SeedError
 from models.seed.loader import load_seed, load_seed_file
 from models.tables import Mediator, User
 from tests.models.seed_support import DEMO, DEMO_PASSWORD, orgs, row_counts, user
@@ -219,3 +222,44 @@ mediators:
     assert by_code["CN-ZJ-XH-CC-RTW"].parent_code == "CN-ZJ-XH-RTW"
     assert by_code["CN-ZJ-XH-FY"].kind == "court"
     assert by_code["CN-ZJ-XH-RTW"].stationing == "resident"
+
+
+def test_a_court_entry_sets_its_level_and_webhook_and_a_reload_without_them_keeps_them(empty: Session) -> None:
+    court = {"code": "CN-ZJ-HZ-ZY", "name": "杭州市中级人民法院", "level": "city", "region": "330100"}
+    hooked = {
+        **court,
+        "court_level": "intermediate",
+        "webhook_url": "https://court.example.cn/jiefen",
+        "webhook_secret": "a-long-enough-court-secret",
+    }
+    load_seed(empty, {"courts": [hooked]})
+    row = orgs(empty)["CN-ZJ-HZ-ZY"]
+    assert (row.court_level, row.webhook_url, row.webhook_secret) == (
+        "intermediate",
+        "https://court.example.cn/jiefen",
+        "a-long-enough-court-secret",
+    )
+    load_seed(empty, {"courts": [court]})
+    empty.expire_all()
+    assert orgs(empty)["CN-ZJ-HZ-ZY"].court_level == "intermediate"
+
+
+@pytest.mark.parametrize(
+    "over, rule",
+    [
+        ({"court_level": "supreme"}, "court_level"),
+        ({"webhook_url": "https://court.example.cn/x"}, "webhook_secret is required"),
+        ({"webhook_url": "ftp://x", "webhook_secret": "a-long-enough-court-secret"}, "http(s) URL"),
+        ({"webhook_url": "https://court.example.cn/x", "webhook_secret": "short"}, "at least 16"),
+    ],
+)
+def test_a_court_entrys_bad_level_or_webhook_is_refused_naming_it(empty: Session, over, rule) -> None:
+    court = {"code": "CN-ZJ-HZ-ZY", "name": "杭州市中级人民法院", "level": "city", "region": "330100", **over}
+    with pytest.raises(SeedError, match=re.escape(rule)):
+        load_seed(empty, {"courts": [court]})
+
+
+def test_only_courts_have_a_level_or_a_webhook(empty: Session) -> None:
+    body = {"code": "X-1", "name": "调委会", "kind": "people_mediation", "level": "town", "region": "330106001"}
+    with pytest.raises(SeedError, match="for courts only"):
+        load_seed(empty, {"organizations": [{**body, "court_level": "basic"}]})

@@ -84,3 +84,18 @@ def test_public_key_prints_the_pem_that_checks_the_checkpoints(engine):
     done = _jiefen(engine, "audit", "public-key")
     assert done.returncode == 0, done.stderr
     assert "-----BEGIN PUBLIC KEY-----" in done.stdout and "PRIVATE" not in done.stdout
+
+
+def test_doctor_names_the_organizations_without_a_signing_key(engine, tmp_path):
+    keys = tmp_path / "no-keys"
+    production = _jiefen(engine, "doctor", JIEFEN_ENV="production", JIEFEN_KEYS_DIR=str(keys))
+    assert production.returncode == 1
+    line = next(x for x in production.stdout.splitlines() if "signing keys" in x)
+    assert line.startswith("[MISSING]") and "CN-ZJ-XH-CC-RTW" in line and "CN-ZJ-XH-FY" not in line
+    assert "jiefen keys init" in line
+
+    made = _jiefen(engine, "keys", "init", "--dir", str(keys), "--org", "CN-ZJ-XH-CC-RTW")
+    assert made.returncode == 0, made.stderr
+    again = _jiefen(engine, "doctor", JIEFEN_ENV="test", JIEFEN_KEYS_DIR=str(keys))
+    line = next(x for x in again.stdout.splitlines() if "signing keys" in x)
+    assert line.startswith("[ok ]") and "1 of " in line and "CN-ZJ-XH-CC-RTW" not in line.split("none for")[-1]

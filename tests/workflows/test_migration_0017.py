@@ -1,6 +1,6 @@
 """Migration 0017 on a real database of each backend: the events' period index, and documents that belong
 to no case (the monthly workbook) with a period unique per kind; a case's documents survive the SQLite
-table copy both ways; a downgrade to 0015 removes the centre's documents and comes back."""
+table copy both ways; a downgrade to 0016 removes the centre's documents and comes back."""
 
 import uuid
 from collections.abc import Iterator
@@ -57,7 +57,7 @@ def _count(url: str) -> int:
 
 
 def test_0017_adds_the_period_index_and_centre_documents_and_goes_back(url):
-    command.upgrade(alembic_config(url), "0015")
+    command.upgrade(alembic_config(url), "0016")
     engine = make_engine(url)
     case_id = uuid.uuid4()
     with engine.begin() as conn:
@@ -86,7 +86,7 @@ def test_0017_adds_the_period_index_and_centre_documents_and_goes_back(url):
     with pytest.raises(sa.exc.IntegrityError):  # one per kind and period
         _insert(url, id=uuid.uuid4(), kind="monthly_report", period="2026-11", status="rendered", created_at=now)
 
-    command.downgrade(alembic_config(url), "0015")
+    command.downgrade(alembic_config(url), "0016")
     events, docs, columns = _shape(url)
     assert "ix_case_events_at_trigger" not in events and "ux_documents_kind_period" not in docs
     assert columns["case_id"] is False and "period" not in columns

@@ -101,3 +101,20 @@ def test_production_refuses_a_weak_password_naming_the_rule_not_the_password(eng
     assert out.returncode == 2
     assert "password: 密码过于常见" in out.stderr and "password1234" not in out.stderr + out.stdout
     assert _user(engine, username) is None
+
+
+def test_the_operators_changes_are_in_the_change_log_under_their_name(engine):
+    import getpass
+
+    from workflows import changelog
+
+    username = f"t-{uuid.uuid4().hex[:8]}"
+    jiefen(engine, "add", username, "--role", "intake", "--org", "CN-ZJ-XH-ZZZX", stdin="a-long-passphrase\n" * 2)
+    jiefen(engine, "passwd", username, "--password-stdin", stdin="another-passphrase-3\n")
+    jiefen(engine, "disable", username)
+
+    with Session(engine) as s:
+        log = changelog.recent(s, entity="user", key=username)
+    assert [c.action for c in log] == ["disable", "reset_password", "create"]
+    assert {c.actor for c in log} == {f"cli:{getpass.getuser()}"}
+    assert "passphrase" not in repr([(c.before, c.after) for c in log])

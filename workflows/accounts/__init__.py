@@ -1,6 +1,8 @@
 """Accounts: who may log in, with what password, and which of their sessions are still valid.
 
-- `changes`: adding users, setting passwords, disabling and enabling (the CLI and the admin API);
+- `changes`: adding users, setting passwords, disabling and enabling (the CLI, `jiefen users`);
+- `admin`: accounts as administrators keep them (`/api/v1/users`, 用户管理): a password they set must be
+  changed by its user;
 - `login`: a login around its password check, with the throttle (`throttle`) before it;
 - `sessions`: revoking one token (logout).
 """

@@ -96,7 +96,7 @@ def case_screen(
         suggestion=suggestion,
         orgs=orgs,
         org_names={o.code: o.name for o in orgs},
-        mediators=reference.mediators(session, case.org_code or ""),
+        mediators=[m for m in reference.mediators(session, case.org_code or "") if m.active],
     )
 
 

@@ -148,5 +148,8 @@ def open_counts(
 
 
 def mediators_of(session: Session, org_code: str) -> list[MediatorInfo]:
-    rows = session.exec(select(Mediator).where(Mediator.org_code == org_code).order_by(Mediator.code)).all()
+    """The organization's mediators still serving (a retired one is offered no new case)."""
+    rows = session.exec(
+        select(Mediator).where(Mediator.org_code == org_code, col(Mediator.active)).order_by(Mediator.code)
+    ).all()
     return [MediatorInfo.of(m) for m in rows]

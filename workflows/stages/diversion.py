@@ -70,6 +70,8 @@ def _resolve_accept(ctx: Context) -> None:
         raise PayloadInvalid("mediator_code", f"mediator_code：调解员 {code} 不存在")
     if med.org_code != ctx.case.org_code:
         raise PayloadInvalid("mediator_code", f"mediator_code：调解员 {code} 不属于承办组织 {ctx.case.org_code}")
+    if not med.active:
+        raise PayloadInvalid("mediator_code", f"mediator_code：调解员 {med.name}（{code}）已退出，不再承办新案件")
     ctx.refs["mediator"] = med
 
 
