@@ -104,7 +104,6 @@ ORG_SUFFIX = ("有限公司", "科技有限公司", "商贸有限公司", "建�
 # --- the organizations of a region -------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
 class SimulateError(ValueError):
     """A region or year the simulation cannot run: its message names no party."""
 
