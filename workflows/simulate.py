@@ -314,8 +314,6 @@ class Report:
     outcomes: Counter[str] = field(default_factory=Counter)
     states: Counter[str] = field(default_factory=Counter)
     seconds: float = 0.0
-    first_at: datetime | None = None
-    last_at: datetime | None = None
 
     @property
     def rate(self) -> float:
@@ -595,24 +593,165 @@ def simulate(
     year: int,
     seed: int = 1,
     batch: int = 200,
+    workers: int = 1,
     progress: Callable[[Report, date, float], None] | None = None,
 ) -> Report:
     """Write `cases` cases of `year` in `region` through intake, the engine and the sweep; returns what was
-    done. Dates stay inside `year` (the last sweep runs as of 00:30 on 1 January after it)."""
+    done. Dates stay inside `year` (the last sweep runs as of 00:30 on 1 January after it).
+
+    `workers` > 1: that many processes, each writing the cases of its own counties (so that no two hold one
+    case-number counter), in step day by day: each commits its day, then one of them runs the nightly sweep
+    while the others wait. The same seed writes the same history whatever `workers` is."""
     import time as _time
 
     counties = counties_in(region)
     ensure_organizations(engine, counties)
-    sim = Simulation(engine, counties, year, seed)
-    if datetime.combine(date(year + 1, 1, 1), time(0, 30), tzinfo=sim.tz) > datetime.now(UTC):
+    tz = get_settings().tz
+    if datetime.combine(date(year + 1, 1, 1), time(0, 30), tzinfo=tz) > datetime.now(UTC):
         raise SimulateError(f"year {year}: a simulated history ends before today (the year before is the default)")
+    started = _time.perf_counter()
+    if workers <= 1:
+        sim = Simulation(engine, counties, year, seed)
+        report = _run_part(sim, range(cases), batch, lambda night: _sweep(engine, night), progress, started)
+    else:
+        report = _run_parallel(engine, counties, cases, year, seed, batch, workers, progress, started)
+    report.seconds = _time.perf_counter() - started
+    with Session(engine) as s:
+        for st, n in s.exec(sa.select(CASES.c.state, sa.func.count()).group_by(CASES.c.state)).all():  # type: ignore[call-overload]
+            report.states[st] = n
+    return report
+
+
+def describe(e: BaseException) -> str:
+    """What a failure was, without its values: a database error's message may quote a party's row."""
+    if isinstance(e, SimulateError):
+        return str(e)
+    code = getattr(getattr(e, "orig", None), "sqlstate", None)
+    return f"{type(e).__name__}" + (f" (SQLSTATE {code})" if code else "")
+
+
+def _run_parallel(
+    engine: Engine,
+    counties: list[County],
+    cases: int,
+    year: int,
+    seed: int,
+    batch: int,
+    workers: int,
+    progress: Callable[[Report, date, float], None] | None,
+    started: float,
+) -> Report:
+    import multiprocessing as mp
+
+    ctx = mp.get_context("spawn")
+    barrier = ctx.Barrier(workers)
+    shared = ctx.Array("q", 2 * workers + 1)  # per part: cases, events; then part 0's day of the year
+    results = ctx.Queue()
+    url = engine.url.render_as_string(hide_password=False)
+    procs = [
+        ctx.Process(
+            target=_part_main,
+            args=(url, counties, cases, year, seed, batch, part, workers, barrier, shared, results),
+            daemon=True,
+        )
+        for part in range(workers)
+    ]
+    for p in procs:
+        p.start()
+    import queue as _queue
+    import time as _time
+
+    got: list[Any] = []
+    while len(got) < workers:
+        try:
+            got.append(results.get(timeout=2.0))
+        except _queue.Empty:
+            if not all(p.is_alive() for p in procs) and results.empty():
+                for p in procs:
+                    p.terminate()
+                raise SimulateError("a simulate worker died (see its error above)") from None
+        if progress is not None:
+            total = Report(cases=sum(shared[0 : 2 * workers : 2]), events=sum(shared[1 : 2 * workers : 2]))
+            progress(total, date(year, 1, 1) + timedelta(days=shared[2 * workers]), _time.perf_counter() - started)
+    for p in procs:
+        p.join()
+    failed = [g for g in got if isinstance(g, str)]
+    if failed:
+        raise SimulateError(failed[0])
+    report = Report()
+    for r in got:
+        report.cases += r.cases
+        report.events += r.events
+        report.timers += r.timers
+        report.refused.update(r.refused)
+        report.outcomes.update(r.outcomes)
+    return report
+
+
+def _part_main(
+    url: str,
+    counties: list[County],
+    cases: int,
+    year: int,
+    seed: int,
+    batch: int,
+    part: int,
+    parts: int,
+    barrier: Any,
+    shared: Any,
+    results: Any,
+) -> None:
+    """One worker of `simulate(workers=…)`: the cases of the counties whose place in the list is `part`
+    modulo `parts`; the nightly sweep run by part 0 between two barriers."""
+    import time as _time
+
+    from models.db import make_engine
+
+    engine = make_engine(url)
+    mine = {c.code for i, c in enumerate(counties) if i % parts == part}
+    try:
+        sim = Simulation(engine, counties, year, seed)
+        indices = [i for i in range(cases) if _plan(seed, i, counties).county in mine]
+
+        def night_hook(night: datetime) -> int:
+            barrier.wait(timeout=3600)
+            n = _sweep(engine, night) if part == 0 else 0
+            barrier.wait(timeout=3600)
+            return n
+
+        def note(r: Report, day: date, _elapsed: float) -> None:
+            shared[2 * part], shared[2 * part + 1] = r.cases, r.events
+            if part == 0:
+                shared[2 * parts] = (day - date(year, 1, 1)).days
+
+        report = _run_part(sim, indices, batch, night_hook, note, _time.perf_counter())
+        results.put(report)
+    except BaseException as e:  # noqa: BLE001 - reported by the parent; the other parts stop at the barrier
+        barrier.abort()
+        results.put(f"simulate worker {part}: {describe(e)}")
+    finally:
+        engine.dispose()
+
+
+def _run_part(
+    sim: Simulation,
+    indices: Any,
+    batch: int,
+    night_hook: Callable[[datetime], int],
+    progress: Callable[[Report, date, float], None] | None,
+    started: float,
+) -> Report:
+    """The cases `indices` in time order, `batch` steps to a transaction, `night_hook(night)` (the sweep)
+    at 00:30 of every night of the year, whether or not this part has anything to do that day."""
+    import time as _time
+
+    seed, counties, engine, year = sim.seed, sim.counties, sim.engine, sim.year
     report = Report()
     heap: list[Wake] = []
-    for i in range(cases):
+    for i in indices:
         heapq.heappush(heap, Wake(arrivals(sim, _plan(seed, i, counties)), i, 0))
     plans: dict[int, Plan] = {}
     end = datetime.combine(date(year + 1, 1, 1), time(0, 30), tzinfo=sim.tz)
-    started = _time.perf_counter()
     serial = 0
     night = datetime.combine(date(year, 1, 1), time(0, 30), tzinfo=sim.tz)  # the first sweep
     conn = engine.connect()
@@ -655,7 +794,7 @@ def simulate(
             wake = heapq.heappop(heap)
             while night <= wake.at:  # the nightly sweeps before this moment
                 commit()
-                report.timers += _sweep(engine, night)
+                report.timers += night_hook(night)
                 night += timedelta(days=1)
             if tx is None:  # begun when there is something to write: the sweep has its own transactions
                 tx = conn.begin()
@@ -673,8 +812,6 @@ def simulate(
                 report.outcomes[plan.outcome] += 1
                 report.cases += 1
                 report.events += 1
-                report.first_at = report.first_at or wake.at
-                report.last_at = wake.at
                 schedule(plan, case.state, case.org_code, wake.at)
             else:
                 plan = plans[wake.index]
@@ -683,7 +820,6 @@ def simulate(
                     schedule(plan, state, org_code, wake.at)  # a clock fired meanwhile: plan again from here
                 else:
                     trigger, actor, payload = wake.step
-                    payload = dict(payload)
                     local = wake.at.astimezone(sim.tz).date().isoformat()
                     payload = {k: (local if v == "@today" else v) for k, v in payload.items()}
                     if trigger is Trigger.REACH_AGREEMENT:
@@ -697,7 +833,6 @@ def simulate(
                     else:
                         plan.steps.append(str(trigger))
                         report.events += 1
-                        report.last_at = wake.at
                         schedule(plan, row.state, row.org_code, wake.at)
             pending += 1
             if pending >= batch:
@@ -705,18 +840,13 @@ def simulate(
             now = _time.perf_counter()
             if progress is not None and now - last_note >= 2.0:
                 last_note = now
-                report.seconds = now - started
                 progress(report, wake.at.astimezone(sim.tz).date(), now - started)
         commit()
         while night <= end:
-            report.timers += _sweep(engine, night)
+            report.timers += night_hook(night)
             night += timedelta(days=1)
     finally:
         if tx is not None and tx.is_active:
             tx.rollback()
         conn.close()
-    report.seconds = _time.perf_counter() - started
-    with Session(engine) as s:
-        for st, n in s.exec(sa.select(CASES.c.state, sa.func.count()).group_by(CASES.c.state)).all():  # type: ignore[call-overload]
-            report.states[st] = n
     return report

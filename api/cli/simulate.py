@@ -20,6 +20,9 @@ def simulate(
     year: Annotated[int | None, typer.Option("--year", help="the year simulated (default: last year)")] = None,
     seed: Annotated[int, typer.Option("--seed", help="the same seed gives the same history")] = 1,
     batch: Annotated[int, typer.Option("--batch", min=1, help="steps per transaction")] = 200,
+    workers: Annotated[
+        int, typer.Option("--workers", min=1, max=64, help="processes, each writing its own counties' cases")
+    ] = 1,
 ) -> None:
     """Generate a year of realistic, synthetic cases (dispute mix, channels, outcomes, durations, working days
     and holidays) through intake, the engine and the deadline sweep, on a simulated clock: every audit chain
@@ -42,13 +45,24 @@ def simulate(
             err=True,
         )
 
+    from sqlalchemy.engine import Engine
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from workflows.simulate import describe
+
     with open_session() as session:
         engine = session.get_bind()
+    assert isinstance(engine, Engine)
     try:
-        report = run(engine, cases=cases, region=region, year=year, seed=seed, batch=batch, progress=progress)  # type: ignore[arg-type]
+        report = run(
+            engine, cases=cases, region=region, year=year, seed=seed, batch=batch, workers=workers, progress=progress
+        )
     except SimulateError as e:
         typer.echo(f"simulate: {e}", err=True)
         raise typer.Exit(2) from None
+    except SQLAlchemyError as e:  # never the statement's parameters: they may be a party's
+        typer.echo(f"simulate: database error: {describe(e)}", err=True)
+        raise typer.Exit(1) from None
     typer.echo(
         f"simulate: {report.cases} cases, {report.events} events, {report.timers} timers fired by the sweep "
         f"in {report.seconds:.1f} s ({report.rate:.0f} cases/s)"

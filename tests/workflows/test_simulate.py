@@ -82,6 +82,19 @@ def test_a_simulated_year_verifies_and_repeats(engine: Engine) -> None:
     assert history(engine) == events and again.states == report.states
 
 
+@pytest.mark.postgres
+def test_workers_write_the_same_history(postgres_engine: Engine) -> None:
+    """Two processes, each its own counties, in step day by day: the same history as one."""
+    _clean(postgres_engine)
+    one = simulate(postgres_engine, cases=15, region="3301", year=YEAR, seed=9)
+    events = history(postgres_engine)
+    _clean(postgres_engine)
+    two = simulate(postgres_engine, cases=15, region="3301", year=YEAR, seed=9, workers=2)
+    assert history(postgres_engine) == events and two.states == one.states and two.timers == one.timers
+    with Session(postgres_engine) as s:
+        assert not check(s).breaks
+
+
 def test_regions_and_years_it_refuses(sqlite_only: Engine) -> None:
     assert [c.code for c in counties_in("330106")] == ["330106"]
     zhejiang = [c.code for c in counties_in("33")]
