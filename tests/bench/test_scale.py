@@ -7,7 +7,7 @@ A scratch database gets JIEFEN_BENCH_SCALE_CASES cases (default 20,000; `make be
 last year in JIEFEN_BENCH_SCALE_REGION (default 33, 浙江省) from `jiefen simulate` (workflows/simulate.py:
 intake, the engine, the sweep), or is copied (CREATE DATABASE … TEMPLATE) from JIEFEN_BENCH_SCALE_FROM, a
 database simulated before on the same server, so that a million cases are generated once and measured
-many times. JIEFEN_BENCH_SCALE_KEEP=1 keeps the scratch database (its name is printed).
+many times; JIEFEN_BENCH_SCALE_WORKERS processes simulate (default 1). JIEFEN_BENCH_SCALE_KEEP=1 keeps the scratch database (its name is printed).
 
 Then it prints, each a median of REPEAT calls in a session of its own, next to its goal and, where one
 exists, its raw-SQL floor (the same answer from the fewest plain statements) and the ratio to it:
@@ -58,6 +58,9 @@ REGION = os.environ.get("JIEFEN_BENCH_SCALE_REGION", "33")
 TEMPLATE = os.environ.get("JIEFEN_BENCH_SCALE_FROM")
 KEEP = os.environ.get("JIEFEN_BENCH_SCALE_KEEP") == "1"
 REPEAT = int(os.environ.get("JIEFEN_BENCH_SCALE_REPEAT", "7"))
+# the two sweep workers' batch: smaller than the default 500 so that both get work at 20,000 cases
+FIRE_BATCH = int(os.environ.get("JIEFEN_BENCH_SCALE_FIRE_BATCH", "100"))
+WORKERS = int(os.environ.get("JIEFEN_BENCH_SCALE_WORKERS", "1"))  # simulate's processes
 SAMPLES = 20  # cases searched for and shown, one per call in turn
 ROOT = Path(__file__).resolve().parents[2]
 CASES, PARTIES = Case.__table__, Party.__table__  # type: ignore[attr-defined]
@@ -131,10 +134,10 @@ def _generate(engine: sa.Engine, year: int) -> None:
         print(f"  … {day} {r.cases:,} cases, {r.events:,} events, {r.cases / elapsed:.0f} cases/s", file=sys.stderr)
 
     t = time.perf_counter()
-    r = simulate(engine, cases=N, region=REGION, year=year, seed=1, progress=progress)
+    r = simulate(engine, cases=N, region=REGION, year=year, seed=1, workers=WORKERS, progress=progress)
     took = time.perf_counter() - t
     print(
-        f"\n[simulate] {r.cases:,} cases, {r.events:,} events, {r.timers:,} timers in {took:.0f} s: "
+        f"\n[simulate, {WORKERS} process(es)] {r.cases:,} cases, {r.events:,} events, {r.timers:,} timers in {took:.0f} s: "
         f"{r.cases / took:.1f} cases/s, {r.events / took:.0f} events/s"
     )
     print("  states " + ", ".join(f"{k} {v:,}" for k, v in r.states.most_common()))
@@ -279,7 +282,7 @@ def _run(engine: sa.Engine, url: str, year: int) -> None:
     t = time.perf_counter()
     workers = [
         subprocess.Popen(
-            [sys.executable, "-m", "tests.bench.scale_sweep", url, as_of.isoformat()],
+            [sys.executable, "-m", "tests.bench.scale_sweep", url, as_of.isoformat(), str(FIRE_BATCH)],
             cwd=ROOT,
             env=env,
             stdout=subprocess.PIPE,
@@ -303,7 +306,7 @@ def _run(engine: sa.Engine, url: str, year: int) -> None:
     split = " + ".join(f"{r['timers']:,}" for r in reports_)
     busy = max(r["seconds"] for r in reports_)  # from each worker's first statement to its last
     print(
-        f"  {'sweep: fire, two workers':<44} {fired:,} timers ({split}) in {busy:.1f} s: {fired / busy:,.0f}/s "
+        f"  {f'sweep: fire, two workers, batch {FIRE_BATCH}':<44} {fired:,} timers ({split}) in {busy:.1f} s: {fired / busy:,.0f}/s "
         f"({took:.1f} s, {fired / took:,.0f}/s with the processes' start)   goal ≥ 2,000/s"
     )
 
