@@ -44,7 +44,7 @@ from models.rows import CaseRow
 from models.schemas import CaseCreate
 from models.seed.loader import load_seed
 from models.settings import get_settings
-from models.tables import Case, Mediator, Organization
+from models.tables import Case, Deadline, Mediator, Organization
 from states.enums import Role, State, Trigger
 from workflows.access import Actor
 from workflows.clocks import sweep as sweeping
@@ -568,8 +568,20 @@ def _fire(
     return fire_locked(None, conn, case, trigger, actor, payload, None, now, open_rows=open_rows)
 
 
+_DEADLINES = Deadline.__table__  # type: ignore[attr-defined]
+_NEXT_DUE = sa.select(sa.func.min(_DEADLINES.c.due_at), sa.func.min(_DEADLINES.c.remind_at)).where(
+    _DEADLINES.c.status == "pending"
+)
+
+
 def _sweep(engine: Engine, as_of: datetime) -> int:
-    """The nightly sweep, as of `as_of`, its events dated `as_of` too (`now=` when the sweep takes it)."""
+    """The nightly sweep, as of `as_of`, its events dated `as_of` too (`now=` when the sweep takes it).
+    Not run on a night when no pending deadline is due nor to be reminded of (it would find nothing): a
+    read instead of its two write transactions."""
+    with engine.connect() as conn:
+        due, remind = conn.execute(_NEXT_DUE).one()
+    if (due is None or due > as_of) and (remind is None or remind > as_of):
+        return 0
     extra: dict[str, Any] = {"now": as_of} if "now" in inspect.signature(sweeping.sweep).parameters else {}
     return sweeping.sweep(engine, as_of=as_of, **extra).timers
 
