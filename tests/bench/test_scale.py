@@ -302,7 +302,9 @@ def _run(engine: sa.Engine, url: str, year: int) -> None:
             .where(DEADLINES.c.status == "pending", DEADLINES.c.due_at <= as_of)
         ).scalar_one()
         after_events = c.execute(sa.select(sa.func.count()).select_from(EVENTS)).scalar_one()
-    assert left == 0 and fired >= due and after_events == before_events + fired  # each one once
+    # every due deadline settled; one event per timer (a timer's transition may settle another clock of its
+    # case, so fewer may fire than were due)
+    assert left == 0 and 0 < fired <= due and after_events == before_events + fired
     split = " + ".join(f"{r['timers']:,}" for r in reports_)
     busy = max(r["seconds"] for r in reports_)  # from each worker's first statement to its last
     print(
