@@ -193,6 +193,12 @@ def seed_for(counties: list[County]) -> dict[str, Any]:
             )
         for m in demo["mediators"]:
             mediators.append({**m, "code": f"M-{c.code}-{m['code'][2:]}", "org": _org_code(m["org"], c.code)})
+    staffed = {m["org"] for m in mediators}
+    for code, o in orgs.items():  # a committee the demo leaves without mediators (the city's) gets one on duty
+        if o["kind"].endswith("_mediation") and code not in staffed:
+            mediators.append(
+                {"code": f"M-{code}", "name": "值班调解员", "org": code, "specialties": o["dispute_types"]}
+            )
     return {"organizations": list(orgs.values()), "courts": courts, "mediators": mediators}
 
 
