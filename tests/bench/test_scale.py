@@ -53,14 +53,14 @@ from workflows.read import reports, supervision
 from workflows.read.case_list import CaseFilters, list_cases
 from workflows.simulate import Report, simulate
 
-N = int(os.environ.get("JIEFEN_BENCH_SCALE_CASES", "20000"))
-REGION = os.environ.get("JIEFEN_BENCH_SCALE_REGION", "33")
-TEMPLATE = os.environ.get("JIEFEN_BENCH_SCALE_FROM")
+N = int(os.environ.get("JIEFEN_BENCH_SCALE_CASES") or "20000")
+REGION = os.environ.get("JIEFEN_BENCH_SCALE_REGION") or "33"
+TEMPLATE = os.environ.get("JIEFEN_BENCH_SCALE_FROM") or None
 KEEP = os.environ.get("JIEFEN_BENCH_SCALE_KEEP") == "1"
 REPEAT = int(os.environ.get("JIEFEN_BENCH_SCALE_REPEAT", "7"))
 # the two sweep workers' batch: smaller than the default 500 so that both get work at 20,000 cases
 FIRE_BATCH = int(os.environ.get("JIEFEN_BENCH_SCALE_FIRE_BATCH", "100"))
-WORKERS = int(os.environ.get("JIEFEN_BENCH_SCALE_WORKERS", "1"))  # simulate's processes
+WORKERS = int(os.environ.get("JIEFEN_BENCH_SCALE_WORKERS") or "1")  # simulate's processes
 SAMPLES = 20  # cases searched for and shown, one per call in turn
 ROOT = Path(__file__).resolve().parents[2]
 CASES, PARTIES = Case.__table__, Party.__table__  # type: ignore[attr-defined]
