@@ -1,4 +1,4 @@
-# jiefen — make setup | run | lint | test | test-distributed | cluster | cluster-stop | bench | fuzz
+# jiefen — make setup | run | lint | test | test-distributed | cluster | cluster-stop | bench | bench-scale | fuzz
 # `make run` and `make test` work on a fresh Debian machine: they install what is missing first.
 
 SHELL := /bin/bash
@@ -17,7 +17,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # `make test SKIP_LINT=1` skips it while you work. (Not `LINT`: GNU make predefines LINT = lint.)
 SKIP_LINT ?=
 
-.PHONY: setup system apt run lint test test-distributed cluster cluster-stop bench fuzz clean
+.PHONY: setup system apt run lint test test-distributed cluster cluster-stop bench bench-scale fuzz clean
 
 setup: system $(STAMP)
 
@@ -68,7 +68,22 @@ cluster-stop:
 bench: setup
 	@$(MAKE) --no-print-directory apt PACKAGES="$(BENCH_APT_PACKAGES)"
 	$(BIN)/python -m pip install -q -e '.[test,bench]'
-	$(BIN)/python -m pytest tests/bench -p no:cacheprovider -q -s
+	$(BIN)/python -m pytest tests/bench -p no:cacheprovider -q -s --ignore=tests/bench/test_scale.py
+
+# The province-year (issue 15): SCALE_CASES cases of last year in SCALE_REGION from `jiefen simulate` in a scratch
+# PostgreSQL database (JIEFEN_TEST_POSTGRES_URL), then the dashboard, search, case page, sweep and audit-verify
+# figures next to their goals and raw-SQL floors. SCALE_CASES=20000 for a quick run; SCALE_FROM=DB measures a
+# database simulated before (copied with CREATE DATABASE … TEMPLATE); SCALE_WORKERS processes simulate.
+SCALE_CASES ?= 1000000
+SCALE_REGION ?= 33
+SCALE_WORKERS ?= 1
+SCALE_FROM ?=
+
+bench-scale: setup
+	@test -n "$$JIEFEN_TEST_POSTGRES_URL" || { echo "bench-scale: set JIEFEN_TEST_POSTGRES_URL (PostgreSQL)"; exit 2; }
+	JIEFEN_BENCH_SCALE_CASES=$(SCALE_CASES) JIEFEN_BENCH_SCALE_REGION=$(SCALE_REGION) \
+	JIEFEN_BENCH_SCALE_WORKERS=$(SCALE_WORKERS) JIEFEN_BENCH_SCALE_FROM=$(SCALE_FROM) \
+	$(BIN)/python -m pytest tests/bench/test_scale.py -p no:cacheprovider -q -s
 
 # The fuzz tests (tests/api/test_fuzz.py) with a budget of at least FUZZ_MIN_REQUESTS generated requests, explored
 # afresh each run (FUZZ_RANDOM=1): every operation, the lifecycle walks, the login. On SQLite, and PostgreSQL too

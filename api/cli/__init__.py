@@ -5,7 +5,7 @@ them."""
 
 import typer
 
-from api.cli import audit, backup, clocks, diagram, documents, flows, routing, seed, server, users
+from api.cli import audit, backup, clocks, diagram, documents, flows, routing, seed, server, simulate, users
 from models.settings import SettingsError
 
 app = typer.Typer(help="解纷 jiefen — 一站式矛盾纠纷调解中心 工作流引擎", no_args_is_help=True, add_completion=False)
@@ -20,6 +20,7 @@ app.command("worker")(flows.worker)
 app.command("doctor")(server.doctor)
 app.command("backup")(backup.backup)
 app.command("restore")(backup.restore)
+app.command("simulate")(simulate.simulate)
 
 app.add_typer(audit.app, name="audit")
 app.add_typer(clocks.calendar_app, name="calendar")
