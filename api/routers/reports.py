@@ -7,6 +7,7 @@ from fastapi import APIRouter, Query, Response
 
 from api.deps import ActorDep, SessionDep
 from api.responses import errors
+from models.fields import DueDate
 from models.report_schemas import StatisticsReport
 from workflows.read import statistics as stats
 from workflows.read.statistics_files import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE, csv_bytes, workbook
@@ -14,8 +15,8 @@ from workflows.read.statistics_files import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE, csv
 router = APIRouter(prefix="/api/v1/reports", tags=["reports"])
 
 REGION = r"^[0-9]{6}([0-9]{3}([0-9]{3})?)?$"
-FromQ = Annotated[date, Query(alias="from", description="第一天（含），YYYY-MM-DD，按 JIEFEN_TIMEZONE")]
-ToQ = Annotated[date, Query(description=f"最后一天（含），不早于 from，期间最长 {stats.MAX_DAYS} 天")]
+FromQ = Annotated[DueDate, Query(alias="from", description="第一天（含），YYYY-MM-DD，按 JIEFEN_TIMEZONE")]
+ToQ = Annotated[DueDate, Query(description=f"最后一天（含），不早于 from，期间最长 {stats.MAX_DAYS} 天")]
 RegionQ = Annotated[str | None, Query(pattern=REGION, description="行政区划代码（6、9 或 12 位）：只统计该地区的案件")]
 # 403: not a supervisor or admin, or a region outside the caller's area; 422: from/to/region invalid.
 ERRORS = errors(403, 422)
