@@ -86,6 +86,12 @@ def _values(path: str, param: str, made: dict[str, Any]) -> list[str]:
             return [d["sha256"] for d in docs]
         case "code" if "/organizations/" in path:
             return [COURT, MEDIATION_ORG]
+        case "code" if "/mediators/" in path:
+            return ["M-0001"]
+        case "username":  # accounts hold no identity number or phone; the walk checks that stays so
+            return ["window1", "mediator1", "court1"]
+        case "period":  # the monthly workbooks: no party's number is in a statistic
+            return ["2026-11"]
     pytest.fail(f"the sweep does not know how to fill {{{param}}} in GET {path}: add it to _values")
 
 
