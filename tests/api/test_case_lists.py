@@ -178,3 +178,40 @@ def test_searching_for_a_percent_sign_finds_only_cases_that_contain_it(client, l
     body = _list(client, window, q=q)
 
     assert [c["summary"] for c in body["data"]] == ["物业费打折100%_争议"]
+
+
+def test_a_case_number_typed_with_ascii_brackets_finds_its_case(client, login, docket):
+    number = docket["court"]["case_no"]  # （2026）330106调0003号
+    typed = number.replace("（", "(").replace("）", ")")
+    assert _labels(docket, _list(client, login("window1"), q=typed)) == {"court"}
+
+
+def test_a_whole_identity_number_is_looked_up_by_party_never_in_summaries(client, login, docket):
+    """A summary holding an identity number is not searched for it: a supervisor (who sees numbers masked)
+    finding the case would have confirmed a guess of the hidden digits; the window finds it by its party."""
+    window = login("window1")
+    typed_in = open_case(client, window, summary=f"申请人称对方身份证号为{ID_B}", parties=[WANG_WU, ZHAO_LIU])
+    found = {c["id"] for c in _list(client, window, q=ID_B)["data"]}
+    assert typed_in["id"] not in found and found  # ID_B's holder's cases, not the summary's
+    assert _list(client, login("super1"), q=ID_B)["data"] == []
+
+
+def test_searches_by_a_whole_number_use_an_index_not_a_scan(sqlite_only, session):
+    """EXPLAIN QUERY PLAN on SQLite: the case number through its unique index, an identity number or credit
+    code through the parties' indexes; free text still scans (it looks inside summaries and names)."""
+    import sqlalchemy as sa
+
+    from tests.factories import actor
+    from workflows.read.case_list import CASE_COLUMNS, CaseFilters, filter_clauses
+
+    window = actor(session, "window1")
+
+    def plan(q: str) -> str:
+        query = sa.select(*CASE_COLUMNS).where(*filter_clauses(window, CaseFilters(q=q), datetime.now(UTC)))
+        compiled = query.compile(sqlite_only, compile_kwargs={"literal_binds": True})
+        with sqlite_only.connect() as conn:
+            return " / ".join(r[-1] for r in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled}"))
+
+    for q in ("（2026）330106调0001号", ID_A, "91110000600037341L"):
+        assert "SCAN cases" not in plan(q), (q, plan(q))
+    assert "SCAN cases" in plan("噪音")
