@@ -45,7 +45,8 @@ from workflows.read.metrics import figures
 PATH = "/metrics"
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
-UNMATCHED = "<unmatched>"  # no route: a 404, or a request answered before routing (413, 503)
+UNMATCHED = "<unmatched>"  # a 404: no route for the path
+BEFORE_ROUTING = "<before routing>"  # answered before routing: 401 without a token, 413, 503
 
 REQUEST_SECONDS = Histogram(
     "jiefen_http_request_duration_seconds",
@@ -55,11 +56,14 @@ REQUEST_SECONDS = Histogram(
 )
 
 
-def _route(scope: Scope) -> str:
-    """The template of the route that answered (the router writes it into the scope), never the raw path."""
-    route = scope.get("route")
-    path = getattr(route, "path", None)
-    return path if isinstance(path, str) and path else UNMATCHED
+def _route(scope: Scope, status: int) -> str:
+    """The template of the route that answered (the router writes it into the scope), never the raw path.
+    Without one: a 404 found no route; any other status was answered before routing (401 for a request
+    to the API without a valid token, 413, 503)."""
+    path = getattr(scope.get("route"), "path", None)
+    if isinstance(path, str) and path:
+        return path
+    return UNMATCHED if status == 404 else BEFORE_ROUTING
 
 
 class RequestMetrics:
@@ -94,7 +98,7 @@ class RequestMetrics:
             method = scope.get("method", "GET")
             REQUEST_SECONDS.labels(
                 method=method if method in METHODS else "other",
-                route=_route(scope),
+                route=_route(scope, status),
                 status=f"{status // 100}xx",
             ).observe(time.perf_counter() - started)
 

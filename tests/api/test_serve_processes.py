@@ -88,6 +88,10 @@ def test_serve_starts_a_render_worker_that_renders_what_the_api_registered(seede
         client, mediator, case = _walk_to_agreement(live)
         docs = _documents_rendered(client, mediator, case["id"])
         assert set(docs) == {"acceptance_notice", "mediation_agreement"}
+        # what the render worker measured is in the API's /metrics (one PROMETHEUS_MULTIPROC_DIR for both)
+        scraped = client.get("/metrics").text
+        for kind in docs:
+            assert f'jiefen_document_render_seconds_count{{kind="{kind}",outcome="rendered"}} 1.0' in scraped, scraped
         pdf = client.get(f"/api/v1/documents/{docs['mediation_agreement']['id']}/pdf", headers=mediator)
         assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
         # the API process itself never loaded the PDF machinery
