@@ -24,6 +24,7 @@ there were no such page.
 """
 
 import hmac
+import logging
 import os
 import time
 from ipaddress import ip_address
@@ -35,12 +36,15 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api import logs
 from models.settings import Settings
 from workflows.read.metrics import figures
+
+log = logging.getLogger("jiefen.metrics")
 
 PATH = "/metrics"
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
@@ -110,8 +114,15 @@ class DatabaseCollector(Collector):
         self.engine = engine
 
     def collect(self) -> list[Metric]:
-        with self.engine.connect() as conn:
-            f = figures(conn)
+        up = GaugeMetricFamily("jiefen_database_up", "1 if the database answered this scrape's counts, else 0")
+        try:
+            with self.engine.connect() as conn:
+                f = figures(conn)
+        except SQLAlchemyError:
+            log.warning("metrics: the database did not answer", exc_info=True)
+            up.add_metric([], 0)
+            return [up]  # the processes' figures are still served: a monitor sees the outage, not a 500
+        up.add_metric([], 1)
         cases = GaugeMetricFamily("jiefen_cases", "Cases by state and dispute type", labels=["state", "dispute_type"])
         for (state, dispute_type), n in sorted(f.cases.items()):
             cases.add_metric([state, dispute_type], n)
@@ -164,7 +175,7 @@ class DatabaseCollector(Collector):
         )
         for kind, n in sorted(f.notifications_retrying.items()):
             note_retrying.add_metric([kind], n)
-        return [cases, transitions, overdue, soon, documents, doc_retrying, oldest, notifications, note_retrying]
+        return [up, cases, transitions, overdue, soon, documents, doc_retrying, oldest, notifications, note_retrying]
 
 
 def multiprocess_dir() -> str | None:

@@ -63,6 +63,7 @@ def test_the_figures_move_by_exactly_what_changed(quiet_client, login, engine, m
     after_intake = scrape(client)
     assert moved(before, after_intake, "jiefen_cases", state="intake", dispute_type="neighbour") == 2
     assert moved(before, after_intake, "jiefen_cases", state="intake", dispute_type="labour") == 1
+    assert value(after_intake, "jiefen_database_up") == 1
     intake_triggers = {
         dict(labels)["trigger"]: v - value(before, name, **dict(labels))
         for (name, labels), v in after_intake.items()
@@ -234,3 +235,15 @@ def test_an_open_scrape_in_development_lists_every_family(client):
         "jiefen_document_render_seconds",
     ):
         assert f"# TYPE {family} " in text, family
+
+
+def test_a_database_that_does_not_answer_is_a_figure_not_a_500(tmp_path):
+    from models.db import make_engine
+
+    gone = make_engine(f"sqlite:///{tmp_path / 'no' / 'such' / 'dir' / 'jiefen.db'}")
+    with TestClient(create_app(get_settings(), engine=gone)) as c:
+        assert c.get("/healthz").status_code == 200
+        samples = scrape(c)
+    assert value(samples, "jiefen_database_up") == 0
+    assert not [name for name, _ in samples if name.startswith("jiefen_cases")]
+    assert [name for name, _ in samples if name.startswith("jiefen_http_request_duration_seconds")]
