@@ -17,9 +17,12 @@ from sqlmodel import Session
 from api.app import create_app
 from models.settings import Settings, get_settings
 from models.tables import Deadline, Document, Notification
+from states.enums import Role
 from tests.api.steps import act, open_case
 from tests.factories import MEDIATION_ORG
+from workflows.access import Actor
 from workflows.outbox import documents as outbox_documents
+from workflows.read.supervision import overdue as overdue_board
 
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-")
 Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
@@ -44,6 +47,15 @@ def value(samples: Samples, name: str, **labels: str) -> float:
 
 def moved(before: Samples, after: Samples, name: str, **labels: str) -> float:
     return value(after, name, **labels) - value(before, name, **labels)
+
+
+def assert_board_agrees(engine: Engine, samples: Samples) -> None:
+    """The clocks overdue and due soon are the 督办 board's, over every case (an admin's board)."""
+    with Session(engine) as s:
+        board = overdue_board(s, Actor("admin", Role.ADMIN), within_days=3)
+    overdue = sum(v for (name, _), v in samples.items() if name == "jiefen_deadlines_overdue")
+    soon = sum(v for (name, _), v in samples.items() if name == "jiefen_deadlines_due_soon")
+    assert (overdue, soon) == (sum(o.overdue for o in board.data), sum(o.soon_due for o in board.data))
 
 
 @pytest.fixture
@@ -93,6 +105,16 @@ def test_the_figures_move_by_exactly_what_changed(quiet_client, login, engine, m
         s.commit()
     after_late = scrape(client)
     assert moved(after_divert, after_late, "jiefen_deadlines_overdue", kind=kind) == 1
+    assert_board_agrees(engine, after_late)
+    # Fired by the sweep, and the case still in the clock's stage: still overdue, as the board says.
+    with Session(engine) as s:
+        s.execute(sa.update(Deadline).where(Deadline.case_id == case_id).values(status="fired"))  # type: ignore[arg-type]
+        s.commit()
+    after_fired = scrape(client)
+    assert value(after_fired, "jiefen_deadlines_overdue", kind=kind) == value(
+        after_late, "jiefen_deadlines_overdue", kind=kind
+    )
+    assert_board_agrees(engine, after_fired)
 
     # Its documents are pending; one render that fails for good moves one from pending to failed.
     with Session(engine) as s:
