@@ -101,7 +101,9 @@ def _metrics_directory() -> str:
     import atexit
     import os
     import shutil
+    import signal
     import tempfile
+    import threading
     from pathlib import Path
 
     directory = os.environ.get(METRICS_DIR_ENV)
@@ -114,6 +116,17 @@ def _metrics_directory() -> str:
     else:
         directory = tempfile.mkdtemp(prefix="jiefen-metrics-")
         atexit.register(shutil.rmtree, directory, True)
+
+        # uvicorn stops on SIGTERM, then raises it again with the handler it found, so that the process ends
+        # "killed by SIGTERM" as expected, without running atexit: that handler, ours, removes the directory
+        # first and then dies of the signal all the same.
+        def _remove_then_die(signum: int, _frame: object) -> None:
+            shutil.rmtree(directory, ignore_errors=True)
+            signal.signal(signum, signal.SIG_DFL)
+            signal.raise_signal(signum)
+
+        if threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGTERM, _remove_then_die)
     os.environ[METRICS_DIR_ENV] = directory
     return directory
 

@@ -11,8 +11,9 @@ import httpx2
 from prometheus_client.parser import text_string_to_metric_families
 
 from api.logs import REQUEST_ID, JsonFormatter, ScrubFilter, log_config
-from tests.api.live import jiefen_serve
+from tests.api.live import jiefen_serve, metrics_dir
 from tests.api.test_logs_scrub import ID_MASKED, ID_NUMBER, PHONE, PHONE_MASKED, access_record
+from tests.api.test_serve_processes import _children
 
 
 def _line(record: logging.LogRecord) -> dict[str, object]:
@@ -90,7 +91,12 @@ def test_jiefen_serve_writes_json_lines_and_sums_its_workers_metrics(tmp_path: P
             assert _requests_counted(metrics.text, "/healthz") == 20
             assert _requests_counted(metrics.text, "<before routing>") == 1  # the 401: refused before routing
             assert http.get("/healthz").status_code == 200  # its access line written before we read the log
+        directories = {metrics_dir(pid) for pid in _children(live.proc.pid)} - {None}
+        assert len(directories) == 1, directories  # the API workers share one
+        (directory,) = directories
+        assert directory is not None and list(Path(directory).glob("histogram_*.db"))
         out = live.output()
+    assert not Path(directory).exists()  # the directory `jiefen serve` made is gone with it
     assert PHONE not in out and ID_NUMBER not in out, out
     lines = [json.loads(x) for x in out.splitlines() if x.startswith("{")]
     access = [x for x in lines if x["logger"] == "uvicorn.access"]
