@@ -8,7 +8,7 @@ from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy.engine import Engine
 
-from api import docs, errors, web
+from api import docs, errors, metrics, web
 from api.hashing import PasswordPool
 from api.limits import InFlightLimit
 from api.middleware import BodyLimit, SecurityHeaders
@@ -109,6 +109,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, *
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
+    metrics.install(app)  # GET /metrics (api/metrics.py): open outside production, token or address in it
     web.install(app)  # the web interface (网页端) at /: login, window, case, workbench, court, 督办
     if settings.docs_enabled:
         docs.install(app)
@@ -116,11 +117,18 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, *
     # Added last, so outermost: the body limit acts before any other middleware or route reads the request
     # (the bearer check above included), and every response, the 413 too, gets the security headers.
     # At most max_in_flight requests inside at once, so a burst is queued or answered 503, never a stall.
+    # /metrics passes it like /healthz: a monitor must still read a saturated process (one short read).
     app.add_middleware(
-        InFlightLimit, limit=settings.max_in_flight, queue=settings.max_queued, wait_seconds=settings.queue_seconds
+        InFlightLimit,
+        limit=settings.max_in_flight,
+        queue=settings.max_queued,
+        wait_seconds=settings.queue_seconds,
+        exempt_prefixes=("/healthz", "/static/", metrics.PATH),
     )
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(SecurityHeaders, static_prefixes=("/static/", f"{docs.ASSETS_URL}/"))
+    # Outermost: every request timed (the 413 and 503 above too), and given its request id for the logs.
+    app.add_middleware(metrics.RequestMetrics)
     return app
 
 

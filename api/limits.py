@@ -10,7 +10,8 @@ holding neither — at most `wait_seconds` for a place; beyond that a request is
 503 and `Retry-After`, in the words a clerk reads, never left to hang and never a 500.
 
 The health check and the static files pass without counting: they touch no database, and a load balancer
-must still see a saturated process as alive.
+must still see a saturated process as alive. /metrics passes too (api/metrics.py): a monitor must still read
+a saturated process; its one short read takes a connection from the pool's spare ones (max_overflow).
 """
 
 import asyncio

@@ -4,6 +4,7 @@ A refused setting is reported by its variable and the rule it broke, never by it
 secret (JIEFEN_SECRET_KEY, a password inside JIEFEN_DATABASE_URL), and errors end up in terminals and logs."""
 
 from functools import lru_cache
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -19,6 +20,13 @@ ENV_PREFIX = "JIEFEN_"
 # agreement form with 50 obligations is 2.5 MB percent-encoded, the intake form with 200 parties 1.4 MB.
 # A limit below that would refuse requests the schemas accept; everyday requests are a few kilobytes.
 DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024
+
+
+IPNetwork = IPv4Network | IPv6Network
+
+
+def _parse_networks(text: str) -> tuple[IPNetwork, ...]:
+    return tuple(ip_network(part.strip(), strict=False) for part in text.split(",") if part.strip())
 
 
 class SettingsError(ValueError):
@@ -69,6 +77,15 @@ class Settings(BaseSettings):
     sweep_batch_size: int = Field(default=500, ge=1, le=10_000)
     # Where a request comes from behind a proxy is not trusted for anything; kept for logs only.
     log_level: str = "INFO"
+    # "text": uvicorn's lines as they are; "json": one JSON object per line (time, level, logger, message,
+    # request_id, and the access line's fields), for a log collector. Both are scrubbed (api.logs).
+    log_format: Literal["text", "json"] = "text"
+    # GET /metrics (Prometheus, api/metrics.py): open outside production; in production served only to a
+    # request bearing this token (Authorization: Bearer …) or coming from one of these addresses or networks
+    # (comma-separated, e.g. "10.0.0.5,10.1.0.0/16"; the client address after the trusted proxies of
+    # JIEFEN_FORWARDED_ALLOW_IPS), and answered 404 when neither is set.
+    metrics_token: SecretStr | None = None
+    metrics_allow: str = ""
     # Documents: signing keys (`jiefen keys init`), the address the QR code points to, how often a failing
     # render is retried before the row is marked failed. The API process never renders: the render worker
     # (`jiefen serve` starts one; `jiefen documents work` alone) looks for due documents every
@@ -154,7 +171,26 @@ class Settings(BaseSettings):
                 )
             if len(secret) < 32:
                 raise ValueError("JIEFEN_SECRET_KEY must be at least 32 characters outside development")
+            token = self.metrics_token.get_secret_value() if self.metrics_token is not None else None
+            if token is not None and (len(token) < 32 or token == secret or len(set(token)) < 8):
+                raise ValueError(
+                    "JIEFEN_METRICS_TOKEN must be at least 32 characters of its own (not JIEFEN_SECRET_KEY, "
+                    "not one character repeated) outside development"
+                )
         return self
+
+    @field_validator("metrics_allow")
+    @classmethod
+    def _networks(cls, v: str) -> str:
+        try:
+            _parse_networks(v)
+        except ValueError as e:
+            raise ValueError("JIEFEN_METRICS_ALLOW: addresses or networks (CIDR), comma-separated") from e
+        return v
+
+    @property
+    def metrics_networks(self) -> tuple[IPNetwork, ...]:
+        return _parse_networks(self.metrics_allow)
 
     @property
     def tz(self) -> ZoneInfo:

@@ -58,7 +58,7 @@ def documents_work() -> None:
             typer.echo(f"jiefen documents work: missing {c.name}: {c.detail}", err=True)
         raise typer.Exit(3)
     settings = get_settings()
-    logging.config.dictConfig(log_config(settings.log_level))
+    logging.config.dictConfig(log_config(settings.log_level, settings.log_format))
     engine = make_engine(settings.database_url, pool_size=2, max_overflow=0)
     totals = serve_forever(engine, settings)
     typer.echo(f"documents: render worker stopped ({totals.rendered} rendered, {totals.failed} failed)")

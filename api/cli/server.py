@@ -39,6 +39,7 @@ def serve(
 
     import uvicorn
 
+    _metrics_directory()  # first: before anything imports prometheus_client (api.app does)
     from api.app import SERVE_SCHEDULER_ENV
     from api.cli.processes import RenderProcess
     from documents.environment import rendering_missing
@@ -80,7 +81,7 @@ def serve(
             host=host,
             port=port,
             log_level=settings.log_level.lower(),
-            log_config=log_config(settings.log_level),
+            log_config=log_config(settings.log_level, settings.log_format),
             # Whether a request came over TLS (HSTS, Secure cookies) and from which address is read from the
             # X-Forwarded-* headers only when the proxy that sent them is one of these.
             proxy_headers=True,
@@ -89,6 +90,49 @@ def serve(
     finally:
         if render is not None:
             render.stop()
+
+
+METRICS_DIR_ENV = "PROMETHEUS_MULTIPROC_DIR"
+_METRIC_FILES = ("counter", "gauge", "histogram", "summary")
+
+
+def _metrics_directory() -> str:
+    """prometheus_client's multiprocess mode for everything `jiefen serve` starts: the API workers and the
+    render worker write their request and render figures to one directory, which GET /metrics reads whole
+    (api/metrics.py). It must be set before prometheus_client is first imported in this process (with one
+    worker, uvicorn serves from this process). The operator's PROMETHEUS_MULTIPROC_DIR if set (emptied of
+    a previous run's files, kept afterwards); else a fresh directory, removed when the server stops."""
+    import atexit
+    import os
+    import shutil
+    import signal
+    import tempfile
+    import threading
+    from pathlib import Path
+
+    directory = os.environ.get(METRICS_DIR_ENV)
+    if directory:
+        path = Path(directory)
+        path.mkdir(parents=True, exist_ok=True)
+        for old in path.glob("*.db"):  # counter_<pid>.db, histogram_<pid>.db, …: figures of processes gone
+            if old.stem.split("_", 1)[0] in _METRIC_FILES:
+                old.unlink(missing_ok=True)
+    else:
+        directory = tempfile.mkdtemp(prefix="jiefen-metrics-")
+        atexit.register(shutil.rmtree, directory, True)
+
+        # uvicorn stops on SIGTERM, then raises it again with the handler it found, so that the process ends
+        # "killed by SIGTERM" as expected, without running atexit: that handler, ours, removes the directory
+        # first and then dies of the signal all the same.
+        def _remove_then_die(signum: int, _frame: object) -> None:
+            shutil.rmtree(directory, ignore_errors=True)
+            signal.signal(signum, signal.SIG_DFL)
+            signal.raise_signal(signum)
+
+        if threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGTERM, _remove_then_die)
+    os.environ[METRICS_DIR_ENV] = directory
+    return directory
 
 
 def _warn_connections(settings: Settings, workers: int) -> None:

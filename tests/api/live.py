@@ -100,3 +100,13 @@ def jiefen_serve(tmp: Path, *args: str, env: dict[str, str] | None = None, rende
         command.append("--no-render-worker")
     with serving(command, environment, tmp / "serve.log") as live:
         yield live
+
+
+def metrics_dir(pid: int) -> str | None:
+    """The PROMETHEUS_MULTIPROC_DIR a process of `jiefen serve` was started with."""
+    try:
+        environ = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+    except (FileNotFoundError, ProcessLookupError):
+        return None
+    found = [e.split(b"=", 1)[1].decode() for e in environ if e.startswith(b"PROMETHEUS_MULTIPROC_DIR=")]
+    return found[0] if found else None

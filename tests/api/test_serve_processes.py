@@ -11,7 +11,7 @@ import httpx2
 import pytest
 
 from tests.api.conftest import demo_password
-from tests.api.live import JIEFEN, Live, free_port, jiefen_command, jiefen_serve, serving
+from tests.api.live import JIEFEN, Live, free_port, jiefen_command, jiefen_serve, metrics_dir, serving
 from tests.api.steps import case_in
 from tests.conftest import DEMO_SEED
 
@@ -88,6 +88,10 @@ def test_serve_starts_a_render_worker_that_renders_what_the_api_registered(seede
         client, mediator, case = _walk_to_agreement(live)
         docs = _documents_rendered(client, mediator, case["id"])
         assert set(docs) == {"acceptance_notice", "mediation_agreement"}
+        # what the render worker measured is in the API's /metrics (one PROMETHEUS_MULTIPROC_DIR for both)
+        scraped = client.get("/metrics").text
+        for kind in docs:
+            assert f'jiefen_document_render_seconds_count{{kind="{kind}",outcome="rendered"}} 1.0' in scraped, scraped
         pdf = client.get(f"/api/v1/documents/{docs['mediation_agreement']['id']}/pdf", headers=mediator)
         assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
         # the API process itself never loaded the PDF machinery
@@ -95,7 +99,11 @@ def test_serve_starts_a_render_worker_that_renders_what_the_api_registered(seede
         assert "libpango" not in maps and "weasyprint" not in maps
         worker_maps = Path(f"/proc/{workers[0]}/maps").read_text()
         assert "libpango" in worker_maps  # it is the render worker that did
+        directory = metrics_dir(workers[0])
+        assert directory is not None and Path(directory).is_dir()
     assert _gone(workers[0])  # stopped with the server
+    assert live.proc.returncode == -signal.SIGTERM  # dies of the SIGTERM it was stopped with, as before
+    assert not Path(directory).exists()  # and the metrics directory it made is gone with it
 
 
 def test_without_a_render_worker_documents_wait_pending(seeded: Path):

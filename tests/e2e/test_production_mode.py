@@ -21,6 +21,7 @@ from tests.conftest import DEMO_SEED
 JIEFEN = str(Path(sys.executable).parent / "jiefen")
 STRONG = "Ruìxuě-窗口-correct-horse-battery-2026"
 WEAK = "password1234"
+METRICS_TOKEN = "production-metrics-token-7c1d9e4f2a6b8c3d"
 
 
 def _environment(tmp: Path) -> dict[str, str]:
@@ -34,6 +35,7 @@ def _environment(tmp: Path) -> dict[str, str]:
         "JIEFEN_AUDIT_CHECKPOINT_SECONDS": "0",
         "JIEFEN_MAX_BODY_BYTES": str(64 * 1024),
         "JIEFEN_API_DOCS": "",
+        "JIEFEN_METRICS_TOKEN": METRICS_TOKEN,
     }
 
 
@@ -78,6 +80,13 @@ def test_a_production_centre_end_to_end(tmp_path: Path) -> None:
         assert [c for c in _children(live.proc.pid).values() if c.endswith("api.cli documents work")], live.output()
         for path in ("/docs", "/openapi.json", "/redoc"):
             assert client.get(path).status_code == 404, path
+        # /metrics only with its token; the render worker's and the API's figures in one scrape.
+        assert client.get("/metrics").status_code == 401
+        assert client.get("/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}x"}).status_code == 401
+        scraped = client.get("/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"})
+        assert scraped.status_code == 200
+        assert 'jiefen_http_request_duration_seconds_count{method="GET",route="/healthz",status="2xx"}' in scraped.text
+        assert METRICS_TOKEN not in live.output()
 
         health = client.get("/healthz")
         assert health.status_code == 200

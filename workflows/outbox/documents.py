@@ -14,6 +14,7 @@ render one row, the second store finds it no longer pending and discards its wor
 """
 
 import logging
+import time
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -22,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
+from prometheus_client import Histogram
 from sqlalchemy.engine import Connection
 from sqlmodel import Session, select
 
@@ -40,6 +42,16 @@ ACTOR = "system:documents"
 EVENT = "document_generated"
 
 _INSERT = DOCUMENTS.insert()
+
+# Seconds of one render (context, HTML, PDF, signature), in whichever process renders. The documents rows
+# keep when a document was rendered, not how long it took: the render worker that `jiefen serve` starts
+# writes this to the server's PROMETHEUS_MULTIPROC_DIR and GET /metrics reads it from there (api/metrics.py).
+RENDER_SECONDS = Histogram(
+    "jiefen_document_render_seconds",
+    "Seconds spent rendering one document, by kind and outcome (rendered, failed)",
+    ["kind", "outcome"],
+    buckets=(0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1.0, 1.5, 2.5, 5.0, 10.0, 30.0),
+)
 
 
 def register_documents(
@@ -182,14 +194,17 @@ def render_one(session: Session, doc_id: uuid.UUID, *, settings: Settings | None
     if doc is None or doc.status != "pending":
         session.rollback()
         return "skipped", "not pending"
+    started = time.perf_counter()
     try:
         pdf, code = produce(session, doc, settings=settings)
     except Exception as e:  # noqa: BLE001 - any failure of the slow work is recorded on the row and retried
+        RENDER_SECONDS.labels(kind=doc.kind, outcome="failed").observe(time.perf_counter() - started)
         detail = f"{type(e).__name__}: {e}"[:2000]
         log.warning("document %s (%s) failed to render: %s", doc_id, doc.kind, detail)
         session.rollback()
         _record_failure(session, doc_id, detail, settings=settings)
         return "failed", detail
+    RENDER_SECONDS.labels(kind=doc.kind, outcome="rendered").observe(time.perf_counter() - started)
     session.rollback()
     stored = _store(session, doc_id, pdf, code)
     return ("rendered", render.sha256(pdf)) if stored else ("skipped", "rendered by another worker")
