@@ -66,6 +66,8 @@ def test_the_court_clerk_records_receipt_with_the_button(client: TestClient, log
     inbox = client.get("/court").text
     hid = re.search(r'action="/court/([0-9a-f-]+)/receive"', inbox).group(1)
     assert ">接收</button>" in inbox
+    package = inbox.split("移送材料清单", 1)[1]
+    assert "<dt>调解员</dt><dd>王丽</dd>" in package and "mediator_code" not in package and "M-0001" not in package
 
     assert client.post(f"/court/{hid}/receive", data={}).status_code == 403  # no CSRF token
     r = client.post(f"/court/{hid}/receive", data={"csrf": csrf}, follow_redirects=False)
@@ -80,6 +82,7 @@ def test_the_court_clerk_records_receipt_with_the_button(client: TestClient, log
             select(CaseEvent).where(CaseEvent.case_id == uuid.UUID(case["id"]), CaseEvent.trigger == "court_received")
         ).all()
         assert [e.actor for e in received] == ["court1"]
+    assert "<strong>法院已接收</strong>" in client.get(f"/cases/{case['id']}").text
     # Another role cannot record it.
     client.cookies.clear()
     csrf = web_login(client, "window1")
