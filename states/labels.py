@@ -209,7 +209,13 @@ ROUTING_FACT_LABELS: dict[str, str] = {
 OBLIGATION_FIELD_LABELS: dict[str, str] = {"amount": "金额", "due_date": "履行期限"}
 """Fields of an agreement's obligation, as a court's pre-screen names what is missing."""
 
-EVENT_LABELS: dict[str, str] = {"open": "受理登记", "document_generated": "生成文书"}
+EVENT_LABELS: dict[str, str] = {
+    "open": "受理登记",
+    "document_generated": "生成文书",
+    "court_received": "法院已接收",
+    "deadline_expired": "期限届满",
+    "calendar_recount": "节假日安排调整，期限重算",
+}
 """Audit events that are not transitions (those are in TRIGGER_LABELS)."""
 
 # Document kinds (the names of docs/contract.md §5) and their titles.

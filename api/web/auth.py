@@ -41,6 +41,7 @@ def _login_page(
     *,
     next: str,
     error: str | None = None,
+    username: str = "",
     status_code: int = 200,
     headers: dict[str, str] | None = None,
 ) -> HTMLResponse:
@@ -48,7 +49,7 @@ def _login_page(
     resp = templates.TemplateResponse(
         request,
         "login.html",
-        {"user": None, "csrf": token, "next": _safe_next(next), "error": error},
+        {"user": None, "csrf": token, "next": _safe_next(next), "error": error, "username": username},
         status_code=status_code,
         headers=headers,
     )
@@ -78,12 +79,16 @@ async def login(
         user = await authenticate(request, session, settings, username.strip(), password)
     except TooManyAttempts as e:
         retry = {"Retry-After": str(e.retry_after)}
-        return _login_page(request, next=next, error=e.detail, status_code=429, headers=retry)
+        return _login_page(
+            request, next=next, error=e.detail, username=username.strip(), status_code=429, headers=retry
+        )
     except HasherBusy:
         retry = {"Retry-After": str(BUSY_RETRY_AFTER)}
-        return _login_page(request, next=next, error=BUSY_DETAIL, status_code=503, headers=retry)
+        return _login_page(
+            request, next=next, error=BUSY_DETAIL, username=username.strip(), status_code=503, headers=retry
+        )
     if user is None:
-        return _login_page(request, next=next, error="用户名或密码错误", status_code=401)
+        return _login_page(request, next=next, error="用户名或密码错误", username=username.strip(), status_code=401)
     # A password an administrator set is changed before anything else (api/web/page.py holds to it).
     resp = RedirectResponse(PASSWORD_PAGE if user.must_change_password else _safe_next(next), status_code=303)
     resp.set_cookie(

@@ -12,15 +12,17 @@ from api.web.forms import action_fields, action_payload, as_int, refusal_detail
 from api.web.page import TRIGGER_LABELS, Ctx, CtxDep
 from api.web.session import check_csrf
 from models.privacy import scrub
-from states.enums import State
+from states.enums import Role, State
 from workflows import engine
 from workflows.errors import JiefenError
+from workflows.outbox import retry as outbox_retry
 from workflows.read import case_list as case_lists, documents as document_queries, screens
 
 router = APIRouter(include_in_schema=False)
 
 
 PAGE = 100  # cases per page of the web list
+QUEUE_ROLES = (Role.INTAKE, Role.SUPERVISOR, Role.ADMIN)  # who sees the cases sent back from the top
 
 
 @router.get("/cases", response_class=HTMLResponse)
@@ -34,9 +36,12 @@ def case_list(ctx: CtxDep, q: str = "", state: str = "", overdue: bool = False, 
     except JiefenError as exc:
         return ctx.refused(exc, "翻页标记无效")
     params = {"q": q, "state": st or "", **({"overdue": "true"} if overdue else {})}
+    queue = ctx.actor.role in QUEUE_ROLES and not filters.cursor
+    returned = screens.returned_to_window(ctx.session, ctx.actor) if queue else []
     return ctx.render(
         "cases.html",
         cases=result.data,
+        returned=returned,
         count=result.count,
         count_exact=result.count_exact,
         first_page=f"/cases?{urlencode(params)}",
@@ -80,6 +85,8 @@ def _case_page(
         orgs=screen.orgs,
         org_names=screen.org_names,
         mediators=screen.mediators,
+        failures=screen.failures,
+        may_retry=screen.may_retry,
         form_values=form_values or {},
         now_local=datetime.now(ctx.settings.tz).strftime("%Y-%m-%dT%H:%M"),
     )
@@ -115,6 +122,18 @@ async def fire_action(case_id: str, trigger: str, ctx: CtxDep) -> Response:
         }
         return _case_page(ctx, case_id, status_code=status_for(exc), refusal=refusal, form_values=dict(raw))
     return RedirectResponse(f"/cases/{case.id}?done={quote(trigger)}", status_code=303)
+
+
+@router.post("/documents/{doc_id}/retry", response_class=HTMLResponse)
+async def retry_document(doc_id: str, ctx: CtxDep) -> Response:
+    """重新生成: a failed document back in the render queue (its case's mediator, the window, admins)."""
+    raw = await ctx.request.form()
+    check_csrf(ctx.request, ctx.settings, str(raw.get("csrf", "")))
+    try:
+        case_id = outbox_retry.retry_document(ctx.session, actor=ctx.actor, doc_id=doc_id)
+    except JiefenError as exc:
+        return ctx.refused(exc, "无法重新生成")
+    return RedirectResponse(f"/cases/{case_id}?retried=1#documents", status_code=303)
 
 
 @router.get("/documents/{doc_id}/pdf")

@@ -12,10 +12,12 @@ from fastapi.templating import Jinja2Templates
 from api.deps import SessionDep, SettingsDep
 from api.errors import status_for
 from api.web.forms import CHOICES, FIELDS
+from api.web.names import FILTERS as NAME_FILTERS, Names
 from api.web.session import PasswordChangeRequired, web_user
 from models.privacy import scrub
 from models.settings import get_settings
 from models.tables import User
+from states.enums import MEDIATION_KINDS
 from states.labels import (
     CHANNEL_LABELS,
     DEADLINE_KIND_LABELS,
@@ -60,6 +62,7 @@ def labels(values: object, mapping: dict[str, str]) -> list[str]:
 
 templates.env.filters["dt"] = local_datetime
 templates.env.filters["labels"] = labels
+templates.env.filters.update(NAME_FILTERS)
 templates.env.globals.update(
     STATE_LABELS={str(k): v for k, v in STATE_LABELS.items()},
     TYPE_LABELS={str(k): v for k, v in DISPUTE_TYPE_LABELS.items()},
@@ -72,6 +75,7 @@ templates.env.globals.update(
     DEADLINE_STATUS=DEADLINE_STATUS_LABELS,
     FIELDS=FIELDS,
     CHOICES=CHOICES,
+    MEDIATION_KINDS=frozenset(str(k) for k in MEDIATION_KINDS),
 )
 
 
@@ -92,7 +96,13 @@ class Ctx:
         return templates.TemplateResponse(
             self.request,
             name,
-            {"user": self.user, "actor": self.actor, "csrf": self.request.state.csrf, **context},
+            {
+                "user": self.user,
+                "actor": self.actor,
+                "csrf": self.request.state.csrf,
+                "names": Names(self.session),
+                **context,
+            },
             status_code=status_code,
         )
 

@@ -3,12 +3,14 @@
 from datetime import UTC, datetime
 
 from fastapi import APIRouter
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from api.web.charts import bars
 from api.web.page import CtxDep
+from api.web.session import check_csrf
 from states.enums import Role
 from workflows.errors import JiefenError
+from workflows.outbox import handoffs
 from workflows.read import reports, screens, supervision
 
 router = APIRouter(include_in_schema=False)
@@ -31,6 +33,18 @@ def court_inbox(ctx: CtxDep) -> HTMLResponse:
     return ctx.render("court.html", items=items)
 
 
+@router.post("/court/{handoff_id}/receive", response_class=HTMLResponse)
+async def receive_handoff(handoff_id: str, ctx: CtxDep) -> Response:
+    """The 接收 button: the same service as POST /api/v1/court/confirmations/{id}/receive (idempotent)."""
+    raw = await ctx.request.form()
+    check_csrf(ctx.request, ctx.settings, str(raw.get("csrf", "")))
+    try:
+        handoffs.receive(ctx.session, actor=ctx.actor, handoff_id=handoff_id)
+    except JiefenError as exc:
+        return ctx.refused(exc, "无法接收")
+    return RedirectResponse("/court?done=received", status_code=303)
+
+
 @router.get("/supervision", response_class=HTMLResponse)
 def supervision_page(ctx: CtxDep, within_days: int = 3) -> HTMLResponse:
     try:
@@ -50,4 +64,5 @@ def supervision_page(ctx: CtxDep, within_days: int = 3) -> HTMLResponse:
         soon_n=soon_n,
         rate=rate,
         rate_deg=None if rate is None else round(rate * 360, 1),
+        returned=screens.returned_to_window(ctx.session, ctx.actor),
     )

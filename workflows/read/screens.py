@@ -7,8 +7,10 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlmodel import Session
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
 
+from models.privacy import scrub
 from models.schemas import (
     ActionPublic,
     CasePublic,
@@ -19,18 +21,23 @@ from models.schemas import (
     HandoffPublic,
     PartyPublic,
 )
-from models.tables import Mediator, Organization
+from models.tables import CaseEvent, Document, Mediator, Organization
 from states.enums import State
 from workflows.access import Actor, get_visible_case
 from workflows.errors import JiefenError
+from workflows.outbox.retry import may_retry_documents
 from workflows.read import case_list, queries, reference
 from workflows.routing import replay as diversion
 from workflows.routing.decide import Decision, decide
 from workflows.routing.rules import active_rules
+from workflows.stages.diversion import ESCALATION_EXHAUSTED
 
 OPEN = ("pending", "paused")
 RUNNING = ("pending", "fired")  # a clock whose due time can pass unanswered
 NEAREST = ("pending", "paused", "fired")
+# A transition into intake from these states sends a case back to the window (a decline or escalation
+# with no body above, or the top body's acceptance period running out).
+SENT_BACK_FROM = (str(State.DIVERSION), str(State.MEDIATION))
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +64,23 @@ class CaseScreen:
     orgs: list[Organization]
     org_names: dict[str, str]
     mediators: list[Mediator]  # of the case's organization, for the forms that name one
+    failures: dict[str, str]  # a failed document's id → why, in words staff read (no exception text)
+    may_retry: bool  # the caller may put a failed document back in the render queue
+
+
+FAILURE_REASONS = {
+    "SigningKeyMissing": "承办组织尚未配置电子签名证书，请系统管理员配置后重试。",
+    "FileNotFoundError": "生成文书所需的文件（如字体、模板）缺失，请系统管理员检查后重试。",
+    "OSError": "生成文书所需的文件（如字体、模板）无法读取，请系统管理员检查后重试。",
+}
+FAILURE_OTHER = "文书生成程序出错（详情已记入系统日志），可稍后重试；如仍失败请联系系统管理员。"
+
+
+def failure_reason(last_error: str | None) -> str:
+    """Why a document failed, for the case page: by the kind of failure the render worker recorded
+    ("ExceptionType: message"), never the message itself (paths, internal names)."""
+    kind = (last_error or "").split(":", 1)[0].strip()
+    return FAILURE_REASONS.get(kind, FAILURE_OTHER)
 
 
 def case_screen(
@@ -85,6 +109,11 @@ def case_screen(
         for d in case.deadlines
     ]
     orgs = reference.organizations(session)
+    failed = [d.id for d in documents if d.status == "failed"]
+    failures: dict[str, str] = {}
+    if failed:
+        rows = session.exec(select(Document.id, Document.last_error).where(col(Document.id).in_(failed))).all()
+        failures = {str(i): failure_reason(e) for i, e in rows}
     return CaseScreen(
         case=case,
         parties=parties,
@@ -97,6 +126,8 @@ def case_screen(
         orgs=orgs,
         org_names={o.code: o.name for o in orgs},
         mediators=[m for m in reference.mediators(session, case.org_code or "") if m.active],
+        failures=failures,
+        may_retry=may_retry_documents(actor, case.mediator_code),
     )
 
 
@@ -149,3 +180,59 @@ def court_inbox(session: Session, actor: Actor) -> list[CourtItem]:
             docs, case = [], None
         items.append(CourtItem(handoff=h, docs=docs, case=case))
     return items
+
+
+@dataclass(frozen=True, slots=True)
+class ReturnedCase:
+    """A case sent back to the window from the top of escalation (`escalation_exhausted`), with why:
+    the last transition on its audit log that sent it back to intake (decline, escalate, a timeout)."""
+
+    case: CasePublic
+    trigger: str | None
+    reason: str | None
+    actor: str | None
+    at: datetime | None
+    from_org_code: str | None
+
+
+def returned_to_window(session: Session, actor: Actor, *, limit: int = 50) -> list[ReturnedCase]:
+    """The window's and supervisors' queue: cases at intake flagged `escalation_exhausted`, newest first
+    (scoped like the case list), each with its last refusal — one query for all of them."""
+    cases = case_list.list_cases(
+        session, actor, case_list.CaseFilters(state=State.INTAKE, flag=ESCALATION_EXHAUSTED, limit=limit)
+    ).data
+    if not cases:
+        return []
+    rows = session.execute(
+        sa.select(
+            col(CaseEvent.case_id),
+            col(CaseEvent.trigger),
+            col(CaseEvent.actor),
+            col(CaseEvent.at),
+            col(CaseEvent.payload),
+        )
+        .where(
+            col(CaseEvent.case_id).in_([c.id for c in cases]),
+            col(CaseEvent.to_state) == State.INTAKE,
+            col(CaseEvent.from_state).in_(SENT_BACK_FROM),
+        )
+        .order_by(col(CaseEvent.case_id), col(CaseEvent.seq).desc())
+    ).all()
+    last: dict[uuid.UUID, tuple[str, str, datetime, dict[str, object]]] = {}
+    for case_id, trigger, who, at, payload in rows:
+        last.setdefault(case_id, (trigger, who, at, payload or {}))
+    out = []
+    for c in cases:
+        trigger, who, at, payload = last.get(c.id, (None, None, None, {}))
+        reason, origin = payload.get("reason"), payload.get("from_org_code")
+        out.append(
+            ReturnedCase(
+                case=c,
+                trigger=trigger,
+                reason=scrub(str(reason)) if reason else None,
+                actor=who,
+                at=at,
+                from_org_code=str(origin) if origin else None,
+            )
+        )
+    return out
