@@ -1,5 +1,7 @@
 """`jiefen serve` (the API and the web UI) and `jiefen doctor` (what serving needs)."""
 
+import contextlib
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -66,6 +68,8 @@ def serve(
     # the one that takes the database's sweep lock runs the scheduler (workflows/scheduler.py).
     os.environ[SERVE_SCHEDULER_ENV] = "0" if no_scheduler else "1"
     render = None if no_render_worker else RenderProcess().start()
+    if render is not None:
+        _LAST_WORDS.append(render.stop)
     typer.echo(
         f"jiefen serving on http://{host}:{port}  (database: {settings.database_url.split('@')[-1]}; "
         f"{workers} API process(es); render worker: {f'pid {render.pid}' if render else 'none'})"
@@ -94,6 +98,11 @@ def serve(
 
 METRICS_DIR_ENV = "PROMETHEUS_MULTIPROC_DIR"
 _METRIC_FILES = ("counter", "gauge", "histogram", "summary")
+
+
+_LAST_WORDS: list[Callable[[], None]] = []
+"""What `jiefen serve` does when SIGTERM stops it, before it removes its metrics directory and dies of the
+signal (uvicorn re-raises it, and neither `finally` nor atexit runs then): stop the render worker."""
 
 
 def _metrics_directory() -> str:
@@ -125,6 +134,9 @@ def _metrics_directory() -> str:
         # "killed by SIGTERM" as expected, without running atexit: that handler, ours, removes the directory
         # first and then dies of the signal all the same.
         def _remove_then_die(signum: int, _frame: object) -> None:
+            for last_word in _LAST_WORDS:  # the render worker first: it may still be writing its figures here
+                with contextlib.suppress(Exception):  # dying anyway; the directory goes regardless
+                    last_word()
             shutil.rmtree(directory, ignore_errors=True)
             signal.signal(signum, signal.SIG_DFL)
             signal.raise_signal(signum)

@@ -10,7 +10,7 @@ file changes nothing.
 """
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -156,13 +156,38 @@ def _check_passwords(plan: Plan, settings: Settings) -> None:
             raise SeedError(f"{spec.label}: password refused: {problem}", entry=spec.label)
 
 
-def load_seed(session: Session, data: Mapping[str, Any], *, settings: Settings | None = None) -> SeedReport:
+WebhookRefusal = Callable[[str], str | None]
+"""Why a court's webhook URL may not be used, or None (workflows.outbox.webhook_address.configured_refusal:
+the rules the organizations API applies; models may not import it, so the caller hands it in)."""
+
+
+def _check_webhooks(plan: Plan, refusal: WebhookRefusal | None) -> None:
+    """A court's webhook in a seed follows the address rules of the API (no metadata, loopback or, unless the
+    courts' network is one, private address); a caller that cannot check them loads no webhook."""
+    for spec in plan.orgs:
+        url = spec.values.get("webhook_url")
+        if not url:
+            continue
+        if refusal is None:
+            raise SeedError(f"{spec.label}: webhook_url: load this seed with `jiefen seed`, which checks the address")
+        if (reason := refusal(url)) is not None:
+            raise SeedError(f"{spec.label}: webhook_url refused: {reason}", entry=spec.label)
+
+
+def load_seed(
+    session: Session,
+    data: Mapping[str, Any],
+    *,
+    settings: Settings | None = None,
+    webhook_refusal: WebhookRefusal | None = None,
+) -> SeedReport:
     """Load a parsed seed (the mapping a seed file holds) in one write transaction.
 
     Raises SeedError, naming the entry, if anything in it is invalid; then nothing is written.
     """
     plan = parse(data)
     _check_passwords(plan, settings or get_settings())
+    _check_webhooks(plan, webhook_refusal)
     try:
         with write_transaction(session):
             return _apply(session, plan)
@@ -170,7 +195,13 @@ def load_seed(session: Session, data: Mapping[str, Any], *, settings: Settings |
         raise SeedError(f"the database refused the seed: {e.orig}") from e
 
 
-def load_seed_file(session: Session, path: str | os.PathLike[str], *, settings: Settings | None = None) -> SeedReport:
+def load_seed_file(
+    session: Session,
+    path: str | os.PathLike[str],
+    *,
+    settings: Settings | None = None,
+    webhook_refusal: WebhookRefusal | None = None,
+) -> SeedReport:
     """Read a YAML seed file (yaml.safe_load) and load it with `load_seed`; errors name the file."""
     path = Path(path)
     try:
@@ -186,7 +217,7 @@ def load_seed_file(session: Session, path: str | os.PathLike[str], *, settings: 
     if data is None:
         raise SeedError(f"{path}: the seed file is empty")
     try:
-        return load_seed(session, data, settings=settings)
+        return load_seed(session, data, settings=settings, webhook_refusal=webhook_refusal)
     except SeedError as e:
         raise SeedError(f"{path}: {e}", entry=e.entry) from e
 

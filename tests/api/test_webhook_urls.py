@@ -156,11 +156,14 @@ def test_production_takes_https_only(client, login, engine, no_webhook, monkeypa
         assert r.status_code == 200, r.text
 
 
-def test_a_seed_cannot_set_a_webhook_and_names_the_court(engine):
-    """Webhooks are set through the API alone, where the rules above apply: a seed naming one is refused."""
-    from sqlmodel import Session
+def test_a_seed_webhook_follows_the_apis_address_rules_and_names_the_court(engine):
+    """A seed may set a court's webhook (`jiefen seed` checks it as the API does): the metadata address is
+    refused naming the court, and a loader that cannot check addresses loads no webhook at all."""
+    from sqlmodel import Session, select
 
     from models.seed.loader import SeedError, load_seed
+    from models.tables import Organization
+    from workflows.outbox.webhook_address import configured_refusal
 
     seed = {
         "courts": [
@@ -170,9 +173,15 @@ def test_a_seed_cannot_set_a_webhook_and_names_the_court(engine):
                 "level": "county",
                 "region": "330106",
                 "webhook_url": "http://169.254.169.254/",
+                "webhook_secret": "a-long-enough-court-secret",
             }
         ]
     }
     with Session(engine) as session, pytest.raises(SeedError) as refused:
+        load_seed(session, seed, webhook_refusal=configured_refusal)
+    assert str(refused.value).startswith("courts[0] (T-HOOK-COURT): webhook_url refused: ")
+    with Session(engine) as session, pytest.raises(SeedError) as unchecked:
         load_seed(session, seed)
-    assert str(refused.value).startswith("courts[0] (T-HOOK-COURT): unknown field 'webhook_url'")
+    assert str(unchecked.value).startswith("courts[0] (T-HOOK-COURT): webhook_url: load this seed with `jiefen seed`")
+    with Session(engine) as session:
+        assert session.exec(select(Organization).where(Organization.code == "T-HOOK-COURT")).first() is None

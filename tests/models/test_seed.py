@@ -232,7 +232,9 @@ def test_a_court_entry_sets_its_level_and_webhook_and_a_reload_without_them_keep
         "webhook_url": "https://court.example.cn/jiefen",
         "webhook_secret": "a-long-enough-court-secret",
     }
-    load_seed(empty, {"courts": [hooked]})
+    from workflows.outbox.webhook_address import configured_refusal
+
+    load_seed(empty, {"courts": [hooked]}, webhook_refusal=configured_refusal)  # as `jiefen seed` loads it
     row = orgs(empty)["CN-ZJ-HZ-ZY"]
     assert (row.court_level, row.webhook_url, row.webhook_secret) == (
         "intermediate",
