@@ -126,6 +126,7 @@ def _agreement(session: Session, case: Case, ev: CaseEvent, parties: list[Party]
     org = _org_public(_org(session, org_code), org_code)
     return {
         "facts": p["facts"],
+        "matters": p.get("matters"),
         "liability": p["liability"],
         "obligations": obligations,
         "total": _total(p.get("obligations", [])),

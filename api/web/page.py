@@ -11,7 +11,7 @@ from fastapi.templating import Jinja2Templates
 
 from api.deps import SessionDep, SettingsDep
 from api.errors import status_for
-from api.web.forms import CHOICES, FIELDS
+from api.web.forms import CHOICES, FIELDS, MAX_OBLIGATIONS
 from api.web.session import PasswordChangeRequired, web_user
 from models.privacy import scrub
 from models.settings import get_settings
@@ -72,6 +72,7 @@ templates.env.globals.update(
     DEADLINE_STATUS=DEADLINE_STATUS_LABELS,
     FIELDS=FIELDS,
     CHOICES=CHOICES,
+    MAX_OBLIGATIONS=MAX_OBLIGATIONS,
 )
 
 
