@@ -33,6 +33,7 @@ def test_without_script_three_rows_and_the_matters_field(client, login):
     form = _form(client, case["id"])
     assert len(re.findall(r"data-ob-row(?!s)", form)) == 3
     assert 'name="matters"' in form and "争议事项" in form
+    assert form.index('name="facts"') < form.index('name="matters"') < form.index('name="liability"')  # 第29条's order
     assert "hidden>增加一项义务" in form  # the script shows the buttons; without it they stay hidden
     assert 'src="/static/obligations.js"' in client.get(f"/cases/{case['id']}").text
 
