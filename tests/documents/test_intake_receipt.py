@@ -37,7 +37,8 @@ def test_the_receipt_pdf_says_case_number_centre_day_clock_and_where_to_ask(sess
     assert "诉讼时效自提出请求之日即2026年11月2日起中断" in t
     assert "民法典》第一百九十五条" in t
     assert "请向受理窗口咨询" in t  # no phone was configured: none is invented
-    assert "张三" in t and "李四" in t
+    # addressed to the applicant, who asked; the other side named in the dispute
+    assert "申请人张三：你（们）就与李四之间的邻里纠纷提出的调解申请" in t and "被申请人李四：" not in t
     # a party reads it: no username, organization code, internal code or party number
     for internal in ("window1", "CN-ZJ", "intake", "limitation", ID_A, ID_B, "13812345678", "13987654321"):
         assert internal not in t, internal
