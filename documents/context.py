@@ -126,6 +126,7 @@ def _agreement(session: Session, case: Case, ev: CaseEvent, parties: list[Party]
     org = _org_public(_org(session, org_code), org_code)
     return {
         "facts": p["facts"],
+        "matters": p.get("matters"),
         "liability": p["liability"],
         "obligations": obligations,
         "total": _total(p.get("obligations", [])),
@@ -248,6 +249,8 @@ def build(session: Session, doc: Document, *, tz: ZoneInfo, public_url: str) -> 
             _termination(session, case, ev, ctx, tz)
         case "acceptance_notice":
             _acceptance(session, case, ev, ctx, tz)
+        case "intake_receipt":
+            _receipt(session, ev, ctx, tz)
         case _:
             raise DocumentSourceMissing(f"未知的文书种类 {doc.kind}")
     ctx.setdefault("signer", ctx["org"])
@@ -313,6 +316,44 @@ def _acceptance(session: Session, case: Case, ev: CaseEvent, ctx: dict[str, Any]
             "provisional": dl.provisional,
         }
     )
+
+
+# The limitation period a request for mediation interrupts (workflows/clocks/limitation.py), as the 受理回执 says it.
+RECEIPT_LIMITATION = {
+    "limitation.labour": "依照《中华人民共和国劳动争议调解仲裁法》第二十七条第二款，向有关部门请求权利救济的，劳动争议仲裁时效",
+    "limitation.land_contract": "依照《中华人民共和国民法典》第一百九十五条，农村土地承包经营纠纷的仲裁时效",
+    "limitation.civil": "依照《中华人民共和国民法典》第一百九十五条和《最高人民法院关于审理民事案件适用诉讼时效制度若干问题的规定》"
+    "第十二条，向调解组织提出保护民事权利的请求的，诉讼时效",
+}
+
+
+def _receipt(session: Session, ev: CaseEvent, ctx: dict[str, Any], tz: ZoneInfo) -> None:
+    """受理回执, handed to the party at the window: the case number, the centre that received the request (the
+    window user's organization, never the username), the day, what follows and by when, and how to ask.
+    No numbers of the parties: names and roles only (the summary is left out too, a number may be typed
+    into it), so a role that sees numbers masked may print it."""
+    from models.settings import get_settings
+
+    settings = get_settings()
+    user = session.exec(select(User).where(User.username == ev.actor)).first()
+    centre = _org(session, user.org_code) if user is not None and user.org_code else None
+    ctx["org"] = (
+        _org_public(centre, centre.code) if centre else {"code": "", "name": "一站式矛盾纠纷调解中心", "kind": ""}
+    )
+    ctx["received_date"] = cn_date(ev.at, tz)
+    ctx["diversion_days"] = settings.diversion_acceptance_working_days
+    ctx["diversion_note"] = DIVERSION_CLOCK_NOTE
+    limitation = ev.payload.get("limitation") or {}
+    interrupted = limitation.get("interrupted_on")
+    ctx["limitation"] = (
+        None
+        if not interrupted
+        else {
+            "date": cn_date(date.fromisoformat(interrupted)),
+            "label": RECEIPT_LIMITATION.get(limitation.get("profile", ""), RECEIPT_LIMITATION["limitation.civil"]),
+        }
+    )
+    ctx["enquiry"] = settings.enquiry_contact.strip()
 
 
 def _routing_reason(routing: dict[str, Any]) -> str:

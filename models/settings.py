@@ -91,6 +91,10 @@ class Settings(BaseSettings):
     # (`jiefen serve` starts one; `jiefen documents work` alone) looks for due documents every
     # render_poll_seconds, claims up to render_batch at a time for render_claim_seconds (a claim of a
     # renderer that died lapses then), and runs at `nice` render_nice so requests come first on a busy host.
+    # How a party asks about their case, printed on the 受理回执 (intake_receipt) handed out at the window: the
+    # centre's phone and address as the centre writes them (e.g. "咨询电话：…；地址：…"). The organizations
+    # hold no phone or address, so until it is set the receipt sends the party back to the window.
+    enquiry_contact: str = Field(default="请向受理窗口咨询", min_length=1, max_length=300)
     keys_dir: str = "./.jiefen/keys"
     public_url: str = "http://127.0.0.1:8000"
     render_max_attempts: int = Field(default=5, ge=1, le=100)

@@ -224,6 +224,7 @@ DOCUMENT_TITLES: dict[str, str] = {
     "confirmation_application": "司法确认申请书",
     "termination_notice": "终止调解告知书",
     "acceptance_notice": "案件分流受理告知书",
+    "intake_receipt": "受理回执",
 }
 
 # Time zones whose clock is 北京时间 (UTC+8, the national standard time).

@@ -138,7 +138,7 @@ TABLE: tuple[Transition, ...] = (
         (R.MEDIATOR,),
         "人民调解法 第28条、第29条、第30条（调解协议）",
         required=("facts", "liability", "obligations", "signed_at"),
-        optional=("form", "ownership_confirmation", "status_matter", "wages_only"),
+        optional=("matters", "form", "ownership_confirmation", "status_matter", "wages_only"),
     ),
     Transition(
         T.FAIL,

@@ -17,7 +17,7 @@ PHONE_IN_TEXT = "13700001111"  # typed into free text: a summary, an agreement's
 ID_IN_TEXT = "330105199001010011"
 
 KNOWN = (ID_A, ID_B, ID_AGENT, PHONE_A, PHONE_B, PHONE_IN_TEXT, ID_IN_TEXT)
-_SHAPES = re.compile(r"(?<![0-9A-Za-z])(?:\d{17}[\dXx]|1[3-9]\d{9})(?![0-9A-Za-z])")
+_SHAPES = re.compile(r"(?<![0-9A-Za-z.])(?:\d{17}[\dXx]|1[3-9]\d{9})(?![0-9A-Za-z])")
 
 
 def whole_numbers(text: str) -> list[str]:

@@ -25,9 +25,11 @@ from workflows.clocks.deadlines import Deadlines
 from workflows.clocks.limitation import open_at_intake as open_limitation
 from workflows.engine.write import append_event
 from workflows.errors import Forbidden, PayloadInvalid
+from workflows.outbox.documents import register_documents
 
 OPENING_ROLES = frozenset({Role.INTAKE, Role.SUPERVISOR})
 OPEN_TRIGGER = "open"
+RECEIPT_DOCUMENTS = ("intake_receipt",)
 DOMESTIC_VIOLENCE_FLAG = "domestic_violence"
 PARTIES = Party.__table__  # type: ignore[attr-defined]
 KEYS = IdempotencyKey.__table__  # type: ignore[attr-defined]
@@ -184,6 +186,8 @@ def open_case(
                 },
             )
             conn.execute(PARTIES.insert(), parties)
+            # 受理回执 for the party at the window, rendered after commit like every document (docs/documents.md)
+            register_documents(conn, case, RECEIPT_DOCUMENTS, now, seq=case.event_seq)
             if clocks is not None:
                 clocks.write(conn)
             if idempotency_key is not None:

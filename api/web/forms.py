@@ -25,6 +25,7 @@ FIELDS: dict[str, tuple[str, str]] = {
     "days": ("延长天数", "number"),
     "consent": ("当事人同意延长", "checkbox"),
     "facts": ("纠纷事实", "textarea"),
+    "matters": ("争议事项", "textarea"),
     "liability": ("责任认定", "textarea"),
     "obligations": ("履行义务", "obligations"),
     "signed_at": ("签订时间", "datetime"),
@@ -101,7 +102,7 @@ CASE_FACTS = (
     "domestic_violence",
 )
 MAX_PARTIES = 200
-MAX_OBLIGATIONS = 50
+MAX_OBLIGATIONS = 100  # ReachAgreement.obligations max_length: rows added on the page (static/obligations.js)
 
 
 # What pydantic's own (English) messages say, for the errors a typed form field can cause, as staff read them.

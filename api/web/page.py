@@ -11,7 +11,7 @@ from fastapi.templating import Jinja2Templates
 
 from api.deps import SessionDep, SettingsDep
 from api.errors import status_for
-from api.web.forms import CHOICES, FIELDS
+from api.web.forms import CHOICES, FIELDS, MAX_OBLIGATIONS
 from api.web.names import FILTERS as NAME_FILTERS, Names
 from api.web.session import PasswordChangeRequired, web_user
 from models.privacy import scrub
@@ -76,6 +76,7 @@ templates.env.globals.update(
     FIELDS=FIELDS,
     CHOICES=CHOICES,
     MEDIATION_KINDS=frozenset(str(k) for k in MEDIATION_KINDS),
+    MAX_OBLIGATIONS=MAX_OBLIGATIONS,
 )
 
 

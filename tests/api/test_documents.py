@@ -37,7 +37,7 @@ def test_an_agreement_is_rendered_after_the_transition_and_served_as_pdf(client,
     mediator = login("mediator1")
     case = case_in(client, login, "agreement")
     docs = _docs(client, mediator, case["id"])
-    assert set(docs) == {"acceptance_notice", "mediation_agreement"}
+    assert set(docs) == {"intake_receipt", "acceptance_notice", "mediation_agreement"}
     agreement = docs["mediation_agreement"]
     assert agreement["status"] == "rendered" and len(agreement["sha256"]) == 64 and agreement["version"] == 1
     meta = client.get(f"/api/v1/documents/{agreement['id']}", headers=mediator)
@@ -49,7 +49,11 @@ def test_an_agreement_is_rendered_after_the_transition_and_served_as_pdf(client,
     assert hashlib.sha256(pdf.content).hexdigest() == agreement["sha256"]
     events = client.get(f"/api/v1/cases/{case['id']}/events", headers=mediator).json()
     generated = [e for e in events if e["trigger"] == "document_generated"]
-    assert sorted(e["payload"]["kind"] for e in generated) == ["acceptance_notice", "mediation_agreement"]
+    assert sorted(e["payload"]["kind"] for e in generated) == [
+        "acceptance_notice",
+        "intake_receipt",
+        "mediation_agreement",
+    ]
 
 
 def test_documents_are_scoped_like_their_case(client, login):

@@ -65,6 +65,7 @@ def confirmation_case(client: TestClient, login: Login) -> dict[str, Any]:
     assert r.status_code == 200, r.text
     docs = client.get(f"/api/v1/cases/{case['id']}/documents", headers=mediator).json()
     assert {d["kind"]: d["status"] for d in docs} == {
+        "intake_receipt": "rendered",
         "acceptance_notice": "rendered",
         "mediation_agreement": "rendered",
         "confirmation_application": "rendered",
@@ -250,11 +251,26 @@ def test_a_notice_without_whole_numbers_is_served_to_a_masked_role(
     window = login("window1")
     case = open_case(client, window)  # nothing typed with a number in it
     act(client, window, case["id"], "divert", {"org_code": MEDIATION_ORG})
-    [notice] = client.get(f"/api/v1/cases/{case['id']}/documents", headers=window).json()
+    receipt, notice = client.get(f"/api/v1/cases/{case['id']}/documents", headers=window).json()
+    assert (receipt["kind"], receipt["status"]) == ("intake_receipt", "rendered")
     assert (notice["kind"], notice["status"]) == ("acceptance_notice", "rendered")
-    r = client.get(f"/api/v1/documents/{notice['id']}/pdf", headers=login(username))
+    for doc in (receipt, notice):
+        r = client.get(f"/api/v1/documents/{doc['id']}/pdf", headers=login(username))
+        assert r.status_code == 200 and r.content.startswith(b"%PDF")
+        assert whole_numbers(pdftotext(r.content)) == []
+
+
+@pytest.mark.parametrize("username", MASKED)
+def test_the_intake_receipt_prints_no_number_even_when_one_was_typed_into_the_summary(
+    client: TestClient, login: Login, username: str
+) -> None:
+    made = confirmation_case(client, login)  # its summary holds a phone number as typed
+    receipt = next(d for d in made["docs"] if d["kind"] == "intake_receipt")
+    r = client.get(f"/api/v1/documents/{receipt['id']}/pdf", headers=login(username))
     assert r.status_code == 200 and r.content.startswith(b"%PDF")
-    assert whole_numbers(pdftotext(r.content)) == []
+    text = re.sub(r"\s+", "", pdftotext(r.content, "-raw"))
+    assert made["case"]["case_no"] in text and whole_numbers(text) == []
+    assert ID_A not in text and PHONE_A not in text and PHONE_IN_TEXT not in text
 
 
 def test_events_show_a_supervisor_free_text_masked_and_the_mediator_as_typed(client: TestClient, login: Login) -> None:

@@ -58,14 +58,14 @@ def test_mediators_can_be_listed_for_one_committee(client, login):
     assert client.get("/api/v1/mediators", params={"org_code": "CN-NOWHERE"}, headers=login("window1")).json() == []
 
 
-def test_a_new_case_has_no_documents(client, login):
+def test_a_new_case_has_its_intake_receipt_alone(client, login):
     window = login("window1")
     case = open_case(client, window)
 
     r = client.get(f"/api/v1/cases/{case['id']}/documents", headers=window)
 
     assert r.status_code == 200
-    assert r.json() == []
+    assert [d["kind"] for d in r.json()] == ["intake_receipt"]
 
 
 def test_documents_of_a_case_the_caller_cannot_see_are_404(client, login):

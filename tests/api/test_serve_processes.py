@@ -87,7 +87,7 @@ def test_serve_starts_a_render_worker_that_renders_what_the_api_registered(seede
         assert len(workers) == 1, children
         client, mediator, case = _walk_to_agreement(live)
         docs = _documents_rendered(client, mediator, case["id"])
-        assert set(docs) == {"acceptance_notice", "mediation_agreement"}
+        assert set(docs) == {"intake_receipt", "acceptance_notice", "mediation_agreement"}
         # what the render worker measured is in the API's /metrics (one PROMETHEUS_MULTIPROC_DIR for both)
         scraped = client.get("/metrics").text
         for kind in docs:
@@ -130,7 +130,11 @@ def test_workers_n_gives_n_api_processes_one_render_worker_and_one_scheduler(see
             time.sleep(0.2)
         assert len(renderers) == 1 and len(api) == 2, children
         client, mediator, case = _walk_to_agreement(live)
-        assert set(_documents_rendered(client, mediator, case["id"])) == {"acceptance_notice", "mediation_agreement"}
+        assert set(_documents_rendered(client, mediator, case["id"])) == {
+            "intake_receipt",
+            "acceptance_notice",
+            "mediation_agreement",
+        }
         assert all(_alive(p) for p in api)
         live.proc.send_signal(signal.SIGTERM)
         live.proc.wait(30)

@@ -2,7 +2,7 @@
 plain lifecycle over keep-alive HTTP connections with reads mixed in (3 writes : 1 read).
 
 A virtual user: window1 opens a case and diverts it, mediator1 accepts, records the agreement and applies
-for judicial confirmation — five writes, three documents (acceptance notice, agreement, application) — and
+for judicial confirmation — five writes, four documents (receipt, acceptance notice, agreement, application) — and
 after every third write it reads (the case list, then the case, in turn). Answers are recorded with their
 latency. A 503 (the server saturated, api/limits.py) is recorded and the same step tried again after a
 pause; anything but 2xx/4xx/503, and any request unanswered within CLIENT_TIMEOUT, is a failure.

@@ -51,7 +51,8 @@ PATH: tuple[Step, ...] = (
     Step(Trigger.RECORD_FULFILMENT, "mediator1", lambda i: {"note": "义务人已按约定支付维修费用"}),
 )
 END_STATE = State.CLOSED
-DOCUMENT_KINDS = ("acceptance_notice", "mediation_agreement", "confirmation_application")
+# the receipt is registered when the case is opened (untimed, before the passes); the others by the steps
+DOCUMENT_KINDS = ("intake_receipt", "acceptance_notice", "mediation_agreement", "confirmation_application")
 
 
 # --- the SpiffWorkflow side -------------------------------------------------------------------------

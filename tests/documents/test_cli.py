@@ -85,8 +85,8 @@ def test_documents_render_finishes_what_was_left_pending(tmp_path):
         case = make_case(s, state=State.DIVERSION)  # the API process "died" before rendering
     out = _run(tmp_path, "documents", "render", JIEFEN_DATABASE_URL=url)
     assert out.returncode == 0, out.stdout + out.stderr
-    assert "1 rendered, 0 failed" in out.stdout
+    assert "2 rendered, 0 failed" in out.stdout  # the intake receipt and the acceptance notice
     with Session(engine) as s:
-        (doc,) = documents_of(s, case.id).values()
-        assert doc.status == "rendered"
+        docs = documents_of(s, case.id)
+        assert {k: d.status for k, d in docs.items()} == {"intake_receipt": "rendered", "acceptance_notice": "rendered"}
     engine.dispose()

@@ -27,15 +27,16 @@ def _events(session, case_id, trigger="document_generated"):
 def test_a_transition_registers_pending_documents_in_its_own_transaction(session):
     case = make_case(session, state=State.AGREEMENT)
     docs = documents_of(session, case.id)
-    assert set(docs) == {"acceptance_notice", "mediation_agreement"}
+    assert set(docs) == {"intake_receipt", "acceptance_notice", "mediation_agreement"}
     assert all(d.status == "pending" and d.content is None and d.sha256 is None for d in docs.values())
     events = {e.trigger: e.seq for e in session.exec(select(CaseEvent).where(CaseEvent.case_id == case.id))}
+    assert docs["intake_receipt"].source_event_seq == events["open"]
     assert docs["acceptance_notice"].source_event_seq == events["divert"]
     assert docs["mediation_agreement"].source_event_seq == events["reach_agreement"]
 
 
 def test_render_pending_twice_gives_one_rendered_version_and_one_event(session):
-    case = make_case(session, state=State.DIVERSION)
+    case = make_case(session, state=State.INTAKE)
     first = render_pending(session)
     second = render_pending(session)
     assert len(first.rendered) == 1 and first.failed == []
@@ -45,13 +46,13 @@ def test_render_pending_twice_gives_one_rendered_version_and_one_event(session):
     assert doc.sha256 == documents_outbox.render.sha256(doc.content)
     (event,) = _events(session, case.id)
     assert event.payload["document_id"] == str(doc.id) and event.payload["sha256"] == doc.sha256
-    assert event.from_state == event.to_state == "diversion"
+    assert event.from_state == event.to_state == "intake"
     checked, broken = audit.verify(session, case_id=case.id)
-    assert broken is None and checked == 3  # intake, divert, document_generated
+    assert broken is None and checked == 2  # open, document_generated
 
 
 def test_two_workers_racing_on_one_row_store_one_version(session):
-    case = make_case(session, state=State.DIVERSION)
+    case = make_case(session, state=State.INTAKE)
     (doc,) = documents_of(session, case.id).values()
     settings = get_settings()
     pdf_a, code_a = produce(session, doc, settings=settings)
@@ -65,7 +66,7 @@ def test_two_workers_racing_on_one_row_store_one_version(session):
 
 
 def test_a_failed_render_is_recorded_and_retried_later(session, monkeypatch):
-    case = make_case(session, state=State.DIVERSION)
+    case = make_case(session, state=State.INTAKE)
     real = documents_outbox.render.render_pdf
     calls = {"n": 0}
 
@@ -94,7 +95,7 @@ def test_the_documents_render_flow_retries_a_failed_render_when_it_is_due(sessio
     # no transition of the case is needed for the retry
     from workflows.flows.definitions import documents_render, using_engine
 
-    case = make_case(session, state=State.DIVERSION)
+    case = make_case(session, state=State.INTAKE)
     real = documents_outbox.render.render_pdf
 
     def broken(html):
@@ -107,12 +108,13 @@ def test_the_documents_render_flow_retries_a_failed_render_when_it_is_due(sessio
         assert documents_render.fn() == {"rendered": 0, "failed": 0, "skipped": 0}  # backing off
         later = datetime.now(UTC) + timedelta(hours=2)
         assert documents_render.fn(now=later) == {"rendered": 1, "failed": 0, "skipped": 0}
+    session.rollback()  # the flow rendered on sessions of its own: end this one's read snapshot
     (doc,) = documents_of(session, case.id).values()
     assert (doc.status, doc.attempts) == ("rendered", 2) and doc.content.startswith(b"%PDF")
 
 
 def test_a_crash_mid_render_loses_nothing(session, monkeypatch):
-    case = make_case(session, state=State.DIVERSION)
+    case = make_case(session, state=State.INTAKE)
 
     def killed(html):
         raise KeyboardInterrupt  # the process dies inside WeasyPrint: nothing is caught, nothing committed
@@ -133,7 +135,7 @@ def test_an_undrawable_character_fails_the_document_naming_it_never_a_boxed_pdf(
         {"role": "applicant", "kind": "person", "name": "张\ue000三", "id_number": "11010519491231002X"},
         {"role": "respondent", "kind": "person", "name": "李四", "id_number": "110105198001010016"},
     ]
-    case = make_case(session, state=State.DIVERSION, parties=parties)
+    case = make_case(session, state=State.INTAKE, parties=parties)
     settings = get_settings().model_copy(update={"render_max_attempts": 1})
     report = render_pending(session, settings=settings)
     assert len(report.failed) == 1
@@ -147,7 +149,7 @@ def test_an_undrawable_character_fails_the_document_naming_it_never_a_boxed_pdf(
 
 
 def test_a_correction_is_a_new_version_naming_the_one_it_replaces(session):
-    case = make_case(session, state=State.DIVERSION)
+    case = make_case(session, state=State.INTAKE)
     render_pending(session)
     (old,) = documents_of(session, case.id).values()
     old_bytes, old_sha = old.content, old.sha256

@@ -69,8 +69,8 @@ def test_a_kill_during_render_recovers(tmp_path, stop_at):
     engine = make_engine(url)
     _seed(engine)
     with Session(engine, expire_on_commit=False) as s:
-        cases = [make_case(s, state=State.DIVERSION) for _ in range(2)]
-        cases.append(make_case(s, state=State.AGREEMENT))  # acceptance notice + mediation agreement
+        cases = [make_case(s, state=State.INTAKE) for _ in range(2)]  # an intake receipt each
+        cases.append(make_case(s, state=State.DIVERSION))  # intake receipt + acceptance notice
     docs, events = _state(engine)
     assert len(docs) == 4 and {d[4] for d in docs} == {"pending"} and events == []
 

@@ -34,7 +34,7 @@ def _generated(engine) -> Counter[str]:
 
 def test_two_renderers_at_once_claim_disjoint_documents_and_render_each_once(engine, session):
     for _ in range(3):
-        make_case(session, state=State.AGREEMENT)  # an acceptance notice and an agreement each
+        make_case(session, state=State.DIVERSION)  # an intake receipt and an acceptance notice each
     assert len(_documents(engine)) == 6
     start = threading.Barrier(2)
     reports: dict[str, documents_outbox.RenderReport] = {}
@@ -60,7 +60,7 @@ def test_two_renderers_at_once_claim_disjoint_documents_and_render_each_once(eng
 
 
 def test_a_claim_holds_a_document_until_it_lapses(engine, session):
-    case = make_case(session, state=State.DIVERSION)
+    case = make_case(session, state=State.INTAKE)  # its intake receipt alone
     settings = get_settings()
     now = datetime.now(UTC)
     (held,) = claim_due(session, renderer="render@dead-host:1:abc", now=now, limit=5, settings=settings)
@@ -79,7 +79,7 @@ def test_a_claim_holds_a_document_until_it_lapses(engine, session):
 
 
 def test_reclaim_takes_over_a_live_claim_and_release_gives_one_back(engine, session):
-    make_case(session, state=State.DIVERSION)
+    make_case(session, state=State.INTAKE)
     now = datetime.now(UTC)
     settings = get_settings()
     (held,) = claim_due(session, renderer="render-a", now=now, limit=5, settings=settings)
@@ -96,7 +96,7 @@ def test_reclaim_takes_over_a_live_claim_and_release_gives_one_back(engine, sess
 
 def test_a_stopping_worker_gives_back_the_documents_it_did_not_start(engine, session, monkeypatch):
     for _ in range(3):
-        make_case(session, state=State.DIVERSION)
+        make_case(session, state=State.INTAKE)
     settings = get_settings().model_copy(update={"render_batch": 3})
     worker = RenderWorker(engine, settings, renderer="render-stopping")
     real = documents_outbox.render_one
@@ -122,15 +122,19 @@ def test_the_worker_loop_renders_what_becomes_due_and_stops_when_told(engine, se
     try:
         case = make_case(session, state=State.AGREEMENT)  # produced while the worker is polling
         deadline = datetime.now(UTC) + timedelta(seconds=120)
-        while datetime.now(UTC) < deadline and worker.totals.rendered < 2:
+        while datetime.now(UTC) < deadline and worker.totals.rendered < 3:
             threading.Event().wait(0.05)
     finally:
         worker.stop()
         thread.join(60)
     assert not thread.is_alive()
-    assert worker.totals.rendered == 2 and worker.totals.failed == 0
+    assert worker.totals.rendered == 3 and worker.totals.failed == 0
     docs = [d for d in _documents(engine) if d.case_id == case.id]
-    assert {d.kind: d.status for d in docs} == {"acceptance_notice": "rendered", "mediation_agreement": "rendered"}
+    assert {d.kind: d.status for d in docs} == {
+        "intake_receipt": "rendered",
+        "acceptance_notice": "rendered",
+        "mediation_agreement": "rendered",
+    }
 
 
 @pytest.mark.parametrize("role", ["render", "flow"])

@@ -56,7 +56,13 @@ def docs(sqlite_engine) -> dict[str, Rendered]:
 
 
 def test_every_kind_is_produced_by_its_transition(docs):
-    assert set(docs) == {"acceptance_notice", "mediation_agreement", "confirmation_application", "termination_notice"}
+    assert set(docs) == {
+        "intake_receipt",
+        "acceptance_notice",
+        "mediation_agreement",
+        "confirmation_application",
+        "termination_notice",
+    }
 
 
 def test_the_mediation_agreement_carries_everything_the_law_lists(docs):
@@ -179,7 +185,8 @@ def test_the_acceptance_notice_names_the_body_and_its_clock(docs):
 
 
 @pytest.mark.parametrize(
-    "kind", ["mediation_agreement", "confirmation_application", "termination_notice", "acceptance_notice"]
+    "kind",
+    ["mediation_agreement", "confirmation_application", "termination_notice", "acceptance_notice", "intake_receipt"],
 )
 def test_fonts_are_embedded_subset_noto_cjk_only(docs, kind):
     rows = pdf_tool("pdffonts", docs[kind].pdf).splitlines()[2:]
@@ -192,7 +199,8 @@ def test_fonts_are_embedded_subset_noto_cjk_only(docs, kind):
 
 
 @pytest.mark.parametrize(
-    "kind", ["mediation_agreement", "confirmation_application", "termination_notice", "acceptance_notice"]
+    "kind",
+    ["mediation_agreement", "confirmation_application", "termination_notice", "acceptance_notice", "intake_receipt"],
 )
 def test_every_page_has_the_case_number_in_the_header_and_page_n_of_m_in_the_footer(docs, kind):
     r = docs[kind]

@@ -50,6 +50,9 @@ class Obligation(Payload):
 
 class ReachAgreement(Payload):
     facts: Text
+    # 争议事项 (人民调解法 第29条: the agreement states "纠纷的主要事实、争议事项以及各方当事人的责任"). Optional, so
+    # older clients keep working: without it the agreement states the case's summary as the disputed matters.
+    matters: Text | None = None
     liability: Text
     obligations: Annotated[list[Obligation], Field(min_length=1, max_length=100)]
     # When the agreement was signed (and so took effect, 人民调解法 第29条). A time without an
