@@ -10,18 +10,25 @@ rows and a full count on every call (same clauses, same order). `loop_statistics
 statistics as they were computed before: every (type, created_at) row and every event read into Python.
 """
 
+import contextlib
 import statistics
+import time
 import uuid
 from collections import Counter, defaultdict
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from sqlmodel import Session, col, func, select
 
+from models.db import make_engine
+from models.migrate import upgrade
 from models.privacy import shown_to
 from models.schemas import CasePublic, CasesPublic
 from models.settings import get_settings
 from models.tables import Case, CaseEvent, Deadline, Party
+from tests.conftest import _seed, require_postgres, scratch_postgres
 from tests.factories import ID_A, ID_B
 from workflows.access import Actor, visible_clause
 from workflows.read import reports
@@ -146,6 +153,24 @@ def populate(engine: Any, n: int) -> None:
     with engine.connect() as conn:
         conn.exec_driver_sql("ANALYZE")
         conn.commit()
+
+
+@contextlib.contextmanager
+def populated_engine(backend: str, tmp_path: Path, n: int, name: str) -> Iterator[Any]:
+    """A migrated, seeded database (`backend` sqlite or postgres: a scratch one) holding `populate`'s n cases."""
+    with contextlib.ExitStack() as stack:
+        if backend == "sqlite":
+            url = f"sqlite:///{tmp_path / f'{name}.db'}"
+        else:
+            url = stack.enter_context(scratch_postgres(require_postgres()))
+        upgrade(url)
+        engine = make_engine(url)
+        stack.callback(engine.dispose)
+        _seed(engine)
+        t = time.perf_counter()
+        populate(engine, n)
+        print(f"\n[{engine.dialect.name}] {n:,} cases inserted in {time.perf_counter() - t:.1f} s")
+        yield engine
 
 
 def orm_list_cases(session: Session, actor: Actor, f: CaseFilters, *, now: datetime) -> CasesPublic:

@@ -11,7 +11,6 @@ The data: tests/bench/reads_support.py's CASES cases with their parties, clocks 
 Knobs: JIEFEN_BENCH_METRICS_CASES (20,000), JIEFEN_BENCH_METRICS_REPEAT (7).
 """
 
-import contextlib
 import os
 import statistics
 import time
@@ -22,10 +21,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from models.db import make_engine
-from models.migrate import upgrade
-from tests.bench.reads_support import AS_OF, populate
-from tests.conftest import _seed, require_postgres, scratch_postgres
+from tests.bench.reads_support import AS_OF, populated_engine
 from workflows.access import SYSTEM_TIMEOUT
 from workflows.read import metrics
 from workflows.read.supervision import DEADLINES, late_clauses
@@ -36,18 +32,7 @@ REPEAT = int(os.environ.get("JIEFEN_BENCH_METRICS_REPEAT", "7"))
 
 @pytest.fixture(params=["sqlite", "postgres"])
 def bench_engine(request: pytest.FixtureRequest, tmp_path) -> Iterator[sa.Engine]:
-    with contextlib.ExitStack() as stack:
-        if request.param == "sqlite":
-            url = f"sqlite:///{tmp_path / 'metrics-bench.db'}"
-        else:
-            url = stack.enter_context(scratch_postgres(require_postgres()))
-        upgrade(url)
-        engine = make_engine(url)
-        stack.callback(engine.dispose)
-        _seed(engine)
-        t = time.perf_counter()
-        populate(engine, N)
-        print(f"\n[{engine.dialect.name}] {N:,} cases inserted in {time.perf_counter() - t:.1f} s")
+    with populated_engine(request.param, tmp_path, N, "metrics-bench") as engine:
         yield engine
 
 

@@ -23,7 +23,6 @@ organization); page DEEP by offset and by cursor (walked to first, not timed); t
 Knobs (environment): JIEFEN_BENCH_READS_CASES (20,000), JIEFEN_BENCH_READS_REPEAT (7).
 """
 
-import contextlib
 import os
 import statistics
 import time
@@ -34,12 +33,10 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from models.db import is_sqlite, make_engine
-from models.migrate import upgrade
+from models.db import is_sqlite
 from models.schemas import CasesPublic
 from models.tables import Case, Deadline
-from tests.bench.reads_support import AS_OF, loop_statistics, orm_list_cases, populate
-from tests.conftest import _seed, require_postgres, scratch_postgres
+from tests.bench.reads_support import AS_OF, loop_statistics, orm_list_cases, populated_engine
 from tests.factories import actor
 from workflows.access import Actor
 from workflows.read import reports, supervision
@@ -59,18 +56,7 @@ NEW_INDEXES = {
 
 @pytest.fixture(params=["sqlite", "postgres"])
 def bench_engine(request: pytest.FixtureRequest, tmp_path) -> Iterator[sa.Engine]:
-    with contextlib.ExitStack() as stack:
-        if request.param == "sqlite":
-            url = f"sqlite:///{tmp_path / 'reads-bench.db'}"
-        else:
-            url = stack.enter_context(scratch_postgres(require_postgres()))
-        upgrade(url)
-        engine = make_engine(url)
-        stack.callback(engine.dispose)
-        _seed(engine)
-        t = time.perf_counter()
-        populate(engine, N)
-        print(f"\n[{engine.dialect.name}] {N:,} cases inserted in {time.perf_counter() - t:.1f} s")
+    with populated_engine(request.param, tmp_path, N, "reads-bench") as engine:
         yield engine
 
 
