@@ -120,13 +120,7 @@ def _stage_medians(scope: list[ColumnElement[bool]]) -> sa.Select[str, float, in
         .where(*scope, sa.or_(before.c.to_state.is_(None), before.c.to_state != EVENTS.c.to_state))
         .subquery()
     )
-    runs = sa.select(
-        starts.c.to_state,
-        starts.c.at,
-        sa.func.lead(starts.c.at, type_=UTCDateTime())
-        .over(partition_by=starts.c.case_id, order_by=starts.c.seq)
-        .label("left_at"),
-    ).subquery()
+    runs = stays(starts)
     spans = (
         sa.select(runs.c.to_state, days_between(runs.c.at, runs.c.left_at).label("days"))
         .where(runs.c.left_at.is_not(None), runs.c.to_state.in_(STAGES))
@@ -144,3 +138,16 @@ def _stage_medians(scope: list[ColumnElement[bool]]) -> sa.Select[str, float, in
         .where(middle)
         .group_by(ranked.c.to_state)
     )
+
+
+def stays(starts: sa.Subquery) -> sa.Subquery:
+    """Each stay in a stage: `starts` (the events that entered a stage: case_id, seq, to_state, at) with the
+    time the case left it, the next stay's start (`left_at`, NULL while it is still there). The dashboard's
+    median days per stage and the statistics report (workflows/read/statistics.py) both count from these."""
+    return sa.select(
+        starts.c.to_state,
+        starts.c.at,
+        sa.func.lead(starts.c.at, type_=UTCDateTime())
+        .over(partition_by=starts.c.case_id, order_by=starts.c.seq)
+        .label("left_at"),
+    ).subquery()

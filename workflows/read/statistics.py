@@ -41,11 +41,12 @@ from models.report_schemas import (
 )
 from models.settings import get_settings
 from models.tables import Case, CaseEvent, Organization
-from models.types import UTCDateTime, days_between
+from models.types import days_between
 from states.enums import Channel, DisputeType, Role, State, Trigger
 from states.labels import CHANNEL_LABELS, DISPUTE_TYPE_LABELS, STATE_LABELS
 from workflows.access import Actor, region_prefix, visible_clause
 from workflows.errors import Forbidden, PayloadInvalid
+from workflows.read.reports import stays
 from workflows.read.supervision import SUPERVISORS
 
 CASES: sa.Table = Case.__table__  # type: ignore[attr-defined]
@@ -305,13 +306,7 @@ def _stage_runs(scope: list[ColumnElement[bool]], start: datetime, end: datetime
         )
         .subquery()
     )
-    runs = sa.select(
-        starts.c.to_state,
-        starts.c.at,
-        sa.func.lead(starts.c.at, type_=UTCDateTime())
-        .over(partition_by=starts.c.case_id, order_by=starts.c.seq)
-        .label("left_at"),
-    ).subquery()
+    runs = stays(starts)
     return sa.select(runs.c.to_state, days_between(runs.c.at, runs.c.left_at)).where(
         runs.c.left_at >= start, runs.c.left_at < end, runs.c.to_state.in_(STAGES)
     )
