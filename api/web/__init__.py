@@ -10,7 +10,7 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
-from api.web import admin, auth, cases, intake, reports, screens
+from api.web import admin, admin_bodies, auth, cases, intake, reports, screens
 from api.web.page import PASSWORD_PAGE, templates
 from api.web.session import CsrfRefused, LoginRequired, PasswordChangeRequired
 
@@ -21,6 +21,7 @@ router.include_router(cases.router)
 router.include_router(screens.router)
 router.include_router(reports.router)
 router.include_router(admin.router)
+router.include_router(admin_bodies.router)
 
 
 def install(app: FastAPI) -> None:
