@@ -18,6 +18,10 @@ from models.settings import get_settings
 def handed(monkeypatch: pytest.MonkeyPatch, tmp_path) -> dict[str, Any]:
     seen: dict[str, Any] = {}
     monkeypatch.setenv("JIEFEN_DATABASE_URL", f"sqlite:///{tmp_path}/serve.db")
+    # serve sets PROMETHEUS_MULTIPROC_DIR in its own process (this one, here): an operator's directory keeps it
+    # from making a temporary one and taking SIGTERM over, and monkeypatch takes the variable back afterwards,
+    # so the live servers later tests start make their own (test_serve_processes checks they remove it)
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path / "metrics"))
     monkeypatch.setattr(uvicorn, "run", lambda *a, **kw: seen.update(kw, target=a[0]))
     get_settings.cache_clear()
     yield seen
