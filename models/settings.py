@@ -118,6 +118,12 @@ class Settings(BaseSettings):
     # when the courts' network is one. Loopback is allowed for the test suite's own receivers alone: the
     # setting counts only with JIEFEN_ENV=test.
     webhook_allow_private: bool = False
+    # Messages to the parties (workflows/notify): the SMS provider — none (nothing sent), fake (the local
+    # fake provider over HTTP, JIEFEN_SMS_FAKE_URL) or aliyun (Alibaba Cloud SMS).
+    sms_provider: Literal["none", "fake", "aliyun"] = "none"
+    sms_fake_url: str = "http://127.0.0.1:8025/sms"
+    # The parties' portal (/p/): how long a party's session lasts after proving a phone with a one-time code.
+    portal_session_minutes: int = Field(default=30, ge=5, le=240)
     webhook_allow_loopback: bool = False
     # Requests whose body is larger are answered 413 before the body is read (api.middleware.BodyLimit).
     max_body_bytes: int = Field(default=DEFAULT_MAX_BODY_BYTES, ge=16 * 1024, le=1024 * 1024 * 1024)
