@@ -3,7 +3,7 @@
 from collections.abc import Mapping
 
 from models.settings import Settings
-from workflows.notify.sms import SmsError
+from workflows.notify.errors import SmsError
 
 
 class AliyunSms:

@@ -18,16 +18,12 @@ from typing import Protocol
 import httpx2
 
 from models.settings import get_settings
+from workflows.notify.errors import SmsError
 from workflows.notify.templates import render_sms
 
+__all__ = ["SmsError", "SmsProvider", "provider", "send_sms"]
+
 TIMEOUT_SECONDS = 10.0
-
-
-class SmsError(Exception):
-    def __init__(self, reason: str, *, retryable: bool = False) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.retryable = retryable
 
 
 class SmsProvider(Protocol):
