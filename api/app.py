@@ -18,6 +18,7 @@ from api.routers import (
     cases,
     court,
     documents,
+    inbox,
     mediators,
     organizations,
     reference,
@@ -104,6 +105,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, *
     app.include_router(organizations.router)
     app.include_router(users.router)
     app.include_router(mediators.router)
+    app.include_router(inbox.router)
 
     @app.get("/healthz", tags=["health"])
     def healthz() -> dict[str, str]:

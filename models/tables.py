@@ -383,3 +383,23 @@ class CalendarYear(SQLModel, table=True):
     workdays: list[str] = _json(default_factory=list)  # ISO dates worked (调休 make-up days)
     source: str | None = Field(default=None, max_length=300)
     loaded_at: datetime = _ts()
+
+
+class StaffMessage(SQLModel, table=True):
+    """A message to a member of staff in the app (消息): a case assigned to them, a deadline within its
+    reminder lead, the court's ruling, a push that failed (workflows/notify/inbox.py). Written in the
+    transaction of what causes it; `dedupe_key` keeps one per event and recipient however often that runs."""
+
+    __tablename__ = "staff_messages"
+    __table_args__ = (sa.Index("ix_staff_messages_inbox", "username", "read_at", "created_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(max_length=64)  # the recipient (users.username)
+    kind: str = Field(max_length=32)  # assigned | reminder | court_ruling | push_failed
+    case_id: uuid.UUID | None = Field(default=None, foreign_key="cases.id", index=True)
+    title: str = Field(max_length=200)
+    body: str = Field(max_length=1000)
+    link: str | None = Field(default=None, max_length=300)  # a page of the web interface
+    created_at: datetime = _ts()
+    read_at: datetime | None = Field(default=None, sa_type=UTCDateTime())
+    dedupe_key: str = Field(max_length=200, unique=True)

@@ -44,6 +44,7 @@ DEMO_SEED = Path(__file__).resolve().parent.parent / "models" / "seed" / "demo.y
 
 # Tables holding case data, children first: emptied between tests. Organizations and users stay.
 CASE_TABLES = (
+    "staff_messages",
     "notifications",
     "court_handoffs",
     "documents",

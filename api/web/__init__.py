@@ -10,7 +10,7 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
-from api.web import admin, admin_bodies, auth, cases, intake, reports, screens
+from api.web import admin, admin_bodies, auth, cases, intake, messages, reports, screens
 from api.web.page import PASSWORD_PAGE, templates
 from api.web.session import CsrfRefused, LoginRequired, PasswordChangeRequired
 
@@ -22,6 +22,7 @@ router.include_router(screens.router)
 router.include_router(reports.router)
 router.include_router(admin.router)
 router.include_router(admin_bodies.router)
+router.include_router(messages.router)
 
 
 def install(app: FastAPI) -> None:

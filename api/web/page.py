@@ -32,6 +32,7 @@ from states.labels import (
 )
 from workflows.access import Actor, actor_for
 from workflows.errors import JiefenError
+from workflows.read import inbox
 
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 
@@ -102,6 +103,7 @@ class Ctx:
                 "actor": self.actor,
                 "csrf": self.request.state.csrf,
                 "names": Names(self.session),
+                "unread": inbox.unread_count(self.session, self.user.username),  # the 消息 badge: one indexed COUNT
                 **context,
             },
             status_code=status_code,

@@ -48,6 +48,7 @@ from workflows.clocks.deadlines import OPEN_STATUSES, Deadlines, DeadlineStatus,
 from workflows.engine.transition import fire_locked
 from workflows.engine.write import append_event, lock_case
 from workflows.errors import JiefenError, PayloadInvalid
+from workflows.notify import inbox
 
 DEADLINES = Deadline.__table__  # type: ignore[attr-defined]
 CASES = Case.__table__  # type: ignore[attr-defined]
@@ -117,6 +118,7 @@ _REMIND_BASE = (
         DEADLINES.c.provisional,
         CASES.c.case_no,
         CASES.c.org_code,
+        CASES.c.mediator_code,
     )
     .join(CASES, CASES.c.id == DEADLINES.c.case_id)
     .where(
@@ -369,6 +371,7 @@ def remind_once(session: Session, *, as_of: datetime, batch_size: int, now: date
                     for r in rows
                 ],
             )
+            inbox.reminders(conn, rows, at=now, tz=tz)  # the mediators' 期限提醒 in the app, same transaction
     return len(rows)
 
 

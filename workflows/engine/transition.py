@@ -34,6 +34,7 @@ from workflows.errors import (
     UnknownTrigger,
     ValidationFailed,
 )
+from workflows.notify import inbox
 from workflows.outbox.documents import register_documents
 from workflows.stages import STAGES, Context, Payload, Stage, on_enter
 from workflows.validation import scrub_errors
@@ -188,6 +189,7 @@ def _apply(ctx: Context, stage: Stage, row: Transition) -> None:
         payload={**ctx.payload.model_dump(mode="json", exclude_none=True), **ctx.record},
     )
     ctx.deadlines.write(ctx.conn)
+    inbox.after_transition(ctx.conn, case, trig, ctx.actor, now, ctx.payload)  # staff messages (消息)
 
 
 CLOCK_EVENTS = frozenset({"calendar_recount", "deadline_expired"})

@@ -37,6 +37,7 @@ from models.tables import Case, Notification, Organization
 from states.enums import Role
 from workflows.access import Actor, visible_clause
 from workflows.errors import Forbidden
+from workflows.notify import inbox
 from workflows.outbox import webhook_address
 from workflows.outbox.handoffs import NOTIFICATIONS, WEBHOOK
 
@@ -161,13 +162,15 @@ def deliver_pending(
             values = {"attempts": tries, "last_error": error, "next_attempt_at": now + backoff(tries)}
             report.retrying.append(nid)
         with write_transaction(session) as conn:
-            conn.execute(
+            written = conn.execute(
                 NOTIFICATIONS.update()
                 .where(
                     NOTIFICATIONS.c.id == nid, NOTIFICATIONS.c.status == "pending", NOTIFICATIONS.c.attempts == attempts
                 )
                 .values(**values)
-            )
+            ).rowcount
+            if written and values.get("status") == "failed":
+                inbox.delivery_failed(conn, nid, at=now)  # the supervisors' 推送失败 in the app
     session.expire_all()
     return report
 
