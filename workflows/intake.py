@@ -26,6 +26,7 @@ from workflows.clocks.limitation import open_at_intake as open_limitation
 from workflows.engine.write import append_event
 from workflows.errors import Forbidden, PayloadInvalid
 from workflows.outbox.documents import register_documents
+from workflows.portal.codes import new_public_code
 
 OPENING_ROLES = frozenset({Role.INTAKE, Role.SUPERVISOR})
 OPEN_TRIGGER = "open"
@@ -122,6 +123,7 @@ def open_case(
                 commercial_mediation_chosen=data.commercial_mediation_chosen,
                 land_requisition=data.land_requisition,
                 domestic_violence=data.domestic_violence,
+                public_code=new_public_code(),  # 一案一码 (/p/c/{code}; printed on the 受理回执)
                 # 涉家庭暴力: flagged for supervision from the start (人民调解法 第25条; 反家庭暴力法).
                 flags=[DOMESTIC_VIOLENCE_FLAG] if data.domestic_violence else [],
                 referral=data.referral.model_dump(mode="json", exclude_none=True) if data.referral else None,
