@@ -1,10 +1,13 @@
 """What every portal page shares: the templates, the CSRF token of a visitor without a session (double-submit
 cookie), the client address, and the answers to a refused form (403) and a throttled request (429)."""
 
+import base64
+import hashlib
 import hmac
 import secrets
 from typing import Annotated, Any
 
+from cryptography.fernet import Fernet, InvalidToken
 from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse
 
@@ -13,8 +16,30 @@ from api.portal.session import PATH, PartySession, current
 from api.security import client_address
 from api.web.names import Names
 from api.web.page import templates
+from models.settings import Settings
 
 CSRF_COOKIE = "jiefen_portal_csrf"
+
+
+def _fernet(settings: Settings) -> Fernet:
+    key = hashlib.sha256(b"jiefen-portal-seal:" + settings.secret_key.get_secret_value().encode()).digest()
+    return Fernet(base64.urlsafe_b64encode(key))
+
+
+def seal(settings: Settings, phone: str) -> str:
+    """The phone a page carries between two steps (a hidden field), encrypted and authenticated: the page
+    itself shows it masked only."""
+    return _fernet(settings).encrypt(phone.encode()).decode("ascii")
+
+
+def unseal(settings: Settings, token: object) -> str | None:
+    """The phone sealed by `seal` within the last hour, or None."""
+    if not isinstance(token, str) or not token or len(token) > 400:
+        return None
+    try:
+        return _fernet(settings).decrypt(token.encode("ascii"), ttl=3600).decode()
+    except (InvalidToken, UnicodeError, ValueError):
+        return None
 
 
 class PortalCsrfRefused(Exception):
@@ -45,7 +70,13 @@ class Portal:
         response = templates.TemplateResponse(
             self.request,
             f"portal/{name}",
-            {"csrf": self.csrf, "party": self.party, "names": Names(self.session), **context},
+            {
+                "csrf": self.csrf,
+                "party": self.party,
+                "names": Names(self.session),
+                "otp_minutes": self.settings.otp_minutes,
+                **context,
+            },
             status_code=status_code,
         )
         if self._new_csrf:
