@@ -268,8 +268,8 @@ PORTAL_CODE_DOCUMENTS = ("intake_receipt", "acceptance_notice")
 
 
 def _portal(code: str) -> dict[str, str]:
+    from models.public_codes import portal_url, spaced
     from models.settings import get_settings
-    from workflows.portal.codes import portal_url, spaced
 
     url = portal_url(get_settings(), code)
     return {"code": spaced(code), "url": url, "qr": qr.qr_png_data_uri(url)}

@@ -177,7 +177,7 @@ class Case(SQLModel, table=True):
     commercial_mediation_chosen: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
     land_requisition: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
     domestic_violence: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
-    # 一案一码 (workflows/portal/codes.py): 8 characters, random, given at intake.
+    # 一案一码 (models/public_codes.py): 8 characters, random, given at intake.
     public_code: str | None = Field(default=None, max_length=8)
 
 

@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 
 from models.db import insert_for, write_transaction
 from models.privacy import mask_id_number, mask_phone
+from models.public_codes import new_public_code
 from models.rows import CaseRow
 from models.schemas import CaseCreate
 from models.settings import get_settings
@@ -26,7 +27,6 @@ from workflows.clocks.limitation import open_at_intake as open_limitation
 from workflows.engine.write import append_event
 from workflows.errors import Forbidden, PayloadInvalid
 from workflows.outbox.documents import register_documents
-from workflows.portal.codes import new_public_code
 
 OPENING_ROLES = frozenset({Role.INTAKE, Role.SUPERVISOR})
 OPEN_TRIGGER = "open"

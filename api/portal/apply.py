@@ -17,6 +17,7 @@ from api.portal.page import Portal, PortalDep, seal, unseal
 from api.portal.session import PartySession, issue
 from models.fields import validate_phone
 from models.privacy import mask_phone, scrub
+from models.public_codes import spaced
 from models.schemas import CaseCreate
 from models.tables import Organization
 from states.enums import Role
@@ -26,7 +27,6 @@ from workflows.access import Actor
 from workflows.errors import JiefenError
 from workflows.notify.sms import SmsError, send_sms
 from workflows.portal import otp
-from workflows.portal.codes import spaced
 from workflows.portal.throttle import Scope, take
 from workflows.validation import scrub_errors
 

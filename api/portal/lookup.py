@@ -20,10 +20,10 @@ from api.portal.page import Portal, PortalDep, seal, unseal
 from api.portal.session import PartySession, end, issue
 from models.fields import validate_phone
 from models.privacy import mask_phone
+from models.public_codes import normalize_public_code, spaced
 from models.tables import Case, Deadline, Document, Party
 from workflows.notify.sms import SmsError, send_sms
 from workflows.portal import otp
-from workflows.portal.codes import normalize_public_code, spaced
 from workflows.portal.throttle import Scope, take
 
 router = APIRouter(include_in_schema=False)

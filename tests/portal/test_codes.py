@@ -5,11 +5,11 @@ from datetime import timedelta
 import pytest
 from sqlmodel import Session, select
 
+from models.public_codes import ALPHABET, new_public_code, normalize_public_code
 from models.settings import get_settings
 from models.tables import OneTimeCode, PortalHit
 from tests.factories import T0
 from workflows.portal import otp
-from workflows.portal.codes import ALPHABET, new_public_code, normalize_public_code
 from workflows.portal.throttle import Scope, TooMany, take
 
 PHONE = "13912345678"

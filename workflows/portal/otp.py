@@ -1,7 +1,7 @@
 """One-time codes (验证码): six digits sent by SMS to prove a phone, to apply online or to see a case.
 
 Stored as a row of `one_time_codes`: the phone and the code as keyed hashes (HMAC-SHA256, key derived from
-JIEFEN_SECRET_KEY; workflows/portal/codes.py), never in clear. A slow password hash (argon2) would add nothing
+JIEFEN_SECRET_KEY; models/public_codes.py), never in clear. A slow password hash (argon2) would add nothing
 here: six digits are a million values, which anyone holding the table *and* the key could try under any hash,
 while without the key an HMAC cannot be tried at all; what protects a code is that it lives
 JIEFEN_OTP_MINUTES (5), dies after JIEFEN_OTP_MAX_ATTEMPTS (5) wrong tries (5 in 10⁶), is used once, and
@@ -18,9 +18,9 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, select, update
 
 from models.db import write_transaction
+from models.public_codes import keyed_hash, phone_hash
 from models.settings import Settings
 from models.tables import OneTimeCode
-from workflows.portal.codes import keyed_hash, phone_hash
 
 DIGITS = 6
 

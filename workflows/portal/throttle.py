@@ -16,10 +16,10 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, delete
 
 from models.db import insert_for, write_transaction
+from models.public_codes import keyed_hash
 from models.settings import Settings
 from models.tables import PortalHit
 from models.types import UTCDateTime
-from workflows.portal.codes import keyed_hash
 
 HITS = PortalHit.__table__  # type: ignore[attr-defined]
 LONGEST_WINDOW = timedelta(hours=1)

@@ -1,6 +1,6 @@
 """the parties' portal: one case one code, one-time codes, the portal's throttles
 
-- cases.public_code: 一案一码, 8 random characters without look-alikes (workflows/portal/codes.py), unique;
+- cases.public_code: 一案一码, 8 random characters without look-alikes (models/public_codes.py), unique;
   given at intake, and here to every case that has none (backfill).
 - one_time_codes: 验证码 sent by SMS (workflows/portal/otp.py); the phone and the code as keyed hashes only.
 - portal_hits: the portal's fixed-window throttles (workflows/portal/throttle.py), keys as keyed hashes.
@@ -23,7 +23,7 @@ down_revision: str | None = "0017"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # as workflows/portal/codes.py, frozen here
+ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # as models/public_codes.py, frozen here
 
 
 def _backfill() -> None:
