@@ -119,3 +119,14 @@ def test_the_identity_number_and_the_phone_never_reach_the_logs(client: TestClie
     assert done.status_code == 200
     assert ID_C not in caplog.text and PHONE not in caplog.text
     assert PHONE not in done.text and ID_C not in done.text
+
+
+def test_in_production_without_a_portal_region_online_application_is_not_open(engine: Engine) -> None:
+    from api.app import create_app
+    from tests.portal.conftest import portal_settings
+
+    settings = portal_settings(env="production", portal_region=None)
+    with TestClient(create_app(settings, engine=engine), base_url="https://testserver") as c:
+        closed = c.get("/p/apply")
+        assert closed.status_code == 503 and "暂未开通网上申请" in closed.text
+        assert c.get("/p/").status_code == 200  # the lookup still works
