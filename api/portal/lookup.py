@@ -3,7 +3,7 @@ view of the case — its state in plain words, who handles it, the next deadline
 parties. The answer to a lookup is the same, and as slow, whether or not the case exists or the phone is on
 record; a wrong or dead code has one answer too.
 
-Other portal pages check the party's session for a case with `case_party(p)` (api/portal/lookup.py): the
+Other portal pages check the party's session for a case with `case_party(p)` (api/portal/page.py): the
 PartySession of a case lookup (its case_id and the positions of the parties whose phone was proved), or None.
 """
 
@@ -16,7 +16,7 @@ from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import col, select
 
-from api.portal.page import Portal, PortalDep, seal, unseal
+from api.portal.page import Portal, PortalDep, case_party, seal, unseal
 from api.portal.session import PartySession, end, issue
 from models.fields import validate_phone
 from models.privacy import mask_phone
@@ -41,11 +41,6 @@ PARTY_DOCUMENTS = (
     "termination_notice",
     "confirmation_application",
 )
-
-
-def case_party(p: Portal) -> PartySession | None:
-    """The party's session for a case (after a lookup or an online application), or None."""
-    return p.party if p.party is not None and p.party.case_id is not None else None
 
 
 def _phone(typed: str) -> str | None:

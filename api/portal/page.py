@@ -98,6 +98,14 @@ class Portal:
 PortalDep = Annotated[Portal, Depends(Portal)]
 
 
+def case_party(p: Portal) -> PartySession | None:
+    """The party's session for a case (after a case lookup, or an online application once opened): its
+    `case_id`, and `positions` — the parties of the case whose phone was proved. None: no session, or a
+    session that proved a phone only (an online application not yet opened). A page for one case checks
+    `party is not None and party.case_id == case_id` and answers 404 (or sends to /p/) otherwise."""
+    return p.party if p.party is not None and p.party.case_id is not None else None
+
+
 def refused_page(request: Request) -> HTMLResponse:
     return templates.TemplateResponse(
         request,

@@ -48,8 +48,9 @@ def _sign_in(client: TestClient, sms: FakeSms, code: str, phone: str = APPLICANT
 
 
 def test_the_right_phone_gets_a_code_and_sees_the_case(
-    client: TestClient, fake_sms: FakeSms, mediating: Case, engine: Engine
+    client: TestClient, fake_sms: FakeSms, mediating: Case, engine: Engine, caplog: pytest.LogCaptureFixture
 ) -> None:
+    caplog.set_level("DEBUG")
     code = mediating.public_code
     assert code
     signed = _sign_in(client, fake_sms, code.lower())  # typed in lower case: the same code
@@ -75,6 +76,7 @@ def test_the_right_phone_gets_a_code_and_sees_the_case(
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
     assert pdf.headers["content-type"] == "application/pdf"
 
+    assert APPLICANT_PHONE not in caplog.text and ID_A not in caplog.text
     out = client.post("/p/logout", data={"csrf": csrf(page.text)}, follow_redirects=False)
     assert out.status_code == 303
     assert client.get("/p/case", follow_redirects=False).headers["location"] == "/p/"
