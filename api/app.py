@@ -12,6 +12,7 @@ from api import docs, errors, metrics, web
 from api.hashing import PasswordPool
 from api.limits import InFlightLimit
 from api.middleware import BodyLimit, SecurityHeaders
+from api.portal import routes as portal
 from api.responses import is_public
 from api.routers import (
     auth,
@@ -113,6 +114,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, *
 
     metrics.install(app)  # GET /metrics (api/metrics.py): open outside production, token or address in it
     web.install(app)  # the web interface (网页端) at /: login, window, case, workbench, court, 督办
+    portal.install(app)  # the parties' portal at /p/: apply online, follow a case by its code (一案一码)
     if settings.docs_enabled:
         docs.install(app)
 

@@ -254,11 +254,25 @@ def build(session: Session, doc: Document, *, tz: ZoneInfo, public_url: str) -> 
         case _:
             raise DocumentSourceMissing(f"未知的文书种类 {doc.kind}")
     ctx.setdefault("signer", ctx["org"])
+    if doc.kind in PORTAL_CODE_DOCUMENTS and case.public_code:
+        ctx["portal"] = _portal(case.public_code)
     code = verify_code(ctx)
     ctx["verify_code"] = code
     ctx["verify_url"] = public_url.rstrip("/") + qr.verify_path(code)
     ctx["qr"] = qr.qr_png_data_uri(ctx["verify_url"])
     return ctx
+
+
+# The documents that print the case's code (一案一码) and its QR, for the party to follow the case at /p/.
+PORTAL_CODE_DOCUMENTS = ("intake_receipt", "acceptance_notice")
+
+
+def _portal(code: str) -> dict[str, str]:
+    from models.public_codes import portal_url, spaced
+    from models.settings import get_settings
+
+    url = portal_url(get_settings(), code)
+    return {"code": spaced(code), "url": url, "qr": qr.qr_png_data_uri(url)}
 
 
 def _termination(session: Session, case: Case, ev: CaseEvent, ctx: dict[str, Any], tz: ZoneInfo) -> None:

@@ -22,6 +22,14 @@ def _account_role(role: Role | None) -> Role | None:
     return role
 
 
+def _username(name: str) -> str:
+    # "party:online", "system:timeout", "cli:…" are actors of the audit log that are not accounts: an account
+    # named like one would be confused with them.
+    if ":" in name:
+        raise ValueError("username：不能包含冒号（“:” 留给系统和当事人等非账号操作者）")
+    return name
+
+
 def _unique(values: list[Any] | None) -> list[Any] | None:
     if values is not None and len(set(values)) != len(values):
         raise ValueError("列表中有重复项")
@@ -43,6 +51,7 @@ class UserCreate(BaseModel):
     active: bool = True
 
     _r = field_validator("role")(lambda cls, v: _account_role(v))
+    _u = field_validator("username")(lambda cls, v: _username(v))
 
 
 class UserPatch(BaseModel):

@@ -128,6 +128,7 @@ class CaseRow(Record):
     commercial_mediation_chosen: bool
     land_requisition: bool
     domestic_violence: bool
+    public_code: str | None
 
 
 class DeadlineRow(Record):

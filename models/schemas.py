@@ -225,6 +225,8 @@ class CasePublic(BaseModel):
     limitation: LimitationPublic | None = None
     arbitration: dict[str, Any] | None = None  # after mediation (models.privacy.after_mediation)
     confirmation: dict[str, Any] | None = None
+    # 一案一码 (v2): the code a party follows the case with at /p/c/{code} (staff tell it to the party).
+    public_code: str | None = None
 
     @classmethod
     def of(cls, case: Any, parties: list[Any], deadlines: list[Any]) -> "CasePublic":
@@ -257,6 +259,7 @@ class CasePublic(BaseModel):
             commercial_mediation_chosen=bool(getattr(case, "commercial_mediation_chosen", False)),
             land_requisition=bool(getattr(case, "land_requisition", False)),
             domestic_violence=bool(getattr(case, "domestic_violence", False)),
+            public_code=getattr(case, "public_code", None),
             notices=[
                 NoticePublic(code=n.code, title=n.title, text=n.text, basis=n.basis)
                 for n in notices_for(

@@ -124,6 +124,27 @@ class Settings(BaseSettings):
     sms_fake_url: str = "http://127.0.0.1:8025/sms"
     # The parties' portal (/p/): how long a party's session lasts after proving a phone with a one-time code.
     portal_session_minutes: int = Field(default=30, ge=5, le=240)
+    # Where a party reaches the portal: the case code's QR on the 受理回执 and the acceptance notice points to
+    # {public_base_url}/p/c/{code} (default: JIEFEN_PUBLIC_URL, the address the documents' QR codes use).
+    public_base_url: str | None = None
+    # The county (6-digit administrative code) whose centre takes online applications (/p/apply): the
+    # region of every case applied for online. Outside development and test /p/apply refuses until set.
+    portal_region: str | None = Field(default=None, pattern=r"^[0-9]{6}$")
+    # One-time codes (验证码): how long one lives, and how many wrong tries kill it.
+    otp_minutes: int = Field(default=5, ge=1, le=30)
+    otp_max_attempts: int = Field(default=5, ge=1, le=20)
+    # Portal throttles (fixed windows in the database, shared by every process): codes sent to one phone
+    # (at most one per otp_send_interval_seconds and otp_sends_per_hour an hour); case lookups per case code
+    # and per client address, and code verifications per address, each per portal_window_seconds.
+    otp_send_interval_seconds: int = Field(default=60, ge=1, le=3600)
+    otp_sends_per_hour: int = Field(default=5, ge=1, le=100)
+    portal_lookups_per_code: int = Field(default=10, ge=1, le=10_000)
+    portal_lookups_per_address: int = Field(default=10, ge=1, le=10_000)
+    portal_verifications_per_address: int = Field(default=20, ge=1, le=10_000)
+    portal_applications_per_address: int = Field(default=10, ge=1, le=10_000)
+    portal_window_seconds: int = Field(default=600, ge=1, le=24 * 3600)
+    # A case lookup answers no sooner than this, whether a code was sent or not (the same time either way).
+    portal_lookup_min_seconds: float = Field(default=1.0, ge=0, le=10)
     webhook_allow_loopback: bool = False
     # Requests whose body is larger are answered 413 before the body is read (api.middleware.BodyLimit).
     max_body_bytes: int = Field(default=DEFAULT_MAX_BODY_BYTES, ge=16 * 1024, le=1024 * 1024 * 1024)
@@ -205,6 +226,10 @@ class Settings(BaseSettings):
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    @property
+    def portal_base_url(self) -> str:
+        return (self.public_base_url or self.public_url).rstrip("/")
 
     @property
     def webhook_loopback_allowed(self) -> bool:

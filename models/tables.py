@@ -131,6 +131,8 @@ class Case(SQLModel, table=True):
         sa.Index("ix_cases_updated_id", "updated_at", "id"),
         sa.Index("ix_cases_org_updated", "org_code", "updated_at", "id"),
         sa.Index("ix_cases_created_scope", "created_at", "region", "dispute_type"),
+        # 一案一码: the code a party scans or types to follow the case (/p/c/{code}), unique.
+        sa.Index("ux_cases_public_code", "public_code", unique=True),
     )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
@@ -175,6 +177,39 @@ class Case(SQLModel, table=True):
     commercial_mediation_chosen: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
     land_requisition: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
     domestic_violence: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
+    # 一案一码 (models/public_codes.py): 8 characters, random, given at intake.
+    public_code: str | None = Field(default=None, max_length=8)
+
+
+class OneTimeCode(SQLModel, table=True):
+    """A one-time code (验证码) sent by SMS to a party's phone (workflows/portal/otp.py). The phone and the code
+    are kept only as keyed hashes (HMAC-SHA256 with a key derived from the secret): neither is stored in clear."""
+
+    __tablename__ = "one_time_codes"
+    __table_args__ = (sa.Index("ix_one_time_codes_phone", "phone_hash", "purpose", "created_at"),)
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    purpose: str = Field(max_length=16)  # apply | lookup
+    phone_hash: str = Field(max_length=64)
+    case_id: uuid.UUID | None = Field(default=None, foreign_key="cases.id", index=True)
+    code_hash: str = Field(max_length=64)
+    expires_at: datetime = Field(sa_type=UTCDateTime(), index=True)
+    attempts: int = 0
+    used_at: datetime | None = Field(default=None, sa_type=UTCDateTime())
+    created_at: datetime = Field(sa_type=UTCDateTime())
+
+
+class PortalHit(SQLModel, table=True):
+    """The portal's throttles (workflows/portal/throttle.py): requests counted per scope (send_minute,
+    send_hour, lookup_code, lookup_address, verify_address, apply_address) and key (a keyed hash of the phone,
+    code or address) in a fixed window, shared by every process."""
+
+    __tablename__ = "portal_hits"
+
+    scope: str = Field(max_length=16, primary_key=True)
+    key: str = Field(max_length=64, primary_key=True)
+    count: int = 0
+    window_start: datetime = Field(sa_type=UTCDateTime(), index=True)
 
 
 class Party(SQLModel, table=True):

@@ -51,11 +51,13 @@ CASE_TABLES = (
     "deadlines",
     "case_events",
     "idempotency_keys",
+    "one_time_codes",  # the portal's one-time codes (they may name a case)
     "parties",
     "cases",
     "case_counters",
     "audit_checkpoints",
     "login_failures",  # the login throttle: no test is locked out by another's wrong passwords
+    "portal_hits",  # the portal's throttles, likewise
 )
 
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]

@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 
 from models.db import insert_for, write_transaction
 from models.privacy import mask_id_number, mask_phone
+from models.public_codes import new_public_code
 from models.rows import CaseRow
 from models.schemas import CaseCreate
 from models.settings import get_settings
@@ -122,6 +123,7 @@ def open_case(
                 commercial_mediation_chosen=data.commercial_mediation_chosen,
                 land_requisition=data.land_requisition,
                 domestic_violence=data.domestic_violence,
+                public_code=new_public_code(),  # 一案一码 (/p/c/{code}; printed on the 受理回执)
                 # 涉家庭暴力: flagged for supervision from the start (人民调解法 第25条; 反家庭暴力法).
                 flags=[DOMESTIC_VIOLENCE_FLAG] if data.domestic_violence else [],
                 referral=data.referral.model_dump(mode="json", exclude_none=True) if data.referral else None,

@@ -20,6 +20,9 @@ SYSTEM_ACTORS = {
     "system:sweep": "系统（定期清理）",
 }
 
+# Parties acting at the portal (api/portal): never a staff username (usernames have no colon).
+PARTY_ACTORS = {"party:online": "当事人（网上申请）"}
+
 
 class Names:
     def __init__(self, session: Session) -> None:
@@ -50,6 +53,8 @@ class Names:
             return SYSTEM_ACTORS[actor]
         if actor.startswith("system:"):
             return "系统"
+        if actor.startswith("party:"):  # a party at the portal (/p/): no username has a colon
+            return PARTY_ACTORS.get(actor, "当事人")
         if actor.startswith("cli:"):
             return f"命令行（{actor[4:]}）"
         return self.users().get(actor, actor)
@@ -93,4 +98,4 @@ def month(value: object) -> str:
 
 
 FILTERS = {"who": who, "mediator": mediator, "org": org, "month": month}
-__all__ = ["FILTERS", "SYSTEM_ACTORS", "Names"]
+__all__ = ["FILTERS", "PARTY_ACTORS", "SYSTEM_ACTORS", "Names"]

@@ -91,6 +91,8 @@ def _values(path: str, param: str, made: dict[str, Any]) -> list[str]:
             return ["M-0001"]
         case "username":  # accounts hold no identity number or phone; the walk checks that stays so
             return ["window1", "mediator1", "court1"]
+        case "typed" if path.startswith("/p/c/"):  # the portal's case code (一案一码), known and unknown
+            return [case["public_code"], "ZZZZ2222"]
         case "period":  # the monthly workbooks: no party's number is in a statistic
             return ["2026-11"]
     pytest.fail(f"the sweep does not know how to fill {{{param}}} in GET {path}: add it to _values")

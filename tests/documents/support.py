@@ -78,6 +78,8 @@ class Rendered:
     flat: str  # the same without any whitespace (CJK lines break anywhere)
     pages: int
     case_no: str
+    public_code: str | None = None  # the case's code (一案一码), printed on the receipt and the acceptance notice
+    portal_url: str = ""
 
 
 def pdftotext(pdf: bytes, *extra: str) -> str:

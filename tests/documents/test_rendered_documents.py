@@ -9,6 +9,7 @@ import pytest
 from sqlmodel import Session
 
 from documents.signing import CA_CERT, validate
+from models.settings import get_settings
 from states.enums import State, Trigger
 from tests.conftest import _clean
 from tests.documents.support import (
@@ -51,6 +52,8 @@ def docs(sqlite_engine) -> dict[str, Rendered]:
         out["termination_notice"] = rendered(documents_of(s, failed.id)["termination_notice"])
         for r in out.values():
             r.case_no = agreed.case_no if r.doc.case_id == agreed.id else failed.case_no
+            r.public_code = (agreed if r.doc.case_id == agreed.id else failed).public_code
+            r.portal_url = f"{get_settings().portal_base_url}/p/c/{r.public_code}"
     _clean(sqlite_engine)
     return out
 
@@ -231,12 +234,25 @@ def test_the_qr_code_printed_on_the_page_scans_to_the_verification_url(docs):
     from models.settings import get_settings
 
     for r in docs.values():
-        # the QR sits in the closing block: rasterize the last page as a printer would, and scan it
-        png = page_png(r.pdf, r.pages, dpi=150)
-        codes = zxingcpp.read_barcodes(Image.open(png))
-        urls = [c.text for c in codes if c.format == zxingcpp.BarcodeFormat.QRCode]
+        # rasterize every page as a printer would, and scan it (the closing block may start a page of its own)
+        urls = []
+        for page in range(1, r.pages + 1):
+            codes = zxingcpp.read_barcodes(Image.open(page_png(r.pdf, page, dpi=150)))
+            urls += [c.text for c in codes if c.format == zxingcpp.BarcodeFormat.QRCode]
         url = get_settings().public_url.rstrip("/") + f"/api/v1/documents/verify/{r.doc.verify_code}"
-        assert urls == [url], (r.doc.kind, urls)
+        # the receipt and the acceptance notice also print the case's code (一案一码) for the party's portal
+        expected = [url] + ([r.portal_url] if r.doc.kind in ("intake_receipt", "acceptance_notice") else [])
+        assert sorted(urls) == sorted(expected), (r.doc.kind, urls)
+
+
+def test_the_receipt_and_the_acceptance_notice_print_the_case_code_for_the_portal(docs):
+    for kind in ("intake_receipt", "acceptance_notice"):
+        r = docs[kind]
+        code = r.public_code
+        assert code and flat(f"案件查询码：{code[:4]} {code[4:]}") in r.flat, kind
+        assert flat(f"/p/c/{code}") in r.flat, kind
+    for kind in ("mediation_agreement", "confirmation_application", "termination_notice"):
+        assert "案件查询码" not in docs[kind].flat, kind
 
 
 def test_the_signature_validates_with_pyhanko_and_fails_after_one_changed_byte(docs):
