@@ -14,6 +14,7 @@ from sqlmodel import Session, select
 
 from api.portal import csrf
 from api.portal.session import COOKIE, PartySession, issue
+from api.web.names import Names
 from models.settings import get_settings
 from models.tables import Case, CaseEvent
 from states.enums import State, Trigger
@@ -138,3 +139,9 @@ def test_the_followup_page_waits_for_the_case_to_close(client: TestClient, db: S
     case = case_in(db, State.AGREEMENT)
     log_in(client, case, 0)
     assert client.get("/p/case/followup").status_code == 409
+
+
+def test_staff_read_the_party_actor_as_the_party_itself(db: Session):
+    names = Names(db)
+    assert names.who("party:1") == "第2位当事人本人（在线）"
+    assert names.who("party:x") == "party:x"
