@@ -314,8 +314,8 @@ def action_payload(fields: list[str], raw: FormData, tz: tzinfo, trigger: str = 
             out[name] = _obligations(raw)
         elif kind == "joint_application":
             application = _joint_application(raw)
-            # Nothing ticked, dated or named: no paper application — the parties' online signatures decide.
-            if application["applicants"] or application["agents"] or "signed_on" in application:
+            # No signer ticked and no agent named: no paper application — the online signatures decide.
+            if application["applicants"] or application["agents"]:
                 out[name] = application
         else:
             v = str(raw.get(name, "")).strip()

@@ -18,7 +18,8 @@ from api.web.names import Names
 from models.settings import get_settings
 from models.tables import Case, CaseEvent
 from states.enums import State, Trigger
-from tests.factories import agreement_payload, make_case
+from tests.api.test_web_routes import web_login
+from tests.factories import COURT, agreement_payload, make_case
 
 START = datetime.now(UTC) - timedelta(hours=5)  # the agreement is signed 2.5 hours later: well inside its window
 
@@ -145,3 +146,25 @@ def test_staff_read_the_party_actor_as_the_party_itself(db: Session):
     names = Names(db)
     assert names.who("party:1") == "第2位当事人本人（在线）"
     assert names.who("party:x") == "party:x"
+
+
+def test_the_window_applies_on_the_parties_online_signatures_from_its_form(client: TestClient, db: Session):
+    case = case_in(db, State.AGREEMENT)
+    for position in (0, 1):
+        log_in(client, case, position)
+        fields = form_of(client.get("/p/case/sign").text)
+        assert client.post("/p/case/sign", data={**fields, "confirm": "yes"}, follow_redirects=False).status_code == 303
+    token = web_login(client, "window1")
+    page = client.get(f"/cases/{case.id}").text
+    assert "张三 已于" in page and "李四 已于" in page and "在线签署（短信验证码确认）" in page
+    assert 'name="ja_applicant_0"' not in page and 'name="ja_applicant_1"' not in page
+    with Session(db.get_bind()) as s:
+        version = s.get(Case, case.id).version
+    form = {"csrf": token, "version": str(version), "court_code": COURT, "ja_signed_on": "2026-01-01"}
+    r = client.post(f"/cases/{case.id}/actions/request_confirmation", data=form, follow_redirects=False)
+    assert r.status_code == 303, re.sub(r"\s+", " ", r.text)[:500]
+    with Session(db.get_bind()) as s:
+        done = s.get(Case, case.id)
+        assert done.state == State.JUDICIAL_CONFIRMATION
+        [application] = done.confirmation["applications"]
+    assert application["applicants"] == [0, 1] and [o["party"] for o in application["online"]] == [0, 1]
