@@ -13,6 +13,7 @@ from api.hashing import PasswordPool
 from api.limits import InFlightLimit
 from api.middleware import BodyLimit, SecurityHeaders
 from api.portal import routes as portal
+from api.portal import actions as portal_actions
 from api.responses import is_public
 from api.routers import (
     auth,
@@ -107,6 +108,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, *
     app.include_router(users.router)
     app.include_router(mediators.router)
     app.include_router(inbox.router)
+    app.include_router(portal_actions.router)  # /p/case/sign, /p/case/followup (api/portal/actions.py)
 
     @app.get("/healthz", tags=["health"])
     def healthz() -> dict[str, str]:

@@ -161,12 +161,15 @@ def _applicants(case: Case, ev: CaseEvent, parties: list[Party]) -> list[dict[st
                 "authority": AUTHORITY_LABELS.get(a.get("authority", ""), ""),
             }
         )
+    online = {int(o["party"]): o for o in recorded.get("online") or []}
     return [
         {
             **_party(p),
             "role": "申请人",
             "agents": agents.get(p.position, []),
             "signed": p.position in (recorded.get("signed") or positions),
+            # signed through the portal (workflows/stages/portal.py): how, and the day (local, as recorded)
+            "online": cn_date(date.fromisoformat(online[p.position]["signed_on"])) if p.position in online else None,
         }
         for p in parties
         if p.position in positions

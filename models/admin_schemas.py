@@ -15,9 +15,9 @@ Capacity = Annotated[int, Field(strict=True, ge=1, le=10_000)]
 
 
 def _account_role(role: Role | None) -> Role | None:
-    if role is Role.SYSTEM:
+    if role in (Role.SYSTEM, Role.PARTY):
         raise ValueError(
-            "role：system 是系统内部身份，不能分配给账号（可选 intake | mediator | court | supervisor | admin）"
+            f"role：{role} 不是工作人员角色，不能分配给账号（可选 intake | mediator | court | supervisor | admin）"
         )
     return role
 

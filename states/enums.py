@@ -32,6 +32,7 @@ class Trigger(StrEnum):
     RESUME_CLOCK = "resume_clock"
     REACH_AGREEMENT = "reach_agreement"
     FAIL = "fail"
+    SIGN_JOINT_APPLICATION = "sign_joint_application"
     REQUEST_CONFIRMATION = "request_confirmation"
     COURT_CONFIRM = "court_confirm"
     COURT_REJECT = "court_reject"
@@ -63,6 +64,7 @@ class Role(StrEnum):
     SUPERVISOR = "supervisor"
     ADMIN = "admin"
     SYSTEM = "system"
+    PARTY = "party"  # a party acting for itself through the portal (/p/), never an account
 
 
 class DisputeType(StrEnum):

@@ -280,6 +280,8 @@ def joint_application_complete(case: CaseSnapshot, payload: Mapping[str, Any], n
     if not missing:
         return None
     names = "、".join(name for _, name in missing)
+    if joint.get("online_only"):  # no paper application: the parties sign through the portal
+        return f"{names} 尚未在线签署司法确认申请，也未提交书面共同申请书"
     if any(pos in general for pos, _ in missing):
         return f"{names} 未本人签名，其委托代理人未经特别授权，不能代为申请司法确认"
     return f"{names} 未在共同申请书上签名，也未委托经特别授权的代理人，不能申请司法确认"

@@ -43,6 +43,7 @@ TRIGGER_LABELS: dict[Trigger, str] = {
     Trigger.RESUME_CLOCK: "恢复计时",
     Trigger.REACH_AGREEMENT: "达成调解协议",
     Trigger.FAIL: "调解终止",
+    Trigger.SIGN_JOINT_APPLICATION: "当事人在线签署司法确认申请",
     Trigger.REQUEST_CONFIRMATION: "申请司法确认",
     Trigger.COURT_CONFIRM: "裁定确认有效",
     Trigger.COURT_REJECT: "裁定驳回",
@@ -89,6 +90,7 @@ ROLE_LABELS: dict[str, str] = {
     Role.COURT: "人民法院",
     Role.SUPERVISOR: "督办",
     Role.ADMIN: "系统管理",
+    Role.PARTY: "当事人",
 }
 
 CHANNEL_LABELS: dict[str, str] = {

@@ -7,6 +7,7 @@ exhaustive tests are all derived from TABLE. Nothing else decides legality.
 from dataclasses import dataclass
 from types import MappingProxyType
 
+from states import party_guards as _party_guards  # noqa: F401 - registers the portal's guards in GUARDS
 from states.enums import Role, State, Trigger
 from states.guards import CONDITIONS, GUARDS
 from states.labels import TRIGGER_LABELS
@@ -149,13 +150,22 @@ TABLE: tuple[Transition, ...] = (
         required=("reason",),
     ),
     Transition(
+        T.SIGN_JOINT_APPLICATION,
+        (S.AGREEMENT,),
+        S.AGREEMENT,
+        (R.PARTY,),
+        "人民调解法 第33条；民诉法解释 第351条（当事人本人共同申请司法确认；经短信验证码确认的在线签署）",
+        guards=("within_confirmation_window", "signer_bound_by_agreement", "signed_once"),
+    ),
+    Transition(
         T.REQUEST_CONFIRMATION,
         (S.AGREEMENT,),
         S.JUDICIAL_CONFIRMATION,
         (R.MEDIATOR, R.INTAKE),
         "人民调解法 第33条；民事诉讼法 第205条；民诉法解释 第351条（双方当事人共同申请司法确认）",
         guards=("within_confirmation_window", *_CONFIRMABLE),
-        required=("court_code", "joint_application"),
+        required=("court_code",),
+        optional=("joint_application",),  # omitted: the parties' signatures through the portal
     ),
     Transition(
         T.COURT_CONFIRM,
@@ -207,7 +217,8 @@ TABLE: tuple[Transition, ...] = (
         (R.MEDIATOR, R.INTAKE),
         "民诉法解释 第355条第1款第2项；民事诉讼法 第205条（向有管辖权的人民法院申请司法确认）",
         guards=("rejected_for_jurisdiction", *_CONFIRMABLE),
-        required=("court_code", "joint_application"),
+        required=("court_code",),
+        optional=("joint_application",),
     ),
     Transition(
         T.RESUME_MEDIATION,
@@ -303,8 +314,9 @@ TABLE: tuple[Transition, ...] = (
         T.RECORD_FOLLOWUP,
         (S.CLOSED,),
         S.CLOSED,
-        (R.MEDIATOR, R.INTAKE),
+        (R.MEDIATOR, R.INTAKE, R.PARTY),
         "人民调解法 第31条第2款；人民调解工作若干规定（回访）",
+        guards=("one_followup_per_party",),
         required=("satisfaction", "performed"),
         optional=("note",),
     ),

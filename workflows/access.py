@@ -20,6 +20,16 @@ class Actor:
     org_code: str | None = None
     org_region: str | None = None
     mediator_code: str | None = None
+    # A party acting for itself (Role.PARTY, through the portal): the one case it may see, and its position there.
+    case_id: uuid.UUID | None = None
+    position: int | None = None
+
+
+def party_actor(case_id: uuid.UUID, position: int) -> Actor:
+    """A party of `case_id` at `position`, as the portal's one-time code proved it: the audit log names it
+    `party:<position>` (never a phone or a name); it sees that case alone and fires only what the table
+    gives Role.PARTY."""
+    return Actor(f"party:{position}", Role.PARTY, case_id=case_id, position=position)
 
 
 SYSTEM_TIMEOUT = Actor("system:timeout", Role.SYSTEM)
@@ -63,12 +73,16 @@ def visible_clause(actor: Actor) -> ColumnElement[bool]:
             return col(Case.org_code) == actor.org_code if actor.org_code else sa.false()
         case Role.COURT:
             return col(Case.court_code) == actor.org_code if actor.org_code else sa.false()
+        case Role.PARTY:
+            return col(Case.id) == actor.case_id if actor.case_id else sa.false()
     return sa.false()
 
 
 class Scoped(Protocol):
     """What scoping reads of a case: a `Case`, or the engine's working copy of its row."""
 
+    @property
+    def id(self) -> uuid.UUID: ...
     @property
     def region(self) -> str: ...
     @property
@@ -87,6 +101,8 @@ def can_see(actor: Actor, case: Scoped) -> bool:
             return actor.org_code is not None and case.org_code == actor.org_code
         case Role.COURT:
             return actor.org_code is not None and case.court_code == actor.org_code
+        case Role.PARTY:
+            return actor.case_id is not None and case.id == actor.case_id
     return False
 
 

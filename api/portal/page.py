@@ -1,10 +1,9 @@
 """What every portal page shares: the templates, the CSRF token of a visitor without a session (double-submit
-cookie), the client address, and the answers to a refused form (403) and a throttled request (429)."""
+cookie, api/portal/csrf.py), the client address, and the answers to a refused form (403) and a throttled
+request (429)."""
 
 import base64
 import hashlib
-import hmac
-import secrets
 from typing import Annotated, Any
 
 from cryptography.fernet import Fernet, InvalidToken
@@ -12,13 +11,12 @@ from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse
 
 from api.deps import SessionDep, SettingsDep
-from api.portal.session import PATH, PartySession, current
+from api.portal import csrf
+from api.portal.session import PartySession, current
 from api.security import client_address
 from api.web.names import Names
 from api.web.page import templates
 from models.settings import Settings
-
-CSRF_COOKIE = "jiefen_portal_csrf"
 
 
 def _fernet(settings: Settings) -> Fernet:
@@ -53,17 +51,15 @@ class Portal:
     def __init__(self, request: Request, session: SessionDep, settings: SettingsDep) -> None:
         self.request, self.session, self.settings = request, session, settings
         self.party: PartySession | None = current(request, settings)
-        cookie = request.cookies.get(CSRF_COOKIE, "")
-        self._new_csrf = not (16 <= len(cookie) <= 64)
-        self.csrf = secrets.token_urlsafe(24) if self._new_csrf else cookie
+        self.csrf = csrf.token(request)
+        self._new_csrf = self.csrf != request.cookies.get(csrf.COOKIE)
 
     @property
     def address(self) -> str:
         return client_address(self.request)
 
     def check_csrf(self, given: object) -> None:
-        cookie = self.request.cookies.get(CSRF_COOKIE, "")
-        if not isinstance(given, str) or not given or not cookie or not hmac.compare_digest(given, cookie):
+        if not csrf.valid(self.request, given):
             raise PortalCsrfRefused()
 
     def render(self, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
@@ -80,18 +76,12 @@ class Portal:
             status_code=status_code,
         )
         if self._new_csrf:
-            response.set_cookie(
-                CSRF_COOKIE,
-                self.csrf,
-                path=PATH,
-                httponly=True,
-                samesite="strict",
-                secure=self.settings.env == "production",
-            )
+            csrf.attach(response, self.settings, self.csrf)
         response.headers["Cache-Control"] = "no-store"
         return response
 
     def message(self, title: str, text: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+        context.setdefault("error", status_code >= 400)
         return self.render("message.html", status_code=status_code, title=title, message=text, **context)
 
 
@@ -110,7 +100,11 @@ def refused_page(request: Request) -> HTMLResponse:
     return templates.TemplateResponse(
         request,
         "portal/message.html",
-        {"title": "请求已被拒绝", "message": "页面已过期或来源不明，请返回当事人服务首页重新打开页面后再试。"},
+        {
+            "error": True,
+            "title": "请求已被拒绝",
+            "message": "页面已过期或来源不明，请返回当事人服务首页重新打开页面后再试。",
+        },
         status_code=403,
     )
 
@@ -120,7 +114,7 @@ def throttled_page(request: Request, retry_after: int) -> HTMLResponse:
     response = templates.TemplateResponse(
         request,
         "portal/message.html",
-        {"title": "操作过于频繁", "message": f"为保护您的信息安全，请约{minutes}分钟后再试。"},
+        {"error": True, "title": "操作过于频繁", "message": f"为保护您的信息安全，请约{minutes}分钟后再试。"},
         status_code=429,
     )
     response.headers["Retry-After"] = str(retry_after)

@@ -118,7 +118,7 @@ def _count(form: FormData, key: str) -> int | str | None:
 
 def _choices() -> dict[str, Any]:
     return {
-        "roles": [r.value for r in Role if r is not Role.SYSTEM],
+        "roles": [r.value for r in Role if r not in (Role.SYSTEM, Role.PARTY)],
         "kinds": [k.value for k in OrgKind],
         "levels": [lv.value for lv in Level],
         "stationings": [s.value for s in Stationing],

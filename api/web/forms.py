@@ -313,7 +313,10 @@ def action_payload(fields: list[str], raw: FormData, tz: tzinfo, trigger: str = 
         elif kind == "obligations":
             out[name] = _obligations(raw)
         elif kind == "joint_application":
-            out[name] = _joint_application(raw)
+            application = _joint_application(raw)
+            # No signer ticked and no agent named: no paper application — the online signatures decide.
+            if application["applicants"] or application["agents"]:
+                out[name] = application
         else:
             v = str(raw.get(name, "")).strip()
             if not v:

@@ -16,7 +16,7 @@ LEVELS: tuple[str, ...] = tuple(Level)
 STATIONINGS: tuple[str, ...] = tuple(Stationing)
 WEEKDAYS: tuple[str, ...] = tuple(Weekday)
 DISPUTE_TYPES: tuple[str, ...] = tuple(DisputeType)
-USER_ROLES: tuple[str, ...] = tuple(r for r in Role if r is not Role.SYSTEM)
+USER_ROLES: tuple[str, ...] = tuple(r for r in Role if r not in (Role.SYSTEM, Role.PARTY))
 
 SECTIONS: tuple[str, ...] = ("organizations", "courts", "mediators", "users")
 # An organization's keys are the API's (models/org_schemas.py), but `parent` names parent_code. A court's

@@ -126,7 +126,8 @@ PARTIAL: dict[Trigger, list[dict[str, Any]]] = {
     Trigger.RECORD_FOLLOWUP: [{"performed": True}],
 }
 
-HUMAN_TRIGGERS = [t for t in Trigger if any(r.roles != (Role.SYSTEM,) for r in TABLE if r.trigger is t)]
+# What staff fire through the API: not the clock's triggers, nor the parties' own (the portal fires those).
+HUMAN_TRIGGERS = [t for t in Trigger if any(set(r.roles) - {Role.SYSTEM, Role.PARTY} for r in TABLE if r.trigger is t)]
 
 
 def action_path(trigger: Trigger) -> str:

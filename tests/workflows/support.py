@@ -15,7 +15,7 @@ from sqlmodel import Session, select
 from models.tables import Case, CaseEvent, CourtHandoff, Deadline
 from states.enums import Role
 from tests.factories import actor
-from workflows.access import SYSTEM_TIMEOUT, Actor
+from workflows.access import SYSTEM_TIMEOUT, Actor, party_actor
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -39,9 +39,12 @@ def midnight_after(day: date) -> datetime:
     return datetime.combine(day + timedelta(days=1), time(0), tzinfo=SHANGHAI)
 
 
-def role_actor(session: Session, role: Role) -> Actor:
+def role_actor(session: Session, role: Role, case_id: uuid.UUID | None = None) -> Actor:
+    """The seeded user of `role`; the system clock; or party 0 of `case_id` (Role.PARTY, the portal)."""
     if role is Role.SYSTEM:
         return SYSTEM_TIMEOUT
+    if role is Role.PARTY:
+        return party_actor(case_id or uuid.uuid4(), 0)
     return actor(session, ROLE_USERS[role])
 
 

@@ -28,7 +28,7 @@ from tests.factories import (
 from tests.workflows.handoff_support import OTHER_COURT, extra_courts
 from tests.workflows.support import events_of, picture, role_actor
 from workflows import audit
-from workflows.access import SYSTEM_TIMEOUT
+from workflows.access import SYSTEM_TIMEOUT, party_actor
 from workflows.engine import fire
 from workflows.errors import IllegalTransition, NotVisible
 
@@ -37,7 +37,8 @@ S = State
 NOW = T0 + timedelta(hours=12)  # after every make_case step (one hour each), same local day
 PARENT_ORG = "CN-ZJ-XH-RTW"  # parent of CN-ZJ-XH-CC-RTW
 
-WHO: dict[Trigger, str | None] = {  # None: the system clock
+WHO: dict[Trigger, str | None] = {  # None: the system clock; "party": party 0 through the portal
+    T.SIGN_JOINT_APPLICATION: "party",
     T.DIVERT: "window1",
     T.ACCEPT: "mediator1",
     T.DECLINE: "mediator1",
@@ -75,6 +76,7 @@ WHO: dict[Trigger, str | None] = {  # None: the system clock
 }
 
 PAYLOAD: dict[Trigger, dict[str, Any]] = {
+    T.SIGN_JOINT_APPLICATION: {},
     T.DIVERT: {"org_code": MEDIATION_ORG},
     T.ACCEPT: {"mediator_code": "M-0002"},
     T.DECLINE: {"reason": "该纠纷不属于本调委会受理范围"},
@@ -184,7 +186,13 @@ def _fires_from(session, row, source):
         )
     before = picture(session, case.id)
     username = WHO[row.trigger]
-    who = SYSTEM_TIMEOUT if username is None else actor(session, username)
+    who = (
+        SYSTEM_TIMEOUT
+        if username is None
+        else party_actor(case.id, 0)
+        if username == "party"
+        else actor(session, username)
+    )
     payload = PAYLOAD_AT.get(key, PAYLOAD[row.trigger])
 
     result = fire(session, case_id=case.id, trigger=row.trigger, actor=who, payload=payload, now=NOW)
@@ -223,6 +231,7 @@ def _sees(role: Role, case) -> bool:
         Role.SYSTEM: True,
         Role.MEDIATOR: case.org_code == MEDIATION_ORG,
         Role.COURT: case.court_code == COURT,
+        Role.PARTY: True,  # party 0 of this very case (role_actor)
     }[role]
 
 
@@ -236,7 +245,7 @@ def test_triggers_outside_the_table_are_illegal_and_name_what_the_role_may_do(se
         if row_for(state, trig) is not None:
             continue
         for role in sorted(TRIGGER_ROLES[trig]):
-            who = role_actor(session, role)
+            who = role_actor(session, role, case.id)
             try:
                 fire(session, case_id=case.id, trigger=trig, actor=who, payload={}, now=NOW)
             except IllegalTransition as e:

@@ -106,7 +106,6 @@ def test_an_application_that_does_not_fit_the_case_is_422_naming_the_field(sessi
 @pytest.mark.parametrize(
     "body,field",
     [
-        ({"court_code": COURT}, "joint_application"),
         (confirmation_request(applicants=[]), "joint_application.applicants"),
         (confirmation_request(applicants=[1, 1]), "joint_application.applicants"),
         (confirmation_request(signed_on="2026-13-01"), "joint_application.signed_on"),

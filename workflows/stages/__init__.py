@@ -10,14 +10,14 @@ from collections.abc import Mapping
 from types import MappingProxyType
 
 from states.enums import Trigger
-from workflows.stages import arbitration, closing, confirmation, court, diversion, mediation, referral
+from workflows.stages import arbitration, closing, confirmation, court, diversion, mediation, portal, referral
 from workflows.stages.base import Context, Payload, Stage
 from workflows.stages.closing import on_enter
 
 STAGES: Mapping[Trigger, Stage] = MappingProxyType(
     {
         s.trigger: s
-        for module in (diversion, mediation, confirmation, court, arbitration, referral, closing)
+        for module in (diversion, mediation, portal, confirmation, court, arbitration, referral, closing)
         for s in module.STAGES
     }
 )

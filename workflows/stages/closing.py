@@ -10,6 +10,7 @@ from models.tables import Deadline
 from states.enums import State, Trigger
 from workflows.clocks import limitation
 from workflows.clocks.deadlines import DeadlineKind as K, DeadlineStatus
+from workflows.stages import portal
 from workflows.stages.base import Context, Note, Reason, Stage, unflag
 from workflows.stages.mediation import MEDIATION_OVERDUE
 
@@ -42,7 +43,9 @@ def _record_followup(ctx: Context) -> None:
 def on_enter(ctx: Context, dest: State) -> None:
     """Effects of entering a state, whatever the trigger: closing ends every clock (and, unless the case
     was closed already, starts the 回访 clock); leaving mediation for good ends its clocks; leaving
-    mediation at all ends its overdue flag (the supervision it asked for is over)."""
+    mediation at all ends its overdue flag (the supervision it asked for is over); leaving the agreement
+    drops the parties' online signatures of it (workflows/stages/portal.py)."""
+    portal.forget_signatures(ctx, dest)
     if dest is not State.MEDIATION and MEDIATION_OVERDUE in (ctx.case.flags or []):
         unflag(ctx.case, MEDIATION_OVERDUE)
     if dest is State.CLOSED:
@@ -80,5 +83,5 @@ T = Trigger
 STAGES = (
     Stage(T.CLOSE, Reason),
     Stage(T.RECORD_FULFILMENT, Note, effect=_record_fulfilment),
-    Stage(T.RECORD_FOLLOWUP, RecordFollowup, effect=_record_followup),
+    Stage(T.RECORD_FOLLOWUP, RecordFollowup, resolve=portal.resolve_followup, effect=_record_followup),
 )

@@ -12,7 +12,7 @@ from states.enums import Trigger
 from workflows.clocks.deadlines import DeadlineKind as K, DeadlineStatus, profile_for
 from workflows.outbox import handoffs
 from workflows.routing import jurisdiction
-from workflows.stages import joint
+from workflows.stages import joint, portal
 from workflows.stages.base import Context, Payload, Reason, Stage, aware, find_org, unflag
 from workflows.stages.joint import JointApplication
 
@@ -22,7 +22,8 @@ COURT_OVERDUE = "court_overdue"
 
 class RequestConfirmation(Payload):
     court_code: Code
-    joint_application: JointApplication
+    # Omitted: the parties' online signatures (workflows/stages/portal.py) make the application.
+    joint_application: JointApplication | None = None
 
 
 class WithdrawConfirmation(Reason):
@@ -59,7 +60,10 @@ def _resolve_request(ctx: Context) -> None:
     org_code = agreement.get("org_code") or ctx.case.org_code
     org = ctx.org(org_code)
     ctx.refs["agreement_org_kind"] = org.kind if org else None
-    joint.resolve(ctx, ctx.payload.joint_application)
+    application, online = portal.application_for(ctx, ctx.payload.joint_application)
+    ctx.refs["application"], ctx.refs["online"] = application, online
+    joint.resolve(ctx, application)
+    ctx.refs["joint"]["online_only"] = ctx.payload.joint_application is None
     if ctx.trigger is Trigger.REAPPLY_CONFIRMATION:
         last = (applications(ctx.case) or [{}])[-1]
         ctx.refs["rejection"] = last.get("rejection") or {"kind": None, "court_code": last.get("court_code")}
@@ -70,7 +74,9 @@ def _request_confirmation(ctx: Context) -> None:
     ctx.case.court_code = court.code
     ctx.deadlines.settle([K.CONFIRMATION_WINDOW], DeadlineStatus.MET)
     ctx.deadlines.open(K.COURT_DECISION)
-    application = joint.record(ctx, ctx.payload.joint_application, court.code)
+    application = joint.record(ctx, ctx.refs["application"], court.code)
+    if ctx.refs["online"]:
+        application["online"] = ctx.refs["online"]
     ctx.case.confirmation = {**(ctx.case.confirmation or {}), "applications": [*applications(ctx.case), application]}
     case_org = ctx.org(ctx.case.org_code)
     warnings = jurisdiction.warnings(ctx.case.agreement) + jurisdiction.labour_warnings(
