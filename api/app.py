@@ -12,8 +12,7 @@ from api import docs, errors, metrics, web
 from api.hashing import PasswordPool
 from api.limits import InFlightLimit
 from api.middleware import BodyLimit, SecurityHeaders
-from api.portal import routes as portal
-from api.portal import actions as portal_actions
+from api.portal import actions as portal_actions, routes as portal
 from api.responses import is_public
 from api.routers import (
     auth,
