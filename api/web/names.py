@@ -54,11 +54,11 @@ class Names:
         if actor.startswith("system:"):
             return "系统"
         if actor.startswith("party:"):  # a party at the portal (/p/): no username has a colon
+            if actor[6:].isascii() and actor[6:].isdigit():
+                return f"第{int(actor[6:]) + 1}位当事人本人（在线）"  # the portal's party actor (workflows.access)
             return PARTY_ACTORS.get(actor, "当事人")
         if actor.startswith("cli:"):
             return f"命令行（{actor[4:]}）"
-        if actor.startswith("party:") and actor[6:].isascii() and actor[6:].isdigit():
-            return f"第{int(actor[6:]) + 1}位当事人本人（在线）"  # the portal's party actor (workflows.access)
         return self.users().get(actor, actor)
 
 
