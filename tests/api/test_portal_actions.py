@@ -145,7 +145,7 @@ def test_the_followup_page_waits_for_the_case_to_close(client: TestClient, db: S
 def test_staff_read_the_party_actor_as_the_party_itself(db: Session):
     names = Names(db)
     assert names.who("party:1") == "第2位当事人本人（在线）"
-    assert names.who("party:x") == "party:x"
+    assert names.who("party:x") == "当事人"  # an unknown party actor is still a party, never shown raw
 
 
 def test_the_window_applies_on_the_parties_online_signatures_from_its_form(client: TestClient, db: Session):
