@@ -14,17 +14,19 @@ from datetime import UTC, datetime
 
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from api.portal.page import Portal, PortalDep, case_party, seal, unseal
 from api.portal.session import PartySession, end, issue
 from models.fields import validate_phone
 from models.privacy import mask_phone
 from models.public_codes import normalize_public_code, spaced
-from models.tables import Case, Deadline, Document, Party
+from models.tables import Case, CaseEvent, Deadline, Document, Party
+from states.enums import State, Trigger
 from workflows.notify.sms import SmsError, send_sms
 from workflows.portal import otp
 from workflows.portal.throttle import Scope, take
+from workflows.stages import portal
 
 router = APIRouter(include_in_schema=False)
 log = logging.getLogger("jiefen.portal")
@@ -184,6 +186,7 @@ def case_page(p: PortalDep) -> Response:
     ]
     return p.render(
         "case.html",
+        actions=_actions(p.session, case, party),
         case=case,
         code=spaced(case.public_code),
         parties=[{"name": x.name, "role": x.role, "mine": x.position in party.positions} for x in parties],
@@ -191,6 +194,27 @@ def case_page(p: PortalDep) -> Response:
         documents=documents,
         masked_phone=mask_phone(party.phone),
     )
+
+
+def _actions(session: Session, case: Case, party: PartySession) -> dict[str, bool]:
+    """What the page offers the party now: to sign the joint application (the case in `agreement`, a
+    position of theirs bound by it and not yet signed online), to rate the handling (closed, not yet rated
+    by one of their positions)."""
+    sign = False
+    if case.state == State.AGREEMENT:
+        bound, signed = set(portal.bound_positions(case.agreement)), portal.signatures(case)
+        sign = any(pos in bound and pos not in signed for pos in party.positions)
+    followup = False
+    if case.state == State.CLOSED:
+        rated = set(
+            session.exec(
+                select(CaseEvent.actor).where(
+                    CaseEvent.case_id == case.id, CaseEvent.trigger == str(Trigger.RECORD_FOLLOWUP)
+                )
+            ).all()
+        )
+        followup = any(f"party:{pos}" not in rated for pos in party.positions)
+    return {"sign": sign, "followup": followup}
 
 
 @router.get("/p/documents/{doc_id}/pdf")

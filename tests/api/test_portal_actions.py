@@ -168,3 +168,22 @@ def test_the_window_applies_on_the_parties_online_signatures_from_its_form(clien
         assert done.state == State.JUDICIAL_CONFIRMATION
         [application] = done.confirmation["applications"]
     assert application["applicants"] == [0, 1] and [o["party"] for o in application["online"]] == [0, 1]
+
+
+def test_the_case_page_offers_signing_until_signed_and_the_rating_until_rated(
+    client: TestClient, db: Session, engine: Engine
+):
+    agreed = case_in(db, State.AGREEMENT)
+    log_in(client, agreed, 1)
+    assert 'data-action="sign"' in client.get("/p/case").text
+    fields = form_of(client.get("/p/case/sign").text)
+    client.post("/p/case/sign", data={**fields, "confirm": "yes"})
+    assert 'data-action="sign"' not in client.get("/p/case").text
+
+    closed = case_in(db, State.CLOSED)
+    log_in(client, closed, 0)
+    page = client.get("/p/case").text
+    assert 'data-action="followup"' in page and 'data-action="sign"' not in page
+    fields = form_of(client.get("/p/case/followup").text)
+    client.post("/p/case/followup", data={**fields, "satisfaction": "5", "performed": "yes"})
+    assert 'data-action="followup"' not in client.get("/p/case").text
