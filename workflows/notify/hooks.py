@@ -1,0 +1,28 @@
+"""What follows an event on a case, in its transaction: the one place the engine calls after each event.
+
+`workflows.engine.write.append_event` calls `after_event` for every event of an existing case, and intake
+(`workflows.intake.open_case`) for the opening, once the parties are written. Each reaction adds its own
+call here; each returns at once for an event it does not concern (this runs inside every `fire`).
+"""
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.engine import Connection
+
+from workflows.notify.party import PARTY_EVENTS, queue_party_messages
+
+
+def after_event(
+    conn: Connection,
+    case: Any,
+    *,
+    event: str,
+    seq: int,
+    payload: Mapping[str, Any],
+    at: datetime,
+    parties: Sequence[Mapping[str, Any]] | None = None,
+) -> None:
+    if event in PARTY_EVENTS:
+        queue_party_messages(conn, case, event=event, seq=seq, payload=payload, at=at, parties=parties)
