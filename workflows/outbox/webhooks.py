@@ -27,9 +27,10 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import httpx2
+import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from models.privacy import redact
+from models.privacy import mask_email, mask_phone, redact
 from models.tables import Case, Notification, Organization
 from states.enums import Role
 from workflows.access import Actor, visible_clause
@@ -122,24 +123,40 @@ def deliver_pending(
     return report
 
 
+PARTY_KINDS = ("party_sms", "party_email")
+_RECIPIENT_MASKS = {"party_sms": mask_phone, "party_email": mask_email}
+
+
 def undelivered(session: Session, actor: Actor, *, limit: int = 200) -> list[dict[str, Any]]:
-    """Webhook notices that failed after the last retry, for supervisors (cases of their region)."""
+    """For supervisors (cases of their region): court webhook notices that failed after the last retry, and
+    the parties' SMS and emails that failed or are waiting for a retry after a failure — the recipient
+    masked (whatever the role: a supervisor or admin sees phones and addresses masked), with the reason."""
     if actor.role not in (Role.SUPERVISOR, Role.ADMIN):
         raise Forbidden("只有督办人员可以查看未送达的推送")
+    failed_webhook = sa.and_(col(Notification.kind) == WEBHOOK, col(Notification.status) == "failed")
+    failing_party = sa.and_(
+        col(Notification.kind).in_(PARTY_KINDS),
+        sa.or_(
+            col(Notification.status) == "failed",
+            sa.and_(col(Notification.status) == "pending", col(Notification.attempts) > 0),
+        ),
+    )
     rows = session.exec(
         select(Notification, Case.case_no)
         .join(Case, col(Case.id) == Notification.case_id)
-        .where(Notification.kind == WEBHOOK, Notification.status == "failed", visible_clause(actor))
+        .where(sa.or_(failed_webhook, failing_party), visible_clause(actor))
         .order_by(col(Notification.created_at))
         .limit(limit)
     ).all()
     return [
         {
             "id": n.id,
+            "kind": n.kind,
             "case_id": n.case_id,
             "case_no": no,
             "court_code": n.org_code,
-            "event": n.payload.get("event"),
+            "recipient": _RECIPIENT_MASKS[n.kind](n.recipient) if n.kind in _RECIPIENT_MASKS else None,
+            "event": n.payload.get("event") or n.payload.get("template"),
             "handoff_id": n.payload.get("handoff_id"),
             "attempts": n.attempts,
             "last_error": n.last_error,
