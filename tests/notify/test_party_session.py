@@ -35,7 +35,11 @@ def test_an_expired_a_forged_or_a_staff_token_is_no_session() -> None:
     response = Response()
     issue(response, settings, PartySession(phone="13800138000"), now=datetime.now(UTC) - timedelta(hours=2))
     assert current(_request(_cookie(response)), settings) is None
-    forged = jwt.encode({"aud": "jiefen-portal", "phone": "13800138000"}, "another key that is long enough 0123456789", algorithm="HS256")
+    forged = jwt.encode(
+        {"aud": "jiefen-portal", "phone": "13800138000"},
+        "another key that is long enough 0123456789",
+        algorithm="HS256",
+    )
     assert current(_request(forged), settings) is None
     staff_key = settings.secret_key.get_secret_value()
     staff = jwt.encode({"aud": "jiefen-portal", "phone": "13800138000"}, staff_key, algorithm="HS256")
