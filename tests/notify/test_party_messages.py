@@ -12,11 +12,12 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from models.settings import SMS_TEMPLATE_NAMES, get_settings
-from models.tables import Case, Notification, Organization
+from models.tables import Case, Deadline, Notification, Organization
 from states.enums import State
 from tests.factories import COURT, ID_A, ID_B, MEDIATION_ORG, T0, actor, case_payload, make_case
 from tests.notify.conftest import Mailbox
 from tests.privacy_support import PHONE_A, PHONE_B
+from workflows.clocks.sweep import sweep
 from workflows.flows.definitions import FLOWS, notifications_deliver, using_engine
 from workflows.notify.deliver import deliver_messages, quiet_until
 from workflows.notify.fake_sms import FakeSms
@@ -225,3 +226,30 @@ def test_an_event_without_contacts_writes_nothing_and_the_templates_are_complete
         assert session.execute(sa.select(sa.func.count()).select_from(Notification)).scalar_one() == 0
     assert set(SMS_TEMPLATE_NAMES) == set(SMS_TEMPLATES)
     assert "notifications_deliver" in FLOWS and FLOWS["notifications_deliver"][0] is notifications_deliver
+
+
+def test_the_confirmation_window_reminder_reaches_the_parties_once_and_other_reminders_do_not(
+    engine: Engine, fake_sms: FakeSms, smtp: Mailbox
+) -> None:
+    with Session(engine, expire_on_commit=False) as session:
+        case = make_case(session, state=State.AGREEMENT, parties=_parties())
+        window = session.exec(
+            select(Deadline).where(Deadline.case_id == case.id, Deadline.kind == "confirmation_window")
+        ).one()
+    before = {r.id for r in _rows(engine)}
+    assert window.remind_at is not None
+    # the mediation clock was settled by the agreement; only the window reminds, at its lead time
+    assert sweep(engine, as_of=window.remind_at, now=window.remind_at).reminded == 1
+    assert (
+        sweep(engine, as_of=window.remind_at + timedelta(hours=1), now=window.remind_at + timedelta(hours=1)).reminded
+        == 0
+    )
+    new = [r for r in _rows(engine) if r.id not in before]
+    assert sorted(r.kind for r in new) == ["party_email", "party_sms", "party_sms"]
+    assert {r.payload["template"] for r in new} == {"confirmation_window_reminder"}
+    deliver_messages(engine, now=window.remind_at + timedelta(hours=11))  # 11:00 in Asia/Shanghai, not quiet
+    last = window.last_day
+    texts = [m["text"] for m in fake_sms.messages if m["template"] == "confirmation_window_reminder"]
+    assert len(texts) == 2
+    assert f"案件{case.case_no}申请司法确认的期限将于{last.year}年{last.month}月{last.day}日届满" in texts[0]
+    assert [m["Subject"] for _, m in smtp.received][-1] == f"案件{case.case_no}：申请司法确认期限即将届满"

@@ -48,6 +48,7 @@ from workflows.clocks.deadlines import OPEN_STATUSES, Deadlines, DeadlineStatus,
 from workflows.engine.transition import fire_locked
 from workflows.engine.write import append_event, lock_case
 from workflows.errors import JiefenError, PayloadInvalid
+from workflows.notify.hooks import after_reminders
 
 DEADLINES = Deadline.__table__  # type: ignore[attr-defined]
 CASES = Case.__table__  # type: ignore[attr-defined]
@@ -113,6 +114,7 @@ _REMIND_BASE = (
         DEADLINES.c.kind,
         DEADLINES.c.due_at,
         DEADLINES.c.remind_at,
+        DEADLINES.c.last_day,
         DEADLINES.c.basis,
         DEADLINES.c.provisional,
         CASES.c.case_no,
@@ -369,6 +371,7 @@ def remind_once(session: Session, *, as_of: datetime, batch_size: int, now: date
                     for r in rows
                 ],
             )
+            after_reminders(conn, rows, at=now)  # the parties' own reminders (期限提醒), same transaction
     return len(rows)
 
 

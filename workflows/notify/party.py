@@ -14,7 +14,7 @@ for the reminders that concern the parties (`PARTY_REMINDERS`), keyed on the dea
 """
 
 import uuid
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -130,11 +130,9 @@ def queue_party_messages(
     return len(rows)
 
 
-def queue_party_reminders(
-    conn: Connection, reminders: Iterable[Any], *, at: datetime, date_of: Callable[[datetime], str]
-) -> int:
+def queue_party_reminders(conn: Connection, reminders: Iterable[Any], *, at: datetime) -> int:
     """Queue the parties' reminders for the deadlines reminded now (rows with id, case_id, case_no, kind,
-    due_at, remind_at), those of a kind in PARTY_REMINDERS; `date_of` writes a due time as the party reads it."""
+    last_day, remind_at), those of a kind in PARTY_REMINDERS; the message names the period's last day."""
     mine = [r for r in reminders if r.kind in PARTY_REMINDERS]
     if not mine:
         return 0
@@ -147,7 +145,11 @@ def queue_party_reminders(
         contacts.setdefault(p["case_id"], []).append(dict(p))
     rows: list[dict[str, Any]] = []
     for r in mine:
-        params = {"centre": centre, "case_no": r.case_no, "date": date_of(r.due_at)}
+        params = {
+            "centre": centre,
+            "case_no": r.case_no,
+            "date": f"{r.last_day.year}年{r.last_day.month}月{r.last_day.day}日",
+        }
         tag = f"remind:{r.id}:{r.remind_at.isoformat()}"
         rows += rows_for(
             contacts.get(r.case_id, []),
