@@ -21,6 +21,13 @@ class Mailbox:
 
     received: list[tuple[list[str], EmailMessage]] = field(default_factory=list)
     refuse_next: int = 0  # answer 451 (try again later) to the next N mails
+    unknown: set[str] = field(default_factory=set)  # recipients answered 550 (no such mailbox)
+
+    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: list[str]) -> str:
+        if address in self.unknown:
+            return f"550 5.1.1 <{address}>: mailbox unavailable"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         if self.refuse_next > 0:

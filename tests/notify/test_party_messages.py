@@ -253,3 +253,33 @@ def test_the_confirmation_window_reminder_reaches_the_parties_once_and_other_rem
     assert len(texts) == 2
     assert f"案件{case.case_no}申请司法确认的期限将于{last.year}年{last.month}月{last.day}日届满" in texts[0]
     assert [m["Subject"] for _, m in smtp.received][-1] == f"案件{case.case_no}：申请司法确认期限即将届满"
+
+
+def test_a_refused_mailbox_and_an_unexpected_error_fail_without_naming_the_recipient(
+    engine: Engine, fake_sms: FakeSms, smtp: Mailbox, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    smtp.unknown.add(EMAIL_A)
+
+    class Broken:
+        def send(self, phone: str, template: str, params: Any) -> str:
+            raise RuntimeError(f"unexpected answer for {phone}")
+
+    monkeypatch.setattr("workflows.notify.deliver.provider", lambda: Broken())
+    with Session(engine, expire_on_commit=False) as session:
+        make_case(session, state=State.INTAKE, parties=_parties(phone_b=False))
+    caplog.set_level(logging.WARNING, logger="mail.log")
+    with caplog.at_level(logging.DEBUG):
+        assert deliver_messages(engine, now=T0 + timedelta(minutes=1)) == {
+            "delivered": 0,
+            "retrying": 1,
+            "failed": 1,
+            "deferred": 0,
+        }
+    by_kind = {r.kind: r for r in _rows(engine)}
+    assert (by_kind["party_email"].status, by_kind["party_email"].last_error) == (
+        "failed",
+        "邮件服务器拒收收件人（SMTP 550）",
+    )
+    assert (by_kind["party_sms"].status, by_kind["party_sms"].last_error) == ("pending", "发送失败：RuntimeError")
+    assert PHONE_A not in caplog.text and EMAIL_A not in caplog.text and "RuntimeError" in caplog.text
+    assert smtp.received == []
