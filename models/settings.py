@@ -223,6 +223,8 @@ class Settings(BaseSettings):
                 )
         if self.env != "development" and self.sms_provider == "aliyun":
             _refuse_incomplete_aliyun(self)
+        if self.env != "development" and self.smtp_host and "@" not in (self.smtp_from or ""):
+            raise ValueError("JIEFEN_SMTP_HOST is set: JIEFEN_SMTP_FROM must be the sender's address (name@domain)")
         return self
 
     @field_validator("sms_quiet_hours")

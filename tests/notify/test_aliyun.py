@@ -221,3 +221,19 @@ def test_outside_development_an_incomplete_aliyun_configuration_is_refused_namin
         assert get_settings().sms_templates == ALL_TEMPLATES  # complete: accepted
     finally:
         get_settings.cache_clear()
+
+
+def test_outside_development_smtp_without_a_sender_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("JIEFEN_SMTP_HOST", "smtp.example.cn")
+    monkeypatch.setenv("JIEFEN_SMTP_PASSWORD", "smtp-password-never-printed")
+    get_settings.cache_clear()
+    try:
+        with pytest.raises(SettingsError) as caught:
+            get_settings()  # JIEFEN_ENV=test
+        assert "JIEFEN_SMTP_FROM" in str(caught.value) and "smtp-password-never-printed" not in str(caught.value)
+        monkeypatch.setenv("JIEFEN_SMTP_FROM", "notice@centre.example.cn")
+        get_settings.cache_clear()
+        assert get_settings().smtp_password is not None
+        assert "smtp-password-never-printed" not in repr(get_settings())
+    finally:
+        get_settings.cache_clear()
