@@ -1,4 +1,4 @@
-"""Who sees identity numbers and phones whole, and the masking of them for everyone else: lists, logs,
+"""Who sees identity numbers, phones and email addresses whole, and the masking of them for everyone else: lists, logs,
 errors, and every response, page, push and document a masked role receives (docs/contract.md §3)."""
 
 import re
@@ -41,14 +41,28 @@ def mask_phone(value: str | None) -> str | None:
     return "*" * len(digits)
 
 
+def mask_email(value: str | None) -> str | None:
+    """zhang.san@example.com -> z***@example.com: the first character of the mailbox and the domain."""
+    if not value:
+        return value
+    local, at, domain = value.rpartition("@")
+    if not at:
+        return "*" * len(value)
+    return (local[:1] or "*") + "***@" + domain
+
+
 _ID_RE = re.compile(r"(?<!\d)(\d{6})(\d{8})(\d{3}[\dXx])(?!\d)")
 _MOBILE_RE = re.compile(r"(?<!\d)(1\d{2})(\d{4})(\d{4})(?!\d)")
+# An email address in free text: a mailbox, @, a domain ending in a top-level domain of letters (so a
+# database URL's user@127.0.0.1 is not taken for one).
+_EMAIL_RE = re.compile(r"(?<![\w.+-])([\w.+-]+)@((?:[\w-]+\.)+[A-Za-z]{2,})(?![\w-])")
 
 
 def scrub(text: str) -> str:
-    """Mask anything in free text that looks like an identity number or a mobile number."""
+    """Mask anything in free text that looks like an identity number, a mobile number or an email address."""
     text = _ID_RE.sub(lambda m: m.group(1) + "*" * 8 + m.group(3)[-4:], text)
-    return _MOBILE_RE.sub(lambda m: m.group(1) + "****" + m.group(3), text)
+    text = _MOBILE_RE.sub(lambda m: m.group(1) + "****" + m.group(3), text)
+    return _EMAIL_RE.sub(lambda m: m.group(1)[:1] + "***@" + m.group(2), text)
 
 
 def mask_agents(value: Any) -> Any:
@@ -79,7 +93,7 @@ def after_mediation(case: Any) -> dict[str, Any]:
 
 # Fields that hold a number by name, masked by their own rule; a credit code (统一社会信用代码) names an
 # organization, not a person, and stays whole.
-_NUMBER_FIELDS = {"id_number": mask_id_number, "phone": mask_phone}
+_NUMBER_FIELDS = {"id_number": mask_id_number, "phone": mask_phone, "email": mask_email}
 _KEPT_FIELDS = frozenset({"uscc"})
 # Digests and ids are never numbers, whatever digits they hold: an event's hash, a document's SHA-256
 # or id (alone, or inside a link).

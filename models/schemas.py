@@ -30,12 +30,13 @@ from models.fields import (
     ShortText,
     Text,
     printable,
+    validate_email,
     validate_id_number,
     validate_phone,
     validate_uscc,
 )
 from models.limitation import LimitationPublic, limitation_public
-from models.privacy import after_mediation, mask_id_number, mask_phone
+from models.privacy import after_mediation, mask_email, mask_id_number, mask_phone
 from states.enums import Channel, DisputeType, PartyKind, PartyRole, State
 from states.labels import STATE_LABELS
 from states.notices import notices_for
@@ -52,6 +53,8 @@ class PartyCreate(BaseModel):
     id_number: str | None = None
     uscc: str | None = None
     phone: str | None = None
+    # Where the centre's email notices go (optional): an address email-validator accepts, without a DNS lookup.
+    email: str | None = None
     address: (
         Annotated[str, StringConstraints(strip_whitespace=True, max_length=300), AfterValidator(printable)] | None
     ) = None
@@ -62,6 +65,7 @@ class PartyCreate(BaseModel):
     _id = field_validator("id_number")(lambda cls, v: None if v in (None, "") else validate_id_number(v))
     _uscc = field_validator("uscc")(lambda cls, v: None if v in (None, "") else validate_uscc(v))
     _phone = field_validator("phone")(lambda cls, v: None if v in (None, "") else validate_phone(v))
+    _email = field_validator("email")(lambda cls, v: None if v in (None, "") else validate_email(v))
 
     @model_validator(mode="after")
     def _identity_matches_kind(self) -> "PartyCreate":
@@ -128,6 +132,7 @@ class PartyPublic(BaseModel):
     id_number: str | None = None  # masked
     uscc: str | None = None
     phone: str | None = None  # masked
+    email: str | None = None  # masked
     address: str | None = None
     legal_representative: str | None = None
     agent: str | None = None
@@ -142,6 +147,7 @@ class PartyPublic(BaseModel):
             id_number=mask_id_number(p.id_number),
             uscc=p.uscc,
             phone=mask_phone(p.phone),
+            email=mask_email(p.email),
             address=p.address,
             legal_representative=p.legal_representative,
             agent=p.agent,

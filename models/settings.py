@@ -3,6 +3,7 @@
 A refused setting is reported by its variable and the rule it broke, never by its value: a value may be a
 secret (JIEFEN_SECRET_KEY, a password inside JIEFEN_DATABASE_URL), and errors end up in terminals and logs."""
 
+from datetime import time
 from functools import lru_cache
 from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
@@ -23,6 +24,20 @@ DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024
 
 
 IPNetwork = IPv4Network | IPv6Network
+
+# The SMS templates the centre sends (their wording: workflows/notify/templates.py), each of which needs
+# a template code at a provider such as Alibaba Cloud (JIEFEN_SMS_TEMPLATES).
+SMS_TEMPLATE_NAMES = (
+    "otp",
+    "case_opened",
+    "case_diverted",
+    "mediation_accepted",
+    "agreement_reached",
+    "confirmation_granted",
+    "confirmation_refused",
+    "confirmation_window_reminder",
+    "mediation_ended",
+)
 
 
 def _parse_networks(text: str) -> tuple[IPNetwork, ...]:
@@ -95,6 +110,8 @@ class Settings(BaseSettings):
     # centre's phone and address as the centre writes them (e.g. "咨询电话：…；地址：…"). The organizations
     # hold no phone or address, so until it is set the receipt sends the party back to the window.
     enquiry_contact: str = Field(default="请向受理窗口咨询", min_length=1, max_length=300)
+    # The centre's name as the parties' SMS and emails say it (workflows/notify/templates.py).
+    centre_name: str = Field(default="矛盾纠纷调解中心", min_length=1, max_length=40)
     keys_dir: str = "./.jiefen/keys"
     public_url: str = "http://127.0.0.1:8000"
     render_max_attempts: int = Field(default=5, ge=1, le=100)
@@ -122,6 +139,23 @@ class Settings(BaseSettings):
     # fake provider over HTTP, JIEFEN_SMS_FAKE_URL) or aliyun (Alibaba Cloud SMS).
     sms_provider: Literal["none", "fake", "aliyun"] = "none"
     sms_fake_url: str = "http://127.0.0.1:8025/sms"
+    # No SMS is sent in these hours (local time, JIEFEN_TIMEZONE): a message due then waits for their end.
+    # "HH:MM-HH:MM", across midnight when the start is later; empty: none.
+    sms_quiet_hours: str = "21:00-08:00"
+    # Alibaba Cloud SMS (workflows/notify/aliyun.py): the RAM user's AccessKey, the approved signature
+    # (签名), each template's code (JSON: {"case_opened": "SMS_123456789", …}) and the endpoint.
+    sms_aliyun_access_key_id: str | None = None
+    sms_aliyun_access_key_secret: SecretStr | None = None
+    sms_sign_name: str | None = None
+    sms_templates: dict[str, str] = Field(default_factory=dict)
+    sms_aliyun_endpoint: str = "https://dysmsapi.aliyuncs.com"
+    # Email to the parties over SMTP (workflows/notify/deliver.py); no host: emails fail, naming why.
+    smtp_host: str | None = None
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    smtp_user: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_starttls: bool = False
+    smtp_from: str | None = None
     # The parties' portal (/p/): how long a party's session lasts after proving a phone with a one-time code.
     portal_session_minutes: int = Field(default=30, ge=5, le=240)
     # Where a party reaches the portal: the case code's QR on the 受理回执 and the acceptance notice points to
@@ -208,7 +242,24 @@ class Settings(BaseSettings):
                     "JIEFEN_METRICS_TOKEN must be at least 32 characters of its own (not JIEFEN_SECRET_KEY, "
                     "not one character repeated) outside development"
                 )
+        if self.env != "development" and self.sms_provider == "aliyun":
+            _refuse_incomplete_aliyun(self)
+        if self.env != "development" and self.smtp_host and "@" not in (self.smtp_from or ""):
+            raise ValueError("JIEFEN_SMTP_HOST is set: JIEFEN_SMTP_FROM must be the sender's address (name@domain)")
         return self
+
+    @field_validator("sms_quiet_hours")
+    @classmethod
+    def _quiet_hours(cls, v: str) -> str:
+        try:
+            parse_quiet_hours(v)
+        except ValueError as e:
+            raise ValueError("JIEFEN_SMS_QUIET_HOURS: HH:MM-HH:MM (e.g. 21:00-08:00), or empty for none") from e
+        return v
+
+    @property
+    def quiet_hours(self) -> tuple[time, time] | None:
+        return parse_quiet_hours(self.sms_quiet_hours)
 
     @field_validator("metrics_allow")
     @classmethod
@@ -242,6 +293,33 @@ class Settings(BaseSettings):
     @property
     def audit_key_path(self) -> Path:
         return Path(self.audit_key_file) if self.audit_key_file else Path(self.keys_dir) / "audit.key"
+
+
+def parse_quiet_hours(v: str) -> tuple[time, time] | None:
+    if not v.strip():
+        return None
+    start, end = (time.fromisoformat(p.strip()) for p in v.split("-"))
+    if start == end:
+        raise ValueError("empty quiet hours")
+    return start, end
+
+
+def _refuse_incomplete_aliyun(s: Settings) -> None:
+    """Alibaba Cloud SMS outside development: every setting it needs, named when missing (never a value)."""
+    missing = [
+        name
+        for name, value in (
+            ("JIEFEN_SMS_ALIYUN_ACCESS_KEY_ID", s.sms_aliyun_access_key_id),
+            ("JIEFEN_SMS_ALIYUN_ACCESS_KEY_SECRET", s.sms_aliyun_access_key_secret),
+            ("JIEFEN_SMS_SIGN_NAME", s.sms_sign_name),
+        )
+        if not value or (isinstance(value, SecretStr) and not value.get_secret_value())
+    ]
+    if missing:
+        raise ValueError(f"JIEFEN_SMS_PROVIDER=aliyun needs {', '.join(missing)}")
+    lacking = [t for t in SMS_TEMPLATE_NAMES if t not in s.sms_templates]
+    if lacking:
+        raise ValueError(f"JIEFEN_SMS_TEMPLATES lacks a template code for: {', '.join(lacking)}")
 
 
 def describe_refusal(error: ValidationError) -> str:

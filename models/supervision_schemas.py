@@ -9,12 +9,15 @@ from models.fields import LocalDateTime
 
 
 class UndeliveredPublic(BaseModel):
-    """A court webhook notice that failed after its last retry (GET /api/v1/supervision/undelivered)."""
+    """A court webhook notice that failed after its last retry, or a party's SMS or email that failed or
+    waits for a retry after a failure (GET /api/v1/supervision/undelivered)."""
 
     id: uuid.UUID
+    kind: str = "court_webhook"  # court_webhook | party_sms | party_email
     case_id: uuid.UUID | None
     case_no: str
     court_code: str | None
+    recipient: str | None = None  # a party's phone or email, masked
     event: str | None
     handoff_id: str | None
     attempts: int

@@ -226,6 +226,8 @@ class Party(SQLModel, table=True):
     uscc: str | None = Field(default=None, max_length=18, index=True)
     phone: str | None = Field(default=None, max_length=20)
     address: str | None = Field(default=None, max_length=300)
+    # Where the party's email notices go (workflows/notify/party.py); masked like the phone (models/privacy.py).
+    email: str | None = Field(default=None, max_length=254)
     # An organization's legal representative (法定代表人 or 负责人), and the party's agent (委托代理人).
     legal_representative: str | None = Field(default=None, max_length=100)
     agent: str | None = Field(default=None, max_length=200)

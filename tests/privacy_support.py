@@ -1,5 +1,5 @@
 """What "a whole number" is in the privacy tests: the known numbers of a test case's parties and
-agent, and anything else shaped like a 居民身份证号 or a mobile number.
+agent (and the applicant's email), and anything else shaped like a 居民身份证号 or a mobile number.
 
 The shapes are bounded by letters as well as digits, so that a SHA-256 or a UUID in a body (an event's
 hash, a document id) is never taken for a number; the known numbers are looked for as plain substrings.
@@ -15,8 +15,9 @@ PHONE_B = "13987654321"
 ID_AGENT = "330106199203150027"  # tests/api/steps.ID_D: the agent of the joint application
 PHONE_IN_TEXT = "13700001111"  # typed into free text: a summary, an agreement's facts
 ID_IN_TEXT = "330105199001010011"
+EMAIL_A = "zhangsan.notice@example.com"  # the applicant's email, where the privacy sweeps give one
 
-KNOWN = (ID_A, ID_B, ID_AGENT, PHONE_A, PHONE_B, PHONE_IN_TEXT, ID_IN_TEXT)
+KNOWN = (ID_A, ID_B, ID_AGENT, PHONE_A, PHONE_B, PHONE_IN_TEXT, ID_IN_TEXT, EMAIL_A)
 _SHAPES = re.compile(r"(?<![0-9A-Za-z.])(?:\d{17}[\dXx]|1[3-9]\d{9})(?![0-9A-Za-z])")
 
 

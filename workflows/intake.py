@@ -26,6 +26,7 @@ from workflows.clocks.deadlines import Deadlines
 from workflows.clocks.limitation import open_at_intake as open_limitation
 from workflows.engine.write import append_event
 from workflows.errors import Forbidden, PayloadInvalid
+from workflows.notify.hooks import after_event
 from workflows.outbox.documents import register_documents
 
 OPENING_ROLES = frozenset({Role.INTAKE, Role.SUPERVISOR})
@@ -147,6 +148,7 @@ def open_case(
                     "id_number": p.id_number,
                     "uscc": p.uscc,
                     "phone": p.phone,
+                    "email": p.email,
                     "address": p.address,
                     "legal_representative": p.legal_representative,
                     "agent": p.agent,
@@ -188,6 +190,7 @@ def open_case(
                 },
             )
             conn.execute(PARTIES.insert(), parties)
+            after_event(conn, case, event=OPEN_TRIGGER, seq=case.event_seq, payload={}, at=now, parties=parties)
             # 受理回执 for the party at the window, rendered after commit like every document (docs/documents.md)
             register_documents(conn, case, RECEIPT_DOCUMENTS, now, seq=case.event_seq)
             if clocks is not None:

@@ -1,5 +1,5 @@
 """Embedded mode: APScheduler 3.11 in the API process runs the deadline sweep every JIEFEN_SWEEP_SECONDS,
-then delivers the court webhooks due (documents are the render worker's: workflows/outbox/worker.py); and, every
+then delivers the court webhooks and the parties' SMS and emails due (documents are the render worker's: workflows/outbox/worker.py); and, every
 JIEFEN_AUDIT_CHECKPOINT_SECONDS (0: never), writes a signed audit checkpoint (workflows/audit/checkpoint.py); and
 on the 1st of each month (and once at start) keeps last month's statistics workbook (workflows/monthly_report.py).
 
@@ -28,6 +28,7 @@ from models.db import is_postgresql
 from models.settings import get_settings
 from workflows.audit import AuditKeyError, CheckpointRefused, write_checkpoint
 from workflows.flows import run_sweep
+from workflows.notify.deliver import deliver_messages
 from workflows.outbox.webhooks import deliver as deliver_webhooks
 
 log = logging.getLogger("jiefen.scheduler")
@@ -117,6 +118,7 @@ class SweepScheduler:
         self.scheduler: BackgroundScheduler | None = None
         self.runs = 0
         self.last: dict[str, Any] | None = None
+        self.messages: dict[str, int] = {}  # the last pass of the parties' SMS and emails
         self.monthly_report: dict[str, Any] | None = None
 
     @classmethod
@@ -192,6 +194,10 @@ class SweepScheduler:
     def _tick(self) -> None:
         self.last = run_sweep(self.engine)
         self.delivery = deliver_webhooks(self.engine)  # court hand-off webhooks due now
+        try:  # the parties' SMS and emails due now (workflows/notify/deliver.py); never stops the sweep
+            self.messages = deliver_messages(self.engine)
+        except Exception:
+            log.exception("party messages: delivery pass failed")
         # The documents the sweep produced (a termination notice on mediation_timeout) are the render
         # worker's: this is an API process, and the API never renders (workflows/outbox/worker.py).
         self.runs += 1

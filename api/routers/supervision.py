@@ -30,5 +30,6 @@ def overdue(
 def undelivered(
     session: SessionDep, actor: ActorDep, limit: Annotated[int, Query(ge=1, le=1000)] = 200
 ) -> list[UndeliveredPublic]:
-    """Court webhook pushes that failed after the last retry: never dropped, listed here."""
+    """Court webhook pushes that failed after the last retry, and the parties' SMS and emails that failed
+    or wait for a retry after a failure (recipient masked, with the reason): never dropped, listed here."""
     return [UndeliveredPublic.model_validate(x) for x in webhooks.undelivered(session, actor, limit=limit)]

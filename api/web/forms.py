@@ -10,7 +10,7 @@ from typing import Any
 from annotated_types import Ge, Le
 from starlette.datastructures import FormData
 
-from models.fields import validate_id_number, validate_phone, validate_uscc
+from models.fields import validate_email, validate_id_number, validate_phone, validate_uscc
 from states.enums import Trigger
 from states.table import TABLE
 from workflows.errors import JiefenError, ValidationFailed
@@ -70,6 +70,7 @@ CHECKS: dict[str, Callable[[str], str]] = {
     "id_number": validate_id_number,
     "uscc": validate_uscc,
     "phone": validate_phone,
+    "email": validate_email,
 }
 
 # The names of intake fields in error messages.
@@ -85,6 +86,7 @@ NAMES = {
     "id_number": "身份证号",
     "uscc": "统一社会信用代码",
     "phone": "联系电话",
+    "email": "电子邮箱",
     "address": "地址",
     "role": "身份",
     "kind": "类别",
@@ -92,7 +94,7 @@ NAMES = {
     "agent": "委托代理人",
 }
 
-PARTY_FIELDS = ("role", "kind", "name", "ident", "phone", "address", "legal_representative", "agent")
+PARTY_FIELDS = ("role", "kind", "name", "ident", "phone", "email", "address", "legal_representative", "agent")
 # Yes/no facts asked at intake (routing and the guards read them; see CaseCreate).
 CASE_FACTS = (
     "arbitration_agreement",
@@ -194,7 +196,9 @@ def posted_case(raw: FormData) -> tuple[dict[str, Any], dict[str, Any]]:
         party: dict[str, Any] = {"role": p["role"], "kind": p["kind"], "name": p["name"]}
         if p["ident"]:
             party["uscc" if p["kind"] == "organization" else "id_number"] = p["ident"]
-        for k in ("phone", "address", "agent") + (("legal_representative",) if p["kind"] == "organization" else ()):
+        for k in ("phone", "email", "address", "agent") + (
+            ("legal_representative",) if p["kind"] == "organization" else ()
+        ):
             if p[k]:
                 party[k] = p[k]
         body["parties"].append(party)

@@ -37,7 +37,7 @@ def check_value(
     if not value.strip():
         return JSONResponse({"ok": True, "message": ""})
     try:
-        check(value[:40])
+        check(value[:100])
     except ValueError as exc:
         return JSONResponse({"ok": False, "message": str(exc)})
     return JSONResponse({"ok": True, "message": "格式正确"})

@@ -10,7 +10,7 @@ from api.web.page import CtxDep
 from api.web.session import check_csrf
 from states.enums import Role
 from workflows.errors import JiefenError
-from workflows.outbox import handoffs
+from workflows.outbox import handoffs, webhooks
 from workflows.read import reports, screens, supervision
 
 router = APIRouter(include_in_schema=False)
@@ -50,6 +50,7 @@ def supervision_page(ctx: CtxDep, within_days: int = 3) -> HTMLResponse:
     try:
         board = supervision.overdue(ctx.session, ctx.actor, within_days=max(0, min(within_days, 60)))
         stats = reports.statistics_for(ctx.session, ctx.actor)
+        failed = webhooks.undelivered(ctx.session, ctx.actor, limit=50)
     except JiefenError as exc:
         return ctx.refused(exc, "无权访问")
     overdue_n = sum(g.overdue for g in board.data)
@@ -65,4 +66,5 @@ def supervision_page(ctx: CtxDep, within_days: int = 3) -> HTMLResponse:
         rate=rate,
         rate_deg=None if rate is None else round(rate * 360, 1),
         returned=screens.returned_to_window(ctx.session, ctx.actor),
+        undelivered=failed,
     )

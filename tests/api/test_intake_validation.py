@@ -100,6 +100,8 @@ INVALID: list[tuple[str, dict[str, Any], str, str | None]] = [
     ("summary_blank", {"summary": "   "}, "summary", None),
     ("summary_too_long", {"summary": "漏" * 5001}, "summary", None),
     ("referral_kind_unknown", {"referral": {"kind": "sideways"}}, "referral.kind", None),
+    ("email_without_domain", _with_applicant(email="zhangsan@"), "parties.0.email", None),
+    ("email_with_spaces", _with_applicant(email="zhang san@example.com"), "parties.0.email", None),
 ]
 
 

@@ -20,8 +20,9 @@ from tests.api.rendering import with_renderer
 from tests.api.steps import act, confirmation_request, open_case, signed_a_moment_ago
 from tests.api.test_web_routes import web_login
 from tests.documents.support import pdftotext
-from tests.factories import COURT, ID_A, MEDIATION_ORG, agreement_payload
+from tests.factories import COURT, ID_A, MEDIATION_ORG, agreement_payload, case_payload
 from tests.privacy_support import (
+    EMAIL_A,
     ID_AGENT,
     ID_IN_TEXT,
     PHONE_A,
@@ -46,7 +47,9 @@ def confirmation_case(client: TestClient, login: Login) -> dict[str, Any]:
     records receipt. Every document is rendered."""
     window, mediator = login("window1"), login("mediator1")
     texts = texts_with_numbers()
-    case = open_case(client, window, summary=texts["summary"])
+    applicant, respondent = case_payload()["parties"]
+    parties = [{**applicant, "email": EMAIL_A}, respondent]
+    case = open_case(client, window, summary=texts["summary"], parties=parties)
     act(client, window, case["id"], "divert", {"org_code": MEDIATION_ORG})
     act(client, mediator, case["id"], "accept", {"mediator_code": "M-0001"})
     act(
@@ -171,6 +174,13 @@ def test_no_get_route_gives_a_masked_role_a_whole_number(
         assert swept[f"/api/v1/court/confirmations/{handoff_id}"] == 200
         assert swept["/court"] == 200
     assert len(swept) >= 30, sorted(swept)
+    # the applicant's email, masked like the phone (the window and the mediator read it whole)
+    shown = client.get(f"/api/v1/cases/{case_id}", headers=headers).json()["parties"][0]
+    assert (shown["phone"], shown["email"]) == ("138****5678", "z***@example.com")
+    assert "z***@example.com" in client.get(f"/cases/{case_id}").text
+    window = TestClient(client.app)
+    web_login(window, "window1")
+    assert EMAIL_A in window.get(f"/cases/{case_id}").text
 
 
 def test_the_admin_reads_a_court_confirmation_masked_and_the_court_whole(client: TestClient, login: Login) -> None:

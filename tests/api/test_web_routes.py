@@ -114,6 +114,9 @@ def test_check_endpoint_uses_the_server_validators(client: TestClient):
     assert bad["ok"] is False and "校验位" in bad["message"]
     assert client.post("/check/phone", data={"value": "12345", "csrf": csrf}).json()["ok"] is False
     assert client.post("/check/uscc", data={"value": "9111000060003734", "csrf": csrf}).json()["ok"] is False
+    email = client.post("/check/email", data={"value": "zhangsan@", "csrf": csrf}).json()
+    assert email["ok"] is False and "电子邮箱" in email["message"]
+    assert client.post("/check/email", data={"value": "zhangsan@example.com", "csrf": csrf}).json()["ok"] is True
     assert client.post("/check/nonsense", data={"value": "1", "csrf": csrf}).status_code == 404
 
 
@@ -209,6 +212,7 @@ def test_the_case_page_shows_full_identity_only_to_the_roles_that_need_it(client
         "p0_name": "甲",
         "p0_ident": "11010519491231002X",
         "p0_phone": "13812345678",
+        "p0_email": "jia.notice@example.com",
         "p1_role": "respondent",
         "p1_kind": "person",
         "p1_name": "乙",
@@ -219,11 +223,13 @@ def test_the_case_page_shows_full_identity_only_to_the_roles_that_need_it(client
     case_url = r.headers["location"].split("?")[0]
     clerk_view = client.get(case_url).text
     assert "11010519491231002X" in clerk_view and "13812345678" in clerk_view  # the window checks identity
+    assert "jia.notice@example.com" in clerk_view
     client.cookies.clear()
     web_login(client, "super1")
     supervisor_view = client.get(case_url).text
     assert "11010519491231002X" not in supervisor_view and "13812345678" not in supervisor_view
     assert "110105********002X" in supervisor_view and "138****5678" in supervisor_view
+    assert "jia.notice@example.com" not in supervisor_view and "j***@example.com" in supervisor_view
 
 
 def test_the_case_page_shows_a_paused_clock_with_the_days_it_has_left(client: TestClient, engine):

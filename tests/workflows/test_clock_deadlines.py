@@ -10,7 +10,7 @@ from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
-from sqlmodel import select
+from sqlmodel import col, select
 
 from models.tables import CalendarYear, Notification
 from states.enums import State, Trigger as T
@@ -22,6 +22,7 @@ from workflows.clocks.calendar import calendar_for
 from workflows.clocks.deadlines import profiles
 from workflows.clocks.recount import load_schedule
 from workflows.engine import fire
+from workflows.notify.party import KINDS as PARTY_KINDS
 
 
 def _fire(session, case, trigger, username, payload=None, *, now):
@@ -279,4 +280,9 @@ def test_new_clocks_are_armed_to_remind_their_lead_time_before_due(session):
     case = make_case(session, state=State.MEDIATION)
     d = one_deadline(session, case.id, "mediation")
     assert (d.reminder_lead_seconds, d.remind_at, d.reminded_at) == (3 * 86400, d.due_at - timedelta(days=3), None)
-    assert session.exec(select(sa.func.count()).select_from(Notification)).one() == 0
+    assert (
+        session.exec(
+            select(sa.func.count()).select_from(Notification).where(col(Notification.kind).not_in(PARTY_KINDS))
+        ).one()
+        == 0
+    )

@@ -4,7 +4,7 @@ stationing mode, capacity, mediator choice, escalation to the top and back, no b
 from datetime import date, timedelta
 
 import pytest
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from models.tables import Case, Notification
 from tests.factories import T0
@@ -22,6 +22,7 @@ from tests.workflows.routing_support import (
 from tests.workflows.support import events_of, local, picture
 from workflows.engine import fire
 from workflows.errors import JiefenError
+from workflows.notify.party import KINDS as PARTY_KINDS
 
 
 def _many(n: int) -> list[dict]:
@@ -139,7 +140,9 @@ def test_stationing_decides_how_the_case_is_handed_over(session, t3, dispute_typ
     with Session(session.get_bind()) as s:
         row = s.get(Case, case.id)
         assert row.next_duty_day == duty_day
-        notices = s.exec(select(Notification).where(Notification.case_id == case.id)).all()
+        notices = s.exec(
+            select(Notification).where(Notification.case_id == case.id, col(Notification.kind).not_in(PARTY_KINDS))
+        ).all()
     ev = events_of(session, case.id)[-1]
     assert ev.payload["stationing"]["mode"] in ("resident", "rotating", "on_call")
     if call_out:
@@ -158,7 +161,16 @@ def test_a_refused_divert_writes_no_call_out(session, t3):
     with pytest.raises(JiefenError):
         divert(session, case)  # already in diversion: refused, nothing written
     with Session(session.get_bind()) as s:
-        assert len(s.exec(select(Notification).where(Notification.case_id == case.id)).all()) == 1
+        assert (
+            len(
+                s.exec(
+                    select(Notification).where(
+                        Notification.case_id == case.id, col(Notification.kind).not_in(PARTY_KINDS)
+                    )
+                ).all()
+            )
+            == 1
+        )
 
 
 # --- capacity ----------------------------------------------------------------------------------------

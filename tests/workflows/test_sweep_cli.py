@@ -215,10 +215,11 @@ def test_jiefen_deploy_all_registers_every_flow_without_a_limit_by_default(cli_d
         "documents_render",
         "audit_checkpoint",
         "monthly_report",
+        "notifications_deliver",
     ]
     assert {s["work_pool"] for s in specs} == {"jiefen"} and all(s["concurrency_limit"] is None for s in specs)
     # the checkpoint and the monthly report keep their own intervals
-    assert [s["interval_seconds"] for s in specs] == [20, 20, 20, 3600, 86_400]
+    assert [s["interval_seconds"] for s in specs] == [20, 20, 20, 3600, 86_400, 20]
     assert all(s["parameters"] == {} for s in specs)  # nothing secret, nothing at all, in the run parameters
 
 

@@ -44,7 +44,10 @@ LISTED = (
 
 
 def party_digest(party: Mapping[str, Any], key: AuditKey) -> str:
-    return key.mac(canonical({"v": 1, **{f: party.get(f) for f in DIGEST_FIELDS}}))
+    # The email (added later, optional) is covered when there is one; a party without one keeps the digest
+    # it always had.
+    email = {"email": party["email"]} if party.get("email") else {}
+    return key.mac(canonical({"v": 1, **{f: party.get(f) for f in DIGEST_FIELDS}, **email}))
 
 
 def party_digests(parties: Sequence[Mapping[str, Any]], key: AuditKey | None = None) -> list[str]:

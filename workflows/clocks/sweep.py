@@ -49,6 +49,7 @@ from workflows.engine.transition import fire_locked
 from workflows.engine.write import append_event, lock_case
 from workflows.errors import JiefenError, PayloadInvalid
 from workflows.notify import inbox
+from workflows.notify.hooks import after_reminders
 
 DEADLINES = Deadline.__table__  # type: ignore[attr-defined]
 CASES = Case.__table__  # type: ignore[attr-defined]
@@ -114,6 +115,7 @@ _REMIND_BASE = (
         DEADLINES.c.kind,
         DEADLINES.c.due_at,
         DEADLINES.c.remind_at,
+        DEADLINES.c.last_day,
         DEADLINES.c.basis,
         DEADLINES.c.provisional,
         CASES.c.case_no,
@@ -372,6 +374,7 @@ def remind_once(session: Session, *, as_of: datetime, batch_size: int, now: date
                 ],
             )
             inbox.reminders(conn, rows, at=now, tz=tz)  # the mediators' 期限提醒 in the app, same transaction
+            after_reminders(conn, rows, at=now)  # the parties' own reminders (期限提醒), same transaction
     return len(rows)
 
 

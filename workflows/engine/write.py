@@ -33,6 +33,7 @@ from models.types import JSONText
 from workflows.audit import chain as audit
 from workflows.clocks.deadlines import DEADLINES, IS_OPEN, load_open
 from workflows.errors import StaleVersion
+from workflows.notify.hooks import after_event
 
 UNVERSIONED_EVENTS = frozenset({"document_generated", "court_received"})
 """Events that record background work on a case without changing what a client's `If-Match` guards
@@ -162,4 +163,6 @@ def append_event(
         if updated != 1:  # the row lock makes this impossible; refuse rather than fork history
             raise StaleVersion(old_version, -1)
     audit.insert(conn, row)
+    if not case.is_new:  # intake calls the hook itself, once the new case's parties are written
+        after_event(conn, case, event=event, seq=seq, payload=payload, at=at)
     return case.event_head

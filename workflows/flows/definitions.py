@@ -217,3 +217,23 @@ FLOWS["monthly_report"] = (
     ("reports",),
     "月度统计报表：将上月的统计报表（Excel）保存为文书，每月一份，重复运行不会重复保存。",
 )
+
+
+@flow(
+    name="notifications_deliver",
+    flow_run_name="notifications_deliver-{now}",
+    retries=0,
+    log_prints=False,
+    description="Send the parties' SMS and emails from the outbox, retrying with backoff; SMS wait out the quiet hours.",
+)
+def notifications_deliver(now: datetime | None = None, limit: int = 100) -> dict[str, Any]:
+    from workflows.notify.deliver import deliver_messages
+
+    return deliver_messages(engine(), now=now, limit=limit)
+
+
+FLOWS["notifications_deliver"] = (
+    notifications_deliver,
+    ("notify",),
+    "当事人通知发送：发送待发的短信和电子邮件，失败按退避重试；短信在免打扰时段内顺延至时段结束。",
+)

@@ -22,8 +22,7 @@ import hmac
 import json
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -31,20 +30,18 @@ import httpx2
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from models.db import is_postgresql, write_transaction
-from models.privacy import redact
+from models.privacy import mask_email, mask_phone, redact
 from models.tables import Case, Notification, Organization
 from states.enums import Role
 from workflows.access import Actor, visible_clause
 from workflows.errors import Forbidden
-from workflows.notify import inbox
-from workflows.outbox import webhook_address
-from workflows.outbox.handoffs import NOTIFICATIONS, WEBHOOK
+from workflows.outbox import notices, webhook_address
+from workflows.outbox.handoffs import WEBHOOK
+from workflows.outbox.notices import BACKOFF_BASE, CLAIM_LEASE, MAX_ATTEMPTS, DeliveryReport, backoff
 
-MAX_ATTEMPTS = 6
-BACKOFF_BASE = timedelta(seconds=30)
-TIMEOUT_SECONDS = 10.0
-CLAIM_LEASE = timedelta(minutes=5)  # > TIMEOUT_SECONDS: how long a claimed notice is left to its deliverer
+__all__ = ["BACKOFF_BASE", "CLAIM_LEASE", "MAX_ATTEMPTS", "DeliveryReport", "backoff", "deliver", "deliver_pending"]
+
+TIMEOUT_SECONDS = 10.0  # < notices.CLAIM_LEASE: how long a claimed notice is left to its deliverer
 SIGNATURE_HEADER = "X-Jiefen-Signature"
 DELIVERY_HEADER = "X-Jiefen-Delivery"
 EVENT_HEADER = "X-Jiefen-Event"
@@ -75,42 +72,12 @@ def http_post(url: str, body: bytes, headers: dict[str, str]) -> int:
     return webhook_address.post(url, body, headers, timeout=TIMEOUT_SECONDS)
 
 
-@dataclass
-class DeliveryReport:
-    delivered: list[uuid.UUID] = field(default_factory=list)
-    retrying: list[uuid.UUID] = field(default_factory=list)
-    failed: list[uuid.UUID] = field(default_factory=list)
-
-    def as_dict(self) -> dict[str, int]:
-        return {"delivered": len(self.delivered), "retrying": len(self.retrying), "failed": len(self.failed)}
-
-
-def backoff(attempts: int) -> timedelta:
-    return BACKOFF_BASE * (2 ** max(0, attempts - 1))
-
-
 def claim_next(session: Session, *, now: datetime) -> tuple[uuid.UUID, str, int, dict[str, Any]] | None:
-    """Claim the next webhook notice due at `now`, in a short write transaction of its own: its
-    `next_attempt_at` moves CLAIM_LEASE ahead, so another deliverer (a second worker's run, an overlapping
-    run) skips it — on PostgreSQL without waiting (FOR UPDATE SKIP LOCKED), on SQLite under the database
-    lock. The result of the attempt then sets `next_attempt_at` again (delivered, failed, or the backoff).
-    A deliverer that dies mid-push leaves the claim to lapse: the notice is pushed again after CLAIM_LEASE,
-    with the same X-Jiefen-Delivery id (at least once; receivers dedupe on it)."""
-    c = NOTIFICATIONS.c
-    due = (
-        sa.select(c.id, c.org_code, c.attempts, c.payload)
-        .where(c.kind == WEBHOOK, c.status == "pending", c.next_attempt_at <= now)
-        .order_by(c.next_attempt_at, c.id)
-        .limit(1)
-    )
-    with write_transaction(session) as conn:
-        if is_postgresql(conn):
-            due = due.with_for_update(skip_locked=True)
-        row = conn.execute(due).first()
-        if row is None:
-            return None
-        conn.execute(NOTIFICATIONS.update().where(c.id == row.id).values(next_attempt_at=now + CLAIM_LEASE))
-    return row.id, row.org_code, row.attempts, dict(row.payload)
+    """Claim the next webhook notice due at `now` (workflows/outbox/notices.py: the lease, SKIP LOCKED).
+    The result of the attempt then sets `next_attempt_at` again (delivered, failed, or the backoff); a
+    notice pushed again after a lapsed claim carries the same X-Jiefen-Delivery id (receivers dedupe on it)."""
+    row = notices.claim_next(session, kinds=(WEBHOOK,), now=now)
+    return None if row is None else (row.id, row.org_code, row.attempts, dict(row.payload))
 
 
 def deliver_pending(
@@ -151,48 +118,45 @@ def deliver_pending(
                 error, refused = f"推送地址被拒绝：{e}"[:500], True
             except httpx2.HTTPError as e:
                 error = f"{type(e).__name__}: {e}"[:500]
-        tries = attempts + 1
-        if error is None:
-            values: dict[str, Any] = {"status": "delivered", "attempts": tries, "delivered_at": now, "last_error": None}
-            report.delivered.append(nid)
-        elif tries >= max_attempts or refused:
-            values = {"status": "failed", "attempts": tries, "last_error": error}
-            report.failed.append(nid)
-        else:
-            values = {"attempts": tries, "last_error": error, "next_attempt_at": now + backoff(tries)}
-            report.retrying.append(nid)
-        with write_transaction(session) as conn:
-            written = conn.execute(
-                NOTIFICATIONS.update()
-                .where(
-                    NOTIFICATIONS.c.id == nid, NOTIFICATIONS.c.status == "pending", NOTIFICATIONS.c.attempts == attempts
-                )
-                .values(**values)
-            ).rowcount
-            if written and values.get("status") == "failed":
-                inbox.delivery_failed(conn, nid, at=now)  # the supervisors' 推送失败 in the app
+        notices.settle(session, report, nid, attempts, error=error, now=now, max_attempts=max_attempts, final=refused)
     session.expire_all()
     return report
 
 
+PARTY_KINDS = ("party_sms", "party_email")
+_RECIPIENT_MASKS = {"party_sms": mask_phone, "party_email": mask_email}
+
+
 def undelivered(session: Session, actor: Actor, *, limit: int = 200) -> list[dict[str, Any]]:
-    """Webhook notices that failed after the last retry, for supervisors (cases of their region)."""
+    """For supervisors (cases of their region): court webhook notices that failed after the last retry, and
+    the parties' SMS and emails that failed or are waiting for a retry after a failure — the recipient
+    masked (whatever the role: a supervisor or admin sees phones and addresses masked), with the reason."""
     if actor.role not in (Role.SUPERVISOR, Role.ADMIN):
         raise Forbidden("只有督办人员可以查看未送达的推送")
+    failed_webhook = sa.and_(col(Notification.kind) == WEBHOOK, col(Notification.status) == "failed")
+    failing_party = sa.and_(
+        col(Notification.kind).in_(PARTY_KINDS),
+        sa.or_(
+            col(Notification.status) == "failed",
+            sa.and_(col(Notification.status) == "pending", col(Notification.attempts) > 0),
+        ),
+    )
     rows = session.exec(
         select(Notification, Case.case_no)
         .join(Case, col(Case.id) == Notification.case_id)
-        .where(Notification.kind == WEBHOOK, Notification.status == "failed", visible_clause(actor))
+        .where(sa.or_(failed_webhook, failing_party), visible_clause(actor))
         .order_by(col(Notification.created_at))
         .limit(limit)
     ).all()
     return [
         {
             "id": n.id,
+            "kind": n.kind,
             "case_id": n.case_id,
             "case_no": no,
             "court_code": n.org_code,
-            "event": n.payload.get("event"),
+            "recipient": _RECIPIENT_MASKS[n.kind](n.recipient) if n.kind in _RECIPIENT_MASKS else None,
+            "event": n.payload.get("event") or n.payload.get("template"),
             "handoff_id": n.payload.get("handoff_id"),
             "attempts": n.attempts,
             "last_error": n.last_error,

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from documents import signing
+from models.privacy import mask_email, mask_phone
 from models.settings import Settings
 from models.tables import CalendarYear, Case, Document, Notification, Organization
 from states.enums import ARBITRATION_KINDS, OrgKind
@@ -83,6 +84,11 @@ class OutboxItem:
     recipient: str | None = None
 
 
+def _masked_recipient(kind: str, recipient: str | None) -> str | None:
+    """A party's phone or email as an administrator sees it: masked (models/privacy.py)."""
+    return mask_email(recipient) if kind == "party_email" else mask_phone(recipient)
+
+
 def outbox(session: Session, *, limit: int = OUTBOX_LIMIT) -> list[OutboxItem]:
     """Documents not yet rendered or failed, and messages not yet delivered or failed; failed first."""
     d = Document.__table__.c  # type: ignore[attr-defined]
@@ -116,7 +122,7 @@ def outbox(session: Session, *, limit: int = OUTBOX_LIMIT) -> list[OutboxItem]:
             n.attempts,
             n.last_error,
             n.created_at,
-            n.org_code or None,
+            n.org_code or _masked_recipient(n.kind, n.recipient),
         )
         for n, no in notes
     ]

@@ -82,6 +82,7 @@ PARTY_COLUMNS = [
         "id_number",
         "uscc",
         "phone",
+        "email",
         "address",
         "legal_representative",
         "agent",

@@ -48,6 +48,7 @@ def parties_for(session: Session, actor: Actor, case_id: str | uuid.UUID) -> lis
             id_number=p.id_number,
             uscc=p.uscc,
             phone=p.phone,
+            email=p.email,
             address=p.address,
             legal_representative=p.legal_representative,
             agent=p.agent,
