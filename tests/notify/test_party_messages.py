@@ -181,7 +181,7 @@ def test_quiet_hours_across_midnight_within_a_day_and_none() -> None:
 def test_after_the_last_attempt_a_message_fails_and_is_listed_masked_for_supervisors_and_can_be_retried(
     engine: Engine, fake_sms: FakeSms, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    monkeypatch.delenv("JIEFEN_SMTP_HOST", raising=False)  # no SMTP: the email fails at once, saying why
+    monkeypatch.delenv("JIEFEN_SMTP_HOST", raising=False)  # no SMTP: no email is even queued (it could never go)
     get_settings.cache_clear()
     with Session(engine, expire_on_commit=False) as session:
         case = make_case(session, state=State.INTAKE, parties=_parties(phone_b=False))
@@ -190,12 +190,11 @@ def test_after_the_last_attempt_a_message_fails_and_is_listed_masked_for_supervi
     caplog.set_level(logging.WARNING, logger="mail.log")
     with caplog.at_level(logging.DEBUG):
         first = deliver_messages(engine, now=t)
-        assert (first["retrying"], first["failed"]) == (1, 1)
+        assert (first["retrying"], first["failed"]) == (1, 0)
+        assert _rows(engine, "party_email") == []
         with Session(engine) as s:
             listed = {x["kind"]: x for x in undelivered(s, actor(s, "super1"))}
         assert listed["party_sms"]["status"] == "pending" and listed["party_sms"]["recipient"] == "138****5678"
-        assert listed["party_email"]["status"] == "failed" and listed["party_email"]["recipient"] == "z***@example.com"
-        assert "JIEFEN_SMTP_HOST" in listed["party_email"]["last_error"]
         for attempt in range(2, notices.MAX_ATTEMPTS + 1):
             t += notices.backoff(attempt - 1)
             deliver_messages(engine, now=t)
@@ -283,3 +282,15 @@ def test_a_refused_mailbox_and_an_unexpected_error_fail_without_naming_the_recip
     assert (by_kind["party_sms"].status, by_kind["party_sms"].last_error) == ("pending", "发送失败：RuntimeError")
     assert PHONE_A not in caplog.text and EMAIL_A not in caplog.text and "RuntimeError" in caplog.text
     assert smtp.received == []
+
+
+def test_with_no_sms_provider_and_no_smtp_nothing_is_queued(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("JIEFEN_SMS_PROVIDER", "none")
+    monkeypatch.delenv("JIEFEN_SMTP_HOST", raising=False)
+    get_settings.cache_clear()
+    try:
+        with Session(engine, expire_on_commit=False) as session:
+            make_case(session, state=State.MEDIATION, parties=_parties())
+        assert _rows(engine) == []  # a message that could never go is not written to fail later
+    finally:
+        get_settings.cache_clear()

@@ -80,10 +80,14 @@ def rows_for(
     template: str,
     params: dict[str, str],
 ) -> list[dict[str, Any]]:
-    """The outbox rows for `contacts` (position, phone, email): one per channel a party has."""
+    """The outbox rows for `contacts` (position, phone, email): one per channel a party has and the centre
+    has configured — no SMS while JIEFEN_SMS_PROVIDER is `none`, no email without JIEFEN_SMTP_HOST: a message
+    that could never go would only fail and fill the supervisors' undelivered list."""
+    settings = get_settings()
+    sms, email = settings.sms_provider != "none", bool(settings.smtp_host)
     rows = []
     for p in contacts:
-        for kind, recipient in ((SMS, p.get("phone")), (EMAIL, p.get("email"))):
+        for kind, recipient in ((SMS, p.get("phone") if sms else None), (EMAIL, p.get("email") if email else None)):
             if recipient:
                 key = f"party:{kind.removeprefix('party_')}:{case_id}:{tag}:{p['position']}"
                 payload = {"template": template, "params": params, "position": p["position"]}
