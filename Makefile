@@ -37,9 +37,14 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install -q -e '.[test]'
 	@touch $(STAMP)
 
+# SMS (the portal's one-time codes, the parties' messages) go to the local fake provider on 8025 unless
+# JIEFEN_SMS_PROVIDER says otherwise: what it received is at http://127.0.0.1:8025/sms. Nothing real is sent.
 run: setup
 	$(BIN)/jiefen seed models/seed/demo.yaml
-	$(BIN)/jiefen serve
+	@if [ -z "$$JIEFEN_SMS_PROVIDER" ] || [ "$$JIEFEN_SMS_PROVIDER" = fake ]; then \
+	  $(BIN)/python -m workflows.notify.fake_sms --port 8025 & fake=$$!; trap "kill $$fake 2>/dev/null" EXIT; \
+	  JIEFEN_SMS_PROVIDER=fake $(BIN)/jiefen serve; \
+	else $(BIN)/jiefen serve; fi
 
 # All three run, each reporting its findings; the target fails if any of them failed.
 lint: setup

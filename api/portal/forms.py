@@ -11,7 +11,7 @@ from api.web.forms import error_text
 # The form's fields: the case, the applicant (a person; the phone is the one proved by the code) and the
 # other side (a person or an organization).
 CASE_FIELDS = ("dispute_type", "summary", "occurred_on", "claim_amount")
-APPLICANT_FIELDS = ("a_name", "a_ident", "a_address")
+APPLICANT_FIELDS = ("a_name", "a_ident", "a_address", "a_email")
 RESPONDENT_FIELDS = ("r_kind", "r_name", "r_ident", "r_phone", "r_address")
 MAX_LENGTH = 4000  # summary; the rest are short and CaseCreate bounds them
 
@@ -45,8 +45,9 @@ def case_body(form: dict[str, str], *, phone: str, region: str) -> dict[str, Any
     applicant: dict[str, Any] = {"role": "applicant", "kind": "person", "name": form["a_name"], "phone": phone}
     if form["a_ident"]:
         applicant["id_number"] = form["a_ident"]
-    if form["a_address"]:
-        applicant["address"] = form["a_address"]
+    for k in ("address", "email"):
+        if form[f"a_{k}"]:
+            applicant[k] = form[f"a_{k}"]
     respondent: dict[str, Any] = {"role": "respondent", "kind": form["r_kind"], "name": form["r_name"]}
     if form["r_ident"]:
         respondent["uscc" if form["r_kind"] == "organization" else "id_number"] = form["r_ident"]
@@ -57,7 +58,14 @@ def case_body(form: dict[str, str], *, phone: str, region: str) -> dict[str, Any
     return body
 
 
-_PARTY_FIELD = {"id_number": "ident", "uscc": "ident", "name": "name", "phone": "phone", "address": "address"}
+_PARTY_FIELD = {
+    "id_number": "ident",
+    "uscc": "ident",
+    "name": "name",
+    "phone": "phone",
+    "address": "address",
+    "email": "email",
+}
 
 
 def field_errors(errors: list[dict[str, Any]]) -> tuple[dict[str, str], list[str]]:

@@ -130,3 +130,17 @@ def test_in_production_without_a_portal_region_online_application_is_not_open(en
         closed = c.get("/p/apply")
         assert closed.status_code == 503 and "暂未开通网上申请" in closed.text
         assert c.get("/p/").status_code == 200  # the lookup still works
+
+
+def test_an_email_given_online_is_checked_beside_its_field_and_kept_for_the_messages(
+    client: TestClient, fake_sms: FakeSms, engine: Engine
+) -> None:
+    bad = apply_online(client, fake_sms, a_email="zhao.min@")
+    assert bad.status_code == 422 and 'data-error="a_email"' in bad.text
+    assert _cases(engine) == []
+    data = application(a_email="zhao.min@example.com") | {"csrf": csrf(bad.text), "key": hidden(bad.text, "key")}
+    assert client.post("/p/apply", data=data).status_code == 200
+    [case] = _cases(engine)
+    with Session(engine) as s:
+        applicant = s.exec(select(Party).where(Party.case_id == case.id, Party.position == 0)).one()
+    assert applicant.email == "zhao.min@example.com"
