@@ -383,3 +383,13 @@ class CalendarYear(SQLModel, table=True):
     workdays: list[str] = _json(default_factory=list)  # ISO dates worked (调休 make-up days)
     source: str | None = Field(default=None, max_length=300)
     loaded_at: datetime = _ts()
+
+
+class DirectoryStamp(SQLModel, table=True):
+    """A token the database changes (a trigger, migration 0018) with every write to the table `name`:
+    a process's cache of that table is current while the token is the one it was read with."""
+
+    __tablename__ = "directory_stamps"
+
+    name: str = Field(max_length=32, primary_key=True)
+    stamp: str = Field(max_length=32)

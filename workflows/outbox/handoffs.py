@@ -13,14 +13,16 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from models.db import write_transaction
+from models.prepared import Prepared, insert_rows
 from models.tables import Case, CourtHandoff, Document, Mediator, Notification, Organization, Party
 from states.enums import Role
 from workflows.access import Actor
 from workflows.engine.write import append_event, lock_case
 from workflows.errors import Forbidden, NotVisible
+from workflows.routing.directory import organizations
 
 HANDOFFS = CourtHandoff.__table__  # type: ignore[attr-defined]
 NOTIFICATIONS = Notification.__table__  # type: ignore[attr-defined]
@@ -28,6 +30,12 @@ DOCUMENTS = Document.__table__  # type: ignore[attr-defined]
 ORGS = Organization.__table__  # type: ignore[attr-defined]
 
 WEBHOOK = "court_webhook"
+
+PARTIES = Party.__table__  # type: ignore[attr-defined]
+MEDIATORS = Mediator.__table__  # type: ignore[attr-defined]
+_PARTIES = sa.select(PARTIES).where(PARTIES.c.case_id == sa.bindparam("b_case")).order_by(PARTIES.c.position)
+_MEDIATOR = Prepared(sa.select(MEDIATORS.c.code, MEDIATORS.c.name).where(MEDIATORS.c.code == sa.bindparam("b_code")))
+_WEBHOOK_URL = Prepared(sa.select(ORGS.c.webhook_url).where(ORGS.c.code == sa.bindparam("b_code")))
 
 
 # --- the package (inside fire's transaction) ------------------------------------------------------------
@@ -47,7 +55,7 @@ def _party(x: Party) -> dict[str, Any]:
 
 
 def build_package(
-    session: Session,
+    conn: Connection,
     case: Any,
     court: Organization,
     *,
@@ -62,16 +70,12 @@ def build_package(
     (workflows.stages.joint.record); its applicants are the package's `applicants`, every one a 申请人.
     `parties` and `org` (the case's organization): when the caller has them already."""
     if parties is None:
-        parties = session.exec(select(Party).where(Party.case_id == case.id).order_by(col(Party.position))).all()
+        parties = [Party(**m) for m in conn.execute(_PARTIES, {"b_case": case.id}).mappings()]
     if application is not None:
         parties = [x for x in parties if x.position in set(application["applicants"])]
     if org is None and case.org_code:
-        org = session.exec(select(Organization).where(Organization.code == case.org_code)).first()
-    med = (
-        session.exec(select(Mediator).where(Mediator.code == case.mediator_code)).first()
-        if case.mediator_code
-        else None
-    )
+        org = organizations(conn).get(case.org_code)
+    med = _MEDIATOR.rows(conn, {"b_code": case.mediator_code}) if case.mediator_code else None
     agreement = dict(case.agreement or {})
     return {
         "case_no": case.case_no,
@@ -94,7 +98,7 @@ def build_package(
             if org
             else None
         ),
-        "mediator": {"code": med.code, "name": med.name} if med else None,
+        "mediator": {"code": med[0][0], "name": med[0][1]} if med else None,
         "mediator_code": case.mediator_code,
         "summary": case.summary,
         "facts": {
@@ -113,15 +117,28 @@ def build_package(
 
 def _doc_links(conn: Connection, case_id: uuid.UUID, new_ids: list[uuid.UUID]) -> list[dict[str, Any]]:
     """The agreement's PDF (registered at reach_agreement) and the ones registered now (the application)."""
-    rows = conn.execute(
-        sa.select(DOCUMENTS.c.id, DOCUMENTS.c.kind)
-        .where(
-            DOCUMENTS.c.case_id == case_id,
-            sa.or_(DOCUMENTS.c.kind == "mediation_agreement", DOCUMENTS.c.id.in_(new_ids or [uuid.UUID(int=0)])),
+    ids = new_ids or [uuid.UUID(int=0)]
+    rows = _links(len(ids)).rows(conn, {"b_case": case_id, **{f"b_id{i}": d for i, d in enumerate(ids)}})
+    return [{"id": str(i), "kind": kind, "pdf": f"/api/v1/documents/{i}/pdf"} for i, kind in rows]
+
+
+_LINKS: dict[int, Prepared] = {}
+
+
+def _links(n: int) -> Prepared:
+    """_doc_links' query for n new documents, built once."""
+    prepared = _LINKS.get(n)
+    if prepared is None:
+        ids = [sa.bindparam(f"b_id{i}", type_=DOCUMENTS.c.id.type) for i in range(n)]
+        prepared = _LINKS[n] = Prepared(
+            sa.select(DOCUMENTS.c.id, DOCUMENTS.c.kind)
+            .where(
+                DOCUMENTS.c.case_id == sa.bindparam("b_case"),
+                sa.or_(DOCUMENTS.c.kind == "mediation_agreement", DOCUMENTS.c.id.in_(ids)),
+            )
+            .order_by(DOCUMENTS.c.created_at, DOCUMENTS.c.id)
         )
-        .order_by(DOCUMENTS.c.created_at, DOCUMENTS.c.id)
-    ).all()
-    return [{"id": str(r.id), "kind": r.kind, "pdf": f"/api/v1/documents/{r.id}/pdf"} for r in rows]
+    return prepared
 
 
 def write_handoff(
@@ -137,11 +154,8 @@ def write_handoff(
     """The hand-off row, and its first webhook notice when the court has a webhook (same transaction)."""
     handoff_id = uuid.uuid4()
     package = {**package, "documents": _doc_links(conn, case.id, doc_ids)}
-    conn.execute(
-        HANDOFFS.insert().values(
-            id=handoff_id, case_id=case.id, court_code=court.code, status="pending", package=package, created_at=now
-        )
-    )
+    row = {"id": handoff_id, "case_id": case.id, "court_code": court.code, "status": "pending", "package": package}
+    insert_rows(conn, HANDOFFS, [{**row, "created_at": now}])
     enqueue(
         conn,
         handoff_id=handoff_id,
@@ -167,8 +181,8 @@ def enqueue(
     data: dict[str, Any],
 ) -> None:
     """A webhook notice for the court, if it has a webhook. The body is frozen now."""
-    url = conn.execute(sa.select(ORGS.c.webhook_url).where(ORGS.c.code == court_code)).scalar()
-    if not url:
+    found = _WEBHOOK_URL.rows(conn, {"b_code": court_code})
+    if not found or not found[0][0]:
         return
     nid = uuid.uuid4()
     body = {

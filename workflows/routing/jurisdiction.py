@@ -25,6 +25,7 @@ from sqlmodel import Session, col, select
 from models.tables import Organization, Party
 from states.enums import Channel, CourtLevel, DisputeType, OrgKind
 from states.labels import OBLIGATION_FIELD_LABELS
+from workflows.routing.directory import Orgs, organizations
 
 COUNTY_DIGITS = 6
 CITY_DIGITS = 4
@@ -78,24 +79,28 @@ def intermediate(case: Any) -> IntermediateRule | None:
 
 
 def competent_courts(
-    session: Session, case: Any, *, parties: Sequence[Party] | None = None, org: Organization | None = None
+    session: Session,
+    case: Any,
+    *,
+    parties: Sequence[Party] | None = None,
+    org: Organization | None = None,
+    orgs: Orgs | None = None,
 ) -> tuple[list[tuple[str, str]], dict[str, Any]]:
-    """[(code, name), …] of the courts competent to confirm this case's agreement, and why."""
+    """[(code, name), …] of the courts competent to confirm this case's agreement, and why. `orgs`: the
+    organizations when the caller has them already."""
+    orgs = organizations(session.connection()) if orgs is None else orgs
     referral = case.referral or {}
     if case.channel == Channel.COURT_REFERRAL and referral.get("court_code"):
         code = referral["court_code"]
-        court = session.exec(select(Organization).where(Organization.code == code)).first()
+        court = orgs.get(code)
         return [(code, court.name if court else code)], {"ground": "inviting_court", "court_code": code}
     regions = connecting_regions(session, case, parties=parties, org=org)
     rule = intermediate(case)
     level, digits = (CourtLevel.INTERMEDIATE, CITY_DIGITS) if rule else (CourtLevel.BASIC, COUNTY_DIGITS)
     wanted = {d for codes in regions.values() for c in codes if (d := _digits(c, digits))}
-    courts = session.exec(
-        select(Organization).where(Organization.kind == OrgKind.COURT).order_by(Organization.code)
-    ).all()
     right = [
         (c.code, c.name)
-        for c in courts
+        for c in orgs.courts
         if (c.court_level or CourtLevel.BASIC) == level and _digits(c.region, digits) in wanted
     ]
     why: dict[str, Any] = {"ground": "regions", "court_level": level.value, "regions": regions}

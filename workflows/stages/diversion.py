@@ -48,7 +48,7 @@ class TransferOut(Reason):
 
 def _resolve_divert(ctx: Context) -> None:
     if ctx.payload.org_code:
-        org = find_org(ctx.session, ctx.payload.org_code, "org_code", MEDIATION_KINDS, "调解组织")
+        org = find_org(ctx, ctx.payload.org_code, "org_code", MEDIATION_KINDS, "调解组织")
         _never_back(ctx, org)
         ctx.refs["org"] = org
         ctx.record["routing"] = {"rule": "named", "reason": "受理窗口指定", "org_code": org.code}
@@ -56,7 +56,7 @@ def _resolve_divert(ctx: Context) -> None:
     decision = decide(ctx.session, ctx.case, active_rules())
     if decision.org_code is None:
         raise PayloadInvalid("org_code", f"org_code：{decision.reason}，请指定接收组织")
-    ctx.refs["org"] = find_org(ctx.session, decision.org_code, "org_code", MEDIATION_KINDS, "调解组织")
+    ctx.refs["org"] = find_org(ctx, decision.org_code, "org_code", MEDIATION_KINDS, "调解组织")
     ctx.record["routing"] = decision.explanation
 
 
@@ -79,7 +79,7 @@ def _resolve_up(ctx: Context) -> None:
     """decline, escalate, diversion_timeout: the organization named (escalate only) or the next level up."""
     code = getattr(ctx.payload, "org_code", None)
     if code:
-        target = find_org(ctx.session, code, "org_code", MEDIATION_KINDS, "调解组织")
+        target = find_org(ctx, code, "org_code", MEDIATION_KINDS, "调解组织")
         if target.code == ctx.case.org_code:
             raise PayloadInvalid("org_code", "org_code：不能移交给当前承办组织本身")
         _never_back(ctx, target)
