@@ -161,3 +161,22 @@ class DeadlineRow(Record):
     ref: str | None
     interrupted_on: date | None
     extended_days: int
+
+
+class PartyRow(Record):
+    """A `parties` row read on the write path (columns as in `models.tables.Party`): stages read, never change it."""
+
+    __slots__ = ()
+
+    id: uuid.UUID
+    case_id: uuid.UUID
+    position: int
+    role: str
+    kind: str
+    name: str
+    id_number: str | None
+    uscc: str | None
+    phone: str | None
+    address: str | None
+    legal_representative: str | None
+    agent: str | None

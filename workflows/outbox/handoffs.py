@@ -17,6 +17,7 @@ from sqlmodel import Session, select
 
 from models.db import write_transaction
 from models.prepared import Prepared, insert_rows
+from models.rows import PartyRow
 from models.tables import Case, CourtHandoff, Document, Mediator, Notification, Organization, Party
 from states.enums import Role
 from workflows.access import Actor
@@ -35,13 +36,19 @@ PARTIES = Party.__table__  # type: ignore[attr-defined]
 MEDIATORS = Mediator.__table__  # type: ignore[attr-defined]
 _PARTIES = sa.select(PARTIES).where(PARTIES.c.case_id == sa.bindparam("b_case")).order_by(PARTIES.c.position)
 _MEDIATOR = Prepared(sa.select(MEDIATORS.c.code, MEDIATORS.c.name).where(MEDIATORS.c.code == sa.bindparam("b_code")))
+_OPEN_HANDOFFS = Prepared(
+    sa.select(HANDOFFS.c.id, HANDOFFS.c.court_code).where(
+        HANDOFFS.c.case_id == sa.bindparam("b_case"), HANDOFFS.c.status != "decided"
+    )
+)
+_DECIDE = Prepared(HANDOFFS.update().where(HANDOFFS.c.id == sa.bindparam("b_id")).values(status="decided"))
 _WEBHOOK_URL = Prepared(sa.select(ORGS.c.webhook_url).where(ORGS.c.code == sa.bindparam("b_code")))
 
 
 # --- the package (inside fire's transaction) ------------------------------------------------------------
 
 
-def _party(x: Party) -> dict[str, Any]:
+def _party(x: Party | PartyRow) -> dict[str, Any]:
     return {
         "position": x.position,
         "role": x.role,
@@ -63,7 +70,7 @@ def build_package(
     warnings: list[dict[str, Any]],
     jurisdiction: dict[str, Any],
     application: dict[str, Any] | None = None,
-    parties: Sequence[Party] | None = None,
+    parties: Sequence[Party | PartyRow] | None = None,
     org: Organization | None = None,
 ) -> dict[str, Any]:
     """What the court receives. `application`: the joint application as recorded on the case
@@ -223,22 +230,14 @@ def decided(
 ) -> None:
     """The ruling on the case's open hand-off (court_confirm / court_reject; withdraw_confirmation with
     outcome `withdrawn` and event `handoff.withdrawn`), in fire's transaction."""
-    rows = conn.execute(
-        sa.select(HANDOFFS.c.id, HANDOFFS.c.court_code).where(
-            HANDOFFS.c.case_id == case.id, HANDOFFS.c.status != "decided"
-        )
-    ).all()
-    for r in rows:
-        conn.execute(
-            HANDOFFS.update()
-            .where(HANDOFFS.c.id == r.id)
-            .values(status="decided", decided_at=now, ruling_no=ruling_no, outcome=outcome)
-        )
+    rows = _OPEN_HANDOFFS.rows(conn, {"b_case": case.id})
+    for handoff_id, court_code in rows:
+        _DECIDE.execute(conn, {"b_id": handoff_id, "decided_at": now, "ruling_no": ruling_no, "outcome": outcome})
         enqueue(
             conn,
-            handoff_id=r.id,
+            handoff_id=handoff_id,
             case_id=case.id,
-            court_code=r.court_code,
+            court_code=court_code,
             event=event,
             now=now,
             seq=seq,

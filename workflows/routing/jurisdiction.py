@@ -22,6 +22,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from models.rows import PartyRow
 from models.tables import Organization, Party
 from states.enums import Channel, CourtLevel, DisputeType, OrgKind
 from states.labels import OBLIGATION_FIELD_LABELS
@@ -52,7 +53,7 @@ def _digits(code: str | None, n: int) -> str | None:
 
 
 def connecting_regions(
-    session: Session, case: Any, *, parties: Sequence[Party] | None = None, org: Organization | None = None
+    session: Session, case: Any, *, parties: Sequence[Party | PartyRow] | None = None, org: Organization | None = None
 ) -> dict[str, list[str]]:
     """The region codes the case is connected to, by ground (for the explanation). `parties` and `org` (the
     case's organization): when the caller has them already."""
@@ -82,7 +83,7 @@ def competent_courts(
     session: Session,
     case: Any,
     *,
-    parties: Sequence[Party] | None = None,
+    parties: Sequence[Party | PartyRow] | None = None,
     org: Organization | None = None,
     orgs: Orgs | None = None,
 ) -> tuple[list[tuple[str, str]], dict[str, Any]]:

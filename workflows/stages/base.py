@@ -14,7 +14,7 @@ from sqlmodel import Session
 
 from models.fields import Text
 from models.prepared import Prepared
-from models.rows import CaseRow
+from models.rows import CaseRow, PartyRow
 from models.settings import get_settings
 from models.tables import Organization, Party
 from states.enums import Trigger
@@ -84,12 +84,12 @@ class Context:
             self.orm = Session(bind=self.conn, expire_on_commit=False)
         return self.orm
 
-    def parties(self) -> list[Party]:
+    def parties(self) -> list[PartyRow]:
         """The case's parties in their order, read once per transition (stages do not change them)."""
         if "parties" not in self.cache:
-            rows = _PARTIES.rows(self.conn, {"b_case": self.case.id})
-            self.cache["parties"] = [Party(**dict(zip(_PARTY_NAMES, r, strict=True))) for r in rows]
-        return cast(list[Party], self.cache["parties"])
+            rows, converters = _PARTIES.fetch(self.conn, {"b_case": self.case.id})
+            self.cache["parties"] = [PartyRow.read(_PARTY_NAMES, r, converters) for r in rows]
+        return cast(list[PartyRow], self.cache["parties"])
 
     def orgs(self) -> Orgs:
         """Every organization, as of this transaction (the process's cache, checked once per transition

@@ -3,9 +3,12 @@ declining or escalating it up the chain, and the cases the window turns away or 
 
 from typing import Any
 
+import sqlalchemy as sa
 from sqlmodel import select
 
 from models.fields import Code, ShortText
+from models.prepared import Prepared
+from models.rows import Record
 from models.settings import get_settings
 from models.tables import Mediator, Notification, Organization, User
 from states.enums import MEDIATION_KINDS, Trigger
@@ -60,12 +63,20 @@ def _resolve_divert(ctx: Context) -> None:
     ctx.record["routing"] = decision.explanation
 
 
+MEDIATORS = Mediator.__table__  # type: ignore[attr-defined]
+_MEDIATOR_NAMES = ("code", "name", "org_code", "active")
+_MEDIATOR = Prepared(
+    sa.select(*(MEDIATORS.c[n] for n in _MEDIATOR_NAMES)).where(MEDIATORS.c.code == sa.bindparam("b_code"))
+)
+
+
 def _resolve_accept(ctx: Context) -> None:
     code = ctx.payload.mediator_code
     if not code:
         ctx.refs["mediator"] = _choose_mediator(ctx)
         return
-    med = ctx.session.exec(select(Mediator).where(Mediator.code == code)).first()
+    found = _MEDIATOR.rows(ctx.conn, {"b_code": code})
+    med: Any = Record(dict(zip(_MEDIATOR_NAMES, found[0], strict=True))) if found else None
     if med is None:
         raise PayloadInvalid("mediator_code", f"mediator_code：调解员 {code} 不存在")
     if med.org_code != ctx.case.org_code:
