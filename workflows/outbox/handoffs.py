@@ -172,6 +172,7 @@ def write_handoff(
         now=now,
         seq=seq,
         data={"package": package},
+        court=court,
     )
     return handoff_id
 
@@ -186,10 +187,16 @@ def enqueue(
     now: datetime,
     seq: int,
     data: dict[str, Any],
+    court: Organization | None = None,
 ) -> None:
-    """A webhook notice for the court, if it has a webhook. The body is frozen now."""
-    found = _WEBHOOK_URL.rows(conn, {"b_code": court_code})
-    if not found or not found[0][0]:
+    """A webhook notice for the court, if it has a webhook. The body is frozen now. `court`: the court's
+    row as read in this transaction, when the caller has it (its webhook is not read again)."""
+    if court is not None:
+        url = court.webhook_url
+    else:
+        found = _WEBHOOK_URL.rows(conn, {"b_code": court_code})
+        url = found[0][0] if found else None
+    if not url:
         return
     nid = uuid.uuid4()
     body = {
