@@ -17,7 +17,7 @@ from sqlmodel import Session, select
 
 from models.db import write_transaction
 from models.prepared import Prepared, insert_rows
-from models.rows import PartyRow
+from models.rows import PartyRow, read_parties
 from models.tables import Case, CourtHandoff, Document, Mediator, Notification, Organization, Party
 from states.enums import Role
 from workflows.access import Actor
@@ -32,9 +32,7 @@ ORGS = Organization.__table__  # type: ignore[attr-defined]
 
 WEBHOOK = "court_webhook"
 
-PARTIES = Party.__table__  # type: ignore[attr-defined]
 MEDIATORS = Mediator.__table__  # type: ignore[attr-defined]
-_PARTIES = sa.select(PARTIES).where(PARTIES.c.case_id == sa.bindparam("b_case")).order_by(PARTIES.c.position)
 _MEDIATOR = Prepared(sa.select(MEDIATORS.c.code, MEDIATORS.c.name).where(MEDIATORS.c.code == sa.bindparam("b_code")))
 _OPEN_HANDOFFS = Prepared(
     sa.select(HANDOFFS.c.id, HANDOFFS.c.court_code).where(
@@ -77,7 +75,7 @@ def build_package(
     (workflows.stages.joint.record); its applicants are the package's `applicants`, every one a 申请人.
     `parties` and `org` (the case's organization): when the caller has them already."""
     if parties is None:
-        parties = [Party(**m) for m in conn.execute(_PARTIES, {"b_case": case.id}).mappings()]
+        parties = read_parties(conn, case.id)
     if application is not None:
         parties = [x for x in parties if x.position in set(application["applicants"])]
     if org is None and case.org_code:

@@ -14,7 +14,7 @@ from sqlmodel import Session
 
 from models.fields import Text
 from models.prepared import Prepared
-from models.rows import CaseRow, PartyRow
+from models.rows import CaseRow, PartyRow, read_parties
 from models.settings import get_settings
 from models.tables import Organization, Party
 from states.enums import Trigger
@@ -87,8 +87,7 @@ class Context:
     def parties(self) -> list[PartyRow]:
         """The case's parties in their order, read once per transition (stages do not change them)."""
         if "parties" not in self.cache:
-            rows, converters = _PARTIES.fetch(self.conn, {"b_case": self.case.id})
-            self.cache["parties"] = [PartyRow.read(_PARTY_NAMES, r, converters) for r in rows]
+            self.cache["parties"] = read_parties(self.conn, self.case.id)
         return cast(list[PartyRow], self.cache["parties"])
 
     def orgs(self) -> Orgs:
