@@ -14,6 +14,14 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Self
 
+import sqlalchemy as sa
+
+from models.prepared import Prepared
+from models.tables import Party
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
+
 _MISSING = object()
 
 
@@ -162,3 +170,35 @@ class DeadlineRow(Record):
     ref: str | None
     interrupted_on: date | None
     extended_days: int
+
+
+class PartyRow(Record):
+    """A `parties` row read on the write path (columns as in `models.tables.Party`): stages read, never change it."""
+
+    __slots__ = ()
+
+    id: uuid.UUID
+    case_id: uuid.UUID
+    position: int
+    role: str
+    kind: str
+    name: str
+    id_number: str | None
+    uscc: str | None
+    phone: str | None
+    address: str | None
+    legal_representative: str | None
+    agent: str | None
+
+
+def read_parties(conn: "Connection", case_id: uuid.UUID) -> list[PartyRow]:
+    """A case's parties in their order, as working copies (one Prepared statement)."""
+    rows, converters = _PARTIES.fetch(conn, {"b_case": case_id})
+    return [PartyRow.read(_PARTY_NAMES, r, converters) for r in rows]
+
+
+_PARTY_TABLE = Party.__table__  # type: ignore[attr-defined]
+_PARTY_NAMES = tuple(c.name for c in _PARTY_TABLE.c)
+_PARTIES = Prepared(
+    sa.select(_PARTY_TABLE).where(_PARTY_TABLE.c.case_id == sa.bindparam("b_case")).order_by(_PARTY_TABLE.c.position)
+)

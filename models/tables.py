@@ -440,3 +440,13 @@ class StaffMessage(SQLModel, table=True):
     created_at: datetime = _ts()
     read_at: datetime | None = Field(default=None, sa_type=UTCDateTime())
     dedupe_key: str = Field(max_length=200, unique=True)
+
+
+class DirectoryStamp(SQLModel, table=True):
+    """A token the database changes (a trigger, migration 0018) with every write to the table `name`:
+    a process's cache of that table is current while the token is the one it was read with."""
+
+    __tablename__ = "directory_stamps"
+
+    name: str = Field(max_length=32, primary_key=True)
+    stamp: str = Field(max_length=32)

@@ -13,14 +13,17 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from models.db import write_transaction
+from models.prepared import Prepared, insert_rows
+from models.rows import PartyRow, read_parties
 from models.tables import Case, CourtHandoff, Document, Mediator, Notification, Organization, Party
 from states.enums import Role
 from workflows.access import Actor
 from workflows.engine.write import append_event, lock_case
 from workflows.errors import Forbidden, NotVisible
+from workflows.routing.directory import organizations
 
 HANDOFFS = CourtHandoff.__table__  # type: ignore[attr-defined]
 NOTIFICATIONS = Notification.__table__  # type: ignore[attr-defined]
@@ -29,11 +32,21 @@ ORGS = Organization.__table__  # type: ignore[attr-defined]
 
 WEBHOOK = "court_webhook"
 
+MEDIATORS = Mediator.__table__  # type: ignore[attr-defined]
+_MEDIATOR = Prepared(sa.select(MEDIATORS.c.code, MEDIATORS.c.name).where(MEDIATORS.c.code == sa.bindparam("b_code")))
+_OPEN_HANDOFFS = Prepared(
+    sa.select(HANDOFFS.c.id, HANDOFFS.c.court_code).where(
+        HANDOFFS.c.case_id == sa.bindparam("b_case"), HANDOFFS.c.status != "decided"
+    )
+)
+_DECIDE = Prepared(HANDOFFS.update().where(HANDOFFS.c.id == sa.bindparam("b_id")).values(status="decided"))
+_WEBHOOK_URL = Prepared(sa.select(ORGS.c.webhook_url).where(ORGS.c.code == sa.bindparam("b_code")))
+
 
 # --- the package (inside fire's transaction) ------------------------------------------------------------
 
 
-def _party(x: Party) -> dict[str, Any]:
+def _party(x: Party | PartyRow) -> dict[str, Any]:
     return {
         "position": x.position,
         "role": x.role,
@@ -47,7 +60,7 @@ def _party(x: Party) -> dict[str, Any]:
 
 
 def build_package(
-    session: Session,
+    conn: Connection,
     case: Any,
     court: Organization,
     *,
@@ -55,23 +68,19 @@ def build_package(
     warnings: list[dict[str, Any]],
     jurisdiction: dict[str, Any],
     application: dict[str, Any] | None = None,
-    parties: Sequence[Party] | None = None,
+    parties: Sequence[Party | PartyRow] | None = None,
     org: Organization | None = None,
 ) -> dict[str, Any]:
     """What the court receives. `application`: the joint application as recorded on the case
     (workflows.stages.joint.record); its applicants are the package's `applicants`, every one a 申请人.
     `parties` and `org` (the case's organization): when the caller has them already."""
     if parties is None:
-        parties = session.exec(select(Party).where(Party.case_id == case.id).order_by(col(Party.position))).all()
+        parties = read_parties(conn, case.id)
     if application is not None:
         parties = [x for x in parties if x.position in set(application["applicants"])]
     if org is None and case.org_code:
-        org = session.exec(select(Organization).where(Organization.code == case.org_code)).first()
-    med = (
-        session.exec(select(Mediator).where(Mediator.code == case.mediator_code)).first()
-        if case.mediator_code
-        else None
-    )
+        org = organizations(conn).get(case.org_code)
+    med = _MEDIATOR.rows(conn, {"b_code": case.mediator_code}) if case.mediator_code else None
     agreement = dict(case.agreement or {})
     return {
         "case_no": case.case_no,
@@ -94,7 +103,7 @@ def build_package(
             if org
             else None
         ),
-        "mediator": {"code": med.code, "name": med.name} if med else None,
+        "mediator": {"code": med[0][0], "name": med[0][1]} if med else None,
         "mediator_code": case.mediator_code,
         "summary": case.summary,
         "facts": {
@@ -113,15 +122,28 @@ def build_package(
 
 def _doc_links(conn: Connection, case_id: uuid.UUID, new_ids: list[uuid.UUID]) -> list[dict[str, Any]]:
     """The agreement's PDF (registered at reach_agreement) and the ones registered now (the application)."""
-    rows = conn.execute(
-        sa.select(DOCUMENTS.c.id, DOCUMENTS.c.kind)
-        .where(
-            DOCUMENTS.c.case_id == case_id,
-            sa.or_(DOCUMENTS.c.kind == "mediation_agreement", DOCUMENTS.c.id.in_(new_ids or [uuid.UUID(int=0)])),
+    ids = new_ids or [uuid.UUID(int=0)]
+    rows = _links(len(ids)).rows(conn, {"b_case": case_id, **{f"b_id{i}": d for i, d in enumerate(ids)}})
+    return [{"id": str(i), "kind": kind, "pdf": f"/api/v1/documents/{i}/pdf"} for i, kind in rows]
+
+
+_LINKS: dict[int, Prepared] = {}
+
+
+def _links(n: int) -> Prepared:
+    """_doc_links' query for n new documents, built once."""
+    prepared = _LINKS.get(n)
+    if prepared is None:
+        ids = [sa.bindparam(f"b_id{i}", type_=DOCUMENTS.c.id.type) for i in range(n)]
+        prepared = _LINKS[n] = Prepared(
+            sa.select(DOCUMENTS.c.id, DOCUMENTS.c.kind)
+            .where(
+                DOCUMENTS.c.case_id == sa.bindparam("b_case"),
+                sa.or_(DOCUMENTS.c.kind == "mediation_agreement", DOCUMENTS.c.id.in_(ids)),
+            )
+            .order_by(DOCUMENTS.c.created_at, DOCUMENTS.c.id)
         )
-        .order_by(DOCUMENTS.c.created_at, DOCUMENTS.c.id)
-    ).all()
-    return [{"id": str(r.id), "kind": r.kind, "pdf": f"/api/v1/documents/{r.id}/pdf"} for r in rows]
+    return prepared
 
 
 def write_handoff(
@@ -137,11 +159,8 @@ def write_handoff(
     """The hand-off row, and its first webhook notice when the court has a webhook (same transaction)."""
     handoff_id = uuid.uuid4()
     package = {**package, "documents": _doc_links(conn, case.id, doc_ids)}
-    conn.execute(
-        HANDOFFS.insert().values(
-            id=handoff_id, case_id=case.id, court_code=court.code, status="pending", package=package, created_at=now
-        )
-    )
+    row = {"id": handoff_id, "case_id": case.id, "court_code": court.code, "status": "pending", "package": package}
+    insert_rows(conn, HANDOFFS, [{**row, "created_at": now}])
     enqueue(
         conn,
         handoff_id=handoff_id,
@@ -151,6 +170,7 @@ def write_handoff(
         now=now,
         seq=seq,
         data={"package": package},
+        court=court,
     )
     return handoff_id
 
@@ -165,9 +185,15 @@ def enqueue(
     now: datetime,
     seq: int,
     data: dict[str, Any],
+    court: Organization | None = None,
 ) -> None:
-    """A webhook notice for the court, if it has a webhook. The body is frozen now."""
-    url = conn.execute(sa.select(ORGS.c.webhook_url).where(ORGS.c.code == court_code)).scalar()
+    """A webhook notice for the court, if it has a webhook. The body is frozen now. `court`: the court's
+    row as read in this transaction, when the caller has it (its webhook is not read again)."""
+    if court is not None:
+        url = court.webhook_url
+    else:
+        found = _WEBHOOK_URL.rows(conn, {"b_code": court_code})
+        url = found[0][0] if found else None
     if not url:
         return
     nid = uuid.uuid4()
@@ -209,22 +235,14 @@ def decided(
 ) -> None:
     """The ruling on the case's open hand-off (court_confirm / court_reject; withdraw_confirmation with
     outcome `withdrawn` and event `handoff.withdrawn`), in fire's transaction."""
-    rows = conn.execute(
-        sa.select(HANDOFFS.c.id, HANDOFFS.c.court_code).where(
-            HANDOFFS.c.case_id == case.id, HANDOFFS.c.status != "decided"
-        )
-    ).all()
-    for r in rows:
-        conn.execute(
-            HANDOFFS.update()
-            .where(HANDOFFS.c.id == r.id)
-            .values(status="decided", decided_at=now, ruling_no=ruling_no, outcome=outcome)
-        )
+    rows = _OPEN_HANDOFFS.rows(conn, {"b_case": case.id})
+    for handoff_id, court_code in rows:
+        _DECIDE.execute(conn, {"b_id": handoff_id, "decided_at": now, "ruling_no": ruling_no, "outcome": outcome})
         enqueue(
             conn,
-            handoff_id=r.id,
+            handoff_id=handoff_id,
             case_id=case.id,
-            court_code=r.court_code,
+            court_code=court_code,
             event=event,
             now=now,
             seq=seq,

@@ -8,10 +8,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.engine import Connection
 from sqlmodel import Session, col, select
 
+from models.stamps import cached
 from models.tables import Case, Mediator, Organization
-from states.enums import MEDIATION_KINDS
+from states.enums import MEDIATION_KINDS, OrgKind
 from workflows.access import region_prefix
 
 # --- the directory ---------------------------------------------------------------------------------
@@ -97,21 +99,42 @@ class MediatorInfo:
 
 # --- from the database -----------------------------------------------------------------------------------
 
-_DIRECTORY: dict[Any, tuple[Any, Directory]] = {}
 ORGS = Organization.__table__  # type: ignore[attr-defined]
 
 
+class Orgs:
+    """Every organization as of one stamp of the table (models/stamps.py), shared by the transactions
+    of this process: `Organization` objects in no session, to be read and never changed or added."""
+
+    __slots__ = ("by_code", "courts")
+
+    def __init__(self, orgs: Iterable[Organization]) -> None:
+        self.by_code: dict[str, Organization] = {o.code: o for o in orgs}
+        self.courts: tuple[Organization, ...] = tuple(
+            sorted((o for o in self.by_code.values() if o.kind == OrgKind.COURT), key=lambda o: o.code)
+        )
+
+    def get(self, code: str | None) -> Organization | None:
+        return self.by_code.get(code) if code else None
+
+
+def _load_orgs(conn: Connection) -> Orgs:
+    return Orgs(Organization(**m) for m in conn.execute(sa.select(ORGS)).mappings().all())
+
+
+def organizations(conn: Connection) -> Orgs:
+    """All organizations as this transaction sees them, from this process's cache while the table's stamp
+    is unchanged (one small read per call: the stamp)."""
+    return cached(conn, "organizations", _load_orgs)
+
+
+def _load_directory(conn: Connection) -> Directory:
+    return Directory(OrgInfo.of(_Row(m)) for m in conn.execute(sa.select(ORGS)).mappings().all())
+
+
 def load_directory(session: Session) -> Directory:
-    """All organizations, cached per database until one is added, changed or removed."""
-    conn = session.connection()
-    key = id(conn.engine)
-    generation = tuple(conn.execute(sa.select(sa.func.count(), sa.func.max(ORGS.c.updated_at))).one())
-    cached = _DIRECTORY.get(key)
-    if cached is not None and cached[0] == generation:
-        return cached[1]
-    directory = Directory(OrgInfo.of(_Row(m)) for m in conn.execute(sa.select(ORGS)).mappings().all())
-    _DIRECTORY[key] = (generation, directory)
-    return directory
+    """All organizations indexed for routing, cached per database until one is added, changed or removed."""
+    return cached(session.connection(), "organizations", _load_directory)
 
 
 class _Row:

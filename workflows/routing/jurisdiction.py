@@ -20,11 +20,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlalchemy.engine import Connection
 
+from models.rows import PartyRow, read_parties
 from models.tables import Organization, Party
 from states.enums import Channel, CourtLevel, DisputeType, OrgKind
 from states.labels import OBLIGATION_FIELD_LABELS
+from workflows.routing.directory import Orgs, organizations
 
 COUNTY_DIGITS = 6
 CITY_DIGITS = 4
@@ -51,15 +53,19 @@ def _digits(code: str | None, n: int) -> str | None:
 
 
 def connecting_regions(
-    session: Session, case: Any, *, parties: Sequence[Party] | None = None, org: Organization | None = None
+    conn: Connection,
+    case: Any,
+    *,
+    parties: Sequence[Party | PartyRow] | None = None,
+    org: Organization | None = None,
 ) -> dict[str, list[str]]:
     """The region codes the case is connected to, by ground (for the explanation). `parties` and `org` (the
     case's organization): when the caller has them already."""
     if parties is None:
-        parties = session.exec(select(Party).where(Party.case_id == case.id).order_by(col(Party.position))).all()
+        parties = read_parties(conn, case.id)
     domiciles = sorted({p.id_number[:COUNTY_DIGITS] for p in parties if p.id_number and len(p.id_number) >= 6})
     if org is None and case.org_code:
-        org = session.exec(select(Organization).where(Organization.code == case.org_code)).first()
+        org = organizations(conn).get(case.org_code)
     return {
         "domicile": domiciles,
         "subject_matter": [case.region] if case.region else [],
@@ -78,24 +84,28 @@ def intermediate(case: Any) -> IntermediateRule | None:
 
 
 def competent_courts(
-    session: Session, case: Any, *, parties: Sequence[Party] | None = None, org: Organization | None = None
+    conn: Connection,
+    case: Any,
+    *,
+    parties: Sequence[Party | PartyRow] | None = None,
+    org: Organization | None = None,
+    orgs: Orgs | None = None,
 ) -> tuple[list[tuple[str, str]], dict[str, Any]]:
-    """[(code, name), …] of the courts competent to confirm this case's agreement, and why."""
+    """[(code, name), …] of the courts competent to confirm this case's agreement, and why. `orgs`: the
+    organizations when the caller has them already."""
+    orgs = organizations(conn) if orgs is None else orgs
     referral = case.referral or {}
     if case.channel == Channel.COURT_REFERRAL and referral.get("court_code"):
         code = referral["court_code"]
-        court = session.exec(select(Organization).where(Organization.code == code)).first()
+        court = orgs.get(code)
         return [(code, court.name if court else code)], {"ground": "inviting_court", "court_code": code}
-    regions = connecting_regions(session, case, parties=parties, org=org)
+    regions = connecting_regions(conn, case, parties=parties, org=org)
     rule = intermediate(case)
     level, digits = (CourtLevel.INTERMEDIATE, CITY_DIGITS) if rule else (CourtLevel.BASIC, COUNTY_DIGITS)
     wanted = {d for codes in regions.values() for c in codes if (d := _digits(c, digits))}
-    courts = session.exec(
-        select(Organization).where(Organization.kind == OrgKind.COURT).order_by(Organization.code)
-    ).all()
     right = [
         (c.code, c.name)
-        for c in courts
+        for c in orgs.courts
         if (c.court_level or CourtLevel.BASIC) == level and _digits(c.region, digits) in wanted
     ]
     why: dict[str, Any] = {"ground": "regions", "court_level": level.value, "regions": regions}
@@ -163,14 +173,14 @@ LABOUR_CONFIRMATION_BASIS = (
 NOT_PEOPLES_MEDIATION_COMMITTEES = frozenset({OrgKind.LABOUR_MEDIATION, OrgKind.COMMERCIAL_MEDIATION})
 
 
-def labour_warnings(session: Session, case: Any, *, org: Organization | None = None) -> list[dict[str, Any]]:
+def labour_warnings(conn: Connection, case: Any, *, org: Organization | None = None) -> list[dict[str, Any]]:
     """What may put a labour agreement outside 第52条: a mediation body that is not a people's mediation
     committee, or an obligation that is not a payment (no amount, not worded as one)."""
     if case.dispute_type != DisputeType.LABOUR:
         return []
     out: list[dict[str, Any]] = []
     if org is None and case.org_code:
-        org = session.exec(select(Organization).where(Organization.code == case.org_code)).first()
+        org = organizations(conn).get(case.org_code)
     if org is not None and org.kind in NOT_PEOPLES_MEDIATION_COMMITTEES:
         out.append(
             {

@@ -99,7 +99,7 @@ def _record(ctx: Context) -> dict[str, Any]:
 
 
 def _resolve_refer(ctx: Context) -> None:
-    body = find_org(ctx.session, ctx.payload.body_code, "body_code", ARBITRATION_KINDS, "仲裁机构")
+    body = find_org(ctx, ctx.payload.body_code, "body_code", ARBITRATION_KINDS, "仲裁机构")
     ctx.refs["body"] = body
     ctx.refs["body_kind"] = body.kind
     if ctx.payload.applied_on is not None:

@@ -7,18 +7,21 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, cast
 
+import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy.engine import Connection
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from models.fields import Text
-from models.rows import CaseRow
+from models.prepared import Prepared
+from models.rows import CaseRow, PartyRow, read_parties
 from models.settings import get_settings
 from models.tables import Organization, Party
 from states.enums import Trigger
 from workflows.access import Actor
 from workflows.clocks.deadlines import Deadlines
 from workflows.errors import PayloadInvalid
+from workflows.routing.directory import Orgs, organizations
 
 
 class Payload(BaseModel):
@@ -41,6 +44,11 @@ class Note(Payload):
 
 class Empty(Payload):
     pass
+
+
+PARTIES = Party.__table__  # type: ignore[attr-defined]
+_PARTY_NAMES = tuple(c.name for c in PARTIES.c)
+_PARTIES = Prepared(sa.select(PARTIES).where(PARTIES.c.case_id == sa.bindparam("b_case")).order_by(PARTIES.c.position))
 
 
 @dataclass
@@ -76,21 +84,22 @@ class Context:
             self.orm = Session(bind=self.conn, expire_on_commit=False)
         return self.orm
 
-    def parties(self) -> list[Party]:
+    def parties(self) -> list[PartyRow]:
         """The case's parties in their order, read once per transition (stages do not change them)."""
         if "parties" not in self.cache:
-            query = select(Party).where(Party.case_id == self.case.id).order_by(col(Party.position))
-            self.cache["parties"] = list(self.session.exec(query).all())
-        return cast(list[Party], self.cache["parties"])
+            self.cache["parties"] = read_parties(self.conn, self.case.id)
+        return cast(list[PartyRow], self.cache["parties"])
+
+    def orgs(self) -> Orgs:
+        """Every organization, as of this transaction (the process's cache, checked once per transition
+        against the table's stamp): read-only objects, never added to a session."""
+        if "orgs" not in self.cache:
+            self.cache["orgs"] = organizations(self.conn)
+        return cast(Orgs, self.cache["orgs"])
 
     def org(self, code: str | None) -> Organization | None:
-        """The organization with `code`, read once per transition."""
-        if not code:
-            return None
-        key = f"org:{code}"
-        if key not in self.cache:
-            self.cache[key] = self.session.exec(select(Organization).where(Organization.code == code)).first()
-        return cast(Organization | None, self.cache[key])
+        """The organization with `code`, or None."""
+        return self.orgs().get(code)
 
 
 Step = Callable[[Context], None]
@@ -116,9 +125,9 @@ class Stage:
     after_documents: Callable[[Context, list[uuid.UUID]], None] | None = None
 
 
-def find_org(session: Session, code: str, field: str, kinds: Collection[str], what: str) -> Organization:
+def find_org(ctx: Context, code: str, field: str, kinds: Collection[str], what: str) -> Organization:
     """The organization a payload names, of one of `kinds`; 422 naming the field otherwise."""
-    org = session.exec(select(Organization).where(Organization.code == code)).first()
+    org = ctx.org(code)
     if org is None:
         raise PayloadInvalid(field, f"{field}：组织代码 {code} 不存在")
     if org.kind not in kinds:

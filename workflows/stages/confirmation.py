@@ -47,9 +47,11 @@ def _resolve_request(ctx: Context) -> None:
     """The court named, the courts competent for this agreement (民事诉讼法 第205条), the pre-screen of what
     a court may not confirm (民诉法解释 第355条、第358条; 劳动争议解释(一) 第52条) and who applies
     (民诉法解释 第351条); the guards decide."""
-    ctx.refs["court"] = find_org(ctx.session, ctx.payload.court_code, "court_code", COURT_KINDS, "人民法院")
+    ctx.refs["court"] = find_org(ctx, ctx.payload.court_code, "court_code", COURT_KINDS, "人民法院")
     case_org = ctx.org(ctx.case.org_code)
-    courts, why = jurisdiction.competent_courts(ctx.session, ctx.case, parties=ctx.parties(), org=case_org)
+    courts, why = jurisdiction.competent_courts(
+        ctx.conn, ctx.case, parties=ctx.parties(), org=case_org, orgs=ctx.orgs()
+    )
     why["grounds"] = jurisdiction.grounds(ctx.refs["court"], why)  # what the application states (第205条)
     ctx.refs["competent_courts"] = courts
     ctx.refs["jurisdiction"] = why
@@ -80,11 +82,11 @@ def _request_confirmation(ctx: Context) -> None:
     ctx.case.confirmation = {**(ctx.case.confirmation or {}), "applications": [*applications(ctx.case), application]}
     case_org = ctx.org(ctx.case.org_code)
     warnings = jurisdiction.warnings(ctx.case.agreement) + jurisdiction.labour_warnings(
-        ctx.session, ctx.case, org=case_org
+        ctx.conn, ctx.case, org=case_org
     )
     # The hand-off row is written once the application's PDF is registered (_hand_off below).
     ctx.refs["package"] = handoffs.build_package(
-        ctx.session,
+        ctx.conn,
         ctx.case,
         court,
         now=ctx.now,

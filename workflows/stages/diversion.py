@@ -3,9 +3,12 @@ declining or escalating it up the chain, and the cases the window turns away or 
 
 from typing import Any
 
+import sqlalchemy as sa
 from sqlmodel import select
 
 from models.fields import Code, ShortText
+from models.prepared import Prepared
+from models.rows import Record
 from models.settings import get_settings
 from models.tables import Mediator, Notification, Organization, User
 from states.enums import MEDIATION_KINDS, Trigger
@@ -48,7 +51,7 @@ class TransferOut(Reason):
 
 def _resolve_divert(ctx: Context) -> None:
     if ctx.payload.org_code:
-        org = find_org(ctx.session, ctx.payload.org_code, "org_code", MEDIATION_KINDS, "调解组织")
+        org = find_org(ctx, ctx.payload.org_code, "org_code", MEDIATION_KINDS, "调解组织")
         _never_back(ctx, org)
         ctx.refs["org"] = org
         ctx.record["routing"] = {"rule": "named", "reason": "受理窗口指定", "org_code": org.code}
@@ -56,8 +59,15 @@ def _resolve_divert(ctx: Context) -> None:
     decision = decide(ctx.session, ctx.case, active_rules())
     if decision.org_code is None:
         raise PayloadInvalid("org_code", f"org_code：{decision.reason}，请指定接收组织")
-    ctx.refs["org"] = find_org(ctx.session, decision.org_code, "org_code", MEDIATION_KINDS, "调解组织")
+    ctx.refs["org"] = find_org(ctx, decision.org_code, "org_code", MEDIATION_KINDS, "调解组织")
     ctx.record["routing"] = decision.explanation
+
+
+MEDIATORS = Mediator.__table__  # type: ignore[attr-defined]
+_MEDIATOR_NAMES = ("code", "name", "org_code", "active")
+_MEDIATOR = Prepared(
+    sa.select(*(MEDIATORS.c[n] for n in _MEDIATOR_NAMES)).where(MEDIATORS.c.code == sa.bindparam("b_code"))
+)
 
 
 def _resolve_accept(ctx: Context) -> None:
@@ -65,7 +75,8 @@ def _resolve_accept(ctx: Context) -> None:
     if not code:
         ctx.refs["mediator"] = _choose_mediator(ctx)
         return
-    med = ctx.session.exec(select(Mediator).where(Mediator.code == code)).first()
+    found = _MEDIATOR.rows(ctx.conn, {"b_code": code})
+    med: Any = Record(dict(zip(_MEDIATOR_NAMES, found[0], strict=True))) if found else None
     if med is None:
         raise PayloadInvalid("mediator_code", f"mediator_code：调解员 {code} 不存在")
     if med.org_code != ctx.case.org_code:
@@ -79,7 +90,7 @@ def _resolve_up(ctx: Context) -> None:
     """decline, escalate, diversion_timeout: the organization named (escalate only) or the next level up."""
     code = getattr(ctx.payload, "org_code", None)
     if code:
-        target = find_org(ctx.session, code, "org_code", MEDIATION_KINDS, "调解组织")
+        target = find_org(ctx, code, "org_code", MEDIATION_KINDS, "调解组织")
         if target.code == ctx.case.org_code:
             raise PayloadInvalid("org_code", "org_code：不能移交给当前承办组织本身")
         _never_back(ctx, target)

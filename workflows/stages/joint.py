@@ -14,11 +14,9 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, Field, field_validator
-from sqlmodel import col, select
 
 from models.fields import MAX_PARTIES, Name, PartyPosition, ReportedDate, validate_id_number
 from models.privacy import mask_agents
-from models.tables import Organization
 from states.enums import MEDIATION_KINDS
 from workflows.errors import PayloadInvalid
 from workflows.stages.base import Context, Payload, aware
@@ -77,15 +75,8 @@ def resolve(ctx: Context, app: JointApplication) -> None:
     bound = sorted(
         {o[side] for o in (ctx.case.agreement or {}).get("obligations") or [] for side in ("obligor", "obligee")}
     )
-    names = [a.name for a in app.agents]
-    mediation_orgs = set(
-        ctx.session.exec(
-            select(Organization.name).where(
-                col(Organization.name).in_(names),
-                col(Organization.kind).in_([str(k) for k in MEDIATION_KINDS]),
-            )
-        ).all()
-    )
+    names = {a.name for a in app.agents}
+    mediation_orgs = {o.name for o in ctx.orgs().by_code.values() if o.name in names and o.kind in MEDIATION_KINDS}
     ctx.refs["joint"] = {
         "required": [(pos, parties.get(pos, f"当事人{pos}")) for pos in bound],
         "signed": set(app.applicants),

@@ -6,10 +6,8 @@ from datetime import datetime
 from typing import Annotated
 
 from pydantic import Field, StrictBool, field_validator, model_validator
-from sqlmodel import select
 
 from models.fields import DueDate, Money, PartyPosition, RecordDateTime, ShortText, Text
-from models.tables import Party
 from states.enums import Trigger
 from workflows.clocks.deadlines import DeadlineKind as K, DeadlineStatus, profile_named
 from workflows.errors import PayloadInvalid
@@ -80,7 +78,7 @@ class ReachAgreement(Payload):
 
 def _resolve_agreement(ctx: Context) -> None:
     """Obligations name parties of this case; the agreement was not signed in the future."""
-    count = len(ctx.session.exec(select(Party.id).where(Party.case_id == ctx.case.id)).all())
+    count = len(ctx.parties())
     for i, ob in enumerate(ctx.payload.obligations):
         for side in ("obligor", "obligee"):
             if getattr(ob, side) >= count:

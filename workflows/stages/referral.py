@@ -20,7 +20,7 @@ class RecordOutcome(Payload):
 
 
 def _resolve_court(ctx: Context) -> None:
-    court = find_org(ctx.session, ctx.payload.court_code, "court_code", COURT_KINDS, "人民法院")
+    court = find_org(ctx, ctx.payload.court_code, "court_code", COURT_KINDS, "人民法院")
     ctx.refs["court"] = court
     if needs_labour_facts(ctx.case):
         ctx.refs["labour"] = {**labour_facts(ctx), "court_level": court.court_level}
