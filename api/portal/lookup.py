@@ -10,7 +10,7 @@ PartySession of a case lookup (its case_id and the positions of the parties whos
 import logging
 import time
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time as time_of_day, timedelta, tzinfo
 
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -191,9 +191,18 @@ def case_page(p: PortalDep) -> Response:
         code=spaced(case.public_code),
         parties=[{"name": x.name, "role": x.role, "mine": x.position in party.positions} for x in parties],
         deadline=deadline,
+        deadline_day=_last_day(deadline.due_at, p.settings.tz) if deadline else None,
         documents=documents,
         masked_phone=mask_phone(party.phone),
     )
+
+
+def _last_day(due_at: datetime, tz: tzinfo) -> str:
+    """The last day of a period as a party reads it (2027年1月4日): `due_at` is the end of that day, 00:00 of
+    the next in the centre's time zone, which "2027-01-05 00:00 前" would make a party misread by a day."""
+    local = (due_at if due_at.tzinfo else due_at.replace(tzinfo=UTC)).astimezone(tz)
+    day = local.date() - timedelta(days=1) if local.time() == time_of_day(0) else local.date()
+    return f"{day.year}年{day.month}月{day.day}日"
 
 
 def _actions(session: Session, case: Case, party: PartySession) -> dict[str, bool]:

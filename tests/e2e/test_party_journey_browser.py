@@ -203,7 +203,17 @@ def test_a_party_applies_signs_with_the_other_side_and_rates_the_handling(
     # 5. 赵敏 rates the handling.
     page = _look_up(browser, centre, code, PHONE_A, sms, 2)
     assert page.locator("[data-state]").inner_text() == "已结案"
+    agreement = '[data-doc="mediation_agreement"]'
+
+    def rendered() -> bool:  # by the server's render worker, after commit
+        page.reload()
+        return page.locator(agreement).count() == 1
+
+    _wait_for(rendered, 90)
     page.screenshot(path=str(shots / "journey-closed.png"), full_page=True)
+    pdf = page.request.get(centre + str(page.locator(agreement).get_attribute("href")))
+    assert pdf.status == 200 and pdf.body().startswith(b"%PDF")
+    assert "人民调解协议书" in _pdf_text(pdf.body())
     page.get_by_role("link", name="填写回访评价").click()
     page.locator('input[name="satisfaction"][value="5"]').check()
     page.locator('input[name="performed"][value="yes"]').check()
@@ -241,6 +251,10 @@ def test_a_party_applies_signs_with_the_other_side_and_rates_the_handling(
     assert sorted(m["phone"] for m in sms.messages if m["template"] == "otp") == [PHONE_B, *[PHONE_A] * 3]
     time.sleep(2.5)  # two more scheduler ticks: nothing is sent twice
     assert len(sms.messages) == 4 + 2 * len(NOTICES) and len(box.received) == len(NOTICES)
+
+
+def _pdf_text(pdf: bytes) -> str:
+    return subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
 
 
 def _token(url: str, user: str) -> str:

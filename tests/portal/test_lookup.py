@@ -5,6 +5,8 @@ import re
 import time
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from fastapi.testclient import TestClient
@@ -12,7 +14,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from api.app import create_app
-from models.tables import Case, Document, Mediator, Organization
+from models.tables import Case, Deadline, Document, Mediator, Organization
 from states.enums import State
 from states.labels import STATE_LABELS
 from tests.factories import ID_A, ID_B, T0, make_case
@@ -66,6 +68,10 @@ def test_the_right_phone_gets_a_code_and_sees_the_case(
     assert STATE_LABELS[State.MEDIATION] in page.text
     assert org.name in page.text and mediator.name in page.text
     assert "调解期限" in page.text  # the next pending deadline, with its label
+    with Session(engine) as s:
+        due = s.exec(select(Deadline).where(Deadline.case_id == mediating.id, Deadline.kind == "mediation")).one()
+    last = due.due_at.replace(tzinfo=due.due_at.tzinfo or UTC).astimezone(ZoneInfo("Asia/Shanghai")) - timedelta(days=1)
+    assert f"{last.year}年{last.month}月{last.day}日（含当日）届满" in page.text  # the last day, not "…00:00 前"
     assert mediating.case_no in page.text and "（您）" in page.text
     kinds = set(re.findall(r'data-doc="([a-z_]+)"', page.text))
     assert kinds == {"intake_receipt", "acceptance_notice"}
