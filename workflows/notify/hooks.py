@@ -1,8 +1,10 @@
-"""What follows an event on a case, in its transaction: the one place the engine calls after each event.
+"""The parties' messages that follow an event on a case, in its transaction.
 
 `workflows.engine.write.append_event` calls `after_event` for every event of an existing case, and intake
-(`workflows.intake.open_case`) for the opening, once the parties are written. Each reaction adds its own
-call here; each returns at once for an event it does not concern (this runs inside every `fire`).
+(`workflows.intake.open_case`) for the opening, once the parties are written; it returns at once for an event
+that tells the parties nothing (this runs inside every `fire`). The staff's messages in the app need the
+actor and the transition, so the engine writes them from `workflows.engine.transition._apply`
+(`workflows.notify.inbox.after_transition`).
 The deadline sweep's reminder pass (`workflows.clocks.sweep.remind_once`) calls `after_reminders` with the
 deadlines it reminded, in its transaction.
 """
