@@ -11,6 +11,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
+from sqlmodel import SQLModel
 
 from models.tables import Case, CaseCounter, CaseEvent, Party
 from workflows.audit.chain import GENESIS, canonical
@@ -19,7 +20,12 @@ CASES = Case.__table__
 EVENTS = CaseEvent.__table__
 PARTIES = Party.__table__
 COUNTERS = CaseCounter.__table__
-CHILDREN = ("notifications", "court_handoffs", "documents", "deadlines", "case_events", "idempotency_keys", "parties")
+# Every table whose rows may refer to a case (a foreign key to cases.id), those referring to others first.
+CHILDREN = tuple(
+    t.name
+    for t in reversed(SQLModel.metadata.sorted_tables)
+    if t.name != "cases" and any(fk.column.table.name == "cases" for fk in t.foreign_keys)
+)
 
 
 def events(engine: Engine, case_id: uuid.UUID) -> list[dict[str, Any]]:

@@ -8,6 +8,7 @@ from datetime import timedelta
 from types import SimpleNamespace
 
 import pytest
+import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
@@ -35,7 +36,14 @@ EXTRA = [
 
 @pytest.fixture
 def staff(engine: Engine) -> Iterator[Engine]:
+    """The seed's users and EXTRA only: accounts other tests made for themselves (tests/api/accounts_support.py
+    and the CLI tests name them t-…) are set inactive for the test and active again after it."""
     with engine.begin() as conn:
+        strays = [
+            r[0]
+            for r in conn.execute(sa.select(USERS.c.username).where(USERS.c.username.like("t-%"), USERS.c.is_active))
+        ]
+        conn.execute(USERS.update().where(USERS.c.username.in_(strays)).values(is_active=False))
         conn.execute(
             USERS.insert(),
             [
@@ -48,6 +56,7 @@ def staff(engine: Engine) -> Iterator[Engine]:
     finally:
         with engine.begin() as conn:
             conn.execute(USERS.delete().where(USERS.c.username.in_([u["username"] for u in EXTRA])))
+            conn.execute(USERS.update().where(USERS.c.username.in_(strays)).values(is_active=True))
 
 
 def messages(engine: Engine, kind: str | None = None) -> list[StaffMessage]:
