@@ -20,7 +20,7 @@ from models.privacy import mask_phone, scrub
 from models.public_codes import spaced
 from models.schemas import CaseCreate
 from models.tables import Organization
-from states.enums import Role
+from states.enums import OrgKind, Role
 from states.labels import DISPUTE_TYPE_LABELS
 from workflows import intake
 from workflows.access import Actor
@@ -41,13 +41,19 @@ WRONG_CODE = "验证码错误或已失效，请重新获取验证码。"
 
 def portal_region(p: Portal) -> str | None:
     """The county online applications belong to (JIEFEN_PORTAL_REGION). Development and test fall back to the
-    first county of the seeded organizations; production has no fallback (/p/apply says it is not open)."""
+    county of the seeded centre (the county-level agency, else any county-level organization); production has
+    no fallback (/p/apply says it is not open)."""
     if p.settings.portal_region:
         return p.settings.portal_region
     if p.settings.env == "production":
         return None
-    regions = p.session.exec(select(Organization.region).order_by(Organization.code)).all()
-    return next((r[:6] for r in regions if r and len(r) >= 6), None)
+    rows = p.session.exec(
+        select(Organization.region, Organization.kind, Organization.level).order_by(Organization.code)
+    )
+    ranked = sorted(
+        ((kind != OrgKind.AGENCY, level != "county", region) for region, kind, level in rows if len(region or "") >= 6),
+    )
+    return ranked[0][2][:6] if ranked else None
 
 
 def _types() -> list[tuple[str, str]]:

@@ -137,7 +137,7 @@ def _sms(url: str, secret: str = SECRET) -> AliyunSms:
 
 
 def test_a_message_is_signed_and_accepted_with_its_parameters(dysms: Dysms) -> None:
-    params = {"centre": "西湖区矛盾纠纷调解中心", "case_no": "（2026）330106调0001号", "days": "3"}
+    params = {"centre": "西湖区矛盾纠纷调解中心", "case_no": "（2026）330106调0001号"}
     assert _sms(dysms.url).send(PHONE, "case_opened", params) == "biz-1"
     assert dysms.refusals == []
     [q] = dysms.accepted

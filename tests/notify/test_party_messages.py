@@ -83,7 +83,7 @@ def test_a_lifecycle_sends_one_sms_per_party_and_one_email_per_address_per_event
     assert {tuple(to) for to, _ in smtp.received} == {(EMAIL_A,)}
     subjects = [m["Subject"] for _, m in smtp.received]
     assert (
-        subjects[0] == f"案件{case.case_no}：已受理您的调解申请" and subjects[-1] == f"案件{case.case_no}：司法确认结果"
+        subjects[0] == f"案件{case.case_no}：已登记您的调解申请" and subjects[-1] == f"案件{case.case_no}：司法确认结果"
     )
     for (_, mail), template in zip(smtp.received, LIFECYCLE, strict=True):
         body = mail.get_content()

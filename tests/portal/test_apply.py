@@ -144,3 +144,16 @@ def test_an_email_given_online_is_checked_beside_its_field_and_kept_for_the_mess
     with Session(engine) as s:
         applicant = s.exec(select(Party).where(Party.case_id == case.id, Party.position == 0)).one()
     assert applicant.email == "zhao.min@example.com"
+
+
+def test_in_development_without_a_portal_region_applications_go_to_the_seeded_centres_county(
+    fake_sms: FakeSms, engine: Engine
+) -> None:
+    from api.app import create_app
+    from tests.portal.conftest import portal_settings
+
+    # the demo seed's first organization by code is a city's (杭州市, 330100); its centre is 西湖区's (330106)
+    with TestClient(create_app(portal_settings(env="development", portal_region=None), engine=engine)) as c:
+        assert apply_online(c, fake_sms).status_code == 200
+    [case] = _cases(engine)
+    assert case.region == "330106"

@@ -123,8 +123,6 @@ def queue_party_messages(
         return 0
     settings = get_settings()
     params = {"centre": settings.centre_name, "case_no": case.case_no}
-    if template == "case_opened":
-        params["days"] = str(settings.diversion_acceptance_working_days)
     if names is not None:
         code = case.org_code if names == "org" else case.court_code
         name = conn.execute(_ORG_NAME, {"b_code": code}).scalar_one_or_none() if code else None

@@ -15,9 +15,10 @@ from collections.abc import Mapping
 
 SMS_TEMPLATES: dict[str, str] = {
     "otp": "您的验证码为{code}，{minutes}分钟内有效。请勿告诉他人；如非本人操作，请忽略本短信。",
-    # 受理: the opening of a case at intake (or online).
-    "case_opened": "{centre}已受理您的矛盾纠纷调解申请，案件编号{case_no}。"
-    "中心将于{days}个工作日内确定承办的调解组织，请保持电话畅通。",
+    # 受理: the case registered at intake (or online). Not yet 受理 by a mediation body, which the window may
+    # still refuse (不予受理) or pass to an agency: "已登记", and no promise of a date the law does not set.
+    "case_opened": "{centre}已登记您的矛盾纠纷调解申请，案件编号{case_no}。"
+    "中心将审核后分流至调解组织办理，请保持电话畅通。",
     # 分流: the organization that will handle the case.
     "case_diverted": "{centre}通知：案件{case_no}已分流至{org}办理，该组织将与您联系。",
     # 受理调解: the organization accepted the case.
@@ -39,7 +40,7 @@ SMS_TEMPLATES: dict[str, str] = {
 }
 
 EMAIL_SUBJECTS: dict[str, str] = {
-    "case_opened": "案件{case_no}：已受理您的调解申请",
+    "case_opened": "案件{case_no}：已登记您的调解申请",
     "case_diverted": "案件{case_no}：已分流至调解组织",
     "mediation_accepted": "案件{case_no}：调解组织已受理调解",
     "agreement_reached": "案件{case_no}：已达成调解协议",
