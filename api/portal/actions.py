@@ -14,6 +14,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session, col, select
+from starlette.datastructures import FormData
 
 from api.deps import SessionDep, SettingsDep
 from api.errors import status_for
@@ -119,6 +120,20 @@ def _same_case(form: Any, party: PartySession) -> bool:
         return False
 
 
+async def _posted(request: Request, settings: Settings) -> tuple[PartySession, FormData] | Response:
+    """A form posted on a case page: the party's session and the form, or the answer that refuses it (no
+    session: to the lookup; a CSRF token not the cookie's: 403; a form naming another case: 404)."""
+    party = _session_case(request, settings)
+    if party is None:
+        return RedirectResponse(LOOKUP, status_code=303)
+    form = await request.form()
+    if not csrf.valid(request, form.get(csrf.FIELD)):
+        return _message(request, settings, "请求已被拒绝", "页面已过期，请返回重新打开后再提交。", 403)
+    if not _same_case(form, party):
+        return _message(request, settings, "未找到案件", NOT_FOUND, 404)
+    return party, form
+
+
 # --- the joint application ----------------------------------------------------------------------------
 
 
@@ -160,14 +175,10 @@ def _sign_view(
 
 @router.post("/sign", response_model=None)
 async def sign(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
-    party = _session_case(request, settings)
-    if party is None:
-        return RedirectResponse(LOOKUP, status_code=303)
-    form = await request.form()
-    if not csrf.valid(request, form.get(csrf.FIELD)):
-        return _message(request, settings, "请求已被拒绝", "页面已过期，请返回重新打开后再提交。", 403)
-    if not _same_case(form, party):
-        return _message(request, settings, "未找到案件", NOT_FOUND, 404)
+    posted = await _posted(request, settings)
+    if isinstance(posted, Response):
+        return posted
+    party, form = posted
     if form.get("confirm") != "yes":
         text = "请先勾选“我已阅读调解协议，同意共同申请司法确认”。"
         return _sign_view(request, session, settings, party, text, 422)
@@ -232,14 +243,10 @@ def _followup_view(
 
 @router.post("/followup", response_model=None)
 async def followup(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
-    party = _session_case(request, settings)
-    if party is None:
-        return RedirectResponse(LOOKUP, status_code=303)
-    form = await request.form()
-    if not csrf.valid(request, form.get(csrf.FIELD)):
-        return _message(request, settings, "请求已被拒绝", "页面已过期，请返回重新打开后再提交。", 403)
-    if not _same_case(form, party):
-        return _message(request, settings, "未找到案件", NOT_FOUND, 404)
+    posted = await _posted(request, settings)
+    if isinstance(posted, Response):
+        return posted
+    party, form = posted
     typed = {k: str(form.get(k, ""))[:500] for k in ("satisfaction", "performed", "note")}
     if typed["satisfaction"] not in {str(n) for n in SATISFACTION}:
         return _followup_view(request, session, settings, party, "满意度：请选择 1 至 5 分。", 422, typed)
