@@ -36,6 +36,7 @@ from sqlmodel import Session
 from models.db import is_postgresql, make_engine
 from models.migrate import upgrade
 from models.settings import get_settings
+from workflows.notify.fake_sms import FakeSms
 
 get_settings.cache_clear()
 
@@ -157,3 +158,16 @@ def sqlite_only(sqlite_engine: Engine) -> Iterator[Engine]:
 def session(engine: Engine) -> Iterator[Session]:
     with Session(engine, expire_on_commit=False) as s:
         yield s
+
+
+@pytest.fixture
+def fake_sms(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeSms]:
+    """The local fake SMS provider over HTTP (workflows/notify/fake_sms.py) as the settings' provider, and the
+    centre named as a county's would be; what it received is `fake_sms.messages`."""
+    with FakeSms() as sms:
+        monkeypatch.setenv("JIEFEN_SMS_PROVIDER", "fake")
+        monkeypatch.setenv("JIEFEN_SMS_FAKE_URL", sms.url)
+        monkeypatch.setenv("JIEFEN_CENTRE_NAME", "西湖区矛盾纠纷调解中心")
+        get_settings.cache_clear()
+        yield sms
+    get_settings.cache_clear()

@@ -12,7 +12,6 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from models.settings import get_settings
-from workflows.notify.fake_sms import FakeSms
 
 
 @dataclass
@@ -59,14 +58,3 @@ def smtp(monkeypatch: pytest.MonkeyPatch) -> Iterator[Mailbox]:
     finally:
         controller.stop()
         get_settings.cache_clear()
-
-
-@pytest.fixture
-def fake_sms(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeSms]:
-    with FakeSms() as sms:
-        monkeypatch.setenv("JIEFEN_SMS_PROVIDER", "fake")
-        monkeypatch.setenv("JIEFEN_SMS_FAKE_URL", sms.url)
-        monkeypatch.setenv("JIEFEN_CENTRE_NAME", "西湖区矛盾纠纷调解中心")
-        get_settings.cache_clear()
-        yield sms
-    get_settings.cache_clear()

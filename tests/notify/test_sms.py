@@ -1,22 +1,10 @@
 """The SMS interface against the local fake provider over real HTTP."""
 
-from collections.abc import Iterator
-
 import pytest
 
 from models.settings import get_settings
 from workflows.notify.fake_sms import FakeSms
 from workflows.notify.sms import SmsError, send_sms
-
-
-@pytest.fixture
-def fake_sms(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeSms]:
-    with FakeSms() as sms:
-        monkeypatch.setenv("JIEFEN_SMS_PROVIDER", "fake")
-        monkeypatch.setenv("JIEFEN_SMS_FAKE_URL", sms.url)
-        get_settings.cache_clear()
-        yield sms
-    get_settings.cache_clear()
 
 
 def test_a_code_reaches_the_fake_provider_with_its_text(fake_sms: FakeSms) -> None:

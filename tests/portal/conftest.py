@@ -19,16 +19,6 @@ OTHER_PHONE = "13700001111"  # on no case
 RESPONDENT_PHONE = "13987654321"
 
 
-@pytest.fixture
-def fake_sms(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeSms]:
-    with FakeSms() as sms:
-        monkeypatch.setenv("JIEFEN_SMS_PROVIDER", "fake")
-        monkeypatch.setenv("JIEFEN_SMS_FAKE_URL", sms.url)
-        get_settings.cache_clear()
-        yield sms
-    get_settings.cache_clear()
-
-
 def portal_settings(**changes: Any) -> Settings:
     base = {"portal_region": "330106", "portal_lookup_min_seconds": 0.3}
     return get_settings().model_copy(update=base | changes)
