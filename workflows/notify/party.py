@@ -71,6 +71,13 @@ def _row(
     }
 
 
+def any_channel() -> bool:
+    """Whether the centre configured a way to reach the parties (an SMS provider, an SMTP host): without one
+    the hooks return before reading anything."""
+    settings = get_settings()
+    return settings.sms_provider != "none" or bool(settings.smtp_host)
+
+
 def rows_for(
     contacts: Iterable[Mapping[str, Any]],
     *,
@@ -113,7 +120,7 @@ def queue_party_messages(
     """Queue the parties' messages for `event` (number `seq` of the case's chain); how many rows were
     offered. `parties`: the party rows when the caller has them (intake, before they can be read back)."""
     spec = PARTY_EVENTS.get(event)
-    if spec is None:
+    if spec is None or not any_channel():
         return 0
     template, names = spec
     contacts: Sequence[Mapping[str, Any]] = (
@@ -136,7 +143,7 @@ def queue_party_reminders(conn: Connection, reminders: Iterable[Any], *, at: dat
     """Queue the parties' reminders for the deadlines reminded now (rows with id, case_id, case_no, kind,
     last_day, remind_at), those of a kind in PARTY_REMINDERS; the message names the period's last day."""
     mine = [r for r in reminders if r.kind in PARTY_REMINDERS]
-    if not mine:
+    if not mine or not any_channel():
         return 0
     centre = get_settings().centre_name
     contacts: dict[uuid.UUID, list[dict[str, Any]]] = {}
