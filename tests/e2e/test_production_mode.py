@@ -94,6 +94,16 @@ def test_a_production_centre_end_to_end(tmp_path: Path) -> None:
         assert health.headers["x-frame-options"] == "DENY"
         assert health.headers["x-content-type-options"] == "nosniff"
 
+        # The parties' portal: served without a staff login, its cookies Secure; online application not open
+        # until JIEFEN_PORTAL_REGION names the centre's county.
+        home = client.get("/p/")
+        assert home.status_code == 200 and "当事人服务" in home.text and "<script" not in home.text
+        assert (
+            "secure" in home.headers["set-cookie"].lower() and "samesite=strict" in home.headers["set-cookie"].lower()
+        )
+        closed = client.get("/p/apply")
+        assert closed.status_code == 503 and "暂未开通网上申请" in closed.text
+
         # Five wrong passwords, then the username is locked: the right password too gets 429.
         wrong = [
             client.post("/api/v1/auth/token", data={"username": "window1", "password": f"wrong-{i}"}).status_code
