@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse
 from pydantic import ValidationError
 from sqlmodel import select
@@ -108,7 +109,7 @@ async def apply_code(p: PortalDep) -> HTMLResponse:
     )
     row_id, code = otp.issue(p.session, p.settings, purpose=otp.Purpose.APPLY, phone=phone, now=now)
     try:
-        send_sms(phone, "otp", {"code": code, "minutes": str(p.settings.otp_minutes)})
+        await run_in_threadpool(send_sms, phone, "otp", {"code": code, "minutes": str(p.settings.otp_minutes)})
     except SmsError as exc:
         otp.discard(p.session, row_id, now=now)
         log.warning("portal: the one-time code for an online application was not sent (%s)", exc)

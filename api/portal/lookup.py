@@ -7,12 +7,14 @@ Other portal pages check the party's session for a case with `case_party(p)` (ap
 PartySession of a case lookup (its case_id and the positions of the parties whose phone was proved), or None.
 """
 
+import asyncio
 import logging
 import time
 import uuid
 from datetime import UTC, datetime, time as time_of_day, timedelta, tzinfo
 
 from fastapi import APIRouter
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session, col, select
 
@@ -106,14 +108,15 @@ async def send_code(typed: str, p: PortalDep) -> HTMLResponse:
             p.session, p.settings, purpose=otp.Purpose.LOOKUP, phone=phone, case_id=case_id, now=now
         )
         try:
-            send_sms(phone, "otp", {"code": otp_code, "minutes": str(p.settings.otp_minutes)})
+            params = {"code": otp_code, "minutes": str(p.settings.otp_minutes)}
+            await run_in_threadpool(send_sms, phone, "otp", params)  # up to 10 s over the network: off the loop
         except SmsError as exc:  # answered as any other lookup: a failure here must not tell the phone matched
             otp.discard(p.session, row_id, now=now)
             log.warning("portal: a lookup's one-time code was not sent (%s)", exc)
     # The same answer, no sooner than portal_lookup_min_seconds, whether a code went out or not.
     wait = p.settings.portal_lookup_min_seconds - (time.monotonic() - started)
     if wait > 0:
-        time.sleep(wait)
+        await asyncio.sleep(wait)  # never time.sleep here: it would stop every other request of the process
     return p.render(
         "lookup_code.html",
         code=code,
